@@ -1,0 +1,70 @@
+"""The base every spec model shares: camelCase keys in YAML, typos rejected, immutable."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class SpecModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=True,
+        extra="forbid",
+        frozen=True,
+    )
+
+
+# A DNS label: service and version names become Cloud Map names and parts of DNS names.
+DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+# App Mesh route and gateway route names: letters, digits, '-' and '_' (1-255).
+RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")
+# A DNS name with at least two labels (hosts, domains, namespaces).
+DNS_NAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
+)
+
+RESERVED_PREFIXES = ("/aws-appmesh", "/aws-app-mesh")
+
+
+def check_dns_label(value: str, what: str) -> str:
+    if not DNS_LABEL.match(value):
+        raise ValueError(
+            f"{what} {value!r} must be a DNS label: 1-63 lowercase letters, digits or '-', "
+            "starting with a letter and not ending with '-'"
+        )
+    return value
+
+
+def check_resource_name(value: str, what: str) -> str:
+    if not RESOURCE_NAME.match(value):
+        raise ValueError(
+            f"{what} {value!r} must be 1-255 letters, digits, '-' or '_', starting with a letter or digit"
+        )
+    return value
+
+
+def check_dns_name(value: str, what: str) -> str:
+    if not DNS_NAME.match(value):
+        raise ValueError(f"{what} {value!r} must be a lowercase DNS name such as 'shop.local'")
+    return value
+
+
+def check_path(value: str, what: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"{what} {value!r} must start with '/'")
+    lowered = value.lower()
+    if any(lowered.startswith(p) for p in RESERVED_PREFIXES):
+        raise ValueError(
+            f"{what} {value!r} uses a prefix App Mesh reserves (/aws-appmesh, /aws-app-mesh)"
+        )
+    return value
+
+
+# Dict keys that become resource and DNS names: checked where they stand, reported under their path.
+ServiceName = Annotated[str, AfterValidator(lambda v: check_dns_label(v, "name"))]
+VersionName = Annotated[str, AfterValidator(lambda v: check_dns_label(v, "version name"))]

@@ -1,0 +1,184 @@
+"""Request matches shared by service routes and gateway routes (App Mesh HTTP match semantics)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from meshspec.base import SpecModel, check_path
+
+HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,50}$")
+
+
+def _exactly_one(model: SpecModel, fields: tuple[str, ...], what: str) -> None:
+    given = [f for f in fields if getattr(model, f) is not None]
+    if len(given) != 1:
+        names = ", ".join(model.model_fields[f].alias or f for f in fields)
+        raise ValueError(f"{what} needs exactly one of {names} (got {len(given)})")
+
+
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as err:
+        raise ValueError(f"regex {value!r} does not compile: {err}") from None
+    return value
+
+
+class Range(SpecModel):
+    """Integer header value range; like App Mesh, start is inclusive and end exclusive."""
+
+    start: int
+    end: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.end <= self.start:
+            raise ValueError(f"range end ({self.end}) must be greater than start ({self.start})")
+        return self
+
+
+class HeaderMatch(SpecModel):
+    name: str
+    exact: str | None = None
+    prefix: str | None = None
+    suffix: str | None = None
+    regex: str | None = None
+    range: Range | None = None
+    invert: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _HEADER_NAME.match(value):
+            raise ValueError(f"header name {value!r} must be 1-50 token characters")
+        if value.startswith(":") or value.lower() in {"host"}:
+            raise ValueError(f"header {value!r} cannot be matched; use hostname or method instead")
+        return value.lower()
+
+    @field_validator("regex")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        return None if value is None else _check_regex(value)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> HeaderMatch:
+        _exactly_one(self, ("exact", "prefix", "suffix", "regex", "range"), f"header {self.name!r}")
+        return self
+
+
+class QueryParameterMatch(SpecModel):
+    """App Mesh matches a query parameter by exact value only."""
+
+    name: str = Field(min_length=1, max_length=50)
+    exact: str
+
+
+class PathMatch(SpecModel):
+    exact: str | None = None
+    regex: str | None = None
+
+    @field_validator("exact")
+    @classmethod
+    def _exact(cls, value: str | None) -> str | None:
+        return None if value is None else check_path(value, "path")
+
+    @field_validator("regex")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        return None if value is None else _check_regex(value)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> PathMatch:
+        _exactly_one(self, ("exact", "regex"), "path")
+        return self
+
+
+class HttpMatch(SpecModel):
+    """Prefix or path, plus optional headers, query parameters and method.
+
+    With neither prefix nor path the match is the catch-all prefix '/'.
+    """
+
+    prefix: str | None = None
+    path: PathMatch | None = None
+    headers: list[HeaderMatch] = Field(default_factory=list, max_length=10)
+    query_parameters: list[QueryParameterMatch] = Field(default_factory=list, max_length=10)
+    method: HttpMethod | None = None
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        return None if value is None else check_path(value, "prefix")
+
+    @model_validator(mode="after")
+    def _prefix_or_path(self) -> HttpMatch:
+        if self.prefix is not None and self.path is not None:
+            raise ValueError("a match takes prefix or path, not both")
+        return self
+
+    @property
+    def effective_prefix(self) -> str | None:
+        """The prefix this match uses, '/' when neither prefix nor path is given."""
+        if self.path is not None:
+            return None
+        return self.prefix if self.prefix is not None else "/"
+
+    def describe(self) -> str:
+        parts = []
+        if self.path is not None:
+            parts.append(
+                f"path={self.path.exact}" if self.path.exact else f"path~{self.path.regex}"
+            )
+        else:
+            parts.append(f"prefix={self.effective_prefix}")
+        if self.method:
+            parts.append(f"method={self.method}")
+        for h in self.headers:
+            rule = next(
+                k
+                for k in ("exact", "prefix", "suffix", "regex", "range")
+                if getattr(h, k) is not None
+            )
+            value = getattr(h, rule)
+            shown = f"[{value.start},{value.end})" if rule == "range" else repr(value)
+            parts.append(f"{'!' if h.invert else ''}{h.name} {rule} {shown}")
+        for q in self.query_parameters:
+            parts.append(f"?{q.name}={q.exact}")
+        return " ".join(parts)
+
+
+class HostnameMatch(SpecModel):
+    exact: str | None = None
+    suffix: str | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> HostnameMatch:
+        _exactly_one(self, ("exact", "suffix"), "hostname")
+        return self
+
+
+class GatewayMatch(HttpMatch):
+    """A gateway route match adds the request's hostname."""
+
+    hostname: HostnameMatch | None = None
+
+    @model_validator(mode="after")
+    def _no_method(self) -> GatewayMatch:
+        # pulumi-aws (7.x) cannot express a gateway route method match; route by method per service.
+        if self.method is not None:
+            raise ValueError(
+                "gateway routes cannot match on method; put a method match on a service route"
+            )
+        return self
+
+    def describe(self) -> str:
+        text = super().describe()
+        if self.hostname is not None:
+            host = self.hostname.exact or f"*{self.hostname.suffix}"
+            text = f"host={host} {text}"
+        return text

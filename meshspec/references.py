@@ -1,0 +1,277 @@
+"""Checks that span objects: names that must exist, be unique or be reachable.
+
+They read the raw mapping (camelCase keys, as in the stack file) defensively, so they run even
+when other parts of the spec fail type checks and every problem is reported in one go.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from meshspec.errors import Problem
+
+MAX_ROUTES_PER_ROUTER = 50
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def check_references(mesh: Mapping[str, Any]) -> list[Problem]:
+    services = _mapping(mesh.get("services"))
+    external = _mapping(mesh.get("external"))
+    problems: list[Problem] = []
+    problems += _check_names_disjoint(services, external)
+    problems += _check_gateway(_mapping(mesh.get("gateway")), services)
+    problems += _check_domain(mesh)
+    for name, service in services.items():
+        service = _mapping(service)
+        problems += _check_backends(name, service, services, external)
+        problems += _check_routes(name, service)
+    return problems
+
+
+def _check_names_disjoint(
+    services: Mapping[str, Any], external: Mapping[str, Any]
+) -> list[Problem]:
+    return [
+        Problem(
+            f"external.{name}", f"name {name!r} is also a service; backends name one or the other"
+        )
+        for name in external
+        if name in services
+    ]
+
+
+def _check_domain(mesh: Mapping[str, Any]) -> list[Problem]:
+    domain, zone = mesh.get("domain"), mesh.get("hostedZone")
+    if isinstance(domain, str) and isinstance(zone, str):
+        d, z = domain.rstrip(".").lower(), zone.rstrip(".").lower()
+        if d != z and not d.endswith("." + z):
+            return [Problem("domain", f"{domain!r} is not inside the hosted zone {zone!r}")]
+    return []
+
+
+def _check_gateway(gateway: Mapping[str, Any], services: Mapping[str, Any]) -> list[Problem]:
+    problems = []
+    seen_matches: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
+    priorities: dict[int, int] = {}
+    for i, route in enumerate(_list(gateway.get("routes"))):
+        route = _mapping(route)
+        path = f"gateway.routes[{i}]"
+        target = route.get("service")
+        if isinstance(target, str) and target not in services:
+            problems.append(
+                Problem(
+                    f"{path}.service",
+                    f"unknown service {target!r}; services are: {_names(services)}",
+                )
+            )
+        match = _mapping(route.get("match"))
+        key = json.dumps(_normalised_match(match), sort_keys=True)
+        if key in seen_matches:
+            problems.append(
+                Problem(
+                    f"{path}.match",
+                    f"same match as gateway.routes[{seen_matches[key]}]; one would never be used",
+                )
+            )
+        seen_matches.setdefault(key, i)
+        name = route.get("name") or _derived_gateway_route_name(target, match)
+        if isinstance(name, str):
+            if name in seen_names:
+                problems.append(
+                    Problem(
+                        f"{path}.name",
+                        f"gateway route name {name!r} is used by gateway.routes[{seen_names[name]}]; set distinct names",
+                    )
+                )
+            seen_names.setdefault(name, i)
+        priority = route.get("priority")
+        if isinstance(priority, int):
+            if priority in priorities:
+                problems.append(
+                    Problem(
+                        f"{path}.priority",
+                        f"priority {priority} is used by gateway.routes[{priorities[priority]}]",
+                    )
+                )
+            priorities.setdefault(priority, i)
+    return problems
+
+
+def _normalised_match(match: Mapping[str, Any]) -> dict[str, Any]:
+    normal = dict(match)
+    if "prefix" not in normal and "path" not in normal:
+        normal["prefix"] = "/"
+    return normal
+
+
+def _derived_gateway_route_name(service: Any, match: Mapping[str, Any]) -> str | None:
+    # Mirrors GatewayRoute.resource_name without needing a valid model.
+    from meshspec.routes import GatewayRoute
+
+    if not isinstance(service, str):
+        return None
+    try:
+        return GatewayRoute.model_validate({"service": service, "match": dict(match)}).resource_name
+    except ValueError:
+        return None
+
+
+def _check_backends(
+    name: str, service: Mapping[str, Any], services: Mapping[str, Any], external: Mapping[str, Any]
+) -> list[Problem]:
+    problems = []
+    backends = _list(service.get("backends"))
+    for j, backend in enumerate(backends):
+        if not isinstance(backend, str):
+            continue
+        if backend not in services and backend not in external:
+            problems.append(
+                Problem(
+                    f"services.{name}.backends[{j}]",
+                    f"unknown backend {backend!r}; declare it under services or external (known: {_names({**services, **external})})",
+                )
+            )
+        if backends.index(backend) != j:
+            problems.append(
+                Problem(f"services.{name}.backends[{j}]", f"backend {backend!r} is listed twice")
+            )
+    return problems
+
+
+def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
+    versions = _mapping(service.get("versions"))
+    routes = service.get("routes")
+    base = f"services.{name}"
+    problems: list[Problem] = []
+    reached: set[str] = set()
+    if routes is None:
+        weights = {v: _mapping(spec).get("weight") for v, spec in versions.items()}
+        numeric = {
+            v: w for v, w in weights.items() if isinstance(w, int) and not isinstance(w, bool)
+        }
+        positive = [v for v, w in numeric.items() if w > 0]
+        reached.update(positive)
+        if len(positive) > 10:
+            problems.append(
+                Problem(
+                    f"{base}.versions",
+                    f"a route takes at most 10 weighted targets; {len(positive)} versions have weight > 0 (write routes to split them)",
+                )
+            )
+        if len(numeric) == len(weights) and versions:
+            total = sum(numeric.values())
+            if not 1 <= total <= 100:
+                problems.append(
+                    Problem(
+                        f"{base}.versions", f"version weights must add up to 1..100 (got {total})"
+                    )
+                )
+    else:
+        names: dict[str, int] = {}
+        priorities: dict[int, int] = {}
+        for i, route in enumerate(_list(routes)):
+            route = _mapping(route)
+            path = f"{base}.routes[{i}]"
+            rname = route.get("name")
+            if isinstance(rname, str):
+                if rname in names:
+                    problems.append(
+                        Problem(
+                            f"{path}.name",
+                            f"route name {rname!r} is used by routes[{names[rname]}]",
+                        )
+                    )
+                names.setdefault(rname, i)
+            priority = route.get("priority")
+            if isinstance(priority, int):
+                if priority in priorities:
+                    problems.append(
+                        Problem(
+                            f"{path}.priority",
+                            f"priority {priority} is used by routes[{priorities[priority]}]; priorities must be unique within a router",
+                        )
+                    )
+                priorities.setdefault(priority, i)
+            for version, weight in _mapping(route.get("targets")).items():
+                if version not in versions:
+                    problems.append(
+                        Problem(
+                            f"{path}.targets.{version}",
+                            f"unknown version {version!r}; versions are: {_names(versions)}",
+                        )
+                    )
+                elif isinstance(weight, int) and weight > 0:
+                    reached.add(version)
+    for version, spec in versions.items():
+        if version not in reached and not _mapping(spec).get("unrouted"):
+            problems.append(
+                Problem(
+                    f"{base}.versions.{version}",
+                    "no route sends traffic to this version; give it weight, add it to a route, or say why with unrouted: <reason>",
+                )
+            )
+    problems += _check_retry_budget(base, service, _list(routes) if routes is not None else [])
+    return problems
+
+
+def _check_retry_budget(base: str, service: Mapping[str, Any], routes: list[Any]) -> list[Problem]:
+    """Retries that cannot fit in the per-request timeout would be cut off: say so now."""
+    from meshspec.durations import parse_duration_ms
+
+    def ms(value: Any, default: int) -> int | None:
+        if value is None:
+            return default
+        try:
+            return parse_duration_ms(value)
+        except ValueError:
+            return None
+
+    problems = []
+    service_retry = _mapping(service.get("retryPolicy"))
+    service_timeout = _mapping(service.get("timeout"))
+    candidates = [(base, service_retry, service_timeout)]
+    for i, route in enumerate(routes):
+        route = _mapping(route)
+        if not route.get("retryPolicy") and not route.get("timeout"):
+            continue  # inherits the service's policies, checked above
+        candidates.append(
+            (
+                f"{base}.routes[{i}]",
+                _mapping(route.get("retryPolicy")) or service_retry,
+                _mapping(route.get("timeout")) or service_timeout,
+            )
+        )
+    for path, retry, timeout in candidates:
+        if not retry:
+            continue
+        per_retry = ms(retry.get("perRetryTimeout"), 0)
+        per_request = ms(timeout.get("perRequest"), 15_000)
+        retries = retry.get("maxRetries")
+        if (
+            per_retry
+            and per_request
+            and isinstance(retries, int)
+            and retries > 0
+            and per_request < per_retry * retries
+        ):
+            problems.append(
+                Problem(
+                    f"{path}.timeout.perRequest",
+                    f"{per_request} ms cannot fit {retries} retries of {per_retry} ms; raise perRequest to at least {per_retry * retries} ms or lower maxRetries",
+                )
+            )
+    return problems
+
+
+def _names(items: Mapping[str, Any]) -> str:
+    return ", ".join(sorted(items)) or "(none)"
