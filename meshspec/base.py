@@ -24,9 +24,7 @@ DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
 # App Mesh route and gateway route names: letters, digits, '-' and '_' (1-255).
 RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")
 # A DNS name with at least two labels (hosts, domains, namespaces).
-DNS_NAME = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
-)
+DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
 RESERVED_PREFIXES = ("/aws-appmesh", "/aws-app-mesh")
 
@@ -59,9 +57,7 @@ def check_path(value: str, what: str) -> str:
         raise ValueError(f"{what} {value!r} must start with '/'")
     lowered = value.lower()
     if any(lowered.startswith(p) for p in RESERVED_PREFIXES):
-        raise ValueError(
-            f"{what} {value!r} uses a prefix App Mesh reserves (/aws-appmesh, /aws-app-mesh)"
-        )
+        raise ValueError(f"{what} {value!r} uses a prefix App Mesh reserves (/aws-appmesh, /aws-app-mesh)")
     return value
 
 

@@ -24,9 +24,7 @@ class SpecError(ValueError):
         self.source = source
         lines = "\n".join(f"  - {p}" for p in self.problems)
         count = len(self.problems)
-        super().__init__(
-            f"{source} is invalid ({count} problem{'s' if count != 1 else ''}):\n{lines}"
-        )
+        super().__init__(f"{source} is invalid ({count} problem{'s' if count != 1 else ''}):\n{lines}")
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -63,9 +61,7 @@ def _message(error: dict) -> str:
 def problems_from_validation(err: ValidationError) -> list[Problem]:
     problems = []
     for error in err.errors():
-        loc = tuple(
-            p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
-        )
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         # A bad dict key is reported as "<key>.[key]": the key itself is the path.
         if loc and loc[-1] == "[key]":
             loc = loc[:-1]

@@ -19,9 +19,7 @@ CONFIG_KEY_SUFFIX = ":mesh"
 def parse_mesh(data: Any, source: str = "mesh spec") -> Mesh:
     """Validate a mapping (camelCase keys, as in the stack file); raise SpecError with every problem."""
     if not isinstance(data, Mapping):
-        raise SpecError(
-            [Problem("", f"the mesh spec must be a mapping (got {type(data).__name__})")], source
-        )
+        raise SpecError([Problem("", f"the mesh spec must be a mapping (got {type(data).__name__})")], source)
     problems: list[Problem] = []
     mesh: Mesh | None = None
     try:

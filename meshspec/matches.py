@@ -131,18 +131,14 @@ class HttpMatch(SpecModel):
     def describe(self) -> str:
         parts = []
         if self.path is not None:
-            parts.append(
-                f"path={self.path.exact}" if self.path.exact else f"path~{self.path.regex}"
-            )
+            parts.append(f"path={self.path.exact}" if self.path.exact else f"path~{self.path.regex}")
         else:
             parts.append(f"prefix={self.effective_prefix}")
         if self.method:
             parts.append(f"method={self.method}")
         for h in self.headers:
             rule = next(
-                k
-                for k in ("exact", "prefix", "suffix", "regex", "range")
-                if getattr(h, k) is not None
+                k for k in ("exact", "prefix", "suffix", "regex", "range") if getattr(h, k) is not None
             )
             value = getattr(h, rule)
             shown = f"[{value.start},{value.end})" if rule == "range" else repr(value)
@@ -171,9 +167,7 @@ class GatewayMatch(HttpMatch):
     def _no_method(self) -> GatewayMatch:
         # pulumi-aws (7.x) cannot express a gateway route method match; route by method per service.
         if self.method is not None:
-            raise ValueError(
-                "gateway routes cannot match on method; put a method match on a service route"
-            )
+            raise ValueError("gateway routes cannot match on method; put a method match on a service route")
         return self
 
     def describe(self) -> str:

@@ -68,9 +68,7 @@ class Network(SpecModel):
     def _one_kind(self) -> Network:
         new = [f for f in ("cidr", "az_count", "nat_gateways") if getattr(self, f) is not None]
         existing = [
-            f
-            for f in ("vpc_id", "public_subnet_ids", "private_subnet_ids")
-            if getattr(self, f) is not None
+            f for f in ("vpc_id", "public_subnet_ids", "private_subnet_ids") if getattr(self, f) is not None
         ]
         if new and existing:
             raise ValueError(
@@ -79,21 +77,15 @@ class Network(SpecModel):
             )
         if existing:
             missing = [
-                f
-                for f in ("vpc_id", "public_subnet_ids", "private_subnet_ids")
-                if getattr(self, f) is None
+                f for f in ("vpc_id", "public_subnet_ids", "private_subnet_ids") if getattr(self, f) is None
             ]
             if missing:
-                raise ValueError(
-                    "an existing VPC needs vpcId, publicSubnetIds and privateSubnetIds together"
-                )
+                raise ValueError("an existing VPC needs vpcId, publicSubnetIds and privateSubnetIds together")
             for field in ("public_subnet_ids", "private_subnet_ids"):
                 if len(getattr(self, field)) < 2:
                     raise ValueError(f"{field} needs subnets in at least two availability zones")
         if self.nat_gateways is not None and self.nat_gateways > self.azs:
-            raise ValueError(
-                f"natGateways ({self.nat_gateways}) cannot exceed azCount ({self.azs})"
-            )
+            raise ValueError(f"natGateways ({self.nat_gateways}) cannot exceed azCount ({self.azs})")
         return self
 
     @property
@@ -141,11 +133,7 @@ class Gateway(SpecModel):
         if self.health_check_path:
             return self.health_check_path
         for route in self.routes:
-            if (
-                route.match.hostname is None
-                and not route.match.headers
-                and not route.match.query_parameters
-            ):
+            if route.match.hostname is None and not route.match.headers and not route.match.query_parameters:
                 if route.match.path is not None and route.match.path.exact:
                     return route.match.path.exact
                 if route.match.path is None:
@@ -204,9 +192,7 @@ class Mesh(SpecModel):
     @classmethod
     def _retention(cls, value: int) -> int:
         if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"logRetentionDays must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}"
-            )
+            raise ValueError(f"logRetentionDays must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
         return value
 
     # Names shared by both renderers, so App Mesh and Envoy show the same things.

@@ -37,13 +37,9 @@ def check_references(mesh: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def _check_names_disjoint(
-    services: Mapping[str, Any], external: Mapping[str, Any]
-) -> list[Problem]:
+def _check_names_disjoint(services: Mapping[str, Any], external: Mapping[str, Any]) -> list[Problem]:
     return [
-        Problem(
-            f"external.{name}", f"name {name!r} is also a service; backends name one or the other"
-        )
+        Problem(f"external.{name}", f"name {name!r} is also a service; backends name one or the other")
         for name in external
         if name in services
     ]
@@ -142,9 +138,7 @@ def _check_backends(
                 )
             )
         if backends.index(backend) != j:
-            problems.append(
-                Problem(f"services.{name}.backends[{j}]", f"backend {backend!r} is listed twice")
-            )
+            problems.append(Problem(f"services.{name}.backends[{j}]", f"backend {backend!r} is listed twice"))
     return problems
 
 
@@ -156,9 +150,7 @@ def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
     reached: set[str] = set()
     if routes is None:
         weights = {v: _mapping(spec).get("weight") for v, spec in versions.items()}
-        numeric = {
-            v: w for v, w in weights.items() if isinstance(w, int) and not isinstance(w, bool)
-        }
+        numeric = {v: w for v, w in weights.items() if isinstance(w, int) and not isinstance(w, bool)}
         positive = [v for v, w in numeric.items() if w > 0]
         reached.update(positive)
         if len(positive) > 10:
@@ -172,9 +164,7 @@ def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
             total = sum(numeric.values())
             if not 1 <= total <= 100:
                 problems.append(
-                    Problem(
-                        f"{base}.versions", f"version weights must add up to 1..100 (got {total})"
-                    )
+                    Problem(f"{base}.versions", f"version weights must add up to 1..100 (got {total})")
                 )
     else:
         names: dict[str, int] = {}

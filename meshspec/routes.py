@@ -88,16 +88,10 @@ class GatewayRoute(SpecModel):
 
     @model_validator(mode="after")
     def _rewrite_fits_match(self) -> GatewayRoute:
-        if (
-            self.rewrite.prefix is not None or self.rewrite.strip_prefix
-        ) and self.match.path is not None:
+        if (self.rewrite.prefix is not None or self.rewrite.strip_prefix) and self.match.path is not None:
             raise ValueError("a prefix rewrite needs a prefix match, not a path match")
-        if self.rewrite.prefix is not None and not (self.match.effective_prefix or "").endswith(
-            "/"
-        ):
-            raise ValueError(
-                "with a rewrite prefix, App Mesh needs the match prefix to end with '/'"
-            )
+        if self.rewrite.prefix is not None and not (self.match.effective_prefix or "").endswith("/"):
+            raise ValueError("with a rewrite prefix, App Mesh needs the match prefix to end with '/'")
         return self
 
     @property
