@@ -1,0 +1,44 @@
+"""The Envoy renderer: a pure function from a mesh spec and an address plan to Envoy v3 bootstraps.
+
+Plain dicts, JSON-serialisable, static resources only (no xDS), App Mesh semantics (APPMESH.md §3).
+Only the plan's addresses are used, so the same configs can run on one machine or in Fargate tasks.
+
+    render_gateway(mesh, plan)                 the ingress gateway (two-stage routing, gateway.py)
+    render_sidecar(mesh, plan, service, ver)   one version's sidecar (ingress + egress, sidecar.py)
+    render_all(mesh, plan)                     {"gateway": ..., "<service>-<version>": ...}
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from localmesh.envoy.clusters import DEFAULT_CA_FILE
+from localmesh.envoy.gateway import render_gateway
+from localmesh.envoy.sidecar import render_sidecar
+from localmesh.plan import MeshPlan
+from meshspec import Mesh
+
+GATEWAY = "gateway"
+
+
+def render_all(
+    mesh: Mesh, plan: MeshPlan, access_log_dir: str | None = None, ca_file: str = DEFAULT_CA_FILE
+) -> dict[str, dict[str, Any]]:
+    """Every proxy of the mesh, keyed "gateway" and "<service>-<version>" (the virtual node name).
+
+    access_log_dir: write each proxy's access log to `<dir>/<key>.access.log` instead of stdout.
+    """
+
+    def log(key: str) -> str:
+        return "/dev/stdout" if access_log_dir is None else os.path.join(access_log_dir, f"{key}.access.log")
+
+    configs = {GATEWAY: render_gateway(mesh, plan, log(GATEWAY))}
+    for name, service in mesh.services.items():
+        for version in service.versions:
+            key = mesh.virtual_node_name(name, version)
+            configs[key] = render_sidecar(mesh, plan, name, version, log(key), ca_file)
+    return configs
+
+
+__all__ = ["DEFAULT_CA_FILE", "render_all", "render_gateway", "render_sidecar"]

@@ -1,0 +1,28 @@
+"""Plan endpoints as Envoy addresses. Only the plan decides where things are: an IP is used as is, a
+name (a Cloud Map or task-local name on Fargate) is resolved by Envoy."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from localmesh.plan import Endpoint
+
+
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def socket_address(endpoint: Endpoint) -> dict[str, Any]:
+    return {"socket_address": {"address": endpoint.host, "port_value": endpoint.port}}
+
+
+def load_assignment(cluster: str, endpoints: list[Endpoint]) -> dict[str, Any]:
+    return {
+        "cluster_name": cluster,
+        "endpoints": [{"lb_endpoints": [{"endpoint": {"address": socket_address(e)}} for e in endpoints]}],
+    }
