@@ -1,0 +1,1 @@
+"""Products API: the product catalogue, with each product's price fetched from the Prices API."""

@@ -1,0 +1,65 @@
+"""ASGI middleware: one JSON access-log line per request and the x-app-version header.
+
+Written as plain ASGI rather than BaseHTTPMiddleware: it adds no task or body buffering
+per request, which matters on a single small Fargate task.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from products_api.logging_setup import LOGGER_NAME
+
+logger = logging.getLogger(f"{LOGGER_NAME}.access")
+
+VERSION_HEADER = "x-app-version"
+
+
+class AccessLogMiddleware:
+    def __init__(self, app: ASGIApp, *, version: str) -> None:
+        self.app = app
+        self.version = version
+        self._version_header = (VERSION_HEADER.encode(), version.encode("latin-1"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        started = time.perf_counter()
+        # What the client ends up with if the app raises before it starts a response.
+        status = 500
+
+        async def send_with_version(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [*message.get("headers", []), self._version_header]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_version)
+        finally:
+            fields = {
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                "version": self.version,
+            }
+            # Envoy stamps x-request-id; logging it lets one request be followed across hops.
+            request_id = _header(scope, b"x-request-id")
+            if request_id is not None:
+                fields["request_id"] = request_id
+            logger.info("request", extra={"fields": fields})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None

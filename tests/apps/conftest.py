@@ -1,0 +1,39 @@
+"""Shared fixtures for the sample apps' tests. Nothing here touches the network."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+with warnings.catch_warnings():
+    # Starlette's TestClient now prefers the httpx2 package and warns when it falls back to
+    # httpx; the apps deliberately use httpx 0.28, so silence only that warning, only here.
+    warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette\.testclient`")
+    import fastapi.testclient  # noqa: F401
+
+# Everything the apps read from the environment, plus the proxy variables httpx honours.
+APP_ENV_VARS = (
+    "APP_VERSION",
+    "LOG_LEVEL",
+    "HOST",
+    "PORT",
+    "GRACEFUL_SHUTDOWN_SECONDS",
+    "PRICES_BASE_URL",
+    "PRICES_TIMEOUT_SECONDS",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_app_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts from the apps' defaults, whatever the machine's environment holds."""
+    for name in APP_ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
