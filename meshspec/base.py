@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
@@ -27,6 +27,21 @@ RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")
 DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
 RESERVED_PREFIXES = ("/aws-appmesh", "/aws-app-mesh")
+# Ports the Envoy proxy owns inside a task: ingress, egress, admin.
+ENVOY_PORTS = (15000, 15001, 9901)
+
+
+def _no_bool(value: object) -> object:
+    # YAML reads yes/no/on/off/true as booleans and pydantic would take True as 1.
+    if isinstance(value, bool):
+        raise ValueError(f"must be a whole number, not true/false (got {value!r})")
+    return value
+
+
+# An integer that refuses booleans; constraints (ge/le) go in Field as usual.
+Int = Annotated[int, BeforeValidator(_no_bool)]
+# An App Mesh weighted-target weight: relative, 0 (no traffic) to 100.
+Weight = Annotated[Int, Field(ge=0, le=100)]
 
 
 def check_dns_label(value: str, what: str) -> str:
@@ -44,6 +59,14 @@ def check_resource_name(value: str, what: str) -> str:
             f"{what} {value!r} must be 1-255 letters, digits, '-' or '_', starting with a letter or digit"
         )
     return value
+
+
+def check_port(port: int, what: str) -> int:
+    if port in ENVOY_PORTS:
+        raise ValueError(
+            f"{what} {port} is used by Envoy (15000 ingress, 15001 egress, 9901 admin); pick another port"
+        )
+    return port
 
 
 def check_dns_name(value: str, what: str) -> str:

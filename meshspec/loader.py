@@ -19,13 +19,14 @@ CONFIG_KEY_SUFFIX = ":mesh"
 def parse_mesh(data: Any, source: str = "mesh spec") -> Mesh:
     """Validate a mapping (camelCase keys, as in the stack file); raise SpecError with every problem."""
     if not isinstance(data, Mapping):
-        raise SpecError([Problem("", f"the mesh spec must be a mapping (got {type(data).__name__})")], source)
+        got = "nothing" if data is None else f"a {type(data).__name__}: {data!r:.60}"
+        raise SpecError([Problem("", f"the mesh spec must be a mapping of keys (got {got})")], source)
     problems: list[Problem] = []
     mesh: Mesh | None = None
     try:
         mesh = Mesh.model_validate(dict(data))
     except ValidationError as err:
-        problems += problems_from_validation(err)
+        problems += problems_from_validation(err, Mesh)
     problems += check_references(data)
     if problems or mesh is None:
         raise SpecError(problems, source)
@@ -61,12 +62,25 @@ def load_stack_file(path: Path | str) -> Mesh:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SpecError([Problem("", f"no such stack file: {path}")], source) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError([Problem("", f"cannot read the stack file: {err}")], source) from None
     except yaml.YAMLError as err:
-        raise SpecError([Problem("", f"not valid YAML: {err}")], source) from None
+        raise SpecError([Problem("", _yaml_problem(err))], source) from None
     config = document.get("config") if isinstance(document, Mapping) else None
     if not isinstance(config, Mapping):
         raise SpecError([Problem("config", "the stack file has no 'config' mapping")], source)
     return parse_mesh(mesh_config(config, source), source)
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """PyYAML's error on one line, with the 1-based line and column where it gave up."""
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None)
+    context = getattr(err, "context", None)
+    if mark is None or problem is None:
+        return "not valid YAML: " + " ".join(str(err).split())
+    where = f"line {mark.line + 1}, column {mark.column + 1}"
+    return f"not valid YAML at {where}: {problem}" + (f" ({context})" if context else "")
 
 
 def region_of(path: Path | str) -> str | None:

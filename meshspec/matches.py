@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from meshspec.base import SpecModel, check_path
+from meshspec.base import Int, SpecModel, check_path
+from meshspec.errors import FieldProblems
 
 HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
 
@@ -15,10 +16,25 @@ _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,50}$")
 
 
 def _exactly_one(model: SpecModel, fields: tuple[str, ...], what: str) -> None:
-    given = [f for f in fields if getattr(model, f) is not None]
+    def alias(f: str) -> str:
+        return type(model).model_fields[f].alias or f
+
+    given = [alias(f) for f in fields if getattr(model, f) is not None]
     if len(given) != 1:
-        names = ", ".join(model.model_fields[f].alias or f for f in fields)
-        raise ValueError(f"{what} needs exactly one of {names} (got {len(given)})")
+        names = ", ".join(alias(f) for f in fields)
+        raise ValueError(f"{what} needs exactly one of {names} (got {', '.join(given) or 'none'})")
+
+
+# Envoy matches with RE2, which has no lookaround, backreferences or atomic groups; Python's re has.
+_BACKREFERENCE = re.compile(r"\\[1-9]")
+_LOOKAROUND = re.compile(r"\(\?(?:=|!|<=|<!|>|P=)")
+
+
+def _uses_non_re2(pattern: str) -> bool:
+    # Escaped backslashes go first, so r"\\1" (a literal backslash, then 1) is no backreference,
+    # then every escape, so r"\(?=" (a literal parenthesis) is no lookahead.
+    plain = pattern.replace("\\\\", "")
+    return bool(_BACKREFERENCE.search(plain) or _LOOKAROUND.search(re.sub(r"\\.", "", plain)))
 
 
 def _check_regex(value: str) -> str:
@@ -26,28 +42,39 @@ def _check_regex(value: str) -> str:
         re.compile(value)
     except re.error as err:
         raise ValueError(f"regex {value!r} does not compile: {err}") from None
+    if _uses_non_re2(value):
+        raise ValueError(
+            f"regex {value!r} uses lookaround, a backreference or an atomic group, "
+            "which Envoy's RE2 engine does not support"
+        )
     return value
 
 
 class Range(SpecModel):
     """Integer header value range; like App Mesh, start is inclusive and end exclusive."""
 
-    start: int
-    end: int
+    start: Int
+    end: Int
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
         if self.end <= self.start:
-            raise ValueError(f"range end ({self.end}) must be greater than start ({self.start})")
+            raise FieldProblems.at(
+                "end", f"range end ({self.end}) must be greater than start ({self.start}); end is exclusive"
+            )
         return self
+
+
+# App Mesh's limit on header match values and on exact/regex paths (botocore appmesh model).
+MatchText = Annotated[str, Field(min_length=1, max_length=255)]
 
 
 class HeaderMatch(SpecModel):
     name: str
-    exact: str | None = None
-    prefix: str | None = None
-    suffix: str | None = None
-    regex: str | None = None
+    exact: MatchText | None = None
+    prefix: MatchText | None = None
+    suffix: MatchText | None = None
+    regex: MatchText | None = None
     range: Range | None = None
     invert: bool = False
 
@@ -79,8 +106,8 @@ class QueryParameterMatch(SpecModel):
 
 
 class PathMatch(SpecModel):
-    exact: str | None = None
-    regex: str | None = None
+    exact: MatchText | None = None
+    regex: MatchText | None = None
 
     @field_validator("exact")
     @classmethod
@@ -118,7 +145,9 @@ class HttpMatch(SpecModel):
     @model_validator(mode="after")
     def _prefix_or_path(self) -> HttpMatch:
         if self.prefix is not None and self.path is not None:
-            raise ValueError("a match takes prefix or path, not both")
+            raise ValueError(
+                f"a match takes prefix or path, not both (got prefix {self.prefix!r} and a path match)"
+            )
         return self
 
     @property
@@ -167,7 +196,10 @@ class GatewayMatch(HttpMatch):
     def _no_method(self) -> GatewayMatch:
         # pulumi-aws (7.x) cannot express a gateway route method match; route by method per service.
         if self.method is not None:
-            raise ValueError("gateway routes cannot match on method; put a method match on a service route")
+            raise FieldProblems.at(
+                "method",
+                f"gateway routes cannot match on method (got {self.method}); put the method match on a route of the service",
+            )
         return self
 
     def describe(self) -> str:

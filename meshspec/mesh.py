@@ -5,9 +5,18 @@ from __future__ import annotations
 import ipaddress
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from meshspec.base import ServiceName, SpecModel, check_dns_name, check_path, check_resource_name
+from meshspec.base import (
+    Int,
+    ServiceName,
+    SpecModel,
+    check_dns_label,
+    check_dns_name,
+    check_path,
+    check_port,
+)
+from meshspec.errors import FieldProblems, Loc
 from meshspec.routes import GatewayRoute
 from meshspec.service import Autoscaling, Service, TaskSize
 
@@ -41,12 +50,26 @@ LOG_RETENTION_DAYS = (
 )
 
 
+def _subnet_problems(field: str, subnets: list[str] | None) -> list[tuple[Loc, str]]:
+    if subnets is None:
+        return []
+    problems: list[tuple[Loc, str]] = []
+    if len(subnets) < 2:
+        problems.append(((field,), f"needs subnets in at least two availability zones (got {len(subnets)})"))
+    for i, subnet in enumerate(subnets):
+        if not subnet.startswith("subnet-"):
+            problems.append(((field, i), f"must be a subnet id such as 'subnet-0abc123' (got {subnet!r})"))
+        elif subnets.index(subnet) != i:
+            problems.append(((field, i), f"subnet {subnet!r} is listed twice"))
+    return problems
+
+
 class Network(SpecModel):
     """Either a new VPC (cidr, azCount, natGateways) or an existing one (vpcId + subnet ids)."""
 
     cidr: str | None = None
-    az_count: int | None = Field(None, ge=2, le=6)
-    nat_gateways: int | None = Field(None, ge=1, le=6)
+    az_count: Int | None = Field(None, ge=2, le=6)
+    nat_gateways: Int | None = Field(None, ge=1, le=6)
     vpc_id: str | None = None
     public_subnet_ids: list[str] | None = None
     private_subnet_ids: list[str] | None = None
@@ -70,22 +93,34 @@ class Network(SpecModel):
         existing = [
             f for f in ("vpc_id", "public_subnet_ids", "private_subnet_ids") if getattr(self, f) is not None
         ]
+        alias = {name: field.alias or name for name, field in type(self).model_fields.items()}
         if new and existing:
             raise ValueError(
                 "only one of a new VPC (cidr, azCount, natGateways) or an existing VPC "
-                "(vpcId, publicSubnetIds, privateSubnetIds) can be given"
+                "(vpcId, publicSubnetIds, privateSubnetIds) can be given "
+                f"(got {', '.join(alias[f] for f in new + existing)})"
             )
+        # Every problem of an existing-VPC network at once, each at its own key.
+        problems: list[tuple[Loc, str]] = []
         if existing:
-            missing = [
-                f for f in ("vpc_id", "public_subnet_ids", "private_subnet_ids") if getattr(self, f) is None
-            ]
-            if missing:
-                raise ValueError("an existing VPC needs vpcId, publicSubnetIds and privateSubnetIds together")
+            if self.vpc_id is not None and not self.vpc_id.startswith("vpc-"):
+                problems.append((("vpcId",), f"must be a VPC id such as 'vpc-0abc123' (got {self.vpc_id!r})"))
+            for field in ("vpc_id", "public_subnet_ids", "private_subnet_ids"):
+                if getattr(self, field) is None:
+                    problems.append(
+                        (
+                            (alias[field],),
+                            "is required with an existing VPC: give vpcId, publicSubnetIds and privateSubnetIds",
+                        )
+                    )
             for field in ("public_subnet_ids", "private_subnet_ids"):
-                if len(getattr(self, field)) < 2:
-                    raise ValueError(f"{field} needs subnets in at least two availability zones")
+                problems += _subnet_problems(alias[field], getattr(self, field))
         if self.nat_gateways is not None and self.nat_gateways > self.azs:
-            raise ValueError(f"natGateways ({self.nat_gateways}) cannot exceed azCount ({self.azs})")
+            problems.append(
+                (("natGateways",), f"natGateways ({self.nat_gateways}) cannot exceed azCount ({self.azs})")
+            )
+        if problems:
+            raise FieldProblems(problems)
         return self
 
     @property
@@ -108,20 +143,21 @@ class Network(SpecModel):
 class Gateway(SpecModel):
     """The ingress: an App Mesh virtual gateway run as an Envoy ECS service behind the ALB."""
 
-    port: int = Field(8080, ge=1025, le=65535)
+    port: Int = Field(8080, ge=1, le=65535)
     routes: list[GatewayRoute] = Field(min_length=1)
     # The ALB checks the gateway through a route (Envoy's admin port is never exposed).
     health_check_path: str | None = None
     size: TaskSize = Field(default_factory=TaskSize)
-    desired_count: int = Field(1, ge=1, le=1000)
+    desired_count: Int = Field(1, ge=1, le=1000)
     autoscaling: Autoscaling | None = None
 
     @field_validator("port")
     @classmethod
     def _port(cls, port: int) -> int:
-        if port in (9901, 15000, 15001):
-            raise ValueError(f"port {port} is used by Envoy itself; pick another gateway port")
-        return port
+        if port <= 1024:
+            # Envoy runs unprivileged on Fargate; the ALB, not the gateway, listens on 80/443.
+            raise ValueError(f"gateway port must be 1025..65535, App Mesh's rule on Fargate (got {port})")
+        return check_port(port, "gateway port")
 
     @field_validator("health_check_path")
     @classmethod
@@ -145,7 +181,7 @@ class ExternalBackend(SpecModel):
     """A dependency outside the mesh, reached by host and port (DNS discovery, egress allowed)."""
 
     host: str
-    port: int = Field(443, ge=1, le=65535)
+    port: Int = Field(443, ge=1, le=65535)
     tls: bool | None = None
 
     @field_validator("host")
@@ -171,28 +207,32 @@ class Mesh(SpecModel):
     envoy_image: str = DEFAULT_ENVOY_IMAGE
     xray_image: str = DEFAULT_XRAY_IMAGE
     tracing: bool = True
-    log_retention_days: int = 30
+    log_retention_days: Int = 30
     tags: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        check_resource_name(value, "mesh name")
+        # ALB and target group names are built from it: letters, digits and '-' only, at most 32 in all.
+        check_dns_label(value, "mesh name")
         if len(value) > 20:
-            # ALB, target group and ECS names are built from it and ALB names are capped at 32.
-            raise ValueError(f"mesh name {value!r} must be at most 20 characters")
+            raise ValueError(f"mesh name {value!r} must be at most 20 characters (got {len(value)})")
         return value
 
     @field_validator("namespace", "domain", "hosted_zone")
     @classmethod
-    def _dns(cls, value: str) -> str:
-        return check_dns_name(value.rstrip("."), "name")
+    def _dns(cls, value: str, info: ValidationInfo) -> str:
+        names = {"namespace": "namespace", "domain": "domain", "hosted_zone": "hostedZone"}
+        return check_dns_name(value.rstrip("."), names.get(info.field_name or "", "name"))
 
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
         if value not in LOG_RETENTION_DAYS:
-            raise ValueError(f"logRetentionDays must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
+            raise ValueError(
+                f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))} "
+                f"(CloudWatch Logs' retention periods; got {value})"
+            )
         return value
 
     # Names shared by both renderers, so App Mesh and Envoy show the same things.

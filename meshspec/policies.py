@@ -6,8 +6,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from meshspec.base import SpecModel, check_path
+from meshspec.base import Int, SpecModel, check_path
 from meshspec.durations import DurationMs, format_duration
+from meshspec.errors import FieldProblems, Loc
 
 HttpRetryEvent = Literal["server-error", "gateway-error", "client-error", "stream-error"]
 TcpRetryEvent = Literal["connection-error"]
@@ -30,8 +31,8 @@ class HealthCheck(SpecModel):
     """Active health check of a version's app, run by its Envoy (App Mesh listener health check)."""
 
     path: str = "/health"
-    healthy_threshold: int = Field(2, ge=2, le=10)
-    unhealthy_threshold: int = Field(2, ge=2, le=10)
+    healthy_threshold: Int = Field(2, ge=2, le=10)
+    unhealthy_threshold: Int = Field(2, ge=2, le=10)
     interval: DurationMs = 5_000
     timeout: DurationMs = 2_000
 
@@ -54,7 +55,7 @@ class HealthCheck(SpecModel):
 class RetryPolicy(SpecModel):
     """Retries made by the caller's Envoy. Without one, App Mesh silently retries twice."""
 
-    max_retries: int = Field(ge=0, le=25)
+    max_retries: Int = Field(ge=0, le=25)
     per_retry_timeout: DurationMs
     http_retry_events: list[HttpRetryEvent] = Field(default_factory=list)
     tcp_retry_events: list[TcpRetryEvent] = Field(default_factory=list)
@@ -63,7 +64,7 @@ class RetryPolicy(SpecModel):
     @classmethod
     def _positive(cls, value: int) -> int:
         if value <= 0:
-            raise ValueError("perRetryTimeout must be greater than 0")
+            raise ValueError(f"perRetryTimeout must be greater than 0 (got {format_duration(value)})")
         return value
 
     @model_validator(mode="after")
@@ -73,8 +74,16 @@ class RetryPolicy(SpecModel):
                 "a retry policy needs at least one event: httpRetryEvents from "
                 "server-error, gateway-error, client-error, stream-error, or tcpRetryEvents [connection-error]"
             )
-        if len(set(self.http_retry_events)) != len(self.http_retry_events):
-            raise ValueError("httpRetryEvents lists an event twice")
+        problems: list[tuple[Loc, str]] = []
+        for field, events in (
+            ("httpRetryEvents", self.http_retry_events),
+            ("tcpRetryEvents", self.tcp_retry_events),
+        ):
+            for i, event in enumerate(events):
+                if events.index(event) != i:
+                    problems.append(((field, i), f"{event!r} is listed twice; list each event once"))
+        if problems:
+            raise FieldProblems(problems)
         return self
 
 
@@ -88,8 +97,8 @@ class Timeouts(SpecModel):
 class OutlierDetection(SpecModel):
     """Ejects a failing task from callers' load balancing; all four fields are required by App Mesh."""
 
-    max_server_errors: int = Field(ge=1)
-    max_ejection_percent: int = Field(ge=0, le=100)
+    max_server_errors: Int = Field(ge=1)
+    max_ejection_percent: Int = Field(ge=0, le=100)
     interval: DurationMs
     base_ejection_duration: DurationMs
 
@@ -97,5 +106,5 @@ class OutlierDetection(SpecModel):
     @classmethod
     def _positive(cls, value: int) -> int:
         if value <= 0:
-            raise ValueError("must be greater than 0")
+            raise ValueError(f"must be greater than 0 (got {format_duration(value)})")
         return value

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from meshspec.errors import Problem
+from meshspec.matches import GatewayMatch, HttpMatch
 
 MAX_ROUTES_PER_ROUTER = 50
 
@@ -71,7 +72,7 @@ def _check_gateway(gateway: Mapping[str, Any], services: Mapping[str, Any]) -> l
                 )
             )
         match = _mapping(route.get("match"))
-        key = json.dumps(_normalised_match(match), sort_keys=True)
+        key = _match_key(match, GatewayMatch)
         if key in seen_matches:
             problems.append(
                 Problem(
@@ -103,11 +104,18 @@ def _check_gateway(gateway: Mapping[str, Any], services: Mapping[str, Any]) -> l
     return problems
 
 
-def _normalised_match(match: Mapping[str, Any]) -> dict[str, Any]:
-    normal = dict(match)
-    if "prefix" not in normal and "path" not in normal:
-        normal["prefix"] = "/"
-    return normal
+def _match_key(match: Mapping[str, Any], model: type[HttpMatch]) -> str:
+    """Equal for matches that select the same requests as written: {} and {prefix: /}, header name case."""
+    try:
+        parsed = model.model_validate(dict(match))
+    except ValueError:
+        # Already reported as a structural problem; compare as written.
+        normal = dict(match)
+        normal.setdefault("prefix", None if "path" in normal else "/")
+        return json.dumps(normal, sort_keys=True, default=str)
+    normal = parsed.model_dump(by_alias=True, exclude_defaults=True)
+    normal["prefix"] = parsed.effective_prefix
+    return json.dumps(normal, sort_keys=True, default=str)
 
 
 def _derived_gateway_route_name(service: Any, match: Mapping[str, Any]) -> str | None:
@@ -149,7 +157,7 @@ def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     reached: set[str] = set()
     if routes is None:
-        weights = {v: _mapping(spec).get("weight") for v, spec in versions.items()}
+        weights = {v: _mapping(spec).get("weight", 0) for v, spec in versions.items()}
         numeric = {v: w for v, w in weights.items() if isinstance(w, int) and not isinstance(w, bool)}
         positive = [v for v, w in numeric.items() if w > 0]
         reached.update(positive)
@@ -164,14 +172,27 @@ def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
             total = sum(numeric.values())
             if not 1 <= total <= 100:
                 problems.append(
-                    Problem(f"{base}.versions", f"version weights must add up to 1..100 (got {total})")
+                    Problem(
+                        f"{base}.versions",
+                        f"version weights must add up to 1..100 (got {total}); without routes they make the default route",
+                    )
                 )
     else:
         names: dict[str, int] = {}
         priorities: dict[int, int] = {}
+        matches: dict[str, int] = {}
         for i, route in enumerate(_list(routes)):
             route = _mapping(route)
             path = f"{base}.routes[{i}]"
+            key = _match_key(_mapping(route.get("match")), HttpMatch)
+            if key in matches:
+                problems.append(
+                    Problem(
+                        f"{path}.match",
+                        f"same match as routes[{matches[key]}]; only one of them would ever be used",
+                    )
+                )
+            matches.setdefault(key, i)
             rname = route.get("name")
             if isinstance(rname, str):
                 if rname in names:
@@ -203,11 +224,20 @@ def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
                 elif isinstance(weight, int) and weight > 0:
                     reached.add(version)
     for version, spec in versions.items():
-        if version not in reached and not _mapping(spec).get("unrouted"):
+        unrouted = _mapping(spec).get("unrouted")
+        if version not in reached and not unrouted:
             problems.append(
                 Problem(
                     f"{base}.versions.{version}",
                     "no route sends traffic to this version; give it weight, add it to a route, or say why with unrouted: <reason>",
+                )
+            )
+        elif version in reached and unrouted:
+            # A stale reason would mislead whoever reads the spec next.
+            problems.append(
+                Problem(
+                    f"{base}.versions.{version}.unrouted",
+                    "this version does receive traffic; remove unrouted or its weights",
                 )
             )
     problems += _check_retry_budget(base, service, _list(routes) if routes is not None else [])
@@ -263,5 +293,5 @@ def _check_retry_budget(base: str, service: Mapping[str, Any], routes: list[Any]
     return problems
 
 
-def _names(items: Mapping[str, Any]) -> str:
-    return ", ".join(sorted(items)) or "(none)"
+def _names(items: Mapping[Any, Any]) -> str:
+    return ", ".join(sorted(map(str, items))) or "(none)"

@@ -6,7 +6,8 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
-from meshspec.base import SpecModel, check_path, check_resource_name
+from meshspec.base import Int, SpecModel, Weight, check_path, check_resource_name
+from meshspec.errors import FieldProblems
 from meshspec.matches import GatewayMatch, HttpMatch
 from meshspec.policies import RetryPolicy, Timeouts
 
@@ -17,9 +18,10 @@ class Route(SpecModel):
     """One virtual router route: a match, weighted targets over versions, optional policy overrides."""
 
     name: str
-    priority: int | None = Field(None, ge=0, le=1000)
+    priority: Int | None = Field(None, ge=0, le=1000)
     match: HttpMatch = Field(default_factory=HttpMatch)
-    targets: dict[str, int] = Field(min_length=1)
+    # Each weight's range is checked per version (its own path); count and sum below.
+    targets: dict[str, Weight] = Field(min_length=1)
     retry_policy: RetryPolicy | None = None
     timeout: Timeouts | None = None
 
@@ -31,19 +33,14 @@ class Route(SpecModel):
     @field_validator("targets")
     @classmethod
     def _weights(cls, targets: dict[str, int]) -> dict[str, int]:
-        problems = [
-            f"{v}: weight must be an integer 0..100 (got {w})"
-            for v, w in targets.items()
-            if not 0 <= w <= 100
-        ]
         if len(targets) > MAX_WEIGHTED_TARGETS:
-            problems.append(f"at most {MAX_WEIGHTED_TARGETS} weighted targets (got {len(targets)})")
-        if not problems:
-            total = sum(targets.values())
-            if not 1 <= total <= 100:
-                problems.append(f"weights must add up to 1..100 (got {total})")
-        if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(
+                f"a route takes at most {MAX_WEIGHTED_TARGETS} weighted targets, an App Mesh limit "
+                f"(got {len(targets)})"
+            )
+        total = sum(targets.values())
+        if not 1 <= total <= 100:
+            raise ValueError(f"weights must add up to 1..100 (got {total})")
         return targets
 
 
@@ -77,7 +74,7 @@ class GatewayRoute(SpecModel):
 
     name: str | None = None
     service: str
-    priority: int | None = Field(None, ge=0, le=1000)
+    priority: Int | None = Field(None, ge=0, le=1000)
     match: GatewayMatch = Field(default_factory=GatewayMatch)
     rewrite: Rewrite = Field(default_factory=Rewrite)
 
@@ -88,10 +85,22 @@ class GatewayRoute(SpecModel):
 
     @model_validator(mode="after")
     def _rewrite_fits_match(self) -> GatewayRoute:
+        field = "prefix" if self.rewrite.prefix is not None else "stripPrefix"
         if (self.rewrite.prefix is not None or self.rewrite.strip_prefix) and self.match.path is not None:
-            raise ValueError("a prefix rewrite needs a prefix match, not a path match")
-        if self.rewrite.prefix is not None and not (self.match.effective_prefix or "").endswith("/"):
-            raise ValueError("with a rewrite prefix, App Mesh needs the match prefix to end with '/'")
+            raise FieldProblems(
+                [(("rewrite", field), "a prefix rewrite needs a prefix match, not a path match")]
+            )
+        prefix = self.match.effective_prefix or ""
+        if self.rewrite.prefix is not None and not prefix.endswith("/"):
+            raise FieldProblems(
+                [
+                    (
+                        ("rewrite", "prefix"),
+                        f"with a rewrite prefix, App Mesh needs the match prefix to end with '/' "
+                        f"(got match prefix {prefix!r}; use {prefix + '/'!r})",
+                    )
+                ]
+            )
         return self
 
     @property

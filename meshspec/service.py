@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from meshspec.base import SpecModel, VersionName
+from meshspec.base import Int, SpecModel, VersionName, Weight, check_port
+from meshspec.errors import FieldProblems
 from meshspec.policies import HealthCheck, OutlierDetection, RetryPolicy, Timeouts
 from meshspec.routes import Route
 
@@ -24,37 +25,48 @@ FARGATE_SIZES: dict[int, range] = {
 }
 
 
+def fargate_memory_choices(cpu: int) -> str:
+    """The memory sizes Fargate allows with `cpu` units, as users read them."""
+    if cpu == 256:  # not a regular step: 512, 1024 or 2048 only
+        return "512, 1024 or 2048"
+    allowed = FARGATE_SIZES[cpu]
+    return f"{allowed.start}..{allowed.stop - 1} in steps of {allowed.step}"
+
+
 def check_fargate_size(cpu: int, memory: int) -> None:
+    """Raise FieldProblems (at cpu or memory) for a size Fargate cannot run."""
     allowed = FARGATE_SIZES.get(cpu)
     if allowed is None:
-        raise ValueError(f"cpu must be one of {sorted(FARGATE_SIZES)} (got {cpu})")
-    if memory not in allowed:
-        raise ValueError(
-            f"memory {memory} MiB does not fit cpu {cpu}: use {allowed.start}..{allowed.stop - 1} "
-            f"in steps of {allowed.step}"
+        raise FieldProblems.at(
+            "cpu", f"cpu must be one of {', '.join(map(str, FARGATE_SIZES))} units (got {cpu})"
         )
-    # 256 CPU units allow 512, 1024, 2048 only
-    if cpu == 256 and memory not in (512, 1024, 2048):
-        raise ValueError("memory for cpu 256 must be 512, 1024 or 2048")
+    if memory not in allowed or (cpu == 256 and memory == 1536):
+        raise FieldProblems.at(
+            "memory", f"memory {memory} MiB does not fit cpu {cpu}: use {fargate_memory_choices(cpu)} MiB"
+        )
 
 
 class Autoscaling(SpecModel):
     """Target tracking on average CPU of each version's ECS service."""
 
-    min_tasks: int = Field(1, ge=1)
-    max_tasks: int = Field(ge=1, le=1000)
-    target_cpu_percent: int = Field(60, ge=10, le=90)
+    min_tasks: Int = Field(1, ge=1)
+    max_tasks: Int = Field(ge=1, le=1000)
+    target_cpu_percent: Int = Field(60, ge=10, le=90)
 
     @model_validator(mode="after")
     def _bounds(self) -> Autoscaling:
         if self.max_tasks < self.min_tasks:
-            raise ValueError(f"maxTasks ({self.max_tasks}) must be >= minTasks ({self.min_tasks})")
+            raise FieldProblems.at(
+                "maxTasks", f"maxTasks ({self.max_tasks}) must be >= minTasks ({self.min_tasks})"
+            )
         return self
 
 
 class TaskSize(SpecModel):
-    cpu: int = 512
-    memory: int = 1024
+    """Fargate task size in CPU units and MiB; only AWS's combinations are accepted."""
+
+    cpu: Int = 512
+    memory: Int = 1024
 
     @model_validator(mode="after")
     def _fits(self) -> TaskSize:
@@ -65,16 +77,18 @@ class TaskSize(SpecModel):
 class Version(SpecModel):
     """One deployable version: its own virtual node, task family and ECS service."""
 
-    weight: int = Field(ge=0, le=100)
+    # The default route's weight. Routes, when written, carry their own weights and ignore this one,
+    # so it may be left out there; without routes, weights must add up to 1..100.
+    weight: Weight = 0
     image: str | None = None
-    desired_count: int | None = Field(None, ge=0, le=1000)
+    desired_count: Int | None = Field(None, ge=0, le=1000)
     env: dict[str, str] = Field(default_factory=dict)
     # A version no route sends traffic to must say why (e.g. "warming up before the canary").
     unrouted: str | None = None
 
 
 class Service(SpecModel):
-    port: int = Field(8080, ge=1, le=65535)
+    port: Int = Field(8080, ge=1, le=65535)
     protocol: Protocol = "http"
     app: str | None = None
     image: str | None = None
@@ -86,17 +100,15 @@ class Service(SpecModel):
     versions: dict[VersionName, Version] = Field(min_length=1)
     routes: list[Route] | None = Field(None, min_length=1, max_length=50)
     size: TaskSize = Field(default_factory=TaskSize)
-    desired_count: int = Field(1, ge=0, le=1000)
+    desired_count: Int = Field(1, ge=0, le=1000)
     autoscaling: Autoscaling | None = None
     env: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("port")
     @classmethod
     def _not_envoy_port(cls, port: int) -> int:
-        # The Envoy sidecar owns these ports inside the task (ingress, egress, admin).
-        if port in (15000, 15001, 9901):
-            raise ValueError(f"port {port} is used by the Envoy sidecar; pick another app port")
-        return port
+        # The Envoy sidecar shares the task's network namespace and owns these ports.
+        return check_port(port, "port")
 
     def effective_routes(self) -> list[Route]:
         """The router's routes: as written, or one catch-all over the versions' weights."""

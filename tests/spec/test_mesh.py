@@ -1,0 +1,125 @@
+"""Mesh-wide keys: mesh name, DNS names, domain and hosted zone, log retention, egress filter, names."""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import DELETE, accepted, expect_problem, with_mesh
+
+
+@pytest.mark.parametrize("name", ["shop_dev", "Shop", "-shop", "shop.dev", "a" * 21])
+def test_mesh_name_must_fit_aws_names(name: str) -> None:
+    """GIVEN a mesh name that ALB/target group names (letters, digits, '-', 32 chars) could not carry
+    WHEN the spec is parsed
+    THEN name is reported with the value
+    """
+    expect_problem(with_mesh(name=name), "name", repr(name))
+
+
+def test_mesh_name_of_20_characters_is_allowed() -> None:
+    """GIVEN a 20-character mesh name
+    WHEN the spec is parsed
+    THEN it is accepted
+    """
+    assert accepted(with_mesh(name="a" * 20)).name == "a" * 20
+
+
+@pytest.mark.parametrize("field", ["namespace", "domain", "hostedZone"])
+def test_dns_names_must_be_lowercase_dns_names(field: str) -> None:
+    """GIVEN a namespace, domain or hosted zone that is not a lowercase DNS name
+    WHEN the spec is parsed
+    THEN the field is reported under its own name
+    """
+    expect_problem(
+        with_mesh(**{field: "Not A Name"}), field, f"{field} 'Not A Name' must be a lowercase DNS name"
+    )
+
+
+def test_domain_must_be_inside_the_hosted_zone() -> None:
+    """GIVEN a domain outside the hosted zone
+    WHEN the spec is parsed
+    THEN domain is reported with both names
+    """
+    data = with_mesh(domain="api.othershop.com")
+    expect_problem(data, "domain", "'api.othershop.com' is not inside the hosted zone 'myshop.com'")
+
+
+def test_a_name_that_only_ends_like_the_zone_is_not_inside_it() -> None:
+    """GIVEN domain evilmyshop.com and zone myshop.com (same suffix, different zone)
+    WHEN the spec is parsed
+    THEN it is refused: inside means a subdomain, label by label
+    """
+    expect_problem(with_mesh(domain="evilmyshop.com"), "domain", "not inside the hosted zone")
+
+
+@pytest.mark.parametrize(
+    ("domain", "zone"), [("myshop.com", "myshop.com"), ("api.myshop.com.", "myshop.com.")]
+)
+def test_zone_apex_and_trailing_dots_are_accepted(domain: str, zone: str) -> None:
+    """GIVEN the zone apex as domain, or names written with a trailing dot
+    WHEN the spec is parsed
+    THEN it is accepted and the dot dropped
+    """
+    mesh = accepted(with_mesh(domain=domain, hostedZone=zone))
+    assert mesh.domain == domain.rstrip(".")
+    assert mesh.hosted_zone == "myshop.com"
+
+
+@pytest.mark.parametrize("days", [0, 2, 4000])
+def test_log_retention_days_must_be_a_cloudwatch_period(days: int) -> None:
+    """GIVEN a retention CloudWatch Logs does not offer
+    WHEN the spec is parsed
+    THEN logRetentionDays lists the allowed periods and shows the value
+    """
+    problem = expect_problem(
+        with_mesh(logRetentionDays=days), "logRetentionDays", "must be one of 1, 3, 5, 7, 14"
+    )
+    assert f"got {days})" in problem.message
+
+
+@pytest.mark.parametrize("days", [1, 14, 3653])
+def test_log_retention_days_allowed(days: int) -> None:
+    """GIVEN a CloudWatch retention period
+    WHEN the spec is parsed
+    THEN it is accepted
+    """
+    assert accepted(with_mesh(logRetentionDays=days)).log_retention_days == days
+
+
+def test_egress_filter_is_drop_all_or_allow_all() -> None:
+    """GIVEN an egress filter App Mesh does not know
+    WHEN the spec is parsed
+    THEN the two allowed values are named
+    """
+    expect_problem(with_mesh(egressFilter="DENY"), "egressFilter", "'DROP_ALL' or 'ALLOW_ALL'")
+
+
+@pytest.mark.parametrize("key", ["name", "namespace", "domain", "hostedZone", "gateway", "services"])
+def test_required_mesh_keys(key: str) -> None:
+    """GIVEN a mesh without one of its required keys
+    WHEN the spec is parsed
+    THEN the key is reported as required
+    """
+    expect_problem(with_mesh(**{key: DELETE}), key, "is required")
+
+
+def test_top_level_typo_suggests_the_key() -> None:
+    """GIVEN 'service' where 'services' was meant
+    WHEN the spec is parsed
+    THEN the typo is reported with the intended key
+    """
+    expect_problem(with_mesh(service={}), "service", "did you mean 'services'?")
+
+
+def test_shared_names_follow_one_scheme() -> None:
+    """GIVEN the minimal mesh with an external backend
+    WHEN the names both renderers share are asked for
+    THEN they follow one scheme (FQDN virtual services, <svc>-<ver> nodes, <svc>-router)
+    """
+    mesh = accepted(with_mesh(external={"payments": {"host": "api.payments.example"}}))
+    assert mesh.virtual_service_name("products") == "products.shop.local"
+    assert mesh.virtual_service_name("payments") == "api.payments.example"
+    assert mesh.virtual_node_name("products", "v1") == "products-v1"
+    assert mesh.virtual_node_name("payments") == "external-payments"
+    assert mesh.virtual_router_name("products") == "products-router"
+    assert mesh.gateway_name == "shop-gateway"
