@@ -1,0 +1,125 @@
+"""IAM for ECS tasks: roles only ECS tasks of this account can assume, with one inline policy each,
+scoped to named resources. No wildcard actions; `*` resources only where AWS allows nothing else
+(ecr:GetAuthorizationToken, X-Ray writes)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+Statement = dict[str, Any]
+
+XRAY_WRITE_ACTIONS = [
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+]
+ECR_PULL_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+]
+
+
+def assume_role_policy(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """ECS tasks may assume the role, only on behalf of this account (confused-deputy guard)."""
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ],
+        }
+    )
+
+
+def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def xray_statement() -> Statement:
+    # X-Ray write APIs have no resource-level permissions: "*" is the only valid resource.
+    return {"Sid": "XRayWrite", "Effect": "Allow", "Action": list(XRAY_WRITE_ACTIONS), "Resource": "*"}
+
+
+def log_statement(log_group_arns: Sequence[pulumi.Input[str]]) -> Statement:
+    streams = [pulumi.Output.concat(arn, ":log-stream:*") for arn in log_group_arns]
+    return {
+        "Sid": "WriteOwnLogs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": streams,
+    }
+
+
+def ecr_pull_statements(repository_arns: Sequence[pulumi.Input[str]]) -> list[Statement]:
+    if not repository_arns:
+        return []
+    return [
+        # GetAuthorizationToken has no resource-level permissions: "*" is the only valid resource.
+        {"Sid": "EcrLogin", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
+        {
+            "Sid": "EcrPull",
+            "Effect": "Allow",
+            "Action": list(ECR_PULL_ACTIONS),
+            "Resource": list(repository_arns),
+        },
+    ]
+
+
+def execution_statements(
+    log_group_arns: Sequence[pulumi.Input[str]], repository_arns: Sequence[pulumi.Input[str]] = ()
+) -> list[Statement]:
+    """What ECS itself needs to start the task: write its logs, pull its private images."""
+    return [log_statement(log_group_arns), *ecr_pull_statements(repository_arns)]
+
+
+@dataclass
+class TaskRole:
+    role: aws.iam.Role
+    policy: aws.iam.RolePolicy
+
+    @property
+    def arn(self) -> pulumi.Output[str]:
+        return self.role.arn
+
+
+def task_role(
+    name: str,
+    *,
+    parent: pulumi.Resource,
+    account_id: pulumi.Input[str],
+    statements: Sequence[Statement],
+    description: str,
+    tags: Mapping[str, str],
+) -> TaskRole:
+    """A role for ECS tasks with one inline policy (children of `parent`)."""
+    role = aws.iam.Role(
+        name,
+        assume_role_policy=assume_role_policy(account_id),
+        description=description,
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    policy = aws.iam.RolePolicy(
+        name,
+        role=role.id,
+        name=f"{name}-inline",
+        policy=policy_document(statements),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return TaskRole(role, policy)
+
+
+def account_id(parent: pulumi.Resource) -> pulumi.Output[str]:
+    return aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id

@@ -1,0 +1,61 @@
+"""Fixtures for the AWS side: in-process recording mocks for components, recordings per stack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from meshspec import Mesh, load_stack_file
+from tests.aws.harness import RecordingMocks, set_recording_mocks
+from tests.aws.recorded import REPO_ROOT, Recording, recorded_stack
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pulumi_aws warns about its own deprecated resources when its modules load: not ours to fix.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:pulumi_aws")
+
+
+@pytest.fixture
+def mocks() -> RecordingMocks:
+    """Fresh recording mocks for one in-process test."""
+    return set_recording_mocks(stack="unit")
+
+
+def deploy(mocks: RecordingMocks, build: Callable[[], Any]) -> Recording:
+    """Run `build` as a Pulumi program under `mocks` and wait for every registration.
+
+    `build` returns an Output (or a value); `@pulumi.runtime.test` awaits it, so assertions made in
+    its `.apply` run and fail the test. The returned Recording then holds every resource, which
+    tests assert on after the program has finished.
+    """
+
+    @pulumi.runtime.test
+    def program() -> Any:
+        return build()
+
+    program()
+    return Recording({"resources": list(mocks.resources), "outputs": {}})
+
+
+def stack_mesh(stack: str) -> Mesh:
+    return load_stack_file(Path(REPO_ROOT) / "stacks" / f"Pulumi.{stack}.yaml")
+
+
+@pytest.fixture(scope="session")
+def dev() -> Recording:
+    return Recording(recorded_stack("dev"))
+
+
+@pytest.fixture(scope="session")
+def prod() -> Recording:
+    return Recording(recorded_stack("prod"))
+
+
+@pytest.fixture(scope="session", params=["dev", "prod"])
+def shipped(request: pytest.FixtureRequest) -> Recording:
+    """Each shipped stack's recording in turn."""
+    return Recording(recorded_stack(request.param))

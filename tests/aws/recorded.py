@@ -1,0 +1,100 @@
+"""Recordings of the real program per stack, made once per test session in a subprocess.
+
+    from tests.aws.recorded import recorded_stack, Recording
+    dev = recorded_stack("dev")              # the JSON written by record_stack.py, as a dict
+    rec = Recording(dev)                     # small query helpers over it
+
+A subprocess per stack keeps Pulumi's process-global runtime state out of the test process.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+SCRIPT = Path(__file__).with_name("record_stack.py")
+REPO_ROOT = SCRIPT.parents[2]
+
+
+def run_recording(
+    stack: str, stack_file: Path | None = None
+) -> tuple[dict[str, Any], subprocess.CompletedProcess]:
+    """Run record_stack.py once; return the recording and the finished process (for its exit code/stderr)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{stack}.json"
+        cmd = [sys.executable, str(SCRIPT), "--stack", stack, "--out", str(out)]
+        if stack_file is not None:
+            cmd += ["--stack-file", str(stack_file)]
+        proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+        if not out.exists():
+            raise RuntimeError(f"record_stack.py wrote nothing (exit {proc.returncode}):\n{proc.stderr}")
+        return json.loads(out.read_text(encoding="utf-8")), proc
+
+
+def shipped_stacks() -> list[str]:
+    return sorted(p.name.split(".")[1] for p in (REPO_ROOT / "stacks").glob("Pulumi.*.yaml"))
+
+
+@functools.cache
+def _recordings() -> dict[str, Future[tuple[dict[str, Any], subprocess.CompletedProcess]]]:
+    """Start recording every shipped stack at once: each is a separate process, so they overlap."""
+    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="record-stack")
+    return {stack: pool.submit(run_recording, stack) for stack in shipped_stacks()}
+
+
+@functools.cache
+def recorded_stack(stack: str) -> dict[str, Any]:
+    """The recording of a shipped stack (stacks/Pulumi.<stack>.yaml), made once per session;
+    fails if the program failed."""
+    future = _recordings().get(stack)
+    recording, proc = future.result() if future is not None else run_recording(stack)
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"the program failed for stack {stack!r}:\n{recording.get('error') or proc.stderr}"
+        )
+    return recording
+
+
+class Recording:
+    """Query helpers over a recording: resources by type, by logical name, by input values."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.resources: list[dict[str, Any]] = data["resources"]
+        self.outputs: dict[str, Any] = data["outputs"]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.resources)
+
+    def of_type(self, type_: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r["type"] == type_]
+
+    def one(self, type_: str, **inputs: Any) -> dict[str, Any]:
+        """The single resource of a type whose inputs equal the given values (wire names)."""
+        found = [r for r in self.of_type(type_) if all(r["inputs"].get(k) == v for k, v in inputs.items())]
+        if len(found) != 1:
+            names = [r["name"] for r in self.of_type(type_)]
+            raise AssertionError(f"expected one {type_} with {inputs}, found {len(found)} (all: {names})")
+        return found[0]
+
+    def named(self, type_: str, name: str) -> dict[str, Any]:
+        for r in self.of_type(type_):
+            if r["name"] == name:
+                return r
+        raise AssertionError(f"no {type_} named {name!r}; have {[r['name'] for r in self.of_type(type_)]}")
+
+    def by_output(self, type_: str, key: str, value: Any) -> dict[str, Any]:
+        found = [r for r in self.of_type(type_) if r["outputs"].get(key) == value]
+        if len(found) != 1:
+            raise AssertionError(f"expected one {type_} with output {key}={value!r}, found {len(found)}")
+        return found[0]
+
+    def children_of(self, urn: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r.get("parent") == urn]

@@ -1,0 +1,114 @@
+"""MeshFirewall: one closed security group per workload, admitted callers by reference only."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import Admission, MeshFirewall, MeshFirewallArgs, admissions_from_spec
+from meshspec import parse_mesh
+from tests.aws.conftest import deploy, stack_mesh
+
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+
+
+def test_admissions_of_the_dev_stack():
+    """GIVEN the dev stack (gateway routes to products and prices; products calls prices and payments)
+    WHEN admissions are derived
+    THEN the ALB reaches the gateway, the gateway both services, products reaches prices, and
+    nothing else (payments is outside the VPC)."""
+    rules = {(a.target, a.source, a.port) for a in admissions_from_spec(stack_mesh("dev"))}
+    assert rules == {
+        ("shop-dev-gateway", "alb", 8080),
+        ("products", "shop-dev-gateway", 8080),
+        ("prices", "shop-dev-gateway", 8080),
+        ("prices", "products", 8080),
+    }
+
+
+def test_mutual_backends_admit_each_other():
+    """GIVEN two services that call each other, one only reachable from the mesh
+    WHEN admissions are derived
+    THEN each admits the other on its own port and the gateway reaches only the routed one."""
+    mesh = parse_mesh(
+        {
+            "name": "m",
+            "namespace": "m.local",
+            "domain": "api.example.com",
+            "hostedZone": "example.com",
+            "gateway": {"routes": [{"service": "a"}]},
+            "services": {
+                "a": {"port": 8080, "backends": ["b"], "versions": {"v1": {"weight": 100}}},
+                "b": {"port": 9090, "backends": ["a"], "versions": {"v1": {"weight": 100}}},
+            },
+        }
+    )
+    rules = {(a.target, a.source, a.port) for a in admissions_from_spec(mesh)}
+    assert rules == {("m-gateway", "alb", 8080), ("a", "m-gateway", 8080), ("b", "a", 9090), ("a", "b", 8080)}
+
+
+def test_security_groups_rules_by_reference(mocks):
+    """GIVEN workloads gateway, products, prices and the ALB as an outside source
+    WHEN deployed
+    THEN each workload has its own SG with open egress; each admission is an ingress rule on the
+    target's SG referencing the source's SG on one port; the ALB gets egress to the gateway only."""
+    admissions = [
+        Admission("gateway", "alb", 8080),
+        Admission("products", "gateway", 8080),
+        Admission("prices", "products", 9000),
+    ]
+    rec = deploy(
+        mocks,
+        lambda: (
+            MeshFirewall(
+                "fw",
+                MeshFirewallArgs(
+                    vpc_id="vpc-1",
+                    workloads=["gateway", "products", "prices"],
+                    admissions=admissions,
+                    external_sources={"alb": "sg-alb"},
+                ),
+            ).urn
+        ),
+    )
+    ids = {r["name"].removeprefix("fw-"): r["outputs"]["id"] for r in rec.of_type(SG)}
+    assert set(ids) == {"gateway", "products", "prices"}
+    ingress = {
+        (
+            r["inputs"]["securityGroupId"],
+            r["inputs"]["referencedSecurityGroupId"],
+            r["inputs"]["fromPort"],
+            r["inputs"]["toPort"],
+        )
+        for r in rec.of_type(INGRESS)
+    }
+    assert ingress == {
+        (ids["gateway"], "sg-alb", 8080, 8080),
+        (ids["products"], ids["gateway"], 8080, 8080),
+        (ids["prices"], ids["products"], 9000, 9000),
+    }
+    assert not any("cidrIpv4" in r["inputs"] for r in rec.of_type(INGRESS))
+    egress = [r["inputs"] for r in rec.of_type(EGRESS)]
+    assert {e["securityGroupId"] for e in egress if e.get("cidrIpv4") == "0.0.0.0/0"} == set(ids.values())
+    assert [e for e in egress if e["securityGroupId"] == "sg-alb"] == [
+        {
+            "securityGroupId": "sg-alb",
+            "referencedSecurityGroupId": ids["gateway"],
+            "ipProtocol": "tcp",
+            "fromPort": 8080,
+            "toPort": 8080,
+            "description": "to gateway",
+            "tags": {},
+        }
+    ]
+
+
+def test_unknown_or_clashing_names_are_refused():
+    """GIVEN an admission naming an unknown workload, or a source named like a workload
+    WHEN args are made
+    THEN a ValueError says so."""
+    with pytest.raises(ValueError, match="unknown workload"):
+        MeshFirewallArgs(vpc_id="v", workloads=["a"], admissions=[Admission("a", "ghost", 1)])
+    with pytest.raises(ValueError, match="distinct"):
+        MeshFirewallArgs(vpc_id="v", workloads=["alb"], admissions=[], external_sources={"alb": "sg"})

@@ -1,0 +1,201 @@
+"""IngressGateway used alone: virtual gateway, gateway routes, the Envoy-only ECS service."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from components import GatewayTarget, IngressGateway, IngressGatewayArgs
+from meshspec import Gateway
+from tests.aws.conftest import deploy, stack_mesh
+from tests.aws.recorded import Recording
+
+GATEWAY = "aws:appmesh/virtualGateway:VirtualGateway"
+GATEWAY_ROUTE = "aws:appmesh/gatewayRoute:GatewayRoute"
+TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition"
+ECS_SERVICE = "aws:ecs/service:Service"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+TARGET_GROUP = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-gw/abc"
+
+
+def gateway_spec(**fields: Any) -> Gateway:
+    spec: dict[str, Any] = {
+        "port": 8088,
+        "routes": [
+            {"match": {"prefix": "/v1/products"}, "service": "products"},
+            {
+                "name": "prices-api",
+                "match": {"prefix": "/prices/"},
+                "service": "prices",
+                "rewrite": {"prefix": "/"},
+            },
+            {"match": {"path": {"exact": "/v1/health"}}, "service": "prices"},
+        ],
+    }
+    spec.update(fields)
+    return Gateway.model_validate(spec)
+
+
+def args(gateway: Gateway | None = None, **overrides: Any) -> IngressGatewayArgs:
+    values: dict[str, Any] = {
+        "gateway": gateway or gateway_spec(),
+        "gateway_name": "shop-gateway",
+        "mesh_name": "shop",
+        "targets": {
+            "products": GatewayTarget("products.shop.local", 8080),
+            "prices": GatewayTarget("prices.shop.local", 9000),
+        },
+        "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/shop",
+        "cluster_name": "shop",
+        "subnet_ids": ["subnet-private-a", "subnet-private-b"],
+        "security_group_ids": ["sg-gateway"],
+        "target_group_arn": TARGET_GROUP,
+    }
+    values.update(overrides)
+    return IngressGatewayArgs(**values)
+
+
+def build(mocks, gateway_args: IngressGatewayArgs | None = None) -> Recording:
+    return deploy(mocks, lambda: IngressGateway("ingress", gateway_args or args()).urn)
+
+
+def envoy(rec: Recording) -> dict[str, Any]:
+    (task,) = rec.of_type(TASK_DEF)
+    return {c["name"]: c for c in json.loads(task["inputs"]["containerDefinitions"])}["envoy"]
+
+
+def test_virtual_gateway_and_its_routes(mocks):
+    """GIVEN three gateway routes (derived name, explicit name with a prefix rewrite, exact path)
+    WHEN deployed
+    THEN the virtual gateway listens on the gateway port and each route has its stable name,
+    targets its virtual service by name and port, keeps the path by default, and the path route
+    has no prefix rewrite."""
+    rec = build(mocks)
+    (gateway,) = rec.of_type(GATEWAY)
+    assert gateway["inputs"]["name"] == "shop-gateway"
+    (listener,) = gateway["inputs"]["spec"]["listeners"]
+    assert listener["portMapping"] == {"port": 8088, "protocol": "http"}
+    routes = {r["inputs"]["name"]: r["inputs"] for r in rec.of_type(GATEWAY_ROUTE)}
+    assert set(routes) == {"products-v1-products", "prices-api", "prices-v1-health"}
+    products = routes["products-v1-products"]
+    assert products["virtualGatewayName"] == "shop-gateway"
+    assert products["spec"]["httpRoute"]["action"] == {
+        "target": {"virtualService": {"virtualServiceName": "products.shop.local"}, "port": 8080},
+        "rewrite": {
+            "prefix": {"defaultPrefix": "DISABLED"},
+            "hostname": {"defaultTargetHostname": "ENABLED"},
+        },
+    }
+    assert routes["prices-api"]["spec"]["httpRoute"]["action"]["rewrite"]["prefix"] == {"value": "/"}
+    assert routes["prices-api"]["spec"]["httpRoute"]["action"]["target"]["port"] == 9000
+    assert "rewrite" not in routes["prices-v1-health"]["spec"]["httpRoute"]["action"]
+    for r in [*rec.of_type(GATEWAY_ROUTE), gateway]:
+        assert r["options"]["deleteBeforeReplace"]
+
+
+def test_envoy_is_the_gateway_not_a_sidecar(mocks):
+    """GIVEN the gateway task
+    WHEN deployed
+    THEN Envoy has APPMESH_RESOURCE_ARN = the virtual gateway's ARN, listens on the gateway port,
+    runs with no user, keeps the LIVE health check, and the task has no proxy configuration."""
+    rec = build(mocks)
+    gateway_arn = rec.of_type(GATEWAY)[0]["outputs"]["arn"]
+    assert gateway_arn.endswith(":mesh/shop/virtualGateway/shop-gateway")
+    container = envoy(rec)
+    assert {e["name"]: e["value"] for e in container["environment"]}["APPMESH_RESOURCE_ARN"] == gateway_arn
+    assert container["portMappings"] == [{"containerPort": 8088, "protocol": "tcp"}]
+    assert "user" not in container
+    assert "LIVE" in container["healthCheck"]["command"][1]
+    (task,) = rec.of_type(TASK_DEF)
+    assert "proxyConfiguration" not in task["inputs"]
+
+
+def test_gateway_service_is_the_target_groups_target(mocks):
+    """GIVEN the ALB target group
+    WHEN deployed
+    THEN the ECS service registers the envoy container's gateway port in it, in private subnets
+    without a public IP, with a grace period for Envoy to get its configuration."""
+    rec = build(mocks)
+    (service,) = rec.of_type(ECS_SERVICE)
+    inputs = service["inputs"]
+    assert inputs["loadBalancers"] == [
+        {"targetGroupArn": TARGET_GROUP, "containerName": "envoy", "containerPort": 8088}
+    ]
+    assert inputs["networkConfiguration"]["assignPublicIp"] is False
+    assert inputs["networkConfiguration"]["securityGroups"] == ["sg-gateway"]
+    assert inputs["healthCheckGracePeriodSeconds"] == 60
+    assert inputs["name"] == "shop-gateway"
+
+
+def test_gateway_task_role_streams_only_the_gateway(mocks):
+    """GIVEN the gateway task
+    WHEN deployed
+    THEN its task role may stream configuration for the virtual gateway's ARN only."""
+    rec = build(mocks)
+    (task,) = rec.of_type(TASK_DEF)
+    role = rec.by_output(ROLE, "arn", task["inputs"]["taskRoleArn"])
+    statements = json.loads(rec.named(ROLE_POLICY, role["name"])["inputs"]["policy"])["Statement"]
+    (mesh_statement,) = [s for s in statements if s["Sid"] == "AppMeshEnvoyConfiguration"]
+    assert mesh_statement["Resource"] == [rec.of_type(GATEWAY)[0]["outputs"]["arn"]]
+
+
+def test_route_and_service_dependencies_reach_the_children(mocks):
+    """GIVEN resources the routes and the ECS service must wait for
+    WHEN deployed
+    THEN the gateway routes depend on the first and the ECS service on the second."""
+
+    def program() -> pulumi.Output[str]:
+        service = pulumi.CustomResource("test:index:Service", "products-vs")
+        listener = pulumi.CustomResource("test:index:Listener", "https")
+        gw = IngressGateway("ingress", args(route_dependencies=[service], service_dependencies=[listener]))
+        return gw.urn
+
+    rec = deploy(mocks, program)
+    service_urn = rec.named("test:index:Service", "products-vs")["urn"]
+    listener_urn = rec.named("test:index:Listener", "https")["urn"]
+    for route in rec.of_type(GATEWAY_ROUTE):
+        assert service_urn in route["dependencies"]
+    assert listener_urn in rec.of_type(ECS_SERVICE)[0]["dependencies"]
+
+
+def test_gateway_autoscaling_from_spec(mocks):
+    """GIVEN the prod gateway (2 tasks, autoscaling 2..6)
+    WHEN deployed
+    THEN it runs 2 tasks and scales between 2 and 6."""
+    mesh = stack_mesh("prod")
+    rec = build(mocks, args(mesh.gateway))
+    (service,) = rec.of_type(ECS_SERVICE)
+    assert service["inputs"]["desiredCount"] == 2
+    (target,) = rec.of_type("aws:appautoscaling/target:Target")
+    assert (target["inputs"]["minCapacity"], target["inputs"]["maxCapacity"]) == (2, 6)
+
+
+def test_from_spec_targets_every_service_by_fqdn():
+    """GIVEN the dev stack
+    WHEN gateway args are made from the spec
+    THEN every service is a target by FQDN and port and the names follow the mesh."""
+    mesh = stack_mesh("dev")
+    gateway_args = IngressGatewayArgs.from_spec(
+        mesh,
+        mesh_name="shop-dev",
+        cluster_arn="c",
+        cluster_name="c",
+        subnet_ids=[],
+        security_group_ids=[],
+        target_group_arn="tg",
+    )
+    assert gateway_args.gateway_name == "shop-dev-gateway"
+    assert gateway_args.targets["products"] == GatewayTarget("products.shop.local", 8080)
+    assert gateway_args.log_group_name == "/ecs/shop-dev/gateway"
+
+
+def test_route_to_unknown_service_is_refused(mocks):
+    """GIVEN a gateway route to a service without a target
+    WHEN the gateway is built
+    THEN it raises naming that service."""
+    with pytest.raises(ValueError, match="prices"):
+        IngressGateway("gw", args(targets={"products": GatewayTarget("products.shop.local", 8080)}))

@@ -1,0 +1,59 @@
+"""__main__.py: a bad spec fails with the spec's own message, before any resource exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from meshspec import SpecError, parse_mesh
+from tests.aws.recorded import REPO_ROOT, run_recording
+
+
+def write_stack(tmp_path: Path, edit) -> tuple[Path, dict]:
+    document = yaml.safe_load((REPO_ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
+    edit(document["config"]["myshop:mesh"])
+    path = tmp_path / "Pulumi.bad.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path, document["config"]["myshop:mesh"]
+
+
+def test_invalid_spec_fails_with_every_problem_and_registers_nothing(tmp_path):
+    """GIVEN the dev stack with a weight of 190 and a gateway route to an unknown service
+    WHEN the program runs
+    THEN it fails with a RunError whose message is the SpecError's (one line per problem, by field
+    path), prints no traceback, and registers no resource at all."""
+
+    def break_it(mesh: dict) -> None:
+        mesh["services"]["products"]["versions"]["v1"]["weight"] = 190
+        mesh["gateway"]["routes"][1]["service"] = "pricez"
+
+    path, mesh = write_stack(tmp_path, break_it)
+    recording, proc = run_recording("dev", path)
+    assert proc.returncode == 1
+    assert recording["errorType"] == "RunError"
+    try:
+        parse_mesh(mesh, source="myshop:mesh")
+    except SpecError as err:
+        expected = str(err)
+    assert recording["error"] == expected
+    assert "gateway.routes[1].service" in expected
+    assert "services.products.versions.v1.weight" in expected
+    assert recording["resources"] == []
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_app_folder_fails_before_any_resource(tmp_path):
+    """GIVEN a service whose image must be built from an app folder that does not exist
+    WHEN the program runs
+    THEN it fails naming the service and the folder, with no resource registered."""
+
+    def break_it(mesh: dict) -> None:
+        mesh["services"]["prices"]["app"] = "no-such-app"
+
+    path, _ = write_stack(tmp_path, break_it)
+    recording, proc = run_recording("dev", path)
+    assert proc.returncode == 1
+    assert recording["errorType"] == "RunError"
+    assert "services.prices" in recording["error"] and "apps/no-such-app" in recording["error"]
+    assert recording["resources"] == []
