@@ -1,0 +1,408 @@
+"""What the local mesh costs: latency, throughput, memory and startup of the dev stack on this machine.
+
+    python bench/localmesh_latency.py [--rate 1000] [--rate-seconds 8] [--saturation-seconds 5]
+                                      [--connections 8] [--loadgen auto|wrk|python] [--exact-rate]
+
+Starts the dev stack with LocalMesh (gateway Envoy, one sidecar Envoy per version, the sample apps),
+then measures `GET /v1/prices` two ways: straight at the Prices app, and through the gateway and the
+Prices sidecar (two Envoy hops, as on Fargate behind the ALB):
+  (a) at a fixed rate (open loop: requests are sent on schedule whether or not earlier ones have
+      answered, so a slow server cannot slow the load down and hide its own latency), lowered to 60 %
+      of the slower path's saturation throughput when --rate is above it (else the run measures
+      queueing, not the proxies), and also through the sidecar alone to split the cost per hop;
+  (b) at saturation (closed loop: N connections, each sending its next request as soon as the last
+      one answers) with wrk when it is installed, else with the Python client below.
+Then CPU per request of the app and each Envoy on the path, the resident memory of every Envoy and
+the time from start to ready. Prints, asserts nothing.
+
+Only 127.0.0.1 is ever contacted. The load generator runs on the same machine as the servers, so on
+a small box it competes with them for CPU: the figures are for comparing, not capacity planning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import meshspec  # noqa: E402
+from localmesh.ports import PortAllocator  # noqa: E402
+from localmesh.runner import LocalMesh  # noqa: E402
+
+PATH = "/v1/prices"
+WARMUP_REQUESTS = 300
+
+# The targets this product holds itself to.
+TARGET_ADDED_P90_MS = 1.0
+TARGET_THROUGHPUT_SHARE = 0.70
+TARGET_ENVOY_RSS_MB = 40.0
+TARGET_READY_S = 5.0
+
+
+@dataclass
+class Result:
+    label: str
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    # From wrk, which reports percentiles itself rather than every sample.
+    reported: dict[str, float] | None = None
+    reported_rps: float | None = None
+
+    @property
+    def rps(self) -> float:
+        return self.reported_rps if self.reported_rps is not None else len(self.latencies_ms) / self.seconds
+
+    def pct(self, q: float) -> float:
+        if self.reported is not None:
+            return self.reported[f"p{q:g}"]
+        data = sorted(self.latencies_ms)
+        if not data:
+            return float("nan")
+        return data[max(0, math.ceil(q / 100 * len(data)) - 1)]  # nearest rank
+
+
+# -- a tiny HTTP/1.1 keep-alive client: far cheaper per request than httpx, so it loads the servers,
+# -- not the CPU they share with it.
+class Connection:
+    def __init__(self, host: str, port: int, path: str) -> None:
+        self.host, self.port = host, port
+        self.request = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: localmesh-bench\r\n\r\n".encode()
+        )
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(self.request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        match = re.search(rb"\r\ncontent-length:\s*(\d+)", head, re.IGNORECASE)
+        if match is None:
+            raise RuntimeError("response without content-length; this client reads only those")
+        await self.reader.readexactly(int(match.group(1)))
+        if re.search(rb"\r\nconnection:\s*close", head, re.IGNORECASE):
+            self.close()
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+async def open_loop(label: str, url: tuple[str, int], rate: float, seconds: float, max_conns: int) -> Result:
+    """Send rate requests/s on schedule; latency runs from the scheduled send time (no coordinated omission)."""
+    loop = asyncio.get_running_loop()
+    idle: asyncio.Queue[Connection] = asyncio.Queue()
+    conns = [Connection(*url, PATH) for _ in range(max_conns)]
+    for conn in conns:
+        idle.put_nowait(conn)
+    result = Result(label, seconds)
+    total = int(rate * seconds)
+    start = loop.time() + 0.05
+
+    async def one(intended: float) -> None:
+        conn = await idle.get()
+        try:
+            status = await asyncio.wait_for(conn.get(), timeout=5)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, RuntimeError):
+            conn.close()
+            result.errors += 1
+        else:
+            if status == 200:
+                result.latencies_ms.append((loop.time() - intended) * 1000)
+            else:
+                result.errors += 1
+        finally:
+            idle.put_nowait(conn)
+
+    tasks = []
+    for i in range(total):
+        intended = start + i / rate
+        delay = intended - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(intended)))
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=seconds + 30)
+    result.seconds = loop.time() - start
+    for conn in conns:
+        conn.close()
+    return result
+
+
+async def closed_loop(label: str, url: tuple[str, int], connections: int, seconds: float) -> Result:
+    loop = asyncio.get_running_loop()
+    result = Result(label, seconds)
+    end = loop.time() + seconds
+
+    async def worker() -> None:
+        conn = Connection(*url, PATH)
+        while loop.time() < end:
+            sent = loop.time()
+            try:
+                status = await asyncio.wait_for(conn.get(), timeout=5)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, RuntimeError):
+                conn.close()
+                result.errors += 1
+                continue
+            if status == 200:
+                result.latencies_ms.append((loop.time() - sent) * 1000)
+            else:
+                result.errors += 1
+        conn.close()
+
+    started = loop.time()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    result.seconds = loop.time() - started
+    return result
+
+
+def wrk(label: str, url: tuple[str, int], connections: int, seconds: float) -> Result:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", f"http://{url[0]}:{url[1]}{PATH}"],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
+    ).stdout
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    reported = {
+        f"p{q}": float(v) * scale[unit]
+        for q, v, unit in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+    }
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    result = Result(label, seconds, reported=reported, reported_rps=rps)
+    result.errors = int(non_2xx.group(1)) if non_2xx else 0
+    result.errors += sum(map(int, errors.groups())) if errors else 0
+    return result
+
+
+@dataclass
+class Memory:
+    rss: float  # VmRSS: everything resident, including the mapped Envoy binary
+    peak: float  # VmHWM: the highest VmRSS so far
+    anon: float  # RssAnon: what this Envoy allocated itself (the binary's pages are file-backed)
+    pss: float  # Pss: RSS with pages shared between the Envoys divided among them
+
+
+def memory_mb(pid: int) -> Memory:
+    def read(path: str, keys: tuple[str, ...]) -> dict[str, float]:
+        found = {}
+        for line in Path(path).read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in keys:
+                found[key] = int(value.split()[0]) / 1024
+        return found
+
+    status = read(f"/proc/{pid}/status", ("VmRSS", "VmHWM", "RssAnon"))
+    rollup = read(f"/proc/{pid}/smaps_rollup", ("Pss",))
+    return Memory(status["VmRSS"], status["VmHWM"], status["RssAnon"], rollup.get("Pss", float("nan")))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def address(url: str) -> tuple[str, int]:
+    host, _, port = url.removeprefix("http://").rpartition(":")
+    return host, int(port)
+
+
+def row(name: str, value: str, target: str, ok: bool | None) -> str:
+    verdict = "" if ok is None else ("meets" if ok else "MISSES")
+    return f"  {name:<44} {value:>22}   {target:<18} {verdict}"
+
+
+def describe(r: Result) -> str:
+    return (
+        f"  {r.label:<34} {r.rps:>8.0f} rps   p50 {r.pct(50):6.2f} ms   p90 {r.pct(90):6.2f} ms   "
+        f"p99 {r.pct(99):7.2f} ms   errors {r.errors}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rate", type=float, default=1000.0)
+    parser.add_argument("--rate-seconds", type=float, default=8.0)
+    parser.add_argument("--saturation-seconds", type=float, default=5.0)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument(
+        "--exact-rate", action="store_true", help="use --rate even above 60%% of what saturation showed"
+    )
+    args = parser.parse_args()
+    use_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and shutil.which("wrk") is not None)
+
+    mesh = meshspec.load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
+    print(f"machine: {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f} before start")
+    print(
+        "note: the load generator runs on this machine too and competes with the apps and Envoys for CPU;"
+        " with 2 cores, read the figures as relative, not as capacity."
+    )
+    with tempfile.TemporaryDirectory(prefix="localmesh-bench-") as run_dir:
+        running = LocalMesh(
+            mesh,
+            gateway_port=PortAllocator()(),
+            run_dir=Path(run_dir),
+            apps_dir=ROOT / "apps",
+            ready_timeout=30,
+        )
+        with running:
+            steps = ", ".join(f"{k} {v:.2f}s" for k, v in running.timings.items())
+            print(f"ready in {running.startup_seconds:.2f}s ({steps})")
+            direct = address(running.app_url("prices", "v1"))
+            meshed = address(running.gateway_url)
+            sidecar = (
+                running.plan.sidecar("prices", "v1").ingress.host,
+                running.plan.sidecar("prices", "v1").ingress.port,
+            )
+            watched = {
+                name: running.process(name).pid
+                for name in ("prices-v1 app", "prices-v1 envoy", "gateway envoy")
+            }
+            results, rate, cpu = asyncio.run(measure(args, direct, meshed, sidecar, watched, use_wrk))
+            envoys = {p.name: memory_mb(p.pid) for p in running.processes if p.name.endswith("envoy")}
+        report(rate, running, results, envoys, cpu, use_wrk)
+    return 0
+
+
+async def measure(
+    args: argparse.Namespace,
+    direct: tuple[str, int],
+    meshed: tuple[str, int],
+    sidecar: tuple[str, int],
+    watched: dict[str, int],
+    use_wrk: bool,
+) -> tuple[dict[str, Result], float, dict[str, float]]:
+    for url in (direct, meshed):
+        await closed_loop("warm-up", url, 4, 0.5)
+    results: dict[str, Result] = {}
+    cpu: dict[str, float] = {}
+    # Saturation first: it tells which fixed rate both paths can serve without queueing.
+    for key, url in (("sat-direct", direct), ("sat-mesh", meshed)):
+        label = f"saturation c={args.connections}, {'app direct' if url is direct else 'gateway + sidecar'}"
+        before = {name: cpu_seconds(pid) for name, pid in watched.items()}
+        if use_wrk:
+            results[key] = await asyncio.to_thread(wrk, label, url, args.connections, args.saturation_seconds)
+        else:
+            results[key] = await closed_loop(label, url, args.connections, args.saturation_seconds)
+        print(describe(results[key]), f"(load avg {os.getloadavg()[0]:.2f})")
+        if key == "sat-mesh":
+            # CPU per request of each process on the path: what the throughput share comes down to.
+            served = results[key].rps * results[key].seconds
+            cpu = {name: (cpu_seconds(pid) - before[name]) / served * 1e6 for name, pid in watched.items()}
+    # Above ~60 % of a path's capacity, the fixed-rate run measures queueing, not the proxies.
+    ceiling = 0.6 * min(results["sat-direct"].rps, results["sat-mesh"].rps)
+    rate = args.rate if args.exact_rate else min(args.rate, ceiling)
+    if rate < args.rate:
+        print(
+            f"note: {args.rate:g} rps is more than this machine serves comfortably on both paths "
+            f"(saturation: {results['sat-direct'].rps:.0f} rps direct, {results['sat-mesh'].rps:.0f} rps "
+            f"through the mesh; one uvicorn worker, no uvloop/httptools); fixed-rate runs use {rate:.0f} rps"
+        )
+    # The sidecar alone (its ingress listener) splits the added latency between the two hops.
+    paths = (
+        ("rate-direct", direct, "app direct"),
+        ("rate-sidecar", sidecar, "sidecar only"),
+        ("rate-mesh", meshed, "gateway + sidecar"),
+    )
+    for key, url, name in paths:
+        label = f"{rate:.0f} rps, {name}"
+        results[key] = await open_loop(label, url, rate, args.rate_seconds, max_conns=32)
+        print(describe(results[key]), f"(load avg {os.getloadavg()[0]:.2f})")
+    return results, rate, cpu
+
+
+def report(
+    rate: float,
+    running: LocalMesh,
+    results: dict[str, Result],
+    envoys: dict[str, Memory],
+    cpu: dict[str, float],
+    use_wrk: bool,
+) -> None:
+    rate_d, rate_m = results["rate-direct"], results["rate-mesh"]
+    sat_d, sat_m = results["sat-direct"], results["sat-mesh"]
+    added_p90 = rate_m.pct(90) - rate_d.pct(90)
+    share = sat_m.rps / sat_d.rps if sat_d.rps else float("nan")
+    ready = running.startup_seconds or float("nan")
+    loadgen = "wrk -t1" if use_wrk else "Python closed-loop client"
+    print()
+    print(f"GET {PATH}: app direct vs gateway Envoy + prices sidecar Envoy (dev stack, access logs on)")
+    print(f"  fixed rate: Python open-loop client, latency from the scheduled send; saturation: {loadgen}")
+    lines = [
+        ("measure", "this run", "target", None),
+        (
+            "achieved rate (direct / mesh)",
+            f"{rate_d.rps:.0f} / {rate_m.rps:.0f} rps",
+            f"asked {rate:.0f}",
+            None,
+        ),
+        ("p50 at fixed rate (direct → mesh)", f"{rate_d.pct(50):.2f} → {rate_m.pct(50):.2f} ms", "", None),
+        ("p90 at fixed rate (direct → mesh)", f"{rate_d.pct(90):.2f} → {rate_m.pct(90):.2f} ms", "", None),
+        ("p90 at fixed rate, sidecar hop only", f"{results['rate-sidecar'].pct(90):.2f} ms", "", None),
+        ("p99 at fixed rate (direct → mesh)", f"{rate_d.pct(99):.2f} → {rate_m.pct(99):.2f} ms", "", None),
+        (
+            f"added p90 at {rate:.0f} rps",
+            f"{added_p90:+.2f} ms",
+            f"≤ {TARGET_ADDED_P90_MS:g} ms at 1000 rps",
+            added_p90 <= TARGET_ADDED_P90_MS,
+        ),
+        ("throughput at saturation (direct / mesh)", f"{sat_d.rps:.0f} / {sat_m.rps:.0f} rps", "", None),
+        (
+            "mesh share of the bare app's throughput",
+            f"{share:.0%}",
+            f"≥ {TARGET_THROUGHPUT_SHARE:.0%}",
+            share >= TARGET_THROUGHPUT_SHARE,
+        ),
+    ]
+    for name, micros in cpu.items():
+        lines.append((f"CPU per request at saturation: {name}", f"{micros:.0f} µs", "", None))
+    for name, mem in envoys.items():
+        lines.append(
+            (
+                f"{name} VmRSS (peak)",
+                f"{mem.rss:.1f} ({mem.peak:.1f}) MB",
+                f"≤ {TARGET_ENVOY_RSS_MB:g} MB",
+                mem.peak <= TARGET_ENVOY_RSS_MB,
+            )
+        )
+        lines.append(("  of which its own (RssAnon) / Pss", f"{mem.anon:.1f} / {mem.pss:.1f} MB", "", None))
+    lines.append(
+        (
+            "up → ready (apps, sidecars, gateway)",
+            f"{ready:.2f} s",
+            f"≤ {TARGET_READY_S:g} s",
+            ready <= TARGET_READY_S,
+        )
+    )
+    for name, value, target, ok in lines:
+        print(row(name, value, target, ok))
+    errors = sum(r.errors for r in results.values())
+    if errors:
+        print(f"  errors during the runs: {errors} (see the per-run lines above)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

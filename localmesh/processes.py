@@ -1,0 +1,126 @@
+"""Child processes of a local mesh: each in its own process group, logging to its own file.
+
+Stopping is SIGTERM to the whole group, then SIGKILL after a grace period, so whatever a child
+forked (uvicorn workers, shells) ends with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _parent_death_hook() -> Callable[[], None] | None:
+    """A preexec_fn asking Linux to SIGTERM the child when we die, even by SIGKILL.
+
+    Without it, `kill -9` of localmesh (or of pytest) would leave Envoys and apps running, because
+    they sit in their own sessions where no terminal hangup reaches them.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return None
+    prctl = ctypes.CDLL(libc_name, use_errno=True).prctl  # resolved here, not in the forked child
+    parent = os.getpid()
+
+    def hook() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return hook
+
+
+@dataclass
+class ManagedProcess:
+    name: str  # e.g. "products-v1 app", "gateway envoy"
+    argv: Sequence[str]
+    log_path: Path
+    env: Mapping[str, str] | None = None
+    cwd: Path | None = None
+    popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.popen = subprocess.Popen(
+                list(self.argv),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=dict(self.env) if self.env is not None else None,
+                cwd=self.cwd,
+                start_new_session=True,  # own process group: one signal reaches its children too
+                preexec_fn=_parent_death_hook(),
+            )
+
+    @property
+    def pid(self) -> int:
+        if self.popen is None:
+            raise RuntimeError(f"{self.name} was not started")
+        return self.popen.pid
+
+    def exit_code(self) -> int | None:
+        """None while running (or never started)."""
+        return None if self.popen is None else self.popen.poll()
+
+    def signal_group(self, sig: signal.Signals) -> None:
+        if self.popen is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone already
+            os.killpg(self.popen.pid, sig)
+
+    def tail(self, lines: int = 20) -> str:
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(0, os.SEEK_END)
+                log.seek(max(0, log.tell() - 16_384))
+                text = log.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def stop_all(processes: Iterable[ManagedProcess], grace_seconds: float = 5.0) -> None:
+    """SIGTERM every group, wait up to the grace period, SIGKILL what is left, reap everything."""
+    started = [p for p in processes if p.popen is not None]
+    for proc in started:
+        if proc.exit_code() is None:
+            proc.signal_group(signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while time.monotonic() < deadline and any(p.exit_code() is None for p in started):
+        time.sleep(0.02)
+    for proc in started:
+        # Also after a clean exit of the leader: anything it forked may still hold a port.
+        proc.signal_group(signal.SIGKILL)
+    for proc in started:
+        assert proc.popen is not None
+        with contextlib.suppress(subprocess.TimeoutExpired):  # SIGKILL'ed: only a kernel hang waits
+            proc.popen.wait(timeout=5)
+
+
+def pid_alive(pid: int) -> bool:
+    """True for a live process; a zombie (exited, not reaped) counts as gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True  # no /proc (not Linux): trust kill(0)

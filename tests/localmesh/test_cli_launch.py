@@ -1,0 +1,167 @@
+"""The pieces `localmesh up` is built from, without starting anything: app environment, start order,
+ports, the route table's arithmetic and the command-line parsing of --external."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import meshspec
+from localmesh.cli import _external_arg
+from localmesh.demo import demo_requests
+from localmesh.launch import app_env, app_launch, envoy_argv
+from localmesh.plan import Endpoint, plan_mesh
+from localmesh.ports import PortAllocator, port_is_free
+from localmesh.route_table import describe_targets, route_table
+from localmesh.runner import new_run_dir, startup_waves
+from tests.localmesh.conftest import APPS, STACKS
+
+
+@pytest.fixture(scope="module")
+def dev() -> meshspec.Mesh:
+    return meshspec.load_stack_file(STACKS / "Pulumi.dev.yaml")
+
+
+def counter(start: int = 30000) -> Callable[[], int]:
+    """Predictable ports for plans that are never started."""
+    ports = iter(range(start, 40000))
+    return lambda: next(ports)
+
+
+def test_app_env_points_backends_at_mesh_names_and_the_proxy_at_the_sidecar(dev: meshspec.Mesh) -> None:
+    plan = plan_mesh(dev, counter())
+    sidecar = plan.sidecar("products", "v2")
+    inherited = {"PATH": "/bin", "HTTPS_PROXY": "http://corp:3128", "no_proxy": "*", "ALL_PROXY": "x"}
+    env = app_env(dev, sidecar, base=inherited)
+    assert env["PRICES_BASE_URL"] == "http://prices.shop.local:8080"
+    assert "PAYMENTS_BASE_URL" not in env  # external backends keep their own URLs
+    assert env["HTTP_PROXY"] == env["http_proxy"] == f"http://{sidecar.egress}"
+    assert env["NO_PROXY"] == env["no_proxy"] == ""
+    assert "HTTPS_PROXY" not in env and "ALL_PROXY" not in env
+    assert env["APP_VERSION"] == "v2"
+    assert env["PORT"] == str(sidecar.app.port)
+    assert env["PATH"] == "/bin"
+
+
+def test_version_env_overrides_service_env_but_not_the_mesh_wiring() -> None:
+    spec = {
+        "name": "envs",
+        "namespace": "t.local",
+        "domain": "api.t.example.com",
+        "hostedZone": "example.com",
+        "gateway": {"routes": [{"match": {"prefix": "/"}, "service": "a"}]},
+        "services": {
+            "a": {
+                "env": {"LOG_LEVEL": "DEBUG", "COLOR": "blue", "APP_VERSION": "nope"},
+                "versions": {"v1": {"weight": 100, "env": {"COLOR": "green"}}},
+            }
+        },
+    }
+    mesh = meshspec.parse_mesh(spec)
+    env = app_env(mesh, plan_mesh(mesh, counter()).sidecar("a", "v1"), base={})
+    assert (env["LOG_LEVEL"], env["COLOR"], env["APP_VERSION"]) == ("DEBUG", "green", "v1")
+
+
+def test_default_app_command_is_uvicorn_on_the_planned_port(dev: meshspec.Mesh) -> None:
+    plan = plan_mesh(dev, counter())
+    launch = app_launch(dev, plan, "prices", "v1", APPS, None)
+    app = plan.sidecar("prices", "v1").app
+    assert launch.argv[1:4] == ["-m", "uvicorn", "prices_api.main:app"]
+    assert launch.argv[launch.argv.index("--app-dir") + 1] == str(APPS / "prices")
+    assert launch.argv[launch.argv.index("--port") + 1] == str(app.port)
+
+
+def test_a_missing_app_directory_names_the_service(dev: meshspec.Mesh, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"services.prices: no app directory .*prices"):
+        app_launch(dev, plan_mesh(dev, counter()), "prices", "v1", tmp_path, None)
+
+
+def test_app_command_override_is_used_per_service(dev: meshspec.Mesh, tmp_path: Path) -> None:
+    def only_prices(service: str, version: str, at: Endpoint) -> list[str] | None:
+        return ["my-prices", str(at.port)] if service == "prices" else None
+
+    plan = plan_mesh(dev, counter())
+    assert app_launch(dev, plan, "prices", "v1", tmp_path, only_prices).argv[0] == "my-prices"
+    assert "uvicorn" in app_launch(dev, plan, "products", "v1", APPS, only_prices).argv
+
+
+def test_envoy_runs_without_hot_restart() -> None:
+    argv = envoy_argv("/bin/envoy", Path("/x/gateway.json"), concurrency=2)
+    assert "--disable-hot-restart" in argv
+    assert argv[argv.index("--concurrency") + 1] == "2"
+    assert argv[argv.index("-c") + 1] == "/x/gateway.json"
+
+
+def test_sidecars_start_after_the_services_they_call(dev: meshspec.Mesh) -> None:
+    assert startup_waves(dev) == [["prices"], ["products"]]
+
+
+def test_startup_waves_survive_a_cycle() -> None:
+    spec = {
+        "name": "cycle",
+        "namespace": "t.local",
+        "domain": "api.t.example.com",
+        "hostedZone": "example.com",
+        "gateway": {"routes": [{"match": {"prefix": "/"}, "service": "a"}]},
+        "services": {
+            name: {"backends": backends, "versions": {"v1": {"weight": 100}}}
+            for name, backends in {"a": ["b"], "b": ["a"], "c": [], "d": ["a"]}.items()
+        },
+    }
+    waves = startup_waves(meshspec.parse_mesh(spec))
+    assert waves[0] == ["c"]
+    assert sorted(s for wave in waves for s in wave) == ["a", "b", "c", "d"]
+
+
+def test_port_allocator_never_repeats_and_skips_busy_ports() -> None:
+    ports = PortAllocator()
+    given = [ports() for _ in range(50)]
+    assert len(set(given)) == 50
+    assert all(port_is_free("127.0.0.1", p) for p in given)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        assert not port_is_free("127.0.0.1", taken)
+        assert taken not in {PortAllocator(reserved={taken})() for _ in range(20)}
+
+
+def test_run_dirs_do_not_collide(tmp_path: Path) -> None:
+    assert len({new_run_dir(tmp_path) for _ in range(3)}) == 3
+
+
+@pytest.mark.parametrize(
+    ("targets", "shown"),
+    [
+        ({"v1": 90, "v2": 10}, "v1 90%, v2 10%"),
+        ({"v1": 1, "v2": 1}, "v1 1 (50%), v2 1 (50%)"),
+        ({"v1": 2, "v2": 1}, "v1 2 (66.7%), v2 1 (33.3%)"),
+        ({"v1": 100, "v2": 0}, "v1 100%, v2 0 (no traffic)"),
+    ],
+)
+def test_weights_are_shown_as_shares(targets: dict[str, int], shown: str) -> None:
+    assert describe_targets(targets) == shown
+
+
+def test_route_table_shows_the_running_gateway(dev: meshspec.Mesh) -> None:
+    assert "gateway 127.0.0.1:18080" in route_table(dev, "127.0.0.1:18080")[0]
+
+
+def test_external_argument() -> None:
+    assert _external_arg("payments=127.0.0.1:9443") == ("payments", Endpoint("127.0.0.1", 9443))
+    for bad in ("payments", "payments=host", "=h:1", "payments=:1"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _external_arg(bad)
+
+
+def test_demo_sends_the_canary_header_and_plain_requests(dev: meshspec.Mesh) -> None:
+    batches = {(label, expected) for label, _, _, expected in demo_requests(dev)}
+    assert batches == {
+        ("/v1/products x-canary: true", "v2 100%"),
+        ("/v1/products (no headers)", "v1 90%, v2 10%"),
+        ("/v1/prices (no headers)", "v1 100%"),
+    }

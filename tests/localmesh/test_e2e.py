@@ -1,0 +1,160 @@
+"""The dev stack on this machine: real Envoy in front of the sample apps, real HTTP through it.
+
+One mesh for the whole module (startup is the slow part); every test only reads from it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+import meshspec
+from localmesh.envoy import names
+from localmesh.runner import LocalMesh
+from tests.localmesh.conftest import APPS, STACKS, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def dev() -> meshspec.Mesh:
+    return meshspec.load_stack_file(STACKS / "Pulumi.dev.yaml")
+
+
+@pytest.fixture(scope="module")
+def running(dev: meshspec.Mesh, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMesh]:
+    mesh = LocalMesh(
+        dev,
+        gateway_port=free_port(),
+        run_dir=tmp_path_factory.mktemp("dev-run"),
+        apps_dir=APPS,
+        ready_timeout=30,
+    )
+    try:
+        yield mesh.start()
+    finally:
+        mesh.stop()
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    # trust_env off: a proxy from the test environment must not sit between us and the mesh.
+    with httpx.Client(trust_env=False, timeout=10) as c:
+        yield c
+
+
+def stat(client: httpx.Client, admin: str, name: str) -> int:
+    """One counter from an Envoy admin interface (0 when Envoy has not created it yet)."""
+    text = client.get(f"{admin}/stats", params={"filter": f"^{re.escape(name)}$"}).text
+    match = re.search(rf"^{re.escape(name)}: (\d+)$", text, re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+def test_products_through_the_gateway(running: LocalMesh, client: httpx.Client) -> None:
+    response = client.get(f"{running.gateway_url}/v1/products")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["items"] and body["items"][0]["id"] == "p-001"
+    assert response.headers["x-app-version"] in {"v1", "v2"}
+
+
+def test_prices_through_the_gateway(running: LocalMesh, client: httpx.Client) -> None:
+    response = client.get(f"{running.gateway_url}/v1/prices")
+    assert response.status_code == 200
+    assert response.headers["x-app-version"] == "v1"
+    assert any(item["productId"] == "p-001" for item in response.json()["items"])
+
+
+def test_unmatched_path_is_404_at_the_gateway(running: LocalMesh, client: httpx.Client) -> None:
+    response = client.get(f"{running.gateway_url}/v2/elsewhere")
+    assert response.status_code == 404
+    assert "x-app-version" not in response.headers  # Envoy answered: no app was asked
+
+
+def test_product_price_is_fetched_through_the_products_sidecar_egress(
+    running: LocalMesh, dev: meshspec.Mesh, client: httpx.Client
+) -> None:
+    # The products app calls http://prices.shop.local:8080 with HTTP_PROXY = its sidecar's egress:
+    # the request must show up on that sidecar's egress cluster for prices-v1.
+    counter = f"cluster.{names.egress_cluster(dev, 'prices', 'v1')}.upstream_rq_total"
+    admins = [running.admin_url("products", v) for v in dev.services["products"].versions]
+    before = sum(stat(client, admin, counter) for admin in admins)
+
+    response = client.get(f"{running.gateway_url}/v1/products/p-001")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["priceStatus"] == "ok", body
+    assert body["price"]["amountCents"] > 0
+    assert body["pricesVersion"] == "v1"
+    after = sum(stat(client, admin, counter) for admin in admins)
+    assert after - before == 1
+
+
+def test_egress_serves_declared_backends_only(running: LocalMesh, client: httpx.Client) -> None:
+    def via(service: str, url: str) -> httpx.Response:
+        # The sidecar's egress is an HTTP proxy: httpx sends it the absolute URL and resolves nothing.
+        with httpx.Client(proxy=running.egress_proxy_url(service, "v1"), trust_env=False, timeout=5) as c:
+            return c.get(url)
+
+    # Declared: products → prices.
+    declared = via("products", "http://prices.shop.local:8080/v1/prices/p-001")
+    assert declared.status_code == 200 and declared.json()["productId"] == "p-001"
+    # Prices declares no backends: products is refused, as is any other host.
+    refused = via("prices", "http://products.shop.local:8080/v1/products")
+    assert refused.status_code == 404
+    assert "egress refused" in refused.text and "x-app-version" not in refused.headers
+    assert via("prices", "http://unknown.example.invalid/").status_code == 404
+    assert via("products", "http://unknown.shop.local:8080/v1/products").status_code == 404
+    # Declared but external: routed (not refused), yet never sent off this machine.
+    external = via("products", "http://api.payments.example/v1/charges")
+    assert external.status_code == 503 and "egress refused" not in external.text
+
+
+def test_weighted_split_90_10(running: LocalMesh) -> None:
+    n, p = 1000, 0.10
+
+    def version(_: int) -> str:
+        response = pool_client.get(f"{running.gateway_url}/v1/products", params={"limit": 1})
+        assert response.status_code == 200
+        return response.headers["x-app-version"]
+
+    with (
+        httpx.Client(trust_env=False, timeout=10, limits=httpx.Limits(max_connections=4)) as pool_client,
+        ThreadPoolExecutor(4) as pool,
+    ):
+        seen = Counter(pool.map(version, range(n)))
+
+    assert set(seen) <= {"v1", "v2"}
+    # Envoy picks a weighted cluster at random per request: v2's count is binomial(n, 10 %).
+    # 4.5 sigma: a correct mesh fails this once in ~150,000 runs; 80/20 or 100/0 fails every time.
+    sigma = math.sqrt(n * p * (1 - p))
+    assert abs(seen["v2"] - n * p) <= 4.5 * sigma, seen
+
+
+def test_canary_header_reaches_only_v2(running: LocalMesh, client: httpx.Client) -> None:
+    versions = Counter(
+        client.get(f"{running.gateway_url}/v1/products", headers={"x-canary": "true"}).headers[
+            "x-app-version"
+        ]
+        for _ in range(100)
+    )
+    assert versions == Counter({"v2": 100})
+
+
+def test_every_process_logs_to_its_own_file(running: LocalMesh) -> None:
+    logs = {p.log_path for p in running.processes}
+    assert len(logs) == len(running.processes) == 7  # 3 apps, 3 sidecars, 1 gateway
+    assert all(Path(log).stat().st_size > 0 for log in logs)
+    access = sorted(p.name for p in running.access_log_dir.iterdir())
+    assert access == sorted(
+        ["gateway.access.log", "products-v1.access.log", "products-v2.access.log", "prices-v1.access.log"]
+    )
