@@ -11,6 +11,7 @@ logical name, so two runs of the same program record the same values.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from collections.abc import Callable
@@ -405,6 +406,9 @@ def set_recording_mocks(
 ) -> RecordingMocks:
     """Install fresh recording mocks (with the recording monitor) for this process; return them."""
     mocks = RecordingMocks(region=region)
+    # Pulumi's runtime uses the thread's current event loop; an earlier asyncio.run() (e.g. in
+    # another test folder) leaves none set, so give each program a fresh one.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     pulumi.runtime.set_mocks(
         mocks, project=project, stack=stack, preview=preview, monitor=RecordingMonitor(mocks)
     )
