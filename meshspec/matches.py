@@ -157,6 +157,19 @@ class HttpMatch(SpecModel):
             return None
         return self.prefix if self.prefix is not None else "/"
 
+    @property
+    def is_plain(self) -> bool:
+        """No conditions beyond the path: a request with no special headers can match it."""
+        return not self.headers and not self.query_parameters and self.method is None
+
+    def accepts_path(self, path: str) -> bool:
+        """Whether a plain GET of `path` (no special headers or query) matches this route's path rule."""
+        if self.path is not None:
+            if self.path.exact is not None:
+                return path == self.path.exact
+            return re.fullmatch(self.path.regex or "", path) is not None
+        return path.startswith(self.effective_prefix or "/")
+
     def describe(self) -> str:
         parts = []
         if self.path is not None:
@@ -201,6 +214,10 @@ class GatewayMatch(HttpMatch):
                 f"gateway routes cannot match on method (got {self.method}); put the method match on a route of the service",
             )
         return self
+
+    @property
+    def is_plain(self) -> bool:
+        return super().is_plain and self.hostname is None
 
     def describe(self) -> str:
         text = super().describe()

@@ -164,17 +164,52 @@ class Gateway(SpecModel):
     def _hc_path(cls, value: str | None) -> str | None:
         return None if value is None else check_path(value, "health check path")
 
+    @model_validator(mode="after")
+    def _health_check_reaches_a_route(self) -> Gateway:
+        # The ALB sends a plain GET: a path no plain route matches gets Envoy's 404 and every
+        # gateway task would be marked unhealthy.
+        if self.health_check_path is not None:
+            if not any(
+                r.match.is_plain and r.match.accepts_path(self.health_check_path) for r in self.routes
+            ):
+                raise FieldProblems.at(
+                    "healthCheckPath",
+                    f"no gateway route without header, hostname or query conditions matches "
+                    f"{self.health_check_path!r}; the ALB's health check would get 404",
+                )
+            return self
+        route = self._health_check_route()
+        if route is None:
+            raise FieldProblems.at(
+                "healthCheckPath",
+                "every gateway route has header, hostname or query conditions or a regex path; "
+                "set healthCheckPath to a path a plain request reaches",
+            )
+        if route.rewrite.prefix is not None or route.rewrite.strip_prefix:
+            raise FieldProblems.at(
+                "healthCheckPath",
+                f"the first plain gateway route ({route.resource_name}) rewrites the path, so the "
+                "ALB's check path cannot be derived; set healthCheckPath to a path that reaches a "
+                "healthy endpoint after the rewrite",
+            )
+        return self
+
+    def _health_check_route(self) -> GatewayRoute | None:
+        for route in self.routes:
+            if route.match.is_plain and (route.match.path is None or route.match.path.exact):
+                return route
+        return None
+
     def alb_health_check_path(self) -> str:
-        """Given, or the first prefix/exact-path route's path: a request that must reach a service."""
+        """Given, or the first plain prefix/exact-path route's path: a request that must reach a service."""
         if self.health_check_path:
             return self.health_check_path
-        for route in self.routes:
-            if route.match.hostname is None and not route.match.headers and not route.match.query_parameters:
-                if route.match.path is not None and route.match.path.exact:
-                    return route.match.path.exact
-                if route.match.path is None:
-                    return route.match.effective_prefix or "/"
-        return "/"
+        route = self._health_check_route()
+        if route is None:  # unreachable for a validated spec
+            return "/"
+        if route.match.path is not None and route.match.path.exact:
+            return route.match.path.exact
+        return route.match.effective_prefix or "/"
 
 
 class ExternalBackend(SpecModel):
@@ -224,6 +259,20 @@ class Mesh(SpecModel):
     def _dns(cls, value: str, info: ValidationInfo) -> str:
         names = {"namespace": "namespace", "domain": "domain", "hosted_zone": "hostedZone"}
         return check_dns_name(value.rstrip("."), names.get(info.field_name or "", "name"))
+
+    @field_validator("envoy_image", "xray_image")
+    @classmethod
+    def _pinned(cls, value: str, info: ValidationInfo) -> str:
+        # App Mesh's Envoy has no `latest` tag, and an unpinned image changes under a running mesh.
+        name = value.rsplit("/", 1)[-1]
+        tag = name.split(":", 1)[1] if ":" in name else None
+        if "@sha256:" not in value and (tag is None or tag == "latest"):
+            field = "envoyImage" if info.field_name == "envoy_image" else "xrayImage"
+            raise ValueError(
+                f"{field} must be pinned to a tag other than 'latest' or a digest, "
+                f"e.g. {DEFAULT_ENVOY_IMAGE if field == 'envoyImage' else DEFAULT_XRAY_IMAGE}"
+            )
+        return value
 
     @field_validator("log_retention_days")
     @classmethod

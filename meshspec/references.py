@@ -31,6 +31,7 @@ def check_references(mesh: Mapping[str, Any]) -> list[Problem]:
     problems += _check_names_disjoint(services, external)
     problems += _check_gateway(_mapping(mesh.get("gateway")), services)
     problems += _check_domain(mesh)
+    problems += _check_unique_resource_names(mesh, services, external)
     for name, service in services.items():
         service = _mapping(service)
         problems += _check_backends(name, service, services, external)
@@ -44,6 +45,53 @@ def _check_names_disjoint(services: Mapping[str, Any], external: Mapping[str, An
         for name in external
         if name in services
     ]
+
+
+def _check_unique_resource_names(
+    mesh: Mapping[str, Any], services: Mapping[str, Any], external: Mapping[str, Any]
+) -> list[Problem]:
+    """Names the renderers derive must not collide: App Mesh and ECS would refuse the second one
+    half-way through a deploy. Mirrors Mesh.virtual_node_name, gateway_name and virtual_service_name."""
+    owners: dict[str, str] = {}
+    problems = []
+    mesh_name = mesh.get("name")
+
+    def claim(name: str, path: str, owner: str) -> None:
+        if name in owners:
+            problems.append(
+                Problem(
+                    path,
+                    f"its resource name {name!r} (virtual node, ECS service, task family) is already "
+                    f"taken by {owners[name]}; rename one of them",
+                )
+            )
+        else:
+            owners[name] = owner
+
+    if isinstance(mesh_name, str):
+        claim(f"{mesh_name}-gateway", "gateway", "the ingress gateway")
+    for name in external:
+        claim(f"external-{name}", f"external.{name}", f"the external backend {name!r}")
+    for name, service in services.items():
+        for version in _mapping(_mapping(service).get("versions")):
+            claim(
+                f"{name}-{version}",
+                f"services.{name}.versions.{version}",
+                f"services.{name}.versions.{version}",
+            )
+    namespace = mesh.get("namespace")
+    hosts = {f"{name}.{namespace}": name for name in services} if isinstance(namespace, str) else {}
+    for name, backend in external.items():
+        host = _mapping(backend).get("host")
+        if isinstance(host, str) and host in hosts:
+            problems.append(
+                Problem(
+                    f"external.{name}.host",
+                    f"{host!r} is the virtual service name of service {hosts[host]!r}; an external host "
+                    "must be outside the mesh's namespace",
+                )
+            )
+    return problems
 
 
 def _check_domain(mesh: Mapping[str, Any]) -> list[Problem]:

@@ -89,8 +89,10 @@ def test_matches_differing_by_hostname_are_distinct() -> None:
     data = gateway(
         {"name": "a", "service": "products", "match": {"prefix": "/", "hostname": {"exact": "a.myshop.com"}}},
         {"name": "b", "service": "prices", "match": {"prefix": "/", "hostname": {"suffix": ".myshop.com"}}},
+        # The ALB's health check carries no hostname: it needs a plain route.
+        {"name": "health", "service": "prices", "match": {"path": {"exact": "/health"}}},
     )
-    assert len(accepted(data).gateway.routes) == 2
+    assert len(accepted(data).gateway.routes) == 3
 
 
 def test_duplicate_gateway_route_names_are_refused() -> None:
@@ -216,6 +218,7 @@ def test_valid_rewrites_are_accepted() -> None:
     data = gateway(
         to("products", "/shop/products/", rewrite={"prefix": "/v1/products/", "hostname": False}),
         to("prices", "/shop/prices", rewrite={"stripPrefix": True}),
+        healthCheckPath="/shop/prices/health",
     )
     routes = accepted(data).gateway.routes
     assert routes[0].rewrite.prefix == "/v1/products/"
@@ -313,3 +316,50 @@ def test_gateway_route_typo_is_reported_with_a_suggestion() -> None:
     data = gateway({"servce": "products", "match": {"prefix": "/v1"}})
     expect_problem(data, f"{G}.servce", "did you mean 'service'?")
     assert any(p.path == f"{G}.service" and p.message == "is required" for p in problems_of(data))
+
+
+def test_health_check_path_must_reach_a_plain_route() -> None:
+    """GIVEN a healthCheckPath that no gateway route matches
+    WHEN the spec is parsed
+    THEN gateway.healthCheckPath is reported: the ALB's check would get Envoy's 404
+    """
+    expect_problem(
+        gateway(to("products"), healthCheckPath="/nomatch"), "gateway.healthCheckPath", "would get 404"
+    )
+
+
+def test_health_check_path_is_not_matched_by_a_header_route() -> None:
+    """GIVEN the only route matching the check path needs a header the ALB never sends
+    WHEN the spec is parsed
+    THEN gateway.healthCheckPath is reported
+    """
+    data = gateway(
+        {
+            "service": "products",
+            "match": {"prefix": "/v1/products", "headers": [{"name": "x-a", "exact": "1"}]},
+        },
+        to("prices", "/v1/prices"),
+        healthCheckPath="/v1/products",
+    )
+    expect_problem(data, "gateway.healthCheckPath", "without header, hostname or query conditions")
+
+
+def test_health_check_path_cannot_be_derived_through_a_rewrite() -> None:
+    """GIVEN no healthCheckPath and a first plain route that strips its prefix
+    WHEN the spec is parsed
+    THEN gateway.healthCheckPath is asked for (the derived path would be rewritten to '/')
+    """
+    data = gateway(to("prices", "/shop/", rewrite={"stripPrefix": True}))
+    expect_problem(data, "gateway.healthCheckPath", "rewrites the path")
+
+
+def test_health_check_path_is_derived_from_the_first_plain_route() -> None:
+    """GIVEN no healthCheckPath, a header route first and a plain prefix route second
+    WHEN the spec is parsed
+    THEN the ALB checks the plain route's prefix
+    """
+    data = gateway(
+        {"service": "products", "match": {"prefix": "/beta", "headers": [{"name": "x-beta", "exact": "1"}]}},
+        to("prices", "/v1/prices"),
+    )
+    assert accepted(data).gateway.alb_health_check_path() == "/v1/prices"

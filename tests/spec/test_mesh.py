@@ -123,3 +123,54 @@ def test_shared_names_follow_one_scheme() -> None:
     assert mesh.virtual_node_name("payments") == "external-payments"
     assert mesh.virtual_router_name("products") == "products-router"
     assert mesh.gateway_name == "shop-gateway"
+
+
+@pytest.mark.parametrize(
+    "image",
+    ["public.ecr.aws/appmesh/aws-appmesh-envoy:latest", "public.ecr.aws/appmesh/aws-appmesh-envoy"],
+)
+def test_envoy_image_must_be_pinned(image: str) -> None:
+    """GIVEN an Envoy image with no tag or the 'latest' tag (App Mesh publishes no 'latest')
+    WHEN the spec is parsed
+    THEN envoyImage is reported with a pinned example
+    """
+    expect_problem(with_mesh(envoyImage=image), "envoyImage", "must be pinned")
+
+
+def test_envoy_image_by_digest_is_accepted() -> None:
+    """GIVEN an Envoy image pinned by digest
+    WHEN the spec is parsed
+    THEN it is kept as written
+    """
+    image = "public.ecr.aws/appmesh/aws-appmesh-envoy@sha256:" + "a" * 64
+    assert accepted(with_mesh(envoyImage=image)).envoy_image == image
+
+
+def test_a_version_whose_node_name_is_the_gateways_is_refused() -> None:
+    """GIVEN service 'shop' with version 'gateway' in mesh 'shop' (both would be named shop-gateway)
+    WHEN the spec is parsed
+    THEN the version is reported: ECS and App Mesh would refuse the second half-way through a deploy
+    """
+    data = with_mesh(**{"services.shop": {"versions": {"gateway": {"weight": 100}}}})
+    expect_problem(data, "services.shop.versions.gateway", "already taken by the ingress gateway")
+
+
+def test_a_version_whose_node_name_is_an_external_backends_is_refused() -> None:
+    """GIVEN service 'external' with version 'payments' and an external backend 'payments'
+    WHEN the spec is parsed
+    THEN the version is reported (both virtual nodes would be external-payments)
+    """
+    data = with_mesh(
+        external={"payments": {"host": "api.payments.example"}},
+        **{"services.external": {"versions": {"payments": {"weight": 100}}}},
+    )
+    expect_problem(data, "services.external.versions.payments", "external backend 'payments'")
+
+
+def test_an_external_host_inside_the_mesh_namespace_is_refused() -> None:
+    """GIVEN an external backend whose host is a mesh service's virtual service name
+    WHEN the spec is parsed
+    THEN its host is reported
+    """
+    data = with_mesh(external={"pay": {"host": "products.shop.local"}})
+    expect_problem(data, "external.pay.host", "outside the mesh's namespace")
