@@ -19,7 +19,11 @@ import pulumi_aws as aws
 from components.base import child, type_token
 from meshspec import Mesh
 
-ALB = "alb"
+# Keys for the platform's own parts. Service names are DNS labels, which have no ':', so these
+# never meet a service (a service named "alb" or "gateway" is just a service). They appear in
+# logical names only; MeshFirewallArgs.labels gives what AWS shows (Name tags, descriptions).
+ALB = ":alb"
+GATEWAY = ":gateway"
 
 
 @dataclass(frozen=True, order=True)
@@ -32,10 +36,11 @@ class Admission:
     description: str = ""
 
 
-def admissions_from_spec(mesh: Mesh, alb: str = ALB) -> list[Admission]:
+def admissions_from_spec(mesh: Mesh, alb: str = ALB, gateway: str = GATEWAY) -> list[Admission]:
     """ALB → gateway on the gateway port; gateway → every service a gateway route targets;
-    caller → each mesh backend it declares. Nothing else."""
-    gateway = mesh.gateway_name
+    caller → each mesh backend it declares. Nothing else. Services are keyed by their names, the
+    ALB and the gateway by `alb` and `gateway` (by default ALB and GATEWAY: no service can be
+    named that)."""
     rules = {Admission(gateway, alb, mesh.gateway.port, "the ALB forwards to the gateway Envoy")}
     for name in {r.service for r in mesh.gateway.routes}:
         rules.add(Admission(name, gateway, mesh.services[name].port, "gateway routes to this service"))
@@ -56,7 +61,12 @@ class MeshFirewallArgs:
     # egress rule to the target, since they have none of their own.
     external_sources: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     open_egress: bool = True
+    # How a key is shown in Name tags and descriptions (default: the key itself).
+    labels: Mapping[str, str] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
+
+    def label(self, key: str) -> str:
+        return self.labels.get(key, key)
 
     def __post_init__(self) -> None:
         names = list(self.workloads) + list(self.external_sources)
@@ -79,8 +89,8 @@ class MeshFirewall(pulumi.ComponentResource):
             groups[workload] = aws.ec2.SecurityGroup(
                 f"{name}-{workload}",
                 vpc_id=args.vpc_id,
-                description=f"Tasks of {workload}: admitted callers only",
-                tags={**tags, "Name": f"{name}-{workload}"},
+                description=f"Tasks of {args.label(workload)}: admitted callers only",
+                tags={**tags, "Name": f"{name}-{args.label(workload)}"},
                 opts=child(self),
             )
             if args.open_egress:
@@ -102,7 +112,7 @@ class MeshFirewall(pulumi.ComponentResource):
                 ip_protocol="tcp",
                 from_port=a.port,
                 to_port=a.port,
-                description=a.description or f"from {a.source}",
+                description=a.description or f"from {args.label(a.source)}",
                 tags=tags,
                 opts=child(self),
             )
@@ -114,7 +124,7 @@ class MeshFirewall(pulumi.ComponentResource):
                     ip_protocol="tcp",
                     from_port=a.port,
                     to_port=a.port,
-                    description=f"to {a.target}",
+                    description=f"to {args.label(a.target)}",
                     tags=tags,
                     opts=child(self),
                 )

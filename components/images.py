@@ -113,6 +113,8 @@ class AppImage(pulumi.ComponentResource):
             context={"location": args.context},
             platforms=[args.platform],
             push=True,
+            # docker-build builds on preview by default; off, `pulumi preview` needs no Docker.
+            build_on_preview=False,
             tags=[pulumi.Output.concat(repository.repository_url, ":", tag)],
             registries=[
                 {

@@ -13,8 +13,10 @@ import pulumi
 from components.appmesh.external import ExternalService, ExternalServiceArgs
 from components.appmesh.gateway import IngressGateway, IngressGatewayArgs
 from components.appmesh.service import MeshService, MeshServiceArgs
+from components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND
+from components.appmesh.specs import DEFAULT_TRUST_BUNDLE
 from components.base import child, standard_tags, type_token
-from components.firewall import ALB, MeshFirewall, MeshFirewallArgs, admissions_from_spec
+from components.firewall import ALB, GATEWAY, MeshFirewall, MeshFirewallArgs, admissions_from_spec
 from components.foundation import MeshFoundation, MeshFoundationArgs
 from components.images import AppImage, AppImageArgs, repository_arn_from_uri
 from components.network import Network, NetworkArgs
@@ -59,6 +61,20 @@ class MeshPlatformArgs:
     alb_access_logs_bucket: str | None = None
     force_delete_repositories: bool = False
     keep_images: int = 20
+    # Services whose app container gets a writable root filesystem (read-only for all others):
+    # a knowing loosening, for apps (often prebuilt images) that write outside mounted volumes.
+    writable_root_services: Sequence[str] = ()
+    # What the App Mesh docs give; both depend on the Envoy image, so check them on the first deploy.
+    envoy_health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND
+    envoy_trust_bundle: str = DEFAULT_TRUST_BUNDLE
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.writable_root_services) - set(self.mesh.services))
+        if unknown:
+            raise ValueError(
+                f"writable_root_services names services the spec does not have: {unknown}; "
+                f"services are: {', '.join(self.mesh.services)}"
+            )
 
 
 class MeshPlatform(pulumi.ComponentResource):
@@ -116,9 +132,12 @@ class MeshPlatform(pulumi.ComponentResource):
             f"{mesh.name}-sg",
             MeshFirewallArgs(
                 vpc_id=network.vpc_id,
-                workloads=[mesh.gateway_name, *mesh.services],
+                # The ALB and the gateway under keys no service name can take: a service may be
+                # called "alb" or "gateway" without meeting them.
+                workloads=[GATEWAY, *mesh.services],
                 admissions=admissions_from_spec(mesh),
                 external_sources={ALB: endpoint.alb_security_group_id},
+                labels={GATEWAY: mesh.gateway_name, ALB: "alb"},
                 tags=tags,
             ),
             opts=child(self),
@@ -180,6 +199,9 @@ class MeshPlatform(pulumi.ComponentResource):
                     repository_arns=_unique(repositories),
                     tags=tags,
                     platform_version=args.platform_version,
+                    trust_bundle=args.envoy_trust_bundle,
+                    envoy_health_check_command=args.envoy_health_check_command,
+                    read_only_root_filesystem=name not in args.writable_root_services,
                 ),
                 opts=child(self),
             )
@@ -192,10 +214,11 @@ class MeshPlatform(pulumi.ComponentResource):
                 cluster_arn=foundation.cluster_arn,
                 cluster_name=foundation.cluster_name,
                 subnet_ids=network.private_subnet_ids,
-                security_group_ids=[firewall.group_ids[mesh.gateway_name]],
+                security_group_ids=[firewall.group_ids[GATEWAY]],
                 target_group_arn=endpoint.target_group_arn,
                 task_family=mesh.gateway_name,
                 platform_version=args.platform_version,
+                envoy_health_check_command=args.envoy_health_check_command,
                 route_dependencies=list(services.values()),
                 service_dependencies=[endpoint.https_listener],
                 tags=tags,

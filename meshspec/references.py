@@ -70,6 +70,13 @@ def _check_unique_resource_names(
 
     if isinstance(mesh_name, str):
         claim(f"{mesh_name}-gateway", "gateway", "the ingress gateway")
+        if f"{mesh_name}-gateway" in services:
+            # Its log group would be the gateway's: /ecs/<mesh>/<mesh>-gateway.
+            problems.append(
+                Problem(
+                    f"services.{mesh_name}-gateway", "this name is the ingress gateway's; rename the service"
+                )
+            )
     for name in external:
         claim(f"external-{name}", f"external.{name}", f"the external backend {name!r}")
     for name, service in services.items():

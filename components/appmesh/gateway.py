@@ -44,6 +44,7 @@ class IngressGatewayArgs:
     xray_image: str = DEFAULT_XRAY_IMAGE
     tracing: bool = True
     envoy_log_level: str = "info"
+    envoy_health_check_command: Sequence[str] = sidecar.ENVOY_HEALTH_CHECK_COMMAND
     platform_version: str = "1.4.0"
     # App Mesh rejects a gateway route whose virtual service does not exist yet: the services.
     route_dependencies: Sequence[pulumi.Resource] = ()
@@ -61,7 +62,8 @@ class IngressGatewayArgs:
             gateway=mesh.gateway,
             gateway_name=mesh.gateway_name,
             targets=targets,
-            log_group_name=f"/ecs/{mesh.name}/gateway",
+            # Named after the gateway, not "gateway": /ecs/<mesh>/gateway belongs to a service of that name.
+            log_group_name=f"/ecs/{mesh.name}/{mesh.gateway_name}",
             log_retention_days=mesh.log_retention_days,
             envoy_image=mesh.envoy_image,
             xray_image=mesh.xray_image,
@@ -146,6 +148,7 @@ class IngressGateway(pulumi.ComponentResource):
                 log_level=args.envoy_log_level,
                 sidecar=False,
                 port=gateway.port,
+                health_check_command=args.envoy_health_check_command,
             )
         ]
         if args.tracing:

@@ -59,7 +59,12 @@ class MeshServiceArgs:
     xray_image: str = DEFAULT_XRAY_IMAGE
     tracing: bool = True
     envoy_log_level: str = "info"
+    # The CA bundle in the Envoy image that TLS backends are validated against (file trust).
     trust_bundle: str = specs.DEFAULT_TRUST_BUNDLE
+    envoy_health_check_command: Sequence[str] = sidecar.ENVOY_HEALTH_CHECK_COMMAND
+    # Secure by default: the app cannot write to its image's filesystem. False is a knowing
+    # loosening for an app (often a prebuilt image) that writes outside mounted volumes.
+    read_only_root_filesystem: bool = True
     platform_version: str = "1.4.0"
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -144,6 +149,12 @@ class MeshService(pulumi.ComponentResource):
                 "dns_records": [{"type": "A", "ttl": 10}],
                 "routing_policy": "MULTIVALUE",
             },
+            # ECS reports each task's health to Cloud Map through this custom health check.
+            # failure_threshold is deprecated (AWS always uses 1) and pulumi-aws warns on every
+            # run, but it must stay: the provider sends HealthCheckCustomConfig only when the block
+            # has a value, so an empty block creates the service without a custom health check and
+            # then shows a diff that replaces it on every `pulumi up`
+            # (hashicorp/terraform-provider-aws#44285).
             health_check_custom_config={"failure_threshold": 1},
             tags=tags,
             opts=child(self, delete_before_replace=True),
@@ -251,6 +262,7 @@ class MeshService(pulumi.ComponentResource):
                 env=env,
                 log_configuration=logs,
                 depends_on=sidecar.wait_for_envoy(),
+                read_only_root=args.read_only_root_filesystem,
             ),
             sidecar.envoy_container(
                 resource_arn=node_arn,
@@ -258,6 +270,7 @@ class MeshService(pulumi.ComponentResource):
                 log_configuration=logs,
                 tracing=args.tracing,
                 log_level=args.envoy_log_level,
+                health_check_command=args.envoy_health_check_command,
             ),
         ]
         if args.tracing:

@@ -22,12 +22,16 @@ PROXY_EGRESS_PORT = 15001
 ENVOY_ADMIN_PORT = 9901
 EGRESS_IGNORED_IPS = "169.254.170.2,169.254.169.254"
 
-# Envoy is LIVE once it has its configuration from App Mesh; the app waits for HEALTHY.
+# Envoy is LIVE once it has its configuration from App Mesh; the app waits for HEALTHY. This is
+# the check the App Mesh user guide documents; it needs a shell, curl and grep in the Envoy image,
+# which APPMESH.md notes is distroless since v1.22: confirm it on the first deploy, and pass
+# another command (envoy_health_check_command on the platform, service or gateway args) if not.
+ENVOY_HEALTH_CHECK_COMMAND: tuple[str, ...] = (
+    "CMD-SHELL",
+    f"curl -s http://localhost:{ENVOY_ADMIN_PORT}/server_info | grep state | grep -q LIVE",
+)
 ENVOY_HEALTH_CHECK: dict[str, Any] = {
-    "command": [
-        "CMD-SHELL",
-        f"curl -s http://localhost:{ENVOY_ADMIN_PORT}/server_info | grep state | grep -q LIVE",
-    ],
+    "command": list(ENVOY_HEALTH_CHECK_COMMAND),
     "interval": 5,
     "timeout": 2,
     "retries": 3,
@@ -44,6 +48,7 @@ def envoy_container(
     log_level: str = "info",
     sidecar: bool = True,
     port: int | None = None,
+    health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND,
 ) -> Container:
     """Envoy for a virtual node (sidecar=True: runs as 1337, no port) or a virtual gateway
     (sidecar=False: no user, listens on the gateway port)."""
@@ -59,7 +64,7 @@ def envoy_container(
         "image": image,
         "essential": True,
         "environment": environment(env),
-        "healthCheck": dict(ENVOY_HEALTH_CHECK),
+        "healthCheck": {**ENVOY_HEALTH_CHECK, "command": list(health_check_command)},
         "ulimits": [{"name": "nofile", "softLimit": 15000, "hardLimit": 15000}],
         "logConfiguration": dict(log_configuration),
     }

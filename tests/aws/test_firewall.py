@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from components import Admission, MeshFirewall, MeshFirewallArgs, admissions_from_spec
+from components.firewall import ALB, GATEWAY
 from meshspec import parse_mesh
+from meshspec.base import DNS_LABEL
 from tests.aws.conftest import deploy, stack_mesh
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -20,9 +22,9 @@ def test_admissions_of_the_dev_stack():
     nothing else (payments is outside the VPC)."""
     rules = {(a.target, a.source, a.port) for a in admissions_from_spec(stack_mesh("dev"))}
     assert rules == {
-        ("shop-dev-gateway", "alb", 8080),
-        ("products", "shop-dev-gateway", 8080),
-        ("prices", "shop-dev-gateway", 8080),
+        (GATEWAY, ALB, 8080),
+        ("products", GATEWAY, 8080),
+        ("prices", GATEWAY, 8080),
         ("prices", "products", 8080),
     }
 
@@ -45,7 +47,7 @@ def test_mutual_backends_admit_each_other():
         }
     )
     rules = {(a.target, a.source, a.port) for a in admissions_from_spec(mesh)}
-    assert rules == {("m-gateway", "alb", 8080), ("a", "m-gateway", 8080), ("b", "a", 9090), ("a", "b", 8080)}
+    assert rules == {(GATEWAY, ALB, 8080), ("a", GATEWAY, 8080), ("b", "a", 9090), ("a", "b", 8080)}
 
 
 def test_security_groups_rules_by_reference(mocks):
@@ -112,3 +114,41 @@ def test_unknown_or_clashing_names_are_refused():
         MeshFirewallArgs(vpc_id="v", workloads=["a"], admissions=[Admission("a", "ghost", 1)])
     with pytest.raises(ValueError, match="distinct"):
         MeshFirewallArgs(vpc_id="v", workloads=["alb"], admissions=[], external_sources={"alb": "sg"})
+
+
+def test_the_platforms_own_keys_can_never_be_service_names():
+    """GIVEN the keys the ALB and the gateway have in the firewall
+    WHEN checked against what a service name may be (a DNS label)
+    THEN neither could be one, so a service named 'alb' or 'gateway' never meets them."""
+    assert not DNS_LABEL.match(ALB)
+    assert not DNS_LABEL.match(GATEWAY)
+    assert ALB != GATEWAY
+
+
+def test_labels_name_what_aws_shows(mocks):
+    """GIVEN keys with labels (':gw' shown as 'shop-gateway', ':lb' as 'alb')
+    WHEN deployed
+    THEN logical names keep the keys, and the Name tag and descriptions show the labels."""
+    rec = deploy(
+        mocks,
+        lambda: (
+            MeshFirewall(
+                "fw",
+                MeshFirewallArgs(
+                    vpc_id="vpc-1",
+                    workloads=[":gw"],
+                    admissions=[Admission(":gw", ":lb", 8080)],
+                    external_sources={":lb": "sg-alb"},
+                    labels={":gw": "shop-gateway", ":lb": "alb"},
+                ),
+            ).urn
+        ),
+    )
+    (group,) = rec.of_type(SG)
+    assert group["name"] == "fw-:gw"
+    assert group["inputs"]["tags"]["Name"] == "fw-shop-gateway"
+    assert group["inputs"]["description"] == "Tasks of shop-gateway: admitted callers only"
+    (ingress,) = rec.of_type(INGRESS)
+    assert (ingress["name"], ingress["inputs"]["description"]) == ("fw-:gw-from-:lb", "from alb")
+    (to_gateway,) = [r for r in rec.of_type(EGRESS) if r["inputs"]["securityGroupId"] == "sg-alb"]
+    assert to_gateway["inputs"]["description"] == "to shop-gateway"

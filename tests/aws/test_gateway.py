@@ -190,7 +190,7 @@ def test_from_spec_targets_every_service_by_fqdn():
     )
     assert gateway_args.gateway_name == "shop-dev-gateway"
     assert gateway_args.targets["products"] == GatewayTarget("products.shop.local", 8080)
-    assert gateway_args.log_group_name == "/ecs/shop-dev/gateway"
+    assert gateway_args.log_group_name == "/ecs/shop-dev/shop-dev-gateway"
 
 
 def test_route_to_unknown_service_is_refused(mocks):
@@ -199,3 +199,12 @@ def test_route_to_unknown_service_is_refused(mocks):
     THEN it raises naming that service."""
     with pytest.raises(ValueError, match="prices"):
         IngressGateway("gw", args(targets={"products": GatewayTarget("products.shop.local", 8080)}))
+
+
+def test_envoy_health_check_command_is_an_argument(mocks):
+    """GIVEN an Envoy health check command other than the default curl | grep
+    WHEN the gateway is built
+    THEN its Envoy checks itself with that command, with the default timings."""
+    command = ("CMD", "/usr/bin/agent", "healthcheck")
+    check = envoy(build(mocks, args(envoy_health_check_command=command)))["healthCheck"]
+    assert check == {"command": list(command), "interval": 5, "timeout": 2, "retries": 3, "startPeriod": 10}

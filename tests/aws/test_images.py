@@ -116,3 +116,13 @@ def test_registry_password_is_secret(mocks, app_dir):
     THEN its registries input travels as a Pulumi secret."""
     rec = deploy(mocks, lambda: AppImage("products", AppImageArgs("shop/products", str(app_dir))).urn)
     assert rec.of_type(IMAGE)[0]["secretInputs"] == ["registries"]
+
+
+def test_preview_does_not_build(mocks, app_dir):
+    """GIVEN an app folder
+    WHEN AppImage is deployed
+    THEN the image asks not to be built on preview (docker-build's default is to build), so
+    `pulumi preview` needs no Docker: the build happens in `pulumi up`."""
+    rec = deploy(mocks, lambda: AppImage("products", AppImageArgs("shop/products", str(app_dir))).urn)
+    (image,) = rec.of_type(IMAGE)
+    assert image["inputs"]["buildOnPreview"] is False

@@ -416,3 +416,57 @@ def test_backends_from_the_dev_spec():
         MeshBackend("prices", "prices.shop.local", 8080, False),
         MeshBackend("payments", "api.payments.example", 443, True),
     ]
+
+
+def test_app_root_filesystem_is_read_only_by_default(mocks):
+    """GIVEN the default args
+    WHEN deployed
+    THEN every version's app container has a read-only root filesystem."""
+    rec = build(mocks)
+    for version in ("v1", "v2"):
+        assert containers(rec, f"shop-products-{version}")["app"]["readonlyRootFilesystem"] is True
+
+
+def test_app_root_filesystem_can_be_made_writable(mocks):
+    """GIVEN read_only_root_filesystem=False (an app, e.g. a prebuilt image, that writes to its root)
+    WHEN deployed
+    THEN the app container's root is writable, and Envoy and the X-Ray daemon are as before."""
+    rec = build(mocks, args(read_only_root_filesystem=False))
+    by_name = containers(rec, "shop-products-v1")
+    assert by_name["app"]["readonlyRootFilesystem"] is False
+    assert "readonlyRootFilesystem" not in by_name["envoy"]
+    assert by_name["envoy"]["user"] == "1337"
+    assert "readonlyRootFilesystem" not in by_name["xray-daemon"]
+
+
+def test_envoy_health_check_command_and_trust_bundle_are_arguments(mocks):
+    """GIVEN an Envoy health check command and a CA bundle path other than the defaults
+    WHEN deployed
+    THEN every version's Envoy checks itself with that command (same timings) and the TLS backend
+    validates against that bundle."""
+    command = ("CMD", "/usr/bin/agent", "healthcheck")
+    rec = build(mocks, args(envoy_health_check_command=command, trust_bundle="/etc/pki/ca.pem"))
+    for version in ("v1", "v2"):
+        check = containers(rec, f"shop-products-{version}")["envoy"]["healthCheck"]
+        assert check == {
+            "command": list(command),
+            "interval": 5,
+            "timeout": 2,
+            "retries": 3,
+            "startPeriod": 10,
+        }
+    for node in rec.of_type(NODE):
+        (_, payments) = node["inputs"]["spec"]["backends"]
+        trust = payments["virtualService"]["clientPolicy"]["tls"]["validation"]["trust"]
+        assert trust == {"file": {"certificateChain": "/etc/pki/ca.pem"}}
+
+
+def test_cloud_map_custom_health_check_keeps_a_value(mocks):
+    """GIVEN a MeshService
+    WHEN deployed
+    THEN its Cloud Map service's custom health check block carries failureThreshold 1, not {}:
+    pulumi-aws 7.51 deprecates the field (AWS always uses 1), but its provider sends
+    HealthCheckCustomConfig only for a block with a value, so {} would create the service
+    without ECS health reporting and replace it on every `pulumi up`."""
+    (discovery,) = build(mocks).of_type(CLOUD_MAP)
+    assert discovery["inputs"]["healthCheckCustomConfig"] == {"failureThreshold": 1}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from components import MeshPlatform, MeshPlatformArgs
 from components.platform import apps_to_build, missing_build_contexts
 from meshspec import parse_mesh
@@ -100,3 +102,104 @@ def test_missing_build_context_message():
     (problem,) = missing_build_contexts(parse_mesh(mesh), "apps")
     assert problem.startswith("services.prices: no folder apps/nope")
     assert "image:" in problem
+
+
+def renamed(mesh, names: dict[str, str]):
+    """The mesh with services renamed (routes and backends follow), built without the spec's
+    checks: the components must keep their own names apart whatever the spec lets through."""
+
+    def new(name: str) -> str:
+        return names.get(name, name)
+
+    services = {
+        new(name): service.model_copy(update={"backends": [new(b) for b in service.backends]})
+        for name, service in mesh.services.items()
+    }
+    routes = [route.model_copy(update={"service": new(route.service)}) for route in mesh.gateway.routes]
+    return mesh.model_copy(
+        update={"services": services, "gateway": mesh.gateway.model_copy(update={"routes": routes})}
+    )
+
+
+def test_services_named_alb_and_gateway_do_not_collide_with_the_platforms_own_parts(mocks):
+    """GIVEN the dev stack with its services renamed 'alb' (calls 'gateway') and 'gateway', images prebuilt
+    WHEN the platform is deployed
+    THEN it deploys; every log group and security group is distinct; the gateway's log group is
+    named after the gateway (/ecs/<mesh>/<mesh>-gateway); the ALB's security group is admitted
+    only by the gateway's, and the service 'alb' only by the gateway and nothing by the ALB."""
+    mesh = renamed(prebuilt_dev(), {"products": "alb", "prices": "gateway"})
+    assert set(mesh.services) == {"alb", "gateway"}
+    rec = deploy(mocks, lambda: MeshPlatform("shop-dev", MeshPlatformArgs(mesh=mesh)).urn)
+
+    log_groups = [r["inputs"]["name"] for r in rec.of_type("aws:cloudwatch/logGroup:LogGroup")]
+    assert sorted(log_groups) == [
+        "/ecs/shop-dev/alb",
+        "/ecs/shop-dev/gateway",
+        "/ecs/shop-dev/shop-dev-gateway",
+    ]
+    groups = rec.of_type("aws:ec2/securityGroup:SecurityGroup")
+    assert len({g["name"] for g in groups}) == len(groups) == 4  # ALB, gateway, alb, gateway (service)
+
+    alb_group = rec.of_type("aws:lb/loadBalancer:LoadBalancer")[0]["inputs"]["securityGroups"][0]
+    group_of = {}
+    for ecs in rec.of_type("aws:ecs/service:Service"):
+        group_of[ecs["inputs"]["name"]] = ecs["inputs"]["networkConfiguration"]["securityGroups"][0]
+    ingress = {
+        (r["inputs"]["securityGroupId"], r["inputs"]["referencedSecurityGroupId"], r["inputs"]["fromPort"])
+        for r in rec.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if "referencedSecurityGroupId" in r["inputs"]
+    }
+    gateway_tasks, alb_tasks, gateway_service_tasks = (
+        group_of["shop-dev-gateway"],
+        group_of["alb-v1"],
+        group_of["gateway-v1"],
+    )
+    assert ingress == {
+        (gateway_tasks, alb_group, 8080),
+        (alb_tasks, gateway_tasks, 8080),
+        (gateway_service_tasks, gateway_tasks, 8080),
+        (gateway_service_tasks, alb_tasks, 8080),
+    }
+
+
+def test_platform_passes_envoy_and_root_filesystem_choices(mocks):
+    """GIVEN the dev stack with prices' root made writable, another Envoy health check command and
+    another CA bundle path
+    WHEN the platform is deployed
+    THEN only prices' app containers have a writable root; every Envoy (gateway included) checks
+    itself with that command; the TLS backend (payments) is validated against that bundle."""
+    command = ("CMD", "/usr/bin/agent", "healthcheck")
+    platform_args = MeshPlatformArgs(
+        mesh=prebuilt_dev(),
+        writable_root_services=["prices"],
+        envoy_health_check_command=command,
+        envoy_trust_bundle="/etc/pki/ca.pem",
+    )
+    rec = deploy(mocks, lambda: MeshPlatform("shop-dev", platform_args).urn)
+    read_only, checks = {}, []
+    for task in rec.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+        by_name = {c["name"]: c for c in json.loads(task["inputs"]["containerDefinitions"])}
+        if "app" in by_name:
+            read_only[task["inputs"]["family"]] = by_name["app"]["readonlyRootFilesystem"]
+        checks.append(by_name["envoy"]["healthCheck"]["command"])
+    assert read_only == {
+        "shop-dev-products-v1": True,
+        "shop-dev-products-v2": True,
+        "shop-dev-prices-v1": False,
+    }
+    assert len(checks) == 4 and all(c == list(command) for c in checks)
+    trusts = [
+        b["virtualService"]["clientPolicy"]["tls"]["validation"]["trust"]
+        for node in rec.of_type("aws:appmesh/virtualNode:VirtualNode")
+        for b in node["inputs"]["spec"].get("backends", [])
+        if "clientPolicy" in b["virtualService"]
+    ]
+    assert trusts and all(t == {"file": {"certificateChain": "/etc/pki/ca.pem"}} for t in trusts)
+
+
+def test_writable_root_for_an_unknown_service_is_refused():
+    """GIVEN writable_root_services naming a service the spec does not have
+    WHEN the platform args are made
+    THEN a ValueError names it."""
+    with pytest.raises(ValueError, match="pricez"):
+        MeshPlatformArgs(mesh=stack_mesh("dev"), writable_root_services=["pricez"])

@@ -244,3 +244,13 @@ def test_security_group_descriptions_are_accepted_by_aws(shipped):
     for type_ in types:
         for r in shipped.of_type(type_):
             assert _SG_DESCRIPTION.match(r["inputs"].get("description", "")), r["inputs"]["description"]
+
+
+def test_prod_alb_has_deletion_protection_and_dev_does_not(dev, prod):
+    """GIVEN the shipped stacks (prod sets myshop:albDeletionProtection: true beside its mesh)
+    WHEN recorded
+    THEN the prod ALB has deletion protection on and the dev ALB (no setting) has it off."""
+    (prod_alb,) = prod.of_type(ALB)
+    (dev_alb,) = dev.of_type(ALB)
+    assert prod_alb["inputs"]["enableDeletionProtection"] is True
+    assert dev_alb["inputs"]["enableDeletionProtection"] is False

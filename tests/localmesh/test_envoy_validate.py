@@ -80,6 +80,7 @@ EVERYTHING = {
     "hostedZone": "all.com",
     "egressFilter": "ALLOW_ALL",
     "gateway": {
+        "healthCheckPath": "/strip/health",
         "routes": [
             {"match": {"prefix": "/strip"}, "service": "orders", "rewrite": {"stripPrefix": True}},
             {"match": {"prefix": "/slash/"}, "service": "orders", "rewrite": {"stripPrefix": True}},
@@ -99,7 +100,7 @@ EVERYTHING = {
                 "service": "stock",
                 "rewrite": {"hostname": False},
             },
-        ]
+        ],
     },
     "external": {
         "bank": {"host": "api.bank.example"},

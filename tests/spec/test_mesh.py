@@ -174,3 +174,12 @@ def test_an_external_host_inside_the_mesh_namespace_is_refused() -> None:
     """
     data = with_mesh(external={"pay": {"host": "products.shop.local"}})
     expect_problem(data, "external.pay.host", "outside the mesh's namespace")
+
+
+def test_a_service_named_like_the_gateway_is_refused() -> None:
+    """GIVEN mesh 'shop' and a service named 'shop-gateway'
+    WHEN the spec is parsed
+    THEN the service is reported (its log group would be the gateway's)
+    """
+    data = with_mesh(**{"services.shop-gateway": {"versions": {"v1": {"weight": 100}}}})
+    expect_problem(data, "services.shop-gateway", "the ingress gateway's")
