@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -20,6 +19,7 @@ import meshspec
 from localmesh.plan import Endpoint, plan_mesh
 from localmesh.ports import PortInUseError
 from localmesh.route_table import route_table
+from localmesh.trust import default_ca_file
 from meshspec import Mesh, SpecError
 
 EXIT_OK, EXIT_RUNTIME, EXIT_SPEC = 0, 1, 2
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from localmesh.runner import LocalMesh
 
 READY_LINE = "localmesh ready: {url}"
+CA_FILE_HELP = "CA bundle for external TLS backends (default: this machine's, e.g. $SSL_CERT_FILE)"
 
 
 def say(line: str = "") -> None:
@@ -39,7 +40,7 @@ def error(line: str) -> None:
 
 
 class _Stop(Exception):
-    """SIGTERM or SIGHUP: stop like Ctrl-C does."""
+    """SIGINT, SIGTERM or SIGHUP: stop."""
 
 
 def stack_path(stack: str, stacks_dir: Path) -> Path:
@@ -80,7 +81,7 @@ def cmd_routes(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from localmesh.envoy import render_all
-    from localmesh.launch import envoy_binary
+    from localmesh.launch import envoy_validate
 
     mesh = load(args)
     if mesh is None:
@@ -89,25 +90,19 @@ def cmd_render(args: argparse.Namespace) -> int:
     ports = iter(range(args.base_port, 65536))
     gateway_port = args.port if args.port is not None else mesh.gateway.port
     plan = plan_mesh(mesh, lambda: next(ports), gateway_port, args.host)
+    ca_file = str(args.ca_file) if args.ca_file is not None else default_ca_file()
+    try:
+        configs = render_all(mesh, plan, access_log_dir=args.access_log_dir, ca_file=ca_file)
+    except ValueError as err:  # e.g. a TLS external backend and no CA file on this machine
+        error(f"localmesh: {err}; pass --ca-file PATH")
+        return EXIT_RUNTIME
     args.out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, bootstrap in render_all(mesh, plan, access_log_dir=args.access_log_dir).items():
+    for name, bootstrap in configs.items():
         path = args.out / f"{name}.json"
         path.write_text(json.dumps(bootstrap, indent=2) + "\n", encoding="utf-8")
         written.append(path)
-    addresses = {
-        "gateway": str(plan.gateway),
-        "gatewayAdmin": str(plan.gateway_admin),
-        "sidecars": {
-            mesh.virtual_node_name(s.service, s.version): {
-                "app": str(s.app),
-                "ingress": str(s.ingress),
-                "egress": str(s.egress),
-                "admin": str(s.admin),
-            }
-            for s in plan
-        },
-    }
+    addresses = plan.as_dict()
     (args.out / "addresses.json").write_text(json.dumps(addresses, indent=2) + "\n", encoding="utf-8")
     for path in written:
         say(f"wrote {path}")
@@ -116,13 +111,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         return EXIT_OK
     failed = 0
     for path in written:
-        result = subprocess.run(
-            [envoy_binary(), "--mode", "validate", "-c", str(path), "--disable-hot-restart", "-l", "error"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = envoy_validate(path)
         if result.returncode == 0:
             say(f"envoy accepts {path.name}")
         else:
@@ -136,7 +125,9 @@ def _stop_signals() -> Iterator[None]:
     def stop(signum: int, _frame: object) -> None:
         raise _Stop(signal.Signals(signum).name)
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    # SIGINT too: Python raises KeyboardInterrupt only if SIGINT was not ignored when it started, and a
+    # shell runs a background job (`localmesh up &`, nohup, some CI runners) with SIGINT ignored.
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
@@ -178,6 +169,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         ready_timeout=args.timeout,
         envoy_concurrency=args.concurrency,
         external=args.external,
+        ca_file=args.ca_file,
         say=say,
     )
     code = EXIT_OK
@@ -279,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-port", type=int, default=20000, help="first of the other ports, counted up")
     p.add_argument("--access-log-dir", default=None, help="where the configs write access logs")
     p.add_argument("--check", action="store_true", help="also have Envoy validate each file")
+    p.add_argument("--ca-file", type=Path, default=None, help=CA_FILE_HELP)
     p.set_defaults(handler=cmd_render)
 
     p = sub.add_parser("up", help="run the mesh here until Ctrl-C")
@@ -300,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=HOST:PORT",
         help="where an external backend is reached (default: a local port nothing listens on)",
     )
+    p.add_argument("--ca-file", type=Path, default=None, help=CA_FILE_HELP)
     p.set_defaults(handler=cmd_up)
     return parser
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,6 @@ _PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 class Launch:
     argv: list[str]
     env: dict[str, str]
-    cwd: Path | None = None
 
 
 def env_name(service: str) -> str:
@@ -114,6 +114,29 @@ def envoy_argv(envoy: str, config: Path, *, concurrency: int = 1, log_level: str
         "--drain-time-s",
         "0",
     ]
+
+
+def envoy_validate(config: Path, envoy: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`envoy --mode validate` of one config file; Envoy's reasons are in stdout and stderr.
+
+    --disable-hot-restart: validations run in parallel must not compete for Envoy's shared memory.
+    """
+    return subprocess.run(
+        [
+            envoy or envoy_binary(),
+            "--mode",
+            "validate",
+            "-c",
+            str(config),
+            "--disable-hot-restart",
+            "-l",
+            "error",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def envoy_binary() -> str:

@@ -49,7 +49,6 @@ class ManagedProcess:
     argv: Sequence[str]
     log_path: Path
     env: Mapping[str, str] | None = None
-    cwd: Path | None = None
     popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> None:
@@ -61,7 +60,6 @@ class ManagedProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=dict(self.env) if self.env is not None else None,
-                cwd=self.cwd,
                 start_new_session=True,  # own process group: one signal reaches its children too
                 preexec_fn=_parent_death_hook(),
             )

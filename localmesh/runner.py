@@ -21,14 +21,13 @@ from types import TracebackType
 
 import httpx
 
-from localmesh.envoy import render_all
+from localmesh.envoy import GATEWAY, render_all
 from localmesh.launch import AppCommand, app_launch, envoy_argv, envoy_binary
 from localmesh.plan import Endpoint, MeshPlan, plan_mesh
 from localmesh.ports import PortAllocator, require_free
 from localmesh.processes import ManagedProcess, stop_all
+from localmesh.trust import ca_file_candidates, default_ca_file
 from meshspec import Mesh
-
-GATEWAY = "gateway"
 
 
 class LocalMeshError(RuntimeError):
@@ -104,10 +103,13 @@ class LocalMesh:
         envoy_log_level: str = "info",
         access_logs: bool = True,
         external: Mapping[str, Endpoint] | None = None,
+        ca_file: str | Path | None = None,
         say: Callable[[str], None] | None = None,
     ) -> None:
         """access_logs: one file per proxy under <run>/access/ (else into each Envoy's own log).
         external: where external backends are reached (default: a local port nothing listens on).
+        ca_file: the CA bundle sidecars validate external TLS backends with (default: this machine's,
+        see localmesh.trust).
         say: receives progress lines (the CLI prints them)."""
         self.mesh = mesh
         self.host = host
@@ -122,6 +124,7 @@ class LocalMesh:
         self.envoy_log_level = envoy_log_level
         self.access_logs = access_logs
         self.external = dict(external or {})
+        self.ca_file = str(ca_file) if ca_file is not None else None
         self._say = say or (lambda _line: None)
         self.processes: list[ManagedProcess] = []
         self._plan: MeshPlan | None = None
@@ -166,9 +169,7 @@ class LocalMesh:
     @property
     def endpoints(self) -> list[Endpoint]:
         """Every address the mesh listens on."""
-        plan = self.plan
-        own = [e for s in plan for e in (s.app, s.ingress, s.egress, s.admin)]
-        return [*own, plan.gateway, plan.gateway_admin]
+        return self.plan.listen_endpoints()
 
     def process(self, name: str) -> ManagedProcess:
         return next(p for p in self.processes if p.name == name)
@@ -192,6 +193,7 @@ class LocalMesh:
 
     def start(self) -> LocalMesh:
         started = time.monotonic()
+        ca_file = self._trust_store()
         if self.gateway_port is not None:
             require_free(self.host, self.gateway_port, "gateway", "; pick another with --port")
         ports = PortAllocator(self.host, reserved={self.gateway_port} if self.gateway_port else None)
@@ -204,7 +206,7 @@ class LocalMesh:
         self._run_dir = self.run_dir or new_run_dir(self.runs_root)
         self._run_dir.mkdir(parents=True, exist_ok=True)
         self._say(f"run folder: {self._run_dir.resolve()}")
-        configs = self._write_configs()
+        configs = self._write_configs(ca_file)
         deadline = started + self.ready_timeout
         try:
             with httpx.Client(trust_env=False, timeout=1.0) as client:
@@ -227,12 +229,32 @@ class LocalMesh:
         stop_all(self.processes, self.stop_grace)
 
     # -- startup steps -------------------------------------------------------------------------
-    def _write_configs(self) -> dict[str, Path]:
+    def _trust_store(self) -> str | None:
+        """The CA file for external TLS: the one given (it must exist), else this machine's; no file
+        is an error only when a TLS external backend needs one."""
+        tls = [name for name, ext in self.mesh.external.items() if ext.uses_tls]
+        if self.ca_file is not None:
+            if not Path(self.ca_file).is_file():
+                raise LocalMeshError(f"CA file {self.ca_file} does not exist (or is not a file)")
+            found: str | None = self.ca_file
+        else:
+            found = default_ca_file()
+            if found is None and tls:
+                raise LocalMeshError(
+                    f"external backend(s) {', '.join(tls)} use TLS, but this machine has no CA bundle in "
+                    f"any of {', '.join(ca_file_candidates())}; pass one with --ca-file "
+                    "(LocalMesh(ca_file=...))"
+                )
+        if tls:
+            self._say(f"external TLS ({', '.join(tls)}) is validated with {found}")
+        return found
+
+    def _write_configs(self, ca_file: str | None) -> dict[str, Path]:
         access = str(self.access_log_dir) if self.access_logs else None
         if access:
             self.access_log_dir.mkdir(exist_ok=True)
         try:
-            bootstraps = render_all(self.mesh, self.plan, access_log_dir=access)
+            bootstraps = render_all(self.mesh, self.plan, access_log_dir=access, ca_file=ca_file)
         except ValueError as err:  # the renderer refuses what it cannot express
             raise LocalMeshError(f"cannot render the Envoy configs: {err}") from err
         folder = self.run_path / "envoy"
@@ -256,7 +278,7 @@ class LocalMesh:
                 for p in self.processes
             ],
             "endpoints": [str(e) for e in self.endpoints],
-            "external": {name: str(e) for name, e in self.plan.external.items()},
+            "plan": self.plan.as_dict(),
         }
         (self.run_path / "processes.json").write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
 
@@ -294,7 +316,8 @@ class LocalMesh:
             probes.append(_Probe(f"{proc.name} admin /ready", f"http://{sidecar.admin}/ready", proc))
             # Also through the ingress listener: proves the sidecar reaches its own app.
             path = self.mesh.services[sidecar.service].health_check.path
-            probes.append(_Probe(f"{proc.name} ingress {path}", f"http://{sidecar.ingress}{path}", proc))
+            url = f"http://{sidecar.peer_address}{path}"
+            probes.append(_Probe(f"{proc.name} ingress {path}", url, proc))
         self._say(f"starting Envoy sidecars of {', '.join(services)}")
         self._wait(probes, client, deadline)
 

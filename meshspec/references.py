@@ -127,36 +127,56 @@ def _check_gateway(gateway: Mapping[str, Any], services: Mapping[str, Any]) -> l
                 )
             )
         match = _mapping(route.get("match"))
-        key = _match_key(match, GatewayMatch)
-        if key in seen_matches:
+        if (first := _first_seen(seen_matches, _match_key(match, GatewayMatch), i)) is not None:
+            problems.append(
+                Problem(f"{path}.match", f"same match as gateway.routes[{first}]; one would never be used")
+            )
+        name = route.get("name") or _derived_gateway_route_name(target, match)
+        if isinstance(name, str) and (first := _first_seen(seen_names, name, i)) is not None:
             problems.append(
                 Problem(
-                    f"{path}.match",
-                    f"same match as gateway.routes[{seen_matches[key]}]; one would never be used",
+                    f"{path}.name",
+                    f"gateway route name {name!r} is used by gateway.routes[{first}]; set distinct names",
                 )
             )
-        seen_matches.setdefault(key, i)
-        name = route.get("name") or _derived_gateway_route_name(target, match)
-        if isinstance(name, str):
-            if name in seen_names:
-                problems.append(
-                    Problem(
-                        f"{path}.name",
-                        f"gateway route name {name!r} is used by gateway.routes[{seen_names[name]}]; set distinct names",
-                    )
-                )
-            seen_names.setdefault(name, i)
         priority = route.get("priority")
-        if isinstance(priority, int):
-            if priority in priorities:
-                problems.append(
-                    Problem(
-                        f"{path}.priority",
-                        f"priority {priority} is used by gateway.routes[{priorities[priority]}]",
-                    )
-                )
-            priorities.setdefault(priority, i)
+        if isinstance(priority, int) and (first := _first_seen(priorities, priority, i)) is not None:
+            problems.append(
+                Problem(f"{path}.priority", f"priority {priority} is used by gateway.routes[{first}]")
+            )
+    problems += _check_regex_order(_list(gateway.get("routes")), "gateway.routes")
     return problems
+
+
+def _first_seen(seen: dict[Any, int], key: Any, index: int) -> int | None:
+    """The index that used `key` first, or None (and remember this one) when it is new."""
+    if key in seen:
+        return seen[key]
+    seen[key] = index
+    return None
+
+
+def _check_regex_order(routes: list[Any], where: str) -> list[Problem]:
+    """App Mesh orders unprioritised routes by longest prefix and says nothing of regex paths:
+    mixing the two without priorities leaves the order to chance, so ask for priorities."""
+    unprioritised = [(i, _mapping(r)) for i, r in enumerate(routes) if _mapping(r).get("priority") is None]
+    regex = [
+        i
+        for i, r in unprioritised
+        if isinstance(_mapping(_mapping(r.get("match")).get("path")).get("regex"), str)
+    ]
+    prefixed = [i for i, r in unprioritised if "path" not in _mapping(r.get("match"))]
+    if not regex or not prefixed:
+        return []
+    return [
+        Problem(
+            f"{where}[{i}].priority",
+            f"a regex path route without priority next to prefix routes without priority "
+            f"({', '.join(f'{where}[{j}]' for j in prefixed)}) has no defined order in App Mesh; "
+            "give these routes priorities",
+        )
+        for i in regex
+    ]
 
 
 def _match_key(match: Mapping[str, Any], model: type[HttpMatch]) -> str:
@@ -240,34 +260,23 @@ def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
             route = _mapping(route)
             path = f"{base}.routes[{i}]"
             key = _match_key(_mapping(route.get("match")), HttpMatch)
-            if key in matches:
+            if (first := _first_seen(matches, key, i)) is not None:
                 problems.append(
                     Problem(
-                        f"{path}.match",
-                        f"same match as routes[{matches[key]}]; only one of them would ever be used",
+                        f"{path}.match", f"same match as routes[{first}]; only one of them would ever be used"
                     )
                 )
-            matches.setdefault(key, i)
             rname = route.get("name")
-            if isinstance(rname, str):
-                if rname in names:
-                    problems.append(
-                        Problem(
-                            f"{path}.name",
-                            f"route name {rname!r} is used by routes[{names[rname]}]",
-                        )
-                    )
-                names.setdefault(rname, i)
+            if isinstance(rname, str) and (first := _first_seen(names, rname, i)) is not None:
+                problems.append(Problem(f"{path}.name", f"route name {rname!r} is used by routes[{first}]"))
             priority = route.get("priority")
-            if isinstance(priority, int):
-                if priority in priorities:
-                    problems.append(
-                        Problem(
-                            f"{path}.priority",
-                            f"priority {priority} is used by routes[{priorities[priority]}]; priorities must be unique within a router",
-                        )
+            if isinstance(priority, int) and (first := _first_seen(priorities, priority, i)) is not None:
+                problems.append(
+                    Problem(
+                        f"{path}.priority",
+                        f"priority {priority} is used by routes[{first}]; priorities must be unique within a router",
                     )
-                priorities.setdefault(priority, i)
+                )
             for version, weight in _mapping(route.get("targets")).items():
                 if version not in versions:
                     problems.append(
@@ -295,6 +304,8 @@ def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
                     "this version does receive traffic; remove unrouted or its weights",
                 )
             )
+    if routes is not None:
+        problems += _check_regex_order(_list(routes), f"{base}.routes")
     problems += _check_retry_budget(base, service, _list(routes) if routes is not None else [])
     return problems
 

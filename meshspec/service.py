@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from meshspec.base import Int, SpecModel, VersionName, Weight, check_port
+from meshspec.durations import format_duration
 from meshspec.errors import FieldProblems
 from meshspec.policies import HealthCheck, OutlierDetection, RetryPolicy, Timeouts
 from meshspec.routes import Route
@@ -120,6 +121,24 @@ class Service(SpecModel):
                 targets={name: v.weight for name, v in self.versions.items() if v.weight > 0},
             )
         ]
+
+    def listener_timeouts(self, version: str) -> Timeouts:
+        """The timeouts of this version's node listener: the widest of the service's and of every route
+        that targets the version (0, disabled, is the widest). App Mesh cuts a request at the route and
+        again at the target node's listener, so a route timeout above the service's only works when
+        the listener allows it too (APPMESH.md §1)."""
+        candidates = [self.timeout] + [
+            r.timeout for r in self.effective_routes() if r.timeout is not None and version in r.targets
+        ]
+
+        def widest(values: list[int]) -> int:
+            return 0 if 0 in values else max(values)
+
+        per_request = widest([t.per_request for t in candidates])
+        idle = widest([t.idle for t in candidates])
+        return Timeouts.model_validate(
+            {"perRequest": format_duration(per_request), "idle": format_duration(idle)}
+        )
 
     def desired_count_of(self, version: str) -> int:
         own = self.versions[version].desired_count

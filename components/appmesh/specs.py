@@ -122,17 +122,10 @@ def outlier_detection(policy: OutlierDetection) -> Spec:
 
 
 def listener_timeout(service: Service, version: str) -> tuple[int, int]:
-    """The node listener's timeouts: at least those of every route that targets this version,
-    because a route timeout above 15 s only works when the target listener allows it too."""
-    candidates = [service.timeout] + [
-        r.timeout for r in service.effective_routes() if r.timeout is not None and version in r.targets
-    ]
-
-    def widest(values: list[int]) -> int:
-        return 0 if 0 in values else max(values)  # 0 disables the timeout: the widest of all
-
-    # (per_request, idle) in ms: meshspec's Timeouts only accepts duration strings.
-    return widest([t.per_request for t in candidates]), widest([t.idle for t in candidates])
+    """The node listener's (per_request, idle) in ms: at least those of every route that targets
+    this version (meshspec's Service.listener_timeouts, shared with the local renderer)."""
+    widest = service.listener_timeouts(version)
+    return widest.per_request, widest.idle
 
 
 def backend(b: MeshBackend, trust_bundle: str = DEFAULT_TRUST_BUNDLE) -> Spec:

@@ -1,7 +1,8 @@
 """The Envoy renderer: a pure function from a mesh spec and an address plan to Envoy v3 bootstraps.
 
 Plain dicts, JSON-serialisable, static resources only (no xDS), App Mesh semantics (APPMESH.md §3).
-Only the plan's addresses are used, so the same configs can run on one machine or in Fargate tasks.
+Only the plan's addresses are used (listen addresses for listeners, peer addresses for what is dialled),
+so the same renderer serves proxies on one machine or in Fargate tasks.
 
     render_gateway(mesh, plan)                 the ingress gateway (two-stage routing, gateway.py)
     render_sidecar(mesh, plan, service, ver)   one version's sidecar (ingress + egress, sidecar.py)
@@ -13,21 +14,23 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from localmesh.envoy.clusters import DEFAULT_CA_FILE
 from localmesh.envoy.gateway import render_gateway
 from localmesh.envoy.sidecar import render_sidecar
 from localmesh.plan import MeshPlan
 from meshspec import Mesh
 
+# render_all's key for the gateway's config (the others are virtual node names).
 GATEWAY = "gateway"
 
 
 def render_all(
-    mesh: Mesh, plan: MeshPlan, access_log_dir: str | None = None, ca_file: str = DEFAULT_CA_FILE
+    mesh: Mesh, plan: MeshPlan, access_log_dir: str | None = None, ca_file: str | None = None
 ) -> dict[str, dict[str, Any]]:
     """Every proxy of the mesh, keyed "gateway" and "<service>-<version>" (the virtual node name).
 
     access_log_dir: write each proxy's access log to `<dir>/<key>.access.log` instead of stdout.
+    ca_file: the CA bundle external TLS backends are validated with, a path where Envoy runs; required
+    when a service calls one (a ValueError says so).
     """
 
     def log(key: str) -> str:
@@ -41,4 +44,4 @@ def render_all(
     return configs
 
 
-__all__ = ["DEFAULT_CA_FILE", "render_all", "render_gateway", "render_sidecar"]
+__all__ = ["GATEWAY", "render_all", "render_gateway", "render_sidecar"]

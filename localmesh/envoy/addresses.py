@@ -21,8 +21,14 @@ def socket_address(endpoint: Endpoint) -> dict[str, Any]:
     return {"socket_address": {"address": endpoint.host, "port_value": endpoint.port}}
 
 
-def load_assignment(cluster: str, endpoints: list[Endpoint]) -> dict[str, Any]:
+def internal_address(listener: str) -> dict[str, Any]:
+    """An internal listener of the same Envoy, by name (no socket, no port)."""
+    return {"envoy_internal_address": {"server_listener_name": listener}}
+
+
+def load_assignment(cluster: str, addresses: list[dict[str, Any]]) -> dict[str, Any]:
+    """One locality with one endpoint per address (socket_address or internal_address)."""
     return {
         "cluster_name": cluster,
-        "endpoints": [{"lb_endpoints": [{"endpoint": {"address": socket_address(e)}} for e in endpoints]}],
+        "endpoints": [{"lb_endpoints": [{"endpoint": {"address": a}} for a in addresses]}],
     }

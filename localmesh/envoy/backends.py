@@ -38,17 +38,17 @@ def mesh_service(mesh: Mesh, plan: MeshPlan, service: str) -> Backend:
             names.egress_cluster(mesh, service, version),
             spec,
             mesh.virtual_service_name(service),
-            [sidecar_of(plan, service, version).ingress],
+            [sidecar_of(plan, service, version).peer_address],
         )
         for version in target_versions(spec)
     ]
     return Backend(routes, clusters)
 
 
-def external_service(mesh: Mesh, plan: MeshPlan, name: str, ca_file: str) -> Backend:
+def external_service(mesh: Mesh, plan: MeshPlan, name: str, ca_file: str | None) -> Backend:
     """An external backend is a virtual service provided by a DNS virtual node, with no router: App
     Mesh's default retry policy and timeouts apply to it (roadmap #194: no retry policy for node
-    providers)."""
+    providers). ca_file: the trust store its TLS is validated with; required when it uses TLS."""
     cluster = names.external_cluster(mesh, name)
     at = plan.external.get(name)
     if at is None:
@@ -58,4 +58,4 @@ def external_service(mesh: Mesh, plan: MeshPlan, name: str, ca_file: str) -> Bac
         "match": {"prefix": "/"},
         "route": {"cluster": cluster, **timeouts(Timeouts()), "retry_policy": default_retry_policy()},
     }
-    return Backend([route], [external_cluster(cluster, mesh.external[name], at, ca_file)])
+    return Backend([route], [external_cluster(cluster, name, mesh.external[name], at, ca_file)])

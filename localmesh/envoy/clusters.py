@@ -7,17 +7,30 @@ Policies and where they sit:
   cluster (App Mesh applies them between the local Envoy and its own app).
 - Outlier detection: set on the server's spec, enforced on every *caller's* cluster for that node (a
   peer sidecar's egress cluster, the gateway's cluster), as App Mesh does.
-- Active health checks *[inferred placement]*: also on every cluster that targets the node, checking
-  through the node's sidecar ingress, so a check covers the sidecar and the app together. They are
-  not put on the sidecar's own ingress cluster: a cluster with one host that fails its checks goes
-  into Envoy's panic mode and is used anyway, so the check would only add load.
+- Active health checks *[inferred placement]*: on every cluster that targets the node (a peer
+  sidecar's egress cluster, the gateway's cluster), checking through the node's sidecar ingress, so a
+  check covers the sidecar and the app together. `no_traffic_interval` is the spec's interval: without
+  it Envoy checks a cluster that carries no traffic only every 60 s, so a caller would see a failure or
+  a recovery up to a minute late.
+- What a failed check does: Envoy's panic threshold stays at its default (50 %). When fewer than
+  half of a cluster's hosts are healthy, Envoy balances over all of them, healthy or not. A version's
+  cluster has one host per task, and locally always exactly one, so a version whose only task fails
+  its checks still gets its weighted share of requests: the failure shows in admin `/clusters`
+  (`failed_active_hc`) and in the `health_check.*` and `lb_healthy_panic` stats, but diverts no
+  traffic. With several tasks (on AWS) an unhealthy task is skipped while at least half are healthy.
+  Either way a check never moves weight to another version: weights pick a cluster, and App Mesh's
+  weighted targets are fixed too. This is deliberate: App Mesh documents no panic threshold, and its
+  Envoy is not known to change the default *[inferred]*; with panic mode off, a one-task version
+  would answer 503 (no healthy upstream) instead, which is no better.
+- No check on the sidecar's own cluster for its app: the callers' checks already reach the app through
+  the sidecar, and one more checker there could change nothing (one host, panic mode).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from localmesh.envoy.addresses import is_ip, load_assignment
+from localmesh.envoy.addresses import internal_address, is_ip, load_assignment, socket_address
 from localmesh.plan import Endpoint
 from meshspec import ExternalBackend, HealthCheck, OutlierDetection, Service
 from meshspec.durations import envoy_duration
@@ -26,7 +39,9 @@ MAX = 2_147_483_647
 MESH_CONNECT_TIMEOUT = "1s"
 # The internet is slower than a VPC; App Mesh's DNS nodes get Envoy's default.
 EXTERNAL_CONNECT_TIMEOUT = "5s"
-DEFAULT_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
+ALLOW_ALL_CLUSTER = "cds_egress_allow_all"
+# Shared by the dynamic forward proxy filter (sidecar.py) and its cluster: they must name one cache.
+ALLOW_ALL_DNS_CACHE = {"name": "egress_allow_all", "dns_lookup_family": "V4_PREFERRED"}
 
 
 def circuit_breakers() -> dict[str, Any]:
@@ -49,7 +64,7 @@ def _base(name: str, endpoints: list[Endpoint], connect_timeout: str, dns_type: 
         "connect_timeout": connect_timeout,
         "lb_policy": "ROUND_ROBIN",
         "circuit_breakers": circuit_breakers(),
-        "load_assignment": load_assignment(name, endpoints),
+        "load_assignment": load_assignment(name, [socket_address(e) for e in endpoints]),
     }
     if all(is_ip(e.host) for e in endpoints):
         cluster["type"] = "STATIC"
@@ -75,11 +90,10 @@ def app_cluster(name: str, service: Service, app: Endpoint) -> dict[str, Any]:
     return _http2(_base(name, [app], MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
 
 
-def node_cluster(
-    name: str, service: Service, virtual_service: str, ingress: list[Endpoint]
-) -> dict[str, Any]:
-    """A caller's cluster for one version of a service: that version's sidecar ingress endpoint(s)."""
-    cluster = _http2(_base(name, ingress, MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
+def node_cluster(name: str, service: Service, virtual_service: str, peers: list[Endpoint]) -> dict[str, Any]:
+    """A caller's cluster for one version of a service: where peers reach that version's sidecar
+    ingress (IPs, or names resolved by DNS)."""
+    cluster = _http2(_base(name, peers, MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
     cluster["health_checks"] = [health_check(service.health_check, virtual_service, service.protocol)]
     if service.outlier_detection is not None:
         cluster["outlier_detection"] = outlier_detection(service.outlier_detection)
@@ -93,6 +107,7 @@ def health_check(check: HealthCheck, host: str, protocol: str) -> dict[str, Any]
     return {
         "timeout": envoy_duration(check.timeout),
         "interval": envoy_duration(check.interval),
+        "no_traffic_interval": envoy_duration(check.interval),
         "healthy_threshold": check.healthy_threshold,
         "unhealthy_threshold": check.unhealthy_threshold,
         "http_health_check": http,
@@ -110,15 +125,24 @@ def outlier_detection(policy: OutlierDetection) -> dict[str, Any]:
     }
 
 
-def external_cluster(name: str, backend: ExternalBackend, at: Endpoint, ca_file: str) -> dict[str, Any]:
+def external_cluster(
+    name: str, backend_name: str, backend: ExternalBackend, at: Endpoint, ca_file: str | None
+) -> dict[str, Any]:
     """An external backend: DNS-resolved, and TLS originated here when the backend uses TLS.
 
     LOGICAL_DNS (one connection target, re-resolved) suits hosts behind large anycast/CDN address
     sets. SNI and the certificate name are the spec's host, not the plan's address: the plan may send
     the traffic somewhere else (a proxy, a stub), but the identity checked is the one the app asked for.
+    ca_file: the CA bundle the certificate is validated with. There is no default: where it lives
+    depends on the machine or image Envoy runs in, so the caller says (localmesh finds this host's).
     """
     cluster = _base(name, [at], EXTERNAL_CONNECT_TIMEOUT, "LOGICAL_DNS")
     if backend.uses_tls:
+        if ca_file is None:
+            raise ValueError(
+                f"external backend {backend_name!r} uses TLS: pass ca_file, the CA bundle Envoy "
+                "validates its certificate with"
+            )
         cluster["transport_socket"] = {
             "name": "envoy.transport_sockets.tls",
             "typed_config": {
@@ -144,18 +168,22 @@ def internal_cluster(name: str, listener: str) -> dict[str, Any]:
         "type": "STATIC",
         "connect_timeout": MESH_CONNECT_TIMEOUT,
         "circuit_breakers": circuit_breakers(),
-        "load_assignment": {
-            "cluster_name": name,
-            "endpoints": [
-                {
-                    "lb_endpoints": [
-                        {
-                            "endpoint": {
-                                "address": {"envoy_internal_address": {"server_listener_name": listener}}
-                            }
-                        }
-                    ]
-                }
-            ],
+        "load_assignment": load_assignment(name, [internal_address(listener)]),
+    }
+
+
+def dynamic_forward_proxy_cluster() -> dict[str, Any]:
+    """ALLOW_ALL's cluster: any host the request names, resolved by DNS (the internet's timeout)."""
+    return {
+        "name": ALLOW_ALL_CLUSTER,
+        "connect_timeout": EXTERNAL_CONNECT_TIMEOUT,
+        "lb_policy": "CLUSTER_PROVIDED",
+        "circuit_breakers": circuit_breakers(),
+        "cluster_type": {
+            "name": "envoy.clusters.dynamic_forward_proxy",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig",
+                "dns_cache_config": ALLOW_ALL_DNS_CACHE,
+            },
         },
     }

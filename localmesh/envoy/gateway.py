@@ -5,12 +5,13 @@ its path and Host, and hands it to a virtual service; that service's router rout
 *rewritten* request and pick a version (weights, header canaries, retries, timeouts). One Envoy
 route table cannot match twice, so the gateway Envoy runs both stages itself:
 
-  stage 1  public listener: gateway routes, in App Mesh order. Each forwards to the cluster
-           `cds_virtual_service_<mesh>_<vs>`, whose only endpoint is an internal listener (Envoy's
-           internal_listener extension: in-process, no socket, no port to plan).
+  stage 1  public listener `lds_ingress_0.0.0.0_<spec gateway port>` (names.py): gateway routes, in
+           App Mesh order. Each forwards to the cluster `cds_virtual_service_<mesh>_<vs>`, whose
+           only endpoint is an internal listener (Envoy's internal_listener extension: in-process,
+           no socket, no port to plan).
   stage 2  internal listener `lds_virtual_service_<vs>`: the service's router routes, exactly as a
            peer sidecar's egress renders them, to `cds_egress_<mesh>_<node>_...` clusters at each
-           version's sidecar ingress.
+           version's sidecar (its plan's peer address).
 
 Stage 1 disables its own timeouts: stage 2 enforces the service's, so a long per-request timeout
 set on the service is not cut short by an Envoy default in front of it. Stage 1 does not retry
@@ -47,7 +48,7 @@ from meshspec import GatewayRoute, Mesh
 
 def render_gateway(mesh: Mesh, plan: MeshPlan, access_log_path: str = "/dev/stdout") -> dict[str, Any]:
     """The bootstrap of the ingress gateway Envoy."""
-    public = names.listener_name("ingress", plan.gateway)
+    public = names.gateway_listener(mesh)
     stage1 = [gateway_route(mesh, r) for r in ordered(mesh.gateway.routes)]
     listeners = [
         listener(

@@ -1,15 +1,24 @@
 """Names as App Mesh's Envoy shows them, so stats, logs and admin dumps read the same locally and on AWS.
 
-App Mesh names its listeners after the bind address (`lds_ingress_0.0.0.0_15000`) and its clusters after
-the virtual node and its listener port (`cds_egress_<mesh>_<node>_<protocol>_<port>`). The port in a
-cluster name is the spec's port (the node's listener), never a local port from the plan: a name must
-not change between runs or between machines.
+App Mesh names a sidecar's listeners after the address its Envoy binds in a task
+(`lds_ingress_0.0.0.0_15000`, `lds_egress_0.0.0.0_15001`: the APPMESH proxy configuration's ports) and
+its clusters after the virtual node and its listener port (`cds_egress_<mesh>_<node>_<protocol>_<port>`).
+Names here are those names, not the plan's addresses: a local sidecar's ingress listener is called
+`lds_ingress_0.0.0.0_15000` whatever loopback port it got, and the gateway's public listener
+`lds_ingress_0.0.0.0_<spec gateway port>` *[inferred: same pattern]* even when `--port` moves it. So no
+name changes between runs or machines, and the access log's `listener` field still tells a sidecar's
+ingress from its egress, and the gateway's two stages apart.
 """
 
 from __future__ import annotations
 
-from localmesh.plan import Endpoint
 from meshspec import Mesh
+
+# The ports of App Mesh's proxy configuration (ProxyIngressPort, ProxyEgressPort), APPMESH.md §2.
+APP_MESH_INGRESS_PORT = 15000
+APP_MESH_EGRESS_PORT = 15001
+SIDECAR_INGRESS_LISTENER = f"lds_ingress_0.0.0.0_{APP_MESH_INGRESS_PORT}"
+SIDECAR_EGRESS_LISTENER = f"lds_egress_0.0.0.0_{APP_MESH_EGRESS_PORT}"
 
 
 def virtual_node_id(mesh: Mesh, service: str, version: str) -> str:
@@ -20,8 +29,9 @@ def virtual_gateway_id(mesh: Mesh) -> str:
     return f"mesh/{mesh.name}/virtualGateway/{mesh.gateway_name}"
 
 
-def listener_name(direction: str, endpoint: Endpoint) -> str:
-    return f"lds_{direction}_{endpoint.host}_{endpoint.port}"
+def gateway_listener(mesh: Mesh) -> str:
+    """The gateway's public listener, after the spec's gateway port (the virtual gateway listener)."""
+    return f"lds_ingress_0.0.0.0_{mesh.gateway.port}"
 
 
 def ingress_cluster(mesh: Mesh, service: str, version: str) -> str:

@@ -1,16 +1,18 @@
 """A version's sidecar Envoy: ingress in front of its app, egress for the app's calls.
 
-Ingress (`lds_ingress_<host>_<port>`, on the plan's sidecar.ingress): every request goes to the local
-app (`cds_ingress_...` at sidecar.app) with the service's listener timeouts. A route timeout above
-the listener's is cut by this listener, as in App Mesh, where a long timeout must be set on the route
-and on every node listener it crosses.
+Ingress (`lds_ingress_0.0.0.0_15000`, listening on the plan's sidecar.ingress; peers dial
+sidecar.peer_address): every request goes to the local app (`cds_ingress_...` at sidecar.app) with
+the node listener's timeouts, Service.listener_timeouts: the widest of the service's and of every
+route that targets this version, as the AWS renderer sets the node listener. App Mesh cuts a request
+at the route and again at the target's listener, so a route allowed 5 s on a service whose own
+timeout is 1 s gets its 5 s here too; the route's own timeout is enforced by the caller.
 
-Egress (`lds_egress_<host>_<port>`, on sidecar.egress): the app's HTTP proxy. An app with
+Egress (`lds_egress_0.0.0.0_15001`, on sidecar.egress): the app's HTTP proxy. An app with
 HTTP_PROXY set sends absolute-form requests (`GET http://prices.shop.local:8080/v1/prices/p-001`),
 which Envoy's HTTP/1 codec takes as `:authority` + `:path`; an app that sends plain requests to this
 address with a `Host` header works the same. There is one virtual host per *declared* backend:
 - a mesh service: domains `<vs name>` and `<vs name>:<port>`, its router routes (weights, header
-  matches, retries, timeouts) to `cds_egress_...` clusters at each target version's sidecar ingress;
+  matches, retries, timeouts) to `cds_egress_...` clusters at each target version's peer address;
 - an external backend: domains `<host>` and `<host>:<port>`, one route with App Mesh's default
   retries and timeouts to a DNS cluster at the plan's address, which originates TLS when the
   backend uses TLS (the app speaks plain HTTP to its sidecar, as with App Mesh TLS origination).
@@ -26,14 +28,16 @@ from typing import Any
 from localmesh.envoy import names
 from localmesh.envoy.backends import Backend, external_service, mesh_service, sidecar_of
 from localmesh.envoy.bootstrap import bootstrap
-from localmesh.envoy.clusters import DEFAULT_CA_FILE, app_cluster, circuit_breakers
+from localmesh.envoy.clusters import (
+    ALLOW_ALL_CLUSTER,
+    ALLOW_ALL_DNS_CACHE,
+    app_cluster,
+    dynamic_forward_proxy_cluster,
+)
 from localmesh.envoy.http import connection_manager, listener, route_config, virtual_host
 from localmesh.envoy.routes import timeouts
 from localmesh.plan import Endpoint, MeshPlan
 from meshspec import Mesh, Timeouts
-
-ALLOW_ALL_CLUSTER = "cds_egress_allow_all"
-_DNS_CACHE = {"name": "egress_allow_all", "dns_lookup_family": "V4_PREFERRED"}
 
 
 def render_sidecar(
@@ -42,9 +46,10 @@ def render_sidecar(
     service: str,
     version: str,
     access_log_path: str = "/dev/stdout",
-    ca_file: str = DEFAULT_CA_FILE,
+    ca_file: str | None = None,
 ) -> dict[str, Any]:
-    """The bootstrap of one version's sidecar Envoy. ca_file: the trust store for external TLS."""
+    """The bootstrap of one version's sidecar Envoy. ca_file: the CA bundle external TLS backends are
+    validated with, as a path where Envoy runs; required when the service calls one."""
     if service not in mesh.services:
         raise ValueError(f"unknown service {service!r}; services are: {', '.join(mesh.services)}")
     if version not in mesh.services[service].versions:
@@ -62,12 +67,12 @@ def render_sidecar(
 def _ingress(
     mesh: Mesh, service: str, version: str, at: Endpoint, local: str, access_log_path: str
 ) -> dict[str, Any]:
-    name = names.listener_name("ingress", at)
+    name = names.SIDECAR_INGRESS_LISTENER
     route = {
         "name": "ingress",
         "match": {"prefix": "/"},
         # No retries here: the caller's router retries, as App Mesh does.
-        "route": {"cluster": local, **timeouts(mesh.services[service].timeout)},
+        "route": {"cluster": local, **timeouts(mesh.services[service].listener_timeouts(version))},
     }
     vhost = virtual_host(mesh.virtual_node_name(service, version), ["*"], [route])
     return listener(
@@ -76,9 +81,9 @@ def _ingress(
 
 
 def _egress(
-    mesh: Mesh, plan: MeshPlan, service: str, at: Endpoint, access_log_path: str, ca_file: str
+    mesh: Mesh, plan: MeshPlan, service: str, at: Endpoint, access_log_path: str, ca_file: str | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    name = names.listener_name("egress", at)
+    name = names.SIDECAR_EGRESS_LISTENER
     vhosts: list[dict[str, Any]] = []
     clusters: list[dict[str, Any]] = []
     for backend_name in mesh.services[service].backends:
@@ -95,7 +100,7 @@ def _egress(
     if mesh.egress_filter == "ALLOW_ALL":
         vhosts.append(virtual_host("allow_all", ["*"], [_forward_anywhere()]))
         filters.append(_dynamic_forward_proxy_filter())
-        clusters.append(_dynamic_forward_proxy_cluster())
+        clusters.append(dynamic_forward_proxy_cluster())
     else:
         vhosts.append(virtual_host("drop_all", ["*"], [_refuse(service)]))
     manager = connection_manager(
@@ -130,22 +135,6 @@ def _dynamic_forward_proxy_filter() -> dict[str, Any]:
         "name": "envoy.filters.http.dynamic_forward_proxy",
         "typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig",
-            "dns_cache_config": _DNS_CACHE,
-        },
-    }
-
-
-def _dynamic_forward_proxy_cluster() -> dict[str, Any]:
-    return {
-        "name": ALLOW_ALL_CLUSTER,
-        "connect_timeout": "5s",
-        "lb_policy": "CLUSTER_PROVIDED",
-        "circuit_breakers": circuit_breakers(),
-        "cluster_type": {
-            "name": "envoy.clusters.dynamic_forward_proxy",
-            "typed_config": {
-                "@type": "type.googleapis.com/envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig",
-                "dns_cache_config": _DNS_CACHE,
-            },
+            "dns_cache_config": ALLOW_ALL_DNS_CACHE,
         },
     }

@@ -111,8 +111,35 @@ def test_render_writes_one_config_per_proxy(tmp_path: Path, capsys: pytest.Captu
     assert ports == [18080]
     addresses = json.loads((out / "addresses.json").read_text())
     assert addresses["gateway"] == "127.0.0.1:18080"
-    assert set(addresses["sidecars"]) == {"products-v1", "products-v2", "prices-v1"}
+    sidecars = {f"{s['service']}-{s['version']}": s for s in addresses["sidecars"]}
+    assert set(sidecars) == {"products-v1", "products-v2", "prices-v1"}
+    assert sidecars["prices-v1"]["peer"] == sidecars["prices-v1"]["ingress"]
+    assert addresses["external"] == {"payments": "api.payments.example:443"}
     assert "wrote" in capsys.readouterr().out
+
+
+def test_render_writes_the_given_ca_file_into_external_tls(tmp_path: Path) -> None:
+    """GIVEN the dev stack (payments is an external TLS backend of products)
+    WHEN rendered with --ca-file /opt/certs/bundle.pem (a path where Envoy will run, not checked here)
+    THEN products' sidecars validate payments' certificate with that file"""
+    assert main(["render", *DEV, "--out", str(tmp_path), "--ca-file", "/opt/certs/bundle.pem"]) == 0
+    config = json.loads((tmp_path / "products-v1.json").read_text())
+    [payments] = [c for c in config["static_resources"]["clusters"] if "external-payments" in c["name"]]
+    validation = payments["transport_socket"]["typed_config"]["common_tls_context"]["validation_context"]
+    assert validation["trusted_ca"] == {"filename": "/opt/certs/bundle.pem"}
+
+
+def test_render_without_any_ca_file_says_how_to_give_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN a machine with no CA bundle anywhere localmesh looks, and the dev stack's TLS backend
+    WHEN render runs without --ca-file
+    THEN it exits 1 naming the backend and --ca-file, and writes nothing"""
+    monkeypatch.setattr("localmesh.cli.default_ca_file", lambda: None)
+    assert main(["render", *DEV, "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "'payments' uses TLS" in err and "--ca-file" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_render_check_has_envoy_accept_every_file(
@@ -139,6 +166,16 @@ def test_up_with_invalid_spec_starts_nothing(
 ) -> None:
     assert main(["up", "--stack", str(invalid_stack), "--run-dir", str(tmp_path / "run")]) == 2
     assert "services.products.port" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_up_refuses_a_missing_ca_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """GIVEN --ca-file naming a file that does not exist
+    WHEN up runs
+    THEN it exits 1 naming the file, before starting or writing anything"""
+    argv = ["up", *DEV, "--ca-file", str(tmp_path / "nope.pem"), "--run-dir", str(tmp_path / "run")]
+    assert main(argv) == 1
+    assert f"CA file {tmp_path / 'nope.pem'} does not exist" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
 
 

@@ -17,7 +17,8 @@ from localmesh.launch import app_env, app_launch, envoy_argv
 from localmesh.plan import Endpoint, plan_mesh
 from localmesh.ports import PortAllocator, port_is_free
 from localmesh.route_table import describe_targets, route_table
-from localmesh.runner import new_run_dir, startup_waves
+from localmesh.runner import LocalMesh, LocalMeshError, new_run_dir, startup_waves
+from localmesh.trust import WELL_KNOWN_CA_FILES, ca_file_candidates, default_ca_file
 from tests.localmesh.conftest import APPS, STACKS
 
 
@@ -165,3 +166,47 @@ def test_demo_sends_the_canary_header_and_plain_requests(dev: meshspec.Mesh) -> 
         ("/v1/products (no headers)", "v1 90%, v2 10%"),
         ("/v1/prices (no headers)", "v1 100%"),
     }
+
+
+# --- the trust store for external TLS ----------------------------------------------------------
+
+
+def test_default_ca_file_is_what_this_pythons_openssl_uses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN SSL_CERT_FILE pointing at a bundle (OpenSSL's own override)
+    WHEN localmesh looks for the default CA file
+    THEN it is that file, ahead of every well-known path"""
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text("not read here\n", encoding="utf-8")
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    assert ca_file_candidates()[0] == str(bundle)
+    assert default_ca_file() == str(bundle)
+
+
+def test_default_ca_file_falls_back_to_the_first_that_exists(tmp_path: Path) -> None:
+    """GIVEN candidates of which only the second and third exist (the first is missing)
+    WHEN the default CA file is picked
+    THEN it is the second; with none existing there is none (None, not a made-up path)"""
+    second, third = tmp_path / "b.pem", tmp_path / "c.pem"
+    second.touch()
+    third.touch()
+    assert default_ca_file([str(tmp_path / "a.pem"), str(second), str(third)]) == str(second)
+    assert default_ca_file([str(tmp_path / "a.pem"), str(tmp_path)]) is None  # a folder is no file
+    assert set(WELL_KNOWN_CA_FILES) <= set(ca_file_candidates())
+
+
+def test_up_without_any_ca_file_refuses_a_tls_external_before_starting(
+    dev: meshspec.Mesh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a machine with no CA bundle anywhere localmesh looks, and the dev stack, whose products
+    call payments over TLS
+    WHEN the mesh is started without ca_file
+    THEN LocalMeshError names the backend, the places looked in and --ca-file; nothing was started"""
+    monkeypatch.setattr("localmesh.runner.default_ca_file", lambda: None)
+    mesh = LocalMesh(dev, run_dir=tmp_path / "run", apps_dir=APPS)
+    with pytest.raises(LocalMeshError, match=r"payments use TLS, .*no CA bundle.*--ca-file") as raised:
+        mesh.start()
+    assert WELL_KNOWN_CA_FILES[0] in str(raised.value)
+    assert mesh.processes == []
+    assert not (tmp_path / "run").exists()

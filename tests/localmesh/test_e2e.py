@@ -96,7 +96,9 @@ def test_product_price_is_fetched_through_the_products_sidecar_egress(
     assert body["price"]["amountCents"] > 0
     assert body["pricesVersion"] == "v1"
     after = sum(stat(client, admin, counter) for admin in admins)
-    assert after - before == 1
+    # At least one: a retry (App Mesh's default policy retries a 503) may add more. Not vacuous: an
+    # app that reached prices any other way would leave the counter where it was.
+    assert after - before >= 1, (before, after)
 
 
 def test_egress_serves_declared_backends_only(running: LocalMesh, client: httpx.Client) -> None:

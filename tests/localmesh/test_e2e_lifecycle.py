@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -81,10 +81,26 @@ def test_a_child_dying_after_startup_is_reported(tmp_path: Path) -> None:
     wait_all_gone([p.pid for p in running.processes], [str(e) for e in running.endpoints])
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def ignore_sigint() -> None:
+    """As a shell starts a background job (`localmesh up &`, nohup, some CI runners): SIGINT ignored,
+    which Python then leaves ignored instead of raising KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    ("stop_signal", "preexec"),
+    [
+        pytest.param(signal.SIGTERM, None, id="SIGTERM"),
+        pytest.param(signal.SIGINT, ignore_sigint, id="SIGINT-though-started-with-SIGINT-ignored"),
+    ],
+)
 def test_localmesh_up_stops_every_process_and_frees_every_port(
-    tmp_path: Path, stop_signal: signal.Signals
+    tmp_path: Path, stop_signal: signal.Signals, preexec: Callable[[], None] | None
 ) -> None:
+    """GIVEN `python -m localmesh up` running the dev stack (for SIGINT: started with SIGINT ignored, as
+    a non-interactive shell does)
+    WHEN it gets SIGTERM or SIGINT
+    THEN it says it stopped, exits 0, and every process it started is gone and every port free"""
     port = free_port()
     run_dir = tmp_path / "run"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(ROOT)}
@@ -106,6 +122,7 @@ def test_localmesh_up_stops_every_process_and_frees_every_port(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=preexec,
     )
     try:
         output = Output(up)
@@ -114,6 +131,7 @@ def test_localmesh_up_stops_every_process_and_frees_every_port(
         pids = [p["pid"] for p in state["processes"]]
         assert len(pids) == 7
         assert f"127.0.0.1:{port}" in state["endpoints"]
+        assert state["plan"]["gateway"] == f"127.0.0.1:{port}"  # the same plan as render's addresses.json
         assert "gateway prefix=/v1/products" in printed  # the route table is printed
 
         up.send_signal(stop_signal)

@@ -22,6 +22,8 @@ from tests.localmesh.conftest import FIXTURES, free_port
 pytestmark = pytest.mark.e2e
 
 RETRY_2_ON_GATEWAY_ERROR = {"maxRetries": 2, "perRetryTimeout": "2s", "httpRetryEvents": ["gateway-error"]}
+# Two retries of 2 s need more than the service's 1 s per request (the spec refuses less).
+RETRY_BUDGET = {"perRequest": "5s"}
 
 SPEC = {
     "name": "policies",
@@ -32,6 +34,8 @@ SPEC = {
     "services": {
         "flaky": {
             "healthCheck": {"path": "/health"},
+            # Shorter than App Mesh's 15 s default, so that a route can ask for more (the "long" route).
+            "timeout": {"perRequest": "1s"},
             "versions": {"v1": {"weight": 100}},
             "routes": [
                 {
@@ -40,6 +44,7 @@ SPEC = {
                     "match": {"prefix": "/retry/"},
                     "targets": {"v1": 100},
                     "retryPolicy": RETRY_2_ON_GATEWAY_ERROR,
+                    "timeout": RETRY_BUDGET,
                 },
                 {
                     "name": "no-retry",
@@ -54,6 +59,7 @@ SPEC = {
                     "match": {"prefix": "/client-error-only/"},
                     "targets": {"v1": 100},
                     "retryPolicy": {**RETRY_2_ON_GATEWAY_ERROR, "httpRetryEvents": ["client-error"]},
+                    "timeout": RETRY_BUDGET,
                 },
                 {
                     "name": "slow",
@@ -62,6 +68,13 @@ SPEC = {
                     "targets": {"v1": 100},
                     "timeout": {"perRequest": "1s"},
                     "retryPolicy": {**RETRY_2_ON_GATEWAY_ERROR, "maxRetries": 0},
+                },
+                {
+                    "name": "long",
+                    "priority": 5,
+                    "match": {"prefix": "/long/"},
+                    "targets": {"v1": 100},
+                    "timeout": {"perRequest": "5s"},
                 },
                 # No retry policy anywhere: App Mesh's hidden default (2 retries on 503) applies.
                 {"name": "default", "priority": 10, "match": {"prefix": "/"}, "targets": {"v1": 100}},
@@ -119,6 +132,9 @@ def test_retry_policy(
 
 
 def test_per_request_timeout_gives_504(running: LocalMesh, client: httpx.Client) -> None:
+    """GIVEN the route /slow with a 1 s per-request timeout
+    WHEN the app takes 3 s to answer it
+    THEN the client gets 504 after about 1 s; a fast answer on the same route is a 200"""
     started = time.monotonic()
     response = client.get(f"{running.gateway_url}/slow", params={"ms": 3000})
     elapsed = time.monotonic() - started
@@ -126,3 +142,18 @@ def test_per_request_timeout_gives_504(running: LocalMesh, client: httpx.Client)
     assert 0.9 <= elapsed < 2.9, elapsed  # cut at the route's 1 s, not at the app's 3 s
     # A fast answer on the same route is not affected by the timeout.
     assert client.get(f"{running.gateway_url}/slow", params={"ms": 10}).status_code == 200
+
+
+def test_a_route_timeout_longer_than_the_services_is_not_cut_by_the_sidecar(
+    running: LocalMesh, client: httpx.Client
+) -> None:
+    """GIVEN a service timeout of 1 s and the route /long/ with 5 s (App Mesh: a long timeout is set on
+    the route and on the target's node listener, which the renderer widens to the route's)
+    WHEN the app takes 2.5 s to answer /long/slow
+    THEN the client gets its 200 after 2.5 s: neither the gateway nor the sidecar's ingress cut it at 1 s"""
+    started = time.monotonic()
+    response = client.get(f"{running.gateway_url}/long/slow", params={"ms": 2500})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200, (response.status_code, response.text)
+    assert response.json()["path"] == "/long/slow"
+    assert 2.4 <= elapsed < 5, elapsed

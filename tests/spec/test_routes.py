@@ -397,3 +397,40 @@ def test_problems_in_several_routes_are_all_reported() -> None:
     )
     paths = {p.path for p in problems_of(data)}
     assert {f"{P}.routes[0].targets.v1", f"{P}.routes[1].match.prefix", f"{P}.routes[2].name"} <= paths
+
+
+def test_unprioritised_regex_next_to_unprioritised_prefix_routes_asks_for_priorities() -> None:
+    """GIVEN a regex path route and a prefix route in one router, neither with a priority
+    WHEN the spec is parsed
+    THEN the regex route's priority is asked for (App Mesh leaves their order undefined)
+    """
+    data = with_mesh(
+        **{
+            "services.products.routes": [
+                {"name": "item", "match": {"path": {"regex": "/items/[0-9]+"}}, "targets": {"v1": 100}},
+                {"name": "all", "match": {"prefix": "/"}, "targets": {"v1": 100}},
+            ]
+        }
+    )
+    expect_problem(data, "services.products.routes[0].priority", "give these routes priorities")
+
+
+def test_regex_and_prefix_routes_with_priorities_are_accepted() -> None:
+    """GIVEN the same two routes with priorities
+    WHEN the spec is parsed
+    THEN both are kept
+    """
+    data = with_mesh(
+        **{
+            "services.products.routes": [
+                {
+                    "name": "item",
+                    "priority": 1,
+                    "match": {"path": {"regex": "/items/[0-9]+"}},
+                    "targets": {"v1": 100},
+                },
+                {"name": "all", "priority": 2, "match": {"prefix": "/"}, "targets": {"v1": 100}},
+            ]
+        }
+    )
+    assert len(accepted(data).services["products"].routes or []) == 2

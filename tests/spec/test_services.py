@@ -225,6 +225,64 @@ def test_effective_routes_are_the_written_routes_when_given() -> None:
     assert [r.name for r in service.effective_routes()] == ["b", "a"]
 
 
+def test_listener_timeouts_are_the_widest_of_the_service_and_the_routes_to_the_version() -> None:
+    """GIVEN a service timeout of 1s / idle 60s, a 5s route to v1 and v2, a 90s-idle route to v2 only,
+    and a route with per-request 0 (disabled) to v3
+    WHEN each version's listener timeouts are asked for
+    THEN v1 gets 5s / 60s, v2 5s / 90s, v3 0 (disabled is the widest) / 300s (a route's timeout
+    without idle carries App Mesh's default), and v4, which no route with a timeout targets, keeps
+    the service's 1s / 60s
+    """
+    data = with_mesh(
+        **{
+            f"{P}.timeout": {"perRequest": "1s", "idle": "60s"},
+            f"{P}.versions": {
+                "v1": {"weight": 25},
+                "v2": {"weight": 25},
+                "v3": {"weight": 25},
+                "v4": {"weight": 25},
+            },
+            f"{P}.routes": [
+                {
+                    "name": "long",
+                    "priority": 1,
+                    "match": {"prefix": "/long"},
+                    "targets": {"v1": 50, "v2": 50},
+                    "timeout": {"perRequest": "5s", "idle": "10s"},
+                },
+                {
+                    "name": "idle",
+                    "priority": 2,
+                    "match": {"prefix": "/idle"},
+                    "targets": {"v2": 100},
+                    "timeout": {"perRequest": "2s", "idle": "90s"},
+                },
+                {
+                    "name": "off",
+                    "priority": 3,
+                    "match": {"prefix": "/off"},
+                    "targets": {"v3": 100},
+                    "timeout": {"perRequest": "0s"},
+                },
+                {
+                    "name": "rest",
+                    "priority": 4,
+                    "match": {"prefix": "/"},
+                    "targets": {"v1": 25, "v2": 25, "v3": 25, "v4": 25},
+                },
+            ],
+        }
+    )
+    service = accepted(data).services["products"]
+    widest = {v: service.listener_timeouts(v) for v in ("v1", "v2", "v3", "v4")}
+    assert {v: (t.per_request, t.idle) for v, t in widest.items()} == {
+        "v1": (5_000, 60_000),
+        "v2": (5_000, 90_000),
+        "v3": (0, 300_000),
+        "v4": (1_000, 60_000),
+    }
+
+
 def test_desired_count_of_a_version_falls_back_to_the_service() -> None:
     """GIVEN a service desiredCount of 2 and one version overriding it with 5
     WHEN desired_count_of is asked per version
