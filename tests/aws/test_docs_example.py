@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.aws.conftest import deploy
 from tests.aws.recorded import REPO_ROOT
 
 
-def example(marker: str) -> str:
-    text = (REPO_ROOT / "docs" / "aws.md").read_text(encoding="utf-8")
+def example(marker: str, document: str = "docs/aws.md") -> str:
+    text = (REPO_ROOT / document).read_text(encoding="utf-8")
     match = re.search(rf"<!-- docs-example: {marker} -->\n```python\n(.*?)```", text, re.S)
-    assert match, f"docs/aws.md has no example marked {marker}"
+    assert match, f"{document} has no example marked {marker}"
     return match.group(1)
 
 
-def test_mesh_service_example_runs(mocks):
-    """GIVEN the MeshService example in docs/aws.md
+@pytest.mark.parametrize("document", ["docs/aws.md", "README.md"])
+def test_mesh_service_example_runs(mocks, document):
+    """GIVEN the MeshService example in docs/aws.md and in the README
     WHEN it runs as a Pulumi program under mocks
     THEN it builds the orders service: its node, its ECS service and its autoscaling."""
-    code = example("mesh-service")
-    rec = deploy(mocks, lambda: exec(compile(code, "docs/aws.md", "exec"), {}))
+    code = example("mesh-service", document)
+    rec = deploy(mocks, lambda: exec(compile(code, document, "exec"), {}))
     assert rec.one("aws:appmesh/virtualNode:VirtualNode", name="orders-v1")
     assert rec.one("aws:ecs/service:Service", name="orders-v1")
     assert rec.one("aws:appmesh/virtualService:VirtualService", name="orders.shop.local")
