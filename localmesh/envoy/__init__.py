@@ -4,7 +4,7 @@ Plain dicts, JSON-serialisable, static resources only (no xDS), App Mesh semanti
 Only the plan's addresses are used (listen addresses for listeners, peer addresses for what is dialled),
 so the same renderer serves proxies on one machine or in Fargate tasks.
 
-    render_gateway(mesh, plan)                 the ingress gateway (two-stage routing, gateway.py)
+    render_gateway(mesh, plan)                 the ingress gateway (gateway and router routes, gateway.py)
     render_sidecar(mesh, plan, service, ver)   one version's sidecar (ingress + egress, sidecar.py)
     render_all(mesh, plan)                     {"gateway": ..., "<service>-<version>": ...}
 """

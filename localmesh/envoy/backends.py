@@ -1,4 +1,4 @@
-"""How a caller (a peer sidecar's egress, the gateway's second stage) reaches a backend: the routes
+"""How a caller (a peer sidecar's egress, the gateway) reaches a backend: the routes
 to put in its virtual host and the clusters those routes use."""
 
 from __future__ import annotations

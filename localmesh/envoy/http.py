@@ -34,6 +34,7 @@ def access_log(path: str, listener: str) -> dict[str, Any]:
                     "upstream_path": "%REQ(:PATH)%",
                     "status": "%RESPONSE_CODE%",
                     "duration_ms": "%DURATION%",
+                    "route": "%ROUTE_NAME%",
                     "upstream_cluster": "%UPSTREAM_CLUSTER%",
                     "upstream_host": "%UPSTREAM_HOST%",
                     "attempts": "%UPSTREAM_REQUEST_ATTEMPT_COUNT%",

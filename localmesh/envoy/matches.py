@@ -61,3 +61,62 @@ def authority_match(exact: str | None, suffix: str | None) -> dict[str, Any]:
         regex = f"(?i).*{re.escape(suffix or '')}{_PORT}"
     # safe_regex matches the whole value: no anchors needed.
     return {"name": ":authority", "string_match": {"safe_regex": {"regex": regex}}}
+
+
+def _path_rule(match: HttpMatch) -> tuple[str, str] | None:
+    """("prefix" | "path", value) for a literal path rule; None for a regex."""
+    if match.path is None:
+        return ("prefix", match.effective_prefix or "/")
+    if match.path.exact is not None:
+        return ("path", match.path.exact)
+    return None
+
+
+def has_regex_path(match: HttpMatch) -> bool:
+    return _path_rule(match) is None
+
+
+def _both_paths(outer: tuple[str, str], inner: tuple[str, str]) -> tuple[str, str] | None:
+    """The path rule a request meets iff it meets both (Envoy's prefix is a plain string prefix, its
+    exact path a plain string compare, both without the query string); None: no path meets both."""
+    (outer_kind, outer_value), (inner_kind, inner_value) = outer, inner
+    if outer_kind == "path" and inner_kind == "path":
+        return outer if outer_value == inner_value else None
+    if outer_kind == "path" or inner_kind == "path":
+        exact, prefix = (outer_value, inner_value) if outer_kind == "path" else (inner_value, outer_value)
+        return ("path", exact) if exact.startswith(prefix) else None
+    if outer_value.startswith(inner_value):
+        return outer
+    if inner_value.startswith(outer_value):
+        return inner
+    return None
+
+
+def combined_match(outer: HttpMatch, inner: HttpMatch) -> dict[str, Any] | None:
+    """One Envoy RouteMatch for "`outer` matches, then `inner` matches the same request": a gateway
+    route that leaves the path alone, then a router route. None when no request can meet both.
+
+    Both matches must have literal paths (the caller falls back otherwise). Headers and query
+    parameters are concatenated (Envoy ANDs them); a method in both must be the same. The outer
+    match's hostname stays an `:authority` condition: in one route table it is evaluated on the
+    client's Host, before the route's host rewrite, as the gateway's first stage does.
+    """
+    outer_path, inner_path = _path_rule(outer), _path_rule(inner)
+    if outer_path is None or inner_path is None:
+        raise ValueError("combined_match needs literal paths on both sides, not a regex")
+    path = _both_paths(outer_path, inner_path)
+    if path is None:
+        return None
+    if outer.method is not None and inner.method is not None and outer.method != inner.method:
+        return None
+    first, second = route_match(outer), route_match(inner)
+    rendered: dict[str, Any] = {path[0]: path[1]}
+    headers = first.get("headers", []) + [
+        h for h in second.get("headers", []) if h not in first.get("headers", [])
+    ]
+    if headers:
+        rendered["headers"] = headers
+    queries = first.get("query_parameters", []) + second.get("query_parameters", [])
+    if queries:
+        rendered["query_parameters"] = queries
+    return rendered

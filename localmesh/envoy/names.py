@@ -7,7 +7,7 @@ Names here are those names, not the plan's addresses: a local sidecar's ingress 
 `lds_ingress_0.0.0.0_15000` whatever loopback port it got, and the gateway's public listener
 `lds_ingress_0.0.0.0_<spec gateway port>` *[inferred: same pattern]* even when `--port` moves it. So no
 name changes between runs or machines, and the access log's `listener` field still tells a sidecar's
-ingress from its egress, and the gateway's two stages apart.
+ingress from its egress, and a two-stage gateway route's stages apart.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def external_cluster(mesh: Mesh, name: str) -> str:
 
 
 def virtual_service_listener(mesh: Mesh, service: str) -> str:
-    """The gateway's internal listener that runs one virtual service's router (routing stage 2)."""
+    """The gateway's internal listener that runs one virtual service's router (routing stage 2, for gateway routes that cannot be flattened)."""
     return f"lds_virtual_service_{mesh.virtual_service_name(service)}"
 
 

@@ -1,7 +1,7 @@
 """A virtual router's routes as Envoy routes: match, weighted targets, retries and timeouts.
 
-The same rendering serves every caller of a service (a peer sidecar's egress, the gateway's second
-stage), so a request meets the same router wherever it comes from, as in App Mesh. A route's own
+The same rendering serves every caller of a service (a peer sidecar's egress, the gateway's routes
+into the service, flattened or at its second stage), so a request meets the same router wherever it comes from, as in App Mesh. A route's own
 retry policy or timeout replaces the service's; with neither, App Mesh's defaults apply (hidden
 retries; 15 s per request, 0 disables; 300 s idle).
 """

@@ -1,7 +1,7 @@
 """Router routes as Envoy renders them: weights, order, retries, timeouts and matches.
 
 Each spec here has `products` calling `prices`; the routes under test are prices' router routes as
-products-v1's egress renders them (the gateway's second stage renders the same ones).
+products-v1's egress renders them (the gateway renders the same ones, flattened or at its second stage).
 """
 
 from __future__ import annotations
@@ -413,22 +413,45 @@ def test_regex_path_match():
     }
 
 
+ROUTES_UNDER_TEST: dict[str, Any] = {
+    "retryPolicy": {"maxRetries": 2, "perRetryTimeout": "2s", "httpRetryEvents": ["server-error"]},
+    "routes": [
+        {
+            "name": "canary",
+            "priority": 1,
+            "match": {"headers": [{"name": "x-canary", "exact": "1"}]},
+            "targets": {"v2": 100},
+        },
+        {"name": "default", "targets": {"v1": 50, "v2": 50}},
+    ],
+}
+
+
+def test_gateway_flattened_routes_carry_the_same_router_routes():
+    """GIVEN a service with routes, retries and timeouts, behind gateway route /v1/prices (path kept)
+    WHEN both a peer's egress and the gateway are rendered
+    THEN the gateway's public listener has one route per router route, in the same order, with the
+    router route's match under /v1/prices and exactly the peer's action plus the Host rewrite"""
+    mesh = mesh_with(**ROUTES_UNDER_TEST)
+    gateway = render_gateway(mesh, plan_for(mesh))
+    public = next(x for x in gateway["static_resources"]["listeners"] if "address" in x)
+    [vhost] = hcm(public)["route_config"]["virtual_hosts"]
+    peer = prices_routes(mesh)
+    assert [r["name"] for r in vhost["routes"]] == [f"prices-v1-prices/{r['name']}" for r in peer]
+    for flat, route in zip(vhost["routes"], peer, strict=True):
+        assert flat["route"] == {**route["route"], "host_rewrite_literal": "prices.shop.local"}
+        assert flat["match"] == {**route["match"], "prefix": "/v1/prices"}
+
+
 def test_gateway_second_stage_renders_the_same_router_routes():
-    """GIVEN a service with routes, retries and timeouts
+    """GIVEN a service with routes, retries and timeouts, behind a gateway route that strips its prefix
     WHEN both a peer's egress and the gateway are rendered
     THEN the gateway's internal listener for the service has exactly the peer's routes"""
-    mesh = mesh_with(
-        retryPolicy={"maxRetries": 2, "perRetryTimeout": "2s", "httpRetryEvents": ["server-error"]},
-        routes=[
-            {
-                "name": "canary",
-                "priority": 1,
-                "match": {"headers": [{"name": "x-canary", "exact": "1"}]},
-                "targets": {"v2": 100},
-            },
-            {"name": "default", "targets": {"v1": 50, "v2": 50}},
-        ],
-    )
+    spec = copy.deepcopy(BASE)
+    spec["gateway"]["routes"][0]["rewrite"] = {"stripPrefix": True}
+    spec["gateway"]["healthCheckPath"] = "/v1/prices"
+    spec["services"]["prices"].update(copy.deepcopy(ROUTES_UNDER_TEST))
+    mesh = parse_mesh(spec)
     gateway = render_gateway(mesh, plan_for(mesh))
     inner = next(
         x

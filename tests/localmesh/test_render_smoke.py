@@ -1,5 +1,6 @@
-"""Rendered configs run in a real Envoy: two-stage gateway routing, sidecar ingress, egress as an
-HTTP proxy, refusal of undeclared hosts and App Mesh's default retry.
+"""Rendered configs run in a real Envoy: gateway routing (flattened into one route table, and in two
+stages for rewrites), sidecar ingress, egress as an HTTP proxy, refusal of undeclared hosts and App
+Mesh's default retry.
 
 Two Envoys (the gateway and products-v1's sidecar) run in front of in-process stub servers. The
 plan points products-v2's and prices-v1's sidecar ingress straight at stubs, so each stub's answer
@@ -41,6 +42,9 @@ SPEC = {
             {"match": {"prefix": "/v1/products"}, "service": "products"},
             {"match": {"prefix": "/store/"}, "service": "products", "rewrite": {"prefix": "/v1/"}},
             {"match": {"prefix": "/raw"}, "service": "products"},
+            # Shorter than /raw, so after it: a request /raw takes but products' router does not
+            # match must not fall through to here.
+            {"match": {"prefix": "/r"}, "service": "prices"},
             {
                 "priority": 0,
                 "match": {"prefix": "/", "hostname": {"exact": "beta.shop.com"}},
@@ -263,27 +267,63 @@ def test_hostname_match_ignores_case_and_port(running: Mesh1):
     assert request(running.plan.gateway, "/x", {"host": "other.shop.com"})[0] == 404
 
 
-def test_access_log_shows_both_stages(running: Mesh1):
-    """GIVEN a request through the gateway
-    WHEN the gateway's access log is read
-    THEN the same request id appears once on the public listener and once on products' internal
-    listener, whose upstream is products-v1's cluster"""
-    request(running.plan.gateway, "/v1/products/logged", {"x-request-id": "ignored-at-the-edge"})
+def test_flattened_route_with_a_canary_header_reaches_v2_and_others_stop_at_404(running: Mesh1):
+    """GIVEN gateway route /raw (path kept) whose router routes are the canary header (any path) and
+    /v1/ (never under /raw), and a later gateway route /r to prices
+    WHEN a client asks for /raw/thing with the canary header, then without it
+    THEN the first reaches products v2; the second is a 404, not prices' answer"""
+    got = answer(request(running.plan.gateway, "/raw/thing", {"x-canary": "true"}))
+    assert (got["stub"], got["path"], got["host"]) == ("products-v2", "/raw/thing", "products.shop.local")
+    assert request(running.plan.gateway, "/raw/thing")[0] == 404
+    assert answer(request(running.plan.gateway, "/rest"))["stub"] == "prices-v1"
+
+
+def gateway_log_lines(running: Mesh1, path: str, count: int) -> list[dict[str, Any]]:
     log = running.logs / "gateway.access.log"
     deadline = time.monotonic() + 5
     lines: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         text = log.read_text() if log.exists() else ""
-        lines = [json.loads(x) for x in text.splitlines() if '"/v1/products/logged"' in x]
-        if len(lines) >= 2:
+        lines = [json.loads(x) for x in text.splitlines() if f'"{path}"' in x]
+        if len(lines) >= count:
             break
         time.sleep(0.1)
+    return lines
+
+
+def test_access_log_of_a_flattened_route_names_gateway_and_router_route(running: Mesh1):
+    """GIVEN a request through a gateway route that keeps the path
+    WHEN the gateway's access log is read
+    THEN it has one line, on the public listener, naming the route `<gateway route>/<router route>`
+    and products-v1's cluster as upstream, with the gateway's own request id"""
+    request(running.plan.gateway, "/v1/products/logged", {"x-request-id": "ignored-at-the-edge"})
+    gateway_log_lines(running, "/v1/products/logged", 1)
+    time.sleep(0.3)  # logs flush every 100 ms: a second line, if there were one, would be written by now
+    lines = gateway_log_lines(running, "/v1/products/logged", 1)
+    assert len(lines) == 1, lines
+    [line] = lines
+    assert line["listener"] == "lds_ingress_0.0.0.0_8080"
+    assert line["route"] == "products-v1-products/api"
+    assert line["upstream_cluster"] == "cds_egress_shop_products-v1_http_8080"
+    assert line["request_id"] != "ignored-at-the-edge"
+
+
+def test_access_log_of_a_two_stage_route_shows_both_stages(running: Mesh1):
+    """GIVEN a request through a gateway route that rewrites the path (two stages)
+    WHEN the gateway's access log is read
+    THEN the same request id appears once on the public listener and once on products' internal
+    listener, whose upstream is products-v1's cluster"""
+    request(running.plan.gateway, "/store/logged", {"x-request-id": "ignored-at-the-edge"})
+    lines = gateway_log_lines(running, "/store/logged", 2)
     by_listener = {x["listener"]: x for x in lines}
     inner_name, outer_name = "lds_virtual_service_products.shop.local", "lds_ingress_0.0.0.0_8080"
-    assert {inner_name, outer_name} <= set(by_listener), f"expected both stages in {log}, got: {lines}"
+    assert {inner_name, outer_name} <= set(by_listener), f"expected both stages, got: {lines}"
     inner, outer = by_listener[inner_name], by_listener[outer_name]
-    assert inner["upstream_cluster"] == "cds_egress_shop_products-v1_http_8080"
-    assert outer["upstream_cluster"] == "cds_virtual_service_shop_products.shop.local"
+    assert (inner["route"], inner["upstream_cluster"]) == ("api", "cds_egress_shop_products-v1_http_8080")
+    assert (outer["route"], outer["upstream_cluster"]) == (
+        "products-store",
+        "cds_virtual_service_shop_products.shop.local",
+    )
     assert inner["request_id"] == outer["request_id"] != "ignored-at-the-edge"
 
 
