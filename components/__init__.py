@@ -5,6 +5,7 @@ Each component takes a typed args dataclass and can be used on its own:
     from components import MeshService, MeshServiceArgs
 """
 
+from components.alarms import GatewayAlarmArgs
 from components.appmesh.external import ExternalService, ExternalServiceArgs
 from components.appmesh.gateway import GatewayTarget, IngressGateway, IngressGatewayArgs
 from components.appmesh.routing import ServiceRouting, ServiceRoutingArgs
@@ -27,6 +28,7 @@ __all__ = [
     "ExternalServiceArgs",
     "FargateService",
     "FargateServiceArgs",
+    "GatewayAlarmArgs",
     "GatewayTarget",
     "IngressGateway",
     "IngressGatewayArgs",

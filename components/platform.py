@@ -5,11 +5,12 @@ ExternalService per external backend, MeshService per service, and the IngressGa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
 
+from components.alarms import GatewayAlarmArgs
 from components.appmesh.external import ExternalService, ExternalServiceArgs
 from components.appmesh.gateway import IngressGateway, IngressGatewayArgs
 from components.appmesh.service import MeshService, MeshServiceArgs
@@ -67,6 +68,8 @@ class MeshPlatformArgs:
     # What the App Mesh docs give; both depend on the Envoy image, so check them on the first deploy.
     envoy_health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND
     envoy_trust_bundle: str = DEFAULT_TRUST_BUNDLE
+    # Thresholds of the gateway's deployment alarms, and an optional SNS topic to notify.
+    gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.writable_root_services) - set(self.mesh.services))
@@ -216,6 +219,9 @@ class MeshPlatform(pulumi.ComponentResource):
                 subnet_ids=network.private_subnet_ids,
                 security_group_ids=[firewall.group_ids[GATEWAY]],
                 target_group_arn=endpoint.target_group_arn,
+                load_balancer_arn_suffix=endpoint.alb_arn_suffix,
+                target_group_arn_suffix=endpoint.target_group_arn_suffix,
+                alarms=args.gateway_alarms,
                 task_family=mesh.gateway_name,
                 platform_version=args.platform_version,
                 envoy_health_check_command=args.envoy_health_check_command,

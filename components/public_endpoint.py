@@ -38,9 +38,11 @@ class PublicEndpointArgs:
 class PublicEndpoint(pulumi.ComponentResource):
     url: pulumi.Output[str]
     alb_arn: pulumi.Output[str]
+    alb_arn_suffix: pulumi.Output[str]
     alb_dns_name: pulumi.Output[str]
     alb_security_group_id: pulumi.Output[str]
     target_group_arn: pulumi.Output[str]
+    target_group_arn_suffix: pulumi.Output[str]
     https_listener_arn: pulumi.Output[str]
     https_listener: aws.lb.Listener
     certificate_arn: pulumi.Output[str]
@@ -170,9 +172,12 @@ class PublicEndpoint(pulumi.ComponentResource):
         )
         self.url = pulumi.Output.from_input(f"https://{args.domain}")
         self.alb_arn = alb.arn
+        # CloudWatch's LoadBalancer and TargetGroup dimensions: the ARNs' suffixes.
+        self.alb_arn_suffix = alb.arn_suffix
         self.alb_dns_name = alb.dns_name
         self.alb_security_group_id = security_group.id
         self.target_group_arn = target_group.arn
+        self.target_group_arn_suffix = target_group.arn_suffix
         self.https_listener = https
         self.https_listener_arn = https.arn
         self.certificate_arn = validation.certificate_arn
@@ -183,6 +188,8 @@ class PublicEndpoint(pulumi.ComponentResource):
                 "alb_dns_name": self.alb_dns_name,
                 "alb_security_group_id": self.alb_security_group_id,
                 "target_group_arn": self.target_group_arn,
+                "alb_arn_suffix": self.alb_arn_suffix,
+                "target_group_arn_suffix": self.target_group_arn_suffix,
                 "https_listener_arn": self.https_listener_arn,
                 "certificate_arn": self.certificate_arn,
             }

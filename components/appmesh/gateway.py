@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import GatewayAlarmArgs, target_group_alarms
 from components.appmesh import sidecar, specs
 from components.base import child, type_token
 from components.ecs import containers, iam
@@ -37,6 +38,11 @@ class IngressGatewayArgs:
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     security_group_ids: Sequence[pulumi.Input[str]]
     target_group_arn: pulumi.Input[str]
+    # CloudWatch dimensions of the ALB and the target group (their `arn_suffix`), for the alarms
+    # that roll a bad gateway deployment back.
+    load_balancer_arn_suffix: pulumi.Input[str]
+    target_group_arn_suffix: pulumi.Input[str]
+    alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
     task_family: str | None = None  # default: the gateway name
     log_group_name: str | None = None  # default /ecs/<gateway name>
     log_retention_days: int = 30
@@ -76,6 +82,7 @@ class IngressGateway(pulumi.ComponentResource):
     virtual_gateway_arn: pulumi.Output[str]
     virtual_gateway_name: pulumi.Output[str]
     ecs_service_name: pulumi.Output[str]
+    alarm_names: list[pulumi.Output[str]]
 
     def __init__(
         self, name: str, args: IngressGatewayArgs, opts: pulumi.ResourceOptions | None = None
@@ -153,6 +160,16 @@ class IngressGateway(pulumi.ComponentResource):
         ]
         if args.tracing:
             task_containers.append(containers.xray_container(image=args.xray_image, log_configuration=logs))
+        # Named after the gateway (<mesh>-gateway-...): alarm names are unique per account and region.
+        alarms = target_group_alarms(
+            f"{name}-alarm",
+            alarm_prefix=args.gateway_name,
+            load_balancer_arn_suffix=args.load_balancer_arn_suffix,
+            target_group_arn_suffix=args.target_group_arn_suffix,
+            settings=args.alarms,
+            tags=tags,
+            parent=self,
+        )
         workload = FargateService(
             f"{name}-envoy",
             FargateServiceArgs(
@@ -173,6 +190,7 @@ class IngressGateway(pulumi.ComponentResource):
                 ),
                 # Envoy needs its configuration from App Mesh before the ALB's checks can pass.
                 health_check_grace_period_seconds=60,
+                deployment_alarm_names=[alarm.name for alarm in alarms],
                 autoscaling=gateway.autoscaling,
                 platform_version=args.platform_version,
                 depends_on=[task_role.policy, execution.policy, *args.service_dependencies],
@@ -183,10 +201,12 @@ class IngressGateway(pulumi.ComponentResource):
         self.virtual_gateway_arn = virtual_gateway.arn
         self.virtual_gateway_name = virtual_gateway.name
         self.ecs_service_name = workload.service_name
+        self.alarm_names = [alarm.name for alarm in alarms]
         self.register_outputs(
             {
                 "virtual_gateway_arn": self.virtual_gateway_arn,
                 "virtual_gateway_name": self.virtual_gateway_name,
                 "ecs_service_name": self.ecs_service_name,
+                "alarm_names": self.alarm_names,
             }
         )

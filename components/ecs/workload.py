@@ -43,6 +43,8 @@ class FargateServiceArgs:
     # Fargate 1.4.0 is the newest; App Mesh needs >= 1.3.0. Pinned so a new LATEST is a choice.
     platform_version: str = "1.4.0"
     health_check_grace_period_seconds: int | None = None
+    # CloudWatch alarms that mean "this revision is bad": ALARM during a deployment rolls it back.
+    deployment_alarm_names: Sequence[pulumi.Input[str]] = ()
     # What must exist before tasks start (e.g. the roles' policies, the load balancer's listener).
     # Given here because a component's own depends_on does not reach its children.
     depends_on: Sequence[pulumi.Resource] = ()
@@ -106,6 +108,13 @@ class FargateService(pulumi.ComponentResource):
             health_check_grace_period_seconds=args.health_check_grace_period_seconds,
             # New tasks must be healthy before old ones go; a deployment that cannot get there rolls back.
             deployment_circuit_breaker={"enable": True, "rollback": True},
+            alarms={
+                "alarm_names": list(args.deployment_alarm_names),
+                "enable": True,
+                "rollback": True,
+            }
+            if args.deployment_alarm_names
+            else None,
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
             enable_ecs_managed_tags=True,

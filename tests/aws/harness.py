@@ -337,6 +337,10 @@ def _scaling_policy(
     }
 
 
+def _metric_alarm(m: RecordingMocks, phys: str, h: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return phys, {"arn": m._arn("cloudwatch", f"alarm:{phys}")}
+
+
 _COMPUTED: dict[str, Handler] = {
     "aws:appmesh/mesh:Mesh": _appmesh("mesh"),
     "aws:appmesh/virtualNode:VirtualNode": _appmesh("virtualNode"),
@@ -351,6 +355,7 @@ _COMPUTED: dict[str, Handler] = {
     "aws:iam/role:Role": _iam_role,
     "aws:iam/rolePolicy:RolePolicy": _role_policy,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
     "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": _namespace,
     "aws:servicediscovery/service:Service": _sd_service,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,

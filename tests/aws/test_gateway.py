@@ -20,6 +20,8 @@ ECS_SERVICE = "aws:ecs/service:Service"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 TARGET_GROUP = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-gw/abc"
+TARGET_GROUP_SUFFIX = "targetgroup/shop-gw/abc"
+ALB_SUFFIX = "app/shop-alb/def"
 
 
 def gateway_spec(**fields: Any) -> Gateway:
@@ -54,6 +56,8 @@ def args(gateway: Gateway | None = None, **overrides: Any) -> IngressGatewayArgs
         "subnet_ids": ["subnet-private-a", "subnet-private-b"],
         "security_group_ids": ["sg-gateway"],
         "target_group_arn": TARGET_GROUP,
+        "load_balancer_arn_suffix": ALB_SUFFIX,
+        "target_group_arn_suffix": TARGET_GROUP_SUFFIX,
     }
     values.update(overrides)
     return IngressGatewayArgs(**values)
@@ -187,6 +191,8 @@ def test_from_spec_targets_every_service_by_fqdn():
         subnet_ids=[],
         security_group_ids=[],
         target_group_arn="tg",
+        load_balancer_arn_suffix="app/alb/1",
+        target_group_arn_suffix="targetgroup/tg/1",
     )
     assert gateway_args.gateway_name == "shop-dev-gateway"
     assert gateway_args.targets["products"] == GatewayTarget("products.shop.local", 8080)

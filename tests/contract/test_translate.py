@@ -246,6 +246,28 @@ def test_ecs_service_nests_what_pulumi_flattens() -> None:
     assert "waitForSteadyState" not in params
 
 
+def test_ecs_service_deployment_alarms_nest_in_the_deployment_configuration() -> None:
+    """GIVEN an ECS service with pulumi's top-level ``alarms``
+    WHEN translated
+    THEN they become deploymentConfiguration.alarms (botocore's DeploymentAlarms) beside the
+    circuit breaker, and botocore's model accepts the request."""
+    sample = copy.deepcopy(ECS_SERVICE)
+    alarms = {
+        "alarmNames": ["shop-gateway-5xx", "shop-gateway-unhealthy-hosts"],
+        "enable": True,
+        "rollback": True,
+    }
+    sample["inputs"]["alarms"] = alarms
+    request = translate(sample)
+    assert request.params["deploymentConfiguration"]["alarms"] == alarms
+    assert request.params["deploymentConfiguration"]["deploymentCircuitBreaker"] == {
+        "enable": True,
+        "rollback": True,
+    }
+    assert "alarms" not in request.params
+    assert validate(request.service, request.operation, request.params) == []
+
+
 @pytest.mark.parametrize(
     ("path", "bad_key"),
     [

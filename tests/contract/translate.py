@@ -85,6 +85,7 @@ RENAMES: dict[tuple[str, str, str], tuple[str, ...]] = {
         "deploymentConfiguration",
         "deploymentCircuitBreaker",
     ),
+    ("ecs", "CreateServiceRequest", "alarms"): ("deploymentConfiguration", "alarms"),
     ("ecs", "CreateServiceRequest", "deploymentMaximumPercent"): (
         "deploymentConfiguration",
         "maximumPercent",
