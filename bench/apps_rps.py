@@ -35,12 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # never anything else: this only ever talks to its own subprocesses
 STARTUP_TIMEOUT_S = 20.0
 WARMUP_S = 0.5
+PRICE_OK = b'"priceStatus":"ok"'
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
 @dataclass
 class Result:
     label: str
+    # Measured: from the start of the measured phase until its last request finished.
     duration_s: float
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
@@ -115,15 +117,15 @@ class RawConnection:
         self._host, self._port = host, port
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
-    async def get(self, path: str) -> int:
+    async def get(self, path: str) -> tuple[int, bytes]:
         if self._streams is None:
             self._streams = await asyncio.open_connection(self._host, self._port)
         reader, writer = self._streams
         try:
             writer.write(f"GET {path} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n\r\n".encode())
             head = await reader.readuntil(b"\r\n\r\n")
-            await reader.readexactly(_content_length(head))
-            return int(head[9:12])
+            body = await reader.readexactly(_content_length(head))
+            return int(head[9:12]), body
         except BaseException:
             # Includes cancellation by a timeout: a half-read response poisons the connection.
             self.close()
@@ -143,8 +145,20 @@ def _content_length(head: bytes) -> int:
     raise ValueError("response without content-length")
 
 
+def is_success(status: int, body: bytes, expect: bytes | None) -> bool:
+    """A 200, and when `expect` is given, a body containing it (a product detail only counts
+    when its price really came back, not a 200 with `"priceStatus":"unavailable"`)."""
+    return status == 200 and (expect is None or expect in body)
+
+
 async def drive(
-    base_url: str, path: str, label: str, duration_s: float, concurrency: int, client_kind: str
+    base_url: str,
+    path: str,
+    label: str,
+    duration_s: float,
+    concurrency: int,
+    client_kind: str,
+    expect: bytes | None = None,
 ) -> Result:
     result = Result(label=label, duration_s=duration_s)
     url = httpx.URL(base_url)
@@ -157,9 +171,11 @@ async def drive(
                 while (started := time.perf_counter()) < until:
                     try:
                         if client_kind == "raw":
-                            ok = await asyncio.wait_for(raw.get(path), 5.0) == 200
+                            status, body = await asyncio.wait_for(raw.get(path), 5.0)
                         else:
-                            ok = (await shared.get(path)).status_code == 200
+                            response = await shared.get(path)
+                            status, body = response.status_code, response.content
+                        ok = is_success(status, body, expect)
                     except (httpx.HTTPError, OSError, TimeoutError, ValueError, asyncio.IncompleteReadError):
                         ok = False
                     if not record:
@@ -174,8 +190,11 @@ async def drive(
         # Warm up connections and code paths first, then measure.
         warm_until = time.perf_counter() + WARMUP_S
         await asyncio.gather(*(worker(warm_until, record=False) for _ in range(concurrency)))
-        until = time.perf_counter() + duration_s
+        measure_start = time.perf_counter()
+        until = measure_start + duration_s
         await asyncio.gather(*(worker(until, record=True) for _ in range(concurrency)))
+        # rps over the time actually measured: the last requests end after `until`.
+        result.duration_s = time.perf_counter() - measure_start
     return result
 
 
@@ -215,14 +234,22 @@ def main(argv: list[str] | None = None) -> int:
     with serve("prices", "prices_api.main", child_env()) as prices_url:
         products_env = child_env(PRICES_BASE_URL=prices_url)
         with serve("products", "products_api.main", products_env) as products_url:
-            plan = [
-                (prices_url, "/v1/prices", "prices   GET /v1/prices"),
-                (products_url, "/v1/products?limit=20", "products GET /v1/products?limit=20"),
-                (products_url, "/v1/products/p-001", "products GET /v1/products/p-001 (+prices)"),
+            plan: list[tuple[str, str, str, bytes | None]] = [
+                (prices_url, "/v1/prices", "prices   GET /v1/prices", None),
+                (products_url, "/v1/products?limit=20", "products GET /v1/products?limit=20", None),
+                # A detail without its price (Prices slow or failing) is an error, not a success.
+                (
+                    products_url,
+                    "/v1/products/p-001",
+                    "products GET /v1/products/p-001 (+prices)",
+                    PRICE_OK,
+                ),
             ]
-            for base_url, path, label in plan:
+            for base_url, path, label, expect in plan:
                 results.append(
-                    asyncio.run(drive(base_url, path, label, args.duration, args.concurrency, args.client))
+                    asyncio.run(
+                        drive(base_url, path, label, args.duration, args.concurrency, args.client, expect)
+                    )
                 )
     print_table(results)
     return 1 if any(r.errors or not r.latencies_ms for r in results) else 0

@@ -26,6 +26,8 @@ def main() -> None:
         log_config=uvicorn_log_config(settings.log_level),
         timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
         server_header=False,
+        # "auto" would log a failing lifespan (e.g. a bad data file) and serve anyway.
+        lifespan="on",
     )
 
 

@@ -16,7 +16,8 @@ class Price(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, frozen=True, extra="forbid")
 
     product_id: str = Field(min_length=1, examples=["p-001"])
-    amount_cents: int = Field(ge=0, examples=[1299])
+    # Strict: 12.0, "12" or true in the data file is an error, not a price.
+    amount_cents: int = Field(ge=0, strict=True, examples=[1299])
     currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["USD"])
 
 

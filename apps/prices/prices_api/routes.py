@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
@@ -12,6 +13,19 @@ from prices_api.errors import ApiError, ErrorResponse
 from prices_api.settings import Settings
 
 router = APIRouter()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def get_and_head(path: str, **kwargs: Any) -> Callable[[F], F]:
+    """Register a GET route that also answers HEAD (probes and curl -I), without a second
+    OpenAPI operation (which would duplicate its operation id)."""
+
+    def decorator(endpoint: F) -> F:
+        router.head(path, include_in_schema=False, **kwargs)(endpoint)
+        return router.get(path, **kwargs)(endpoint)
+
+    return decorator
 
 
 class Health(BaseModel):
@@ -35,13 +49,13 @@ CatalogDep = Annotated[PriceCatalog, Depends(get_catalog)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-@router.get("/health", tags=["ops"])
+@get_and_head("/health", tags=["ops"])
 async def health(settings: SettingsDep) -> Health:
     # No dependencies on purpose: this answers "is the process serving", nothing more.
     return Health(status="ok", version=settings.app_version)
 
 
-@router.get("/v1/prices", tags=["prices"])
+@get_and_head("/v1/prices", tags=["prices"])
 async def list_prices(
     catalog: CatalogDep,
     currency: Annotated[
@@ -58,7 +72,7 @@ async def list_prices(
     return PriceList(items=catalog.list(currency.upper() if currency else None))
 
 
-@router.get(
+@get_and_head(
     "/v1/prices/{product_id}",
     tags=["prices"],
     responses={404: {"model": ErrorResponse, "description": "No price for this product"}},

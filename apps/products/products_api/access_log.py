@@ -6,6 +6,7 @@ per request, which matters on a single small Fargate task.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -32,10 +33,12 @@ class AccessLogMiddleware:
         started = time.perf_counter()
         # What the client ends up with if the app raises before it starts a response.
         status = 500
+        response_started = False
 
         async def send_with_version(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status = message["status"]
                 headers = [*message.get("headers", []), self._version_header]
                 message = {**message, "headers": headers}
@@ -43,6 +46,15 @@ class AccessLogMiddleware:
 
         try:
             await self.app(scope, receive, send_with_version)
+        except Exception:
+            if response_started:
+                # Too late for an error response; the server closes the connection.
+                logger.exception("unhandled error after the response started")
+                raise
+            # Otherwise Starlette would answer text/plain without our header or error shape.
+            logger.exception("unhandled error", extra={"fields": {"path": scope["path"]}})
+            await send_with_version(_INTERNAL_ERROR_START)
+            await send_with_version(_INTERNAL_ERROR_BODY)
         finally:
             fields = {
                 "method": scope["method"],
@@ -56,6 +68,20 @@ class AccessLogMiddleware:
             if request_id is not None:
                 fields["request_id"] = request_id
             logger.info("request", extra={"fields": fields})
+
+
+_INTERNAL_ERROR = json.dumps(
+    {"error": {"code": "internal_error", "message": "internal server error"}}, separators=(",", ":")
+).encode()
+_INTERNAL_ERROR_START: Message = {
+    "type": "http.response.start",
+    "status": 500,
+    "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(_INTERNAL_ERROR)).encode()),
+    ],
+}
+_INTERNAL_ERROR_BODY: Message = {"type": "http.response.body", "body": _INTERNAL_ERROR}
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

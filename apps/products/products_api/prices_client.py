@@ -9,7 +9,6 @@ places multiplies the load on a struggling Prices service.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,7 +34,8 @@ class Price(BaseModel):
 
     model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, frozen=True)
 
-    amount_cents: int = Field(ge=0, examples=[1299])
+    # Strict: 12.0, "12" or true from Prices is a broken answer, not a price.
+    amount_cents: int = Field(ge=0, strict=True, examples=[1299])
     currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["USD"])
 
 
@@ -60,10 +60,39 @@ class PriceLookup:
     upstream_version: str | None = None
 
 
-def build_http_client(*, timeout_seconds: float, user_agent: str) -> httpx.AsyncClient:
+# Connections to Prices (in practice: to the local Envoy sidecar). Bounded so a slow Prices
+# cannot make Products open sockets without limit; requests beyond it wait for the pool timeout.
+MAX_CONNECTIONS = 100
+
+
+def build_http_timeout(timeout_seconds: float) -> httpx.Timeout:
+    """Every phase of a call to Prices gets PRICES_TIMEOUT_SECONDS.
+
+    These per-phase timeouts are what bound a call: waiting for a pooled connection, connecting,
+    sending, and each read of the (small, single-read) answer. The call is never cancelled from
+    outside (no asyncio.timeout / wait_for around it): cancelling httpcore 1.0.9 mid-request
+    leaks connections stuck in CONNECTING into the pool (encode/httpcore#1093), and once they
+    fill it every later lookup times out although Prices is healthy.
+    """
+    return httpx.Timeout(
+        connect=timeout_seconds,
+        read=timeout_seconds,
+        write=timeout_seconds,
+        pool=timeout_seconds,
+    )
+
+
+def build_http_client(
+    *, timeout_seconds: float, user_agent: str, max_connections: int = MAX_CONNECTIONS
+) -> httpx.AsyncClient:
     """The one AsyncClient the app shares (connection pooling); created in the lifespan."""
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout_seconds),
+        timeout=build_http_timeout(timeout_seconds),
+        limits=httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=5.0,
+        ),
         # Keep trust_env on: HTTP_PROXY is how the local mesh puts its Envoy egress listener
         # in the path of plain-http calls. On Fargate it is unset and iptables intercepts.
         trust_env=True,
@@ -79,18 +108,23 @@ class PricesClient:
         self._timeout = timeout_seconds
 
     async def get_price(self, product_id: str, *, request_id: str | None = None) -> PriceLookup:
-        url = f"{self._base_url}/v1/prices/{quote(product_id, safe='')}"
-        headers = {"x-request-id": request_id} if request_id else None
+        headers = {"x-request-id": request_id} if _is_forwardable_request_id(request_id) else None
         try:
-            # httpx's timeout applies to each phase (connect, each read...); this caps the
-            # whole call, so a response that trickles in cannot hold the request hostage.
-            async with asyncio.timeout(self._timeout):
-                response = await self._http.get(url, headers=headers)
-        except (TimeoutError, httpx.TimeoutException):
+            # Built inside the try: a URL httpx rejects must become "unavailable", not a 500.
+            request = self._http.build_request(
+                "GET", f"{self._base_url}/v1/prices/{quote(product_id, safe='')}", headers=headers
+            )
+            # Bounded by the client's per-phase timeouts only (see build_http_timeout): never
+            # wrap this in asyncio.timeout, which wedges httpcore's pool.
+            response = await self._http.send(request)
+        except httpx.TimeoutException:
             return self._unavailable(product_id, f"prices timed out after {self._timeout:g}s")
         except httpx.HTTPError as exc:
             # Connection refused, DNS failure, reset, protocol error, bad proxy...
             return self._unavailable(product_id, f"prices unreachable ({type(exc).__name__})")
+        except httpx.InvalidURL:
+            # Not an HTTPError; settings validation should make this unreachable.
+            return self._unavailable(product_id, "invalid prices URL")
         return self._interpret(product_id, response)
 
     def _interpret(self, product_id: str, response: httpx.Response) -> PriceLookup:
@@ -117,6 +151,19 @@ class PricesClient:
     def _unavailable(product_id: str, reason: str, version: str | None = None) -> PriceLookup:
         logger.warning("price unavailable", extra={"fields": {"product_id": product_id, "reason": reason}})
         return PriceLookup(PriceStatus.UNAVAILABLE, reason=reason, upstream_version=version)
+
+
+MAX_REQUEST_ID_LENGTH = 200
+
+
+def _is_forwardable_request_id(request_id: str | None) -> bool:
+    # httpx sends headers as ASCII and raises on anything else: pass on only printable
+    # ASCII of a sane length; an odd id is dropped rather than failing the lookup.
+    return (
+        bool(request_id)
+        and len(request_id) <= MAX_REQUEST_ID_LENGTH
+        and all(" " <= ch <= "~" for ch in request_id)
+    )
 
 
 def _error_code(response: httpx.Response) -> str | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from pydantic import BaseModel, ConfigDict
@@ -14,6 +15,20 @@ from products_api.prices_client import Price, PricesClient, PriceStatus
 from products_api.settings import Settings
 
 router = APIRouter()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def get_and_head(path: str, **kwargs: Any) -> Callable[[F], F]:
+    """Register a GET route that also answers HEAD (probes and curl -I), without a second
+    OpenAPI operation (which would duplicate its operation id)."""
+
+    def decorator(endpoint: F) -> F:
+        router.head(path, include_in_schema=False, **kwargs)(endpoint)
+        return router.get(path, **kwargs)(endpoint)
+
+    return decorator
+
 
 MAX_LIMIT = 100
 
@@ -57,13 +72,13 @@ PricesDep = Annotated[PricesClient, Depends(get_prices)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-@router.get("/health", tags=["ops"])
+@get_and_head("/health", tags=["ops"])
 async def health(settings: SettingsDep) -> Health:
     # No call to Prices on purpose: a Prices outage must not get healthy Products tasks killed.
     return Health(status="ok", version=settings.app_version)
 
 
-@router.get("/v1/products", tags=["products"])
+@get_and_head("/v1/products", tags=["products"])
 async def list_products(
     catalog: CatalogDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
@@ -78,7 +93,7 @@ async def list_products(
     )
 
 
-@router.get(
+@get_and_head(
     "/v1/products/{product_id}",
     tags=["products"],
     responses={404: {"model": ErrorResponse, "description": "Unknown product"}},

@@ -35,10 +35,57 @@ def _seconds_env(env: Mapping[str, str], name: str, default: float) -> float:
 
 def _base_url_env(env: Mapping[str, str], name: str, default: str) -> str:
     raw = env.get(name, "").strip() or default
+    problem = None
     parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{name} must be an http(s) URL such as {default!r}, got {raw!r}")
+    try:
+        parts.port  # noqa: B018 (parsing it is the check: raises on "abc" or 99999)
+    except ValueError:
+        problem = "a valid port"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        problem = "an http(s) scheme and a host name"
+    elif parts.query or parts.fragment:
+        problem = "no query or fragment"
+    elif problem is None and parts.port == 0:
+        problem = "a valid port"
+    if problem is not None:
+        raise ValueError(f"{name} must be an http(s) URL such as {default!r} with {problem}, got {raw!r}")
     return raw.rstrip("/")
+
+
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+_MAX_VERSION_LENGTH = 64
+
+
+def _port_env(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int_env(env, name, default)
+    if not 1 <= value <= 65535:
+        raise ValueError(f"{name} must be a port number in 1..65535, got {value}")
+    return value
+
+
+def _non_negative_int_env(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int_env(env, name, default)
+    if value < 0:
+        raise ValueError(f"{name} must be zero or more, got {value}")
+    return value
+
+
+def _log_level_env(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip().upper() or default
+    if value not in _LOG_LEVELS:
+        raise ValueError(f"{name} must be one of {', '.join(_LOG_LEVELS)}, got {value!r}")
+    return value
+
+
+def _version_env(env: Mapping[str, str], name: str, default: str) -> str:
+    # Sent as a response header and logged: printable ASCII only, so it can never break
+    # header encoding or smuggle a line break.
+    value = env.get(name, "").strip() or default
+    if len(value) > _MAX_VERSION_LENGTH or not all(" " <= ch <= "~" for ch in value):
+        raise ValueError(
+            f"{name} must be printable ASCII of at most {_MAX_VERSION_LENGTH} characters, got {value!r}"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -58,11 +105,11 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         return cls(
-            app_version=env.get("APP_VERSION", "").strip() or cls.app_version,
-            log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
+            app_version=_version_env(env, "APP_VERSION", cls.app_version),
+            log_level=_log_level_env(env, "LOG_LEVEL", cls.log_level),
             host=env.get("HOST", "").strip() or cls.host,
-            port=_int_env(env, "PORT", cls.port),
-            graceful_shutdown_seconds=_int_env(
+            port=_port_env(env, "PORT", cls.port),
+            graceful_shutdown_seconds=_non_negative_int_env(
                 env, "GRACEFUL_SHUTDOWN_SECONDS", cls.graceful_shutdown_seconds
             ),
             prices_base_url=_base_url_env(env, "PRICES_BASE_URL", cls.prices_base_url),
