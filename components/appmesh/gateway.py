@@ -133,14 +133,11 @@ class IngressGateway(pulumi.ComponentResource):
             description=f"ECS writes logs for {args.gateway_name}",
             tags=tags,
         )
-        statements = [sidecar.envoy_policy_statement(virtual_gateway.arn)]
-        if args.tracing:
-            statements.append(iam.xray_statement())
         task_role = iam.task_role(
             f"{name}-task",
             parent=self,
             account_id=account,
-            statements=statements,
+            statements=sidecar.envoy_task_statements(virtual_gateway.arn, args.tracing),
             description=f"{args.gateway_name}: Envoy reads its own gateway's configuration",
             tags=tags,
         )

@@ -187,14 +187,11 @@ class MeshService(pulumi.ComponentResource):
         self.ecs_service_names = {}
         for version in service.versions:
             node_arn = routing.node_arns[version]
-            statements = [sidecar.envoy_policy_statement(node_arn)]
-            if args.tracing:
-                statements.append(iam.xray_statement())
             task_role = iam.task_role(
                 f"{name}-{version}-task",
                 parent=self,
                 account_id=account,
-                statements=statements,
+                statements=sidecar.envoy_task_statements(node_arn, args.tracing),
                 description=f"{args.name} {version}: Envoy reads its own node's configuration",
                 tags=tags,
             )

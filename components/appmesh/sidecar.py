@@ -13,6 +13,7 @@ from typing import Any
 
 import pulumi
 
+from components.ecs import iam
 from components.ecs.containers import Container, environment
 
 ENVOY_CONTAINER = "envoy"
@@ -103,3 +104,11 @@ def envoy_policy_statement(resource_arn: pulumi.Input[str]) -> dict[str, Any]:
         "Action": ["appmesh:StreamAggregatedResources"],
         "Resource": [resource_arn],
     }
+
+
+def envoy_task_statements(resource_arn: pulumi.Input[str], tracing: bool) -> list[dict[str, Any]]:
+    """A task role's whole policy: its own node's or gateway's configuration, and X-Ray when tracing."""
+    statements = [envoy_policy_statement(resource_arn)]
+    if tracing:
+        statements.append(iam.xray_statement())
+    return statements
