@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+import httpx
 import pytest
 
+from localmesh.plan import Endpoint
 from localmesh.ports import PortAllocator, port_is_free
 from localmesh.processes import pid_alive
+from localmesh.runner import LocalMesh
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = ROOT / "stacks"
 APPS = ROOT / "apps"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def flaky_app(service: str, version: str, at: Endpoint) -> Sequence[str]:
+    """LocalMesh app_command: run the controllable stdlib upstream instead of a sample app."""
+    return [sys.executable, str(FIXTURES / "flaky_app.py"), "--host", at.host, "--port", str(at.port)]
+
+
+def running_mesh(mesh: LocalMesh) -> Iterator[LocalMesh]:
+    """Body of a module-scoped fixture: start the mesh, hand it to the tests, always stop it."""
+    try:
+        yield mesh.start()
+    finally:
+        mesh.stop()
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    # trust_env off: a proxy from the test environment must not sit between us and the mesh.
+    with httpx.Client(trust_env=False, timeout=10) as c:
+        yield c
 
 
 def free_port() -> int:

@@ -18,7 +18,7 @@ import pytest
 import meshspec
 from localmesh.envoy import names
 from localmesh.runner import LocalMesh
-from tests.localmesh.conftest import APPS, STACKS, free_port
+from tests.localmesh.conftest import APPS, STACKS, free_port, running_mesh
 
 pytestmark = pytest.mark.e2e
 
@@ -37,17 +37,7 @@ def running(dev: meshspec.Mesh, tmp_path_factory: pytest.TempPathFactory) -> Ite
         apps_dir=APPS,
         ready_timeout=30,
     )
-    try:
-        yield mesh.start()
-    finally:
-        mesh.stop()
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    # trust_env off: a proxy from the test environment must not sit between us and the mesh.
-    with httpx.Client(trust_env=False, timeout=10) as c:
-        yield c
+    yield from running_mesh(mesh)
 
 
 def stat(client: httpx.Client, admin: str, name: str) -> int:

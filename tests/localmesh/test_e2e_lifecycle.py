@@ -19,7 +19,7 @@ import pytest
 import meshspec
 from localmesh.plan import Endpoint
 from localmesh.runner import LocalMesh, ProcessFailure, StartupError
-from tests.localmesh.conftest import APPS, FIXTURES, ROOT, STACKS, free_port, wait_all_gone
+from tests.localmesh.conftest import APPS, ROOT, STACKS, flaky_app, free_port, wait_all_gone
 
 pytestmark = pytest.mark.e2e
 
@@ -67,9 +67,6 @@ def test_a_child_dying_after_startup_is_reported(tmp_path: Path) -> None:
         "gateway": {"routes": [{"match": {"prefix": "/"}, "service": "flaky"}]},
         "services": {"flaky": {"versions": {"v1": {"weight": 100}}}},
     }
-
-    def flaky_app(service: str, version: str, at: Endpoint) -> Sequence[str]:
-        return [sys.executable, str(FIXTURES / "flaky_app.py"), "--host", at.host, "--port", str(at.port)]
 
     with LocalMesh(meshspec.parse_mesh(spec), run_dir=tmp_path, app_command=flaky_app) as running:
         running.check()  # all alive

@@ -7,17 +7,15 @@ applies the route's policy (App Mesh's two-stage gateway), so the client sees it
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 import meshspec
-from localmesh.plan import Endpoint
 from localmesh.runner import LocalMesh
-from tests.localmesh.conftest import FIXTURES, free_port
+from tests.localmesh.conftest import flaky_app, free_port, running_mesh
 
 pytestmark = pytest.mark.e2e
 
@@ -84,10 +82,6 @@ SPEC = {
 }
 
 
-def flaky_app(service: str, version: str, at: Endpoint) -> Sequence[str]:
-    return [sys.executable, str(FIXTURES / "flaky_app.py"), "--host", at.host, "--port", str(at.port)]
-
-
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMesh]:
     mesh = LocalMesh(
@@ -97,16 +91,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMesh]:
         app_command=flaky_app,
         ready_timeout=30,
     )
-    try:
-        yield mesh.start()
-    finally:
-        mesh.stop()
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(trust_env=False, timeout=10) as c:
-        yield c
+    yield from running_mesh(mesh)
 
 
 def hits(running: LocalMesh, client: httpx.Client, path: str) -> int:

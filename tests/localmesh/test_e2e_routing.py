@@ -17,10 +17,9 @@ the egress filter would be seen.
 from __future__ import annotations
 
 import math
-import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -30,7 +29,7 @@ import pytest
 import meshspec
 from localmesh.plan import Endpoint
 from localmesh.runner import LocalMesh
-from tests.localmesh.conftest import FIXTURES, free_port
+from tests.localmesh.conftest import flaky_app, free_port, running_mesh
 
 pytestmark = pytest.mark.e2e
 
@@ -98,10 +97,6 @@ SPEC = {
 }
 
 
-def flaky_app(service: str, version: str, at: Endpoint) -> Sequence[str]:
-    return [sys.executable, str(FIXTURES / "flaky_app.py"), "--host", at.host, "--port", str(at.port)]
-
-
 class StandIn:
     """A stand-in for the external backends: answers 200 and remembers each request it saw."""
 
@@ -161,16 +156,7 @@ def running(tmp_path_factory: pytest.TempPathFactory, stand_in: StandIn) -> Iter
         external={"partner": stand_in.endpoint, "other": stand_in.endpoint},
         ready_timeout=30,
     )
-    try:
-        yield mesh.start()
-    finally:
-        mesh.stop()
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(trust_env=False, timeout=10) as c:
-        yield c
+    yield from running_mesh(mesh)
 
 
 def version_of(response: httpx.Response) -> str:
