@@ -81,8 +81,3 @@ def _yaml_problem(err: yaml.YAMLError) -> str:
         return "not valid YAML: " + " ".join(str(err).split())
     where = f"line {mark.line + 1}, column {mark.column + 1}"
     return f"not valid YAML at {where}: {problem}" + (f" ({context})" if context else "")
-
-
-def region_of(path: Path | str) -> str | None:
-    document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return (document.get("config") or {}).get("aws:region")

@@ -114,7 +114,3 @@ class GatewayRoute(SpecModel):
             basis = self.match.effective_prefix or "/"
         slug = re.sub(r"[^a-z0-9]+", "-", basis.lower()).strip("-") or "root"
         return f"{self.service}-{slug}"[:255]
-
-    def match_key(self) -> str:
-        """What two gateway routes must not share: the same match would make one unreachable."""
-        return self.match.model_dump_json(by_alias=True, exclude_defaults=True)
