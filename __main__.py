@@ -2,8 +2,8 @@
 
 import pulumi
 
-from components import MeshPlatform, MeshPlatformArgs, missing_build_contexts
-from meshspec import Mesh, SpecError, parse_mesh
+from fargate_mesh.components import MeshPlatform, MeshPlatformArgs, missing_build_contexts
+from fargate_mesh.spec import Mesh, SpecError, parse_mesh
 
 APPS_DIR = "apps"
 

@@ -36,9 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import meshspec  # noqa: E402
-from localmesh.ports import PortAllocator  # noqa: E402
-from localmesh.runner import LocalMesh  # noqa: E402
+from fargate_mesh import spec as meshspec  # noqa: E402
+from fargate_mesh.localmesh.ports import PortAllocator  # noqa: E402
+from fargate_mesh.localmesh.runner import LocalMesh  # noqa: E402
 
 PATH = "/v1/prices"
 WARMUP_REQUESTS = 300

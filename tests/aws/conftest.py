@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from meshspec import Mesh, load_stack_file
+from fargate_mesh.spec import Mesh, load_stack_file
 from tests.aws.harness import RecordingMocks, set_recording_mocks
 from tests.aws.recorded import REPO_ROOT, Recording, recorded_stack
 

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import FargateService, GatewayAlarmArgs, IngressGateway
+from fargate_mesh.components import FargateService, GatewayAlarmArgs, IngressGateway
 from tests.aws.conftest import deploy
 from tests.aws.recorded import Recording
 from tests.aws.test_gateway import ALB_SUFFIX, TARGET_GROUP_SUFFIX, args

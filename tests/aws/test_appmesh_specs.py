@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.appmesh import specs
-from meshspec import GatewayRoute, Route, Service, parse_mesh
+from fargate_mesh.render.appmesh import specs
+from fargate_mesh.spec import GatewayRoute, Route, Service, parse_mesh
 
 
 def service(**fields: object) -> Service:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components import ExternalService, ExternalServiceArgs
+from fargate_mesh.components import ExternalService, ExternalServiceArgs
 from tests.aws.conftest import deploy
 
 

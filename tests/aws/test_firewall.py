@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components import Admission, MeshFirewall, MeshFirewallArgs, admissions_from_spec
-from components.firewall import ALB, GATEWAY
-from meshspec import parse_mesh
-from meshspec.base import DNS_LABEL
+from fargate_mesh.components import Admission, MeshFirewall, MeshFirewallArgs, admissions_from_spec
+from fargate_mesh.components.firewall import ALB, GATEWAY
+from fargate_mesh.spec import parse_mesh
+from fargate_mesh.spec.base import DNS_LABEL
 from tests.aws.conftest import deploy, stack_mesh
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components import MeshFoundation, MeshFoundationArgs
+from fargate_mesh.components import MeshFoundation, MeshFoundationArgs
 from tests.aws.conftest import deploy
 
 

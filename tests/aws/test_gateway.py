@@ -8,8 +8,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import GatewayTarget, IngressGateway, IngressGatewayArgs
-from meshspec import Gateway
+from fargate_mesh.components import GatewayTarget, IngressGateway, IngressGatewayArgs
+from fargate_mesh.spec import Gateway
 from tests.aws.conftest import deploy, stack_mesh
 from tests.aws.recorded import Recording
 

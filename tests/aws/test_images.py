@@ -8,8 +8,8 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components import AppImage, AppImageArgs
-from components.images import context_digest, repository_arn_from_uri
+from fargate_mesh.components import AppImage, AppImageArgs
+from fargate_mesh.components.images import context_digest, repository_arn_from_uri
 from tests.aws.conftest import deploy
 
 REPO = "aws:ecr/repository:Repository"

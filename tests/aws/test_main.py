@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from meshspec import SpecError, parse_mesh
+from fargate_mesh.spec import SpecError, parse_mesh
 from tests.aws.recorded import REPO_ROOT, run_recording
 
 

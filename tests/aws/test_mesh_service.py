@@ -8,8 +8,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import MeshBackend, MeshService, MeshServiceArgs, mesh_backends
-from meshspec import Service
+from fargate_mesh.components import MeshBackend, MeshService, MeshServiceArgs, mesh_backends
+from fargate_mesh.spec import Service
 from tests.aws.conftest import deploy, stack_mesh
 from tests.aws.recorded import Recording
 

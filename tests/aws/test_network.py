@@ -5,9 +5,9 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components import ExistingNetwork, Network, NetworkArgs
-from components.network import subnet_cidrs
-from meshspec import Network as NetworkSpec
+from fargate_mesh.components import ExistingNetwork, Network, NetworkArgs
+from fargate_mesh.components.network import subnet_cidrs
+from fargate_mesh.spec import Network as NetworkSpec
 from tests.aws.conftest import deploy
 
 SUBNET = "aws:ec2/subnet:Subnet"

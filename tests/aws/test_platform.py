@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from components import MeshPlatform, MeshPlatformArgs
-from components.platform import apps_to_build, missing_build_contexts
-from meshspec import parse_mesh
+from fargate_mesh.components import MeshPlatform, MeshPlatformArgs
+from fargate_mesh.components.platform import apps_to_build, missing_build_contexts
+from fargate_mesh.spec import parse_mesh
 from tests.aws.conftest import deploy, stack_mesh
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pulumi
 
-from components import PublicEndpoint, PublicEndpointArgs
+from fargate_mesh.components import PublicEndpoint, PublicEndpointArgs
 from tests.aws.conftest import deploy
 from tests.aws.harness import ALB_ZONE_ID, HOSTED_ZONE_ID
 from tests.aws.recorded import Recording

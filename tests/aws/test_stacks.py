@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from meshspec import Mesh
+from fargate_mesh.spec import Mesh
 from tests.aws.conftest import stack_mesh
 from tests.aws.recorded import Recording
 

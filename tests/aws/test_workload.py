@@ -6,8 +6,8 @@ import json
 
 import pulumi
 
-from components import FargateService, FargateServiceArgs, LoadBalancerTarget
-from meshspec import Autoscaling
+from fargate_mesh.components import FargateService, FargateServiceArgs, LoadBalancerTarget
+from fargate_mesh.spec import Autoscaling
 from tests.aws.conftest import deploy
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from localmesh.plan import Endpoint
-from localmesh.ports import PortAllocator, port_is_free
-from localmesh.processes import pid_alive
-from localmesh.runner import LocalMesh
+from fargate_mesh.localmesh.ports import PortAllocator, port_is_free
+from fargate_mesh.localmesh.processes import pid_alive
+from fargate_mesh.localmesh.runner import LocalMesh
+from fargate_mesh.render.envoy.plan import Endpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = ROOT / "stacks"

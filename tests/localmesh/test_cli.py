@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from localmesh.cli import main
+from fargate_mesh.localmesh.cli import main
 from tests.localmesh.conftest import ROOT, STACKS
 
 DEV = ["--stack", "dev", "--stacks-dir", str(STACKS)]
@@ -135,7 +135,7 @@ def test_render_without_any_ca_file_says_how_to_give_one(
     """GIVEN a machine with no CA bundle anywhere localmesh looks, and the dev stack's TLS backend
     WHEN render runs without --ca-file
     THEN it exits 1 naming the backend and --ca-file, and writes nothing"""
-    monkeypatch.setattr("localmesh.cli.default_ca_file", lambda: None)
+    monkeypatch.setattr("fargate_mesh.localmesh.cli.default_ca_file", lambda: None)
     assert main(["render", *DEV, "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "'payments' uses TLS" in err and "--ca-file" in err
@@ -196,7 +196,7 @@ def test_usage_errors_exit_2(argv: list[str]) -> None:
 
 def test_python_dash_m_entry_point() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "localmesh", "validate", *DEV],
+        [sys.executable, "-m", "fargate_mesh.localmesh", "validate", *DEV],
         cwd=ROOT,
         capture_output=True,
         text=True,

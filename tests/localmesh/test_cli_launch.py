@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-import meshspec
-from localmesh.cli import _external_arg
-from localmesh.demo import demo_requests
-from localmesh.launch import app_env, app_launch, envoy_argv
-from localmesh.plan import Endpoint, plan_mesh
-from localmesh.ports import PortAllocator, port_is_free
-from localmesh.route_table import describe_targets, route_table
-from localmesh.runner import LocalMesh, LocalMeshError, new_run_dir, startup_waves
-from localmesh.trust import WELL_KNOWN_CA_FILES, ca_file_candidates, default_ca_file
+from fargate_mesh import spec as meshspec
+from fargate_mesh.localmesh.cli import _external_arg
+from fargate_mesh.localmesh.demo import demo_requests
+from fargate_mesh.localmesh.launch import app_env, app_launch, envoy_argv
+from fargate_mesh.localmesh.ports import PortAllocator, port_is_free
+from fargate_mesh.localmesh.route_table import describe_targets, route_table
+from fargate_mesh.localmesh.runner import LocalMesh, LocalMeshError, new_run_dir, startup_waves
+from fargate_mesh.localmesh.trust import WELL_KNOWN_CA_FILES, ca_file_candidates, default_ca_file
+from fargate_mesh.render.envoy.plan import Endpoint, plan_mesh
 from tests.localmesh.conftest import APPS, STACKS
 
 
@@ -203,7 +203,7 @@ def test_up_without_any_ca_file_refuses_a_tls_external_before_starting(
     call payments over TLS
     WHEN the mesh is started without ca_file
     THEN LocalMeshError names the backend, the places looked in and --ca-file; nothing was started"""
-    monkeypatch.setattr("localmesh.runner.default_ca_file", lambda: None)
+    monkeypatch.setattr("fargate_mesh.localmesh.runner.default_ca_file", lambda: None)
     mesh = LocalMesh(dev, run_dir=tmp_path / "run", apps_dir=APPS)
     with pytest.raises(LocalMeshError, match=r"payments use TLS, .*no CA bundle.*--ca-file") as raised:
         mesh.start()

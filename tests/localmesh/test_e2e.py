@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-import meshspec
-from localmesh.envoy import names
-from localmesh.runner import LocalMesh
+from fargate_mesh import spec as meshspec
+from fargate_mesh.localmesh.runner import LocalMesh
+from fargate_mesh.render.envoy import names
 from tests.localmesh.conftest import APPS, STACKS, free_port, running_mesh
 
 pytestmark = pytest.mark.e2e

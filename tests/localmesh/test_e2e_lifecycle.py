@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-import meshspec
-from localmesh.plan import Endpoint
-from localmesh.runner import LocalMesh, ProcessFailure, StartupError
+from fargate_mesh import spec as meshspec
+from fargate_mesh.localmesh.runner import LocalMesh, ProcessFailure, StartupError
+from fargate_mesh.render.envoy.plan import Endpoint
 from tests.localmesh.conftest import APPS, ROOT, STACKS, flaky_app, free_port, wait_all_gone
 
 pytestmark = pytest.mark.e2e
@@ -105,7 +105,7 @@ def test_localmesh_up_stops_every_process_and_frees_every_port(
         [
             sys.executable,
             "-m",
-            "localmesh",
+            "fargate_mesh.localmesh",
             "up",
             "--stack",
             "dev",

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-import meshspec
-from localmesh.runner import LocalMesh
+from fargate_mesh import spec as meshspec
+from fargate_mesh.localmesh.runner import LocalMesh
 from tests.localmesh.conftest import flaky_app, free_port, running_mesh
 
 pytestmark = pytest.mark.e2e

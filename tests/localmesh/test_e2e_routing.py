@@ -26,9 +26,9 @@ from typing import Any
 import httpx
 import pytest
 
-import meshspec
-from localmesh.plan import Endpoint
-from localmesh.runner import LocalMesh
+from fargate_mesh import spec as meshspec
+from fargate_mesh.localmesh.runner import LocalMesh
+from fargate_mesh.render.envoy.plan import Endpoint
 from tests.localmesh.conftest import flaky_app, free_port, running_mesh
 
 pytestmark = pytest.mark.e2e

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from localmesh.envoy import render_all, render_gateway
-from localmesh.launch import envoy_validate
-from localmesh.plan import Endpoint, MeshPlan, SidecarPlan, plan_mesh
-from localmesh.trust import default_ca_file
-from meshspec import Mesh, load_stack_file, parse_mesh
+from fargate_mesh.localmesh.launch import envoy_validate
+from fargate_mesh.localmesh.trust import default_ca_file
+from fargate_mesh.render.envoy import render_all, render_gateway
+from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, SidecarPlan, plan_mesh
+from fargate_mesh.spec import Mesh, load_stack_file, parse_mesh
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 STACK_FILES = sorted(STACKS.glob("Pulumi.*.yaml"))

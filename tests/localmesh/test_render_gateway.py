@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from localmesh.envoy import render_gateway
-from localmesh.plan import Endpoint, MeshPlan, plan_mesh
-from meshspec import Mesh, parse_mesh
+from fargate_mesh.render.envoy import render_gateway
+from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, plan_mesh
+from fargate_mesh.spec import Mesh, parse_mesh
 
 BASE: dict[str, Any] = {
     "name": "shop",

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from localmesh.envoy import render_gateway, render_sidecar
-from localmesh.envoy.ordering import ordered
-from localmesh.envoy.retries import GATEWAY_ERROR_CODES, SERVER_ERROR_CODES
-from localmesh.plan import MeshPlan, plan_mesh
-from meshspec import Mesh, Route, parse_mesh
+from fargate_mesh.render.envoy import render_gateway, render_sidecar
+from fargate_mesh.render.envoy.ordering import ordered
+from fargate_mesh.render.envoy.plan import MeshPlan, plan_mesh
+from fargate_mesh.render.envoy.retries import GATEWAY_ERROR_CODES, SERVER_ERROR_CODES
+from fargate_mesh.spec import Mesh, Route, parse_mesh
 
 BASE: dict[str, Any] = {
     "name": "shop",

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from localmesh.envoy import render_all, render_sidecar
-from localmesh.plan import Endpoint, MeshPlan, SidecarPlan, plan_mesh
-from meshspec import Mesh, parse_mesh
+from fargate_mesh.render.envoy import render_all, render_sidecar
+from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, SidecarPlan, plan_mesh
+from fargate_mesh.spec import Mesh, parse_mesh
 
 # Rendering never opens the trust store; Envoy does (test_envoy_validate.py uses a real one).
 CA = "/etc/test/ca.pem"

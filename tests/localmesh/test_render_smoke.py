@@ -24,9 +24,9 @@ from typing import Any
 import envoy
 import pytest
 
-from localmesh.envoy import render_gateway, render_sidecar
-from localmesh.plan import Endpoint, MeshPlan, SidecarPlan
-from meshspec import Mesh, parse_mesh
+from fargate_mesh.render.envoy import render_gateway, render_sidecar
+from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, SidecarPlan
+from fargate_mesh.spec import Mesh, parse_mesh
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from meshspec import Mesh, Problem, SpecError, parse_mesh
+from fargate_mesh.spec import Mesh, Problem, SpecError, parse_mesh
 
 DELETE = object()  # pass as a value to `edit` to remove the key
 

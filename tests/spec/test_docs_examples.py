@@ -18,9 +18,9 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-import meshspec
-from meshspec import SpecError, parse_mesh
-from meshspec.loader import mesh_config
+from fargate_mesh import spec as meshspec
+from fargate_mesh.spec import SpecError, parse_mesh
+from fargate_mesh.spec.loader import mesh_config
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "spec.md"
 TEXT = DOC.read_text(encoding="utf-8")

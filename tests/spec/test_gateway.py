@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from meshspec import GatewayRoute
+from fargate_mesh.spec import GatewayRoute
 
 from .helpers import accepted, expect_problem, problems_of, with_mesh
 

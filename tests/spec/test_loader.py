@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from meshspec import Mesh, SpecError, load_stack_file, parse_mesh, stack_file, validate_mesh
+from fargate_mesh.spec import Mesh, SpecError, load_stack_file, parse_mesh, stack_file, validate_mesh
 
 from .helpers import accepted, minimal, problems_of, with_mesh
 
@@ -166,7 +166,7 @@ def test_problems_are_sorted_and_not_repeated() -> None:
     WHEN it is read
     THEN problems are sorted by path and each appears once
     """
-    from meshspec import Problem
+    from fargate_mesh.spec import Problem
 
     err = SpecError([Problem("b", "x"), Problem("a", "y"), Problem("b", "x")])
     assert [p.path for p in err.problems] == ["a", "b"]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from meshspec.durations import appmesh_duration, envoy_duration, format_duration, parse_duration_ms
+from fargate_mesh.spec.durations import appmesh_duration, envoy_duration, format_duration, parse_duration_ms
 
 from .helpers import accepted, expect_problem, problems_of, with_mesh
 

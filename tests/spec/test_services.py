@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from meshspec import Service
+from fargate_mesh.spec import Service
 
 from .helpers import accepted, expect_problem, minimal, problems_of, with_mesh
 

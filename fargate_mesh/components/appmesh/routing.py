@@ -1,0 +1,124 @@
+"""ServiceRouting: a service's App Mesh side: one virtual node per version, a virtual router with
+one route per spec route, and the virtual service (the FQDN callers use) the router provides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from fargate_mesh.components.base import child, type_token
+from fargate_mesh.render.appmesh import specs
+from fargate_mesh.spec import Service
+
+
+@dataclass(frozen=True)
+class ServiceRoutingArgs:
+    name: str  # the service (products)
+    service: Service
+    mesh_name: pulumi.Input[str]
+    virtual_service_name: str  # products.shop.local
+    namespace: str  # Cloud Map namespace the versions register in (shop.local)
+    cloud_map_service: str  # Cloud Map service all versions share (products)
+    task_families: Mapping[str, str]  # version → its task definition family
+    backends: Sequence[specs.MeshBackend] = ()
+    trust_bundle: str = specs.DEFAULT_TRUST_BUNDLE
+    router_name: str | None = None  # default <name>-router
+    node_names: Mapping[str, str] | None = None  # default <name>-<version>
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class ServiceRouting(pulumi.ComponentResource):
+    node_arns: dict[str, pulumi.Output[str]]
+    node_names: dict[str, pulumi.Output[str]]
+    router_name: pulumi.Output[str]
+    virtual_service_name: pulumi.Output[str]
+    virtual_service_arn: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: ServiceRoutingArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(type_token("appmesh", "ServiceRouting"), name, None, opts)
+        service = args.service
+        _check_targets(args.name, service)
+        tags = dict(args.tags)
+        # Fixed names are App Mesh identities: replacing one means deleting it first.
+        mesh_opts = child(self, delete_before_replace=True)
+
+        nodes: dict[str, aws.appmesh.VirtualNode] = {}
+        for version in service.versions:
+            node_name = (args.node_names or {}).get(version, f"{args.name}-{version}")
+            nodes[version] = aws.appmesh.VirtualNode(
+                f"{name}-{version}",
+                name=node_name,
+                mesh_name=args.mesh_name,
+                spec=specs.virtual_node_spec(
+                    service,
+                    version,
+                    namespace=args.namespace,
+                    cloud_map_service=args.cloud_map_service,
+                    task_family=args.task_families[version],
+                    backends=args.backends,
+                    trust_bundle=args.trust_bundle,
+                ),
+                tags=tags,
+                opts=mesh_opts,
+            )
+        router = aws.appmesh.VirtualRouter(
+            f"{name}-router",
+            name=args.router_name or f"{args.name}-router",
+            mesh_name=args.mesh_name,
+            spec=specs.virtual_router_spec(service),
+            tags=tags,
+            opts=mesh_opts,
+        )
+        node_names = {v: n.name for v, n in nodes.items()}
+        for route in service.effective_routes():
+            # Named after the spec route, so a weight change updates the route in place.
+            aws.appmesh.Route(
+                f"{name}-route-{route.name}",
+                name=route.name,
+                mesh_name=args.mesh_name,
+                virtual_router_name=router.name,
+                spec=specs.route_spec(route, service, node_names),
+                tags=tags,
+                opts=mesh_opts,
+            )
+        virtual_service = aws.appmesh.VirtualService(
+            f"{name}-service",
+            name=args.virtual_service_name,
+            mesh_name=args.mesh_name,
+            spec=specs.router_virtual_service_spec(router.name),
+            tags=tags,
+            opts=mesh_opts,
+        )
+        self.node_arns = {v: n.arn for v, n in nodes.items()}
+        self.node_names = node_names
+        self.router_name = router.name
+        self.virtual_service_name = virtual_service.name
+        self.virtual_service_arn = virtual_service.arn
+        self.register_outputs(
+            {
+                "node_arns": self.node_arns,
+                "router_name": self.router_name,
+                "virtual_service_name": self.virtual_service_name,
+                "virtual_service_arn": self.virtual_service_arn,
+            }
+        )
+
+
+def _check_targets(name: str, service: Service) -> None:
+    """Route targets must be versions of this service (the spec checks it; a Service built in
+    Python skips those cross-object checks)."""
+    for route in service.effective_routes():
+        unknown = sorted(set(route.targets) - set(service.versions))
+        if unknown:
+            raise ValueError(
+                f"service {name!r} route {route.name!r} targets unknown versions {unknown}; "
+                f"versions are {sorted(service.versions)}"
+            )

@@ -1,0 +1,176 @@
+"""FargateService: one task definition and the ECS service that runs it on Fargate in private
+subnets, with safe deployments and optional CPU target-tracking autoscaling. Knows nothing of a
+mesh: the caller brings the containers and, for App Mesh, the proxy configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from fargate_mesh.components.base import child, type_token
+from fargate_mesh.spec import Autoscaling
+
+
+@dataclass(frozen=True)
+class LoadBalancerTarget:
+    target_group_arn: pulumi.Input[str]
+    container_name: str
+    container_port: int
+
+
+@dataclass(frozen=True)
+class FargateServiceArgs:
+    service_name: str  # the ECS service's name in the cluster
+    family: str  # task definition family; unique per version (App Mesh filters Cloud Map on it)
+    cluster_arn: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    containers: Sequence[Mapping[str, Any]]
+    cpu: int
+    memory: int
+    task_role_arn: pulumi.Input[str]
+    execution_role_arn: pulumi.Input[str]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    security_group_ids: Sequence[pulumi.Input[str]]
+    desired_count: int = 1
+    proxy_configuration: Mapping[str, Any] | None = None
+    service_registry_arn: pulumi.Input[str] | None = None
+    load_balancer: LoadBalancerTarget | None = None
+    autoscaling: Autoscaling | None = None
+    # Fargate 1.4.0 is the newest; App Mesh needs >= 1.3.0. Pinned so a new LATEST is a choice.
+    platform_version: str = "1.4.0"
+    health_check_grace_period_seconds: int | None = None
+    # CloudWatch alarms that mean "this revision is bad": ALARM during a deployment rolls it back.
+    deployment_alarm_names: Sequence[pulumi.Input[str]] = ()
+    # What must exist before tasks start (e.g. the roles' policies, the load balancer's listener).
+    # Given here because a component's own depends_on does not reach its children.
+    depends_on: Sequence[pulumi.Resource] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class FargateService(pulumi.ComponentResource):
+    service_name: pulumi.Output[str]
+    service_arn: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: FargateServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(type_token("ecs", "FargateService"), name, None, opts)
+        tags = dict(args.tags)
+        task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=args.family,
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            cpu=str(args.cpu),
+            memory=str(args.memory),
+            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+            task_role_arn=args.task_role_arn,
+            execution_role_arn=args.execution_role_arn,
+            container_definitions=pulumi.Output.json_dumps(list(args.containers)),
+            proxy_configuration=dict(args.proxy_configuration) if args.proxy_configuration else None,
+            tags=tags,
+            opts=child(self),
+        )
+        desired = args.desired_count
+        if args.autoscaling is not None:
+            # Start inside the scaling bounds; afterwards the scaler owns the count.
+            desired = min(max(desired, args.autoscaling.min_tasks), args.autoscaling.max_tasks)
+        service = aws.ecs.Service(
+            f"{name}-service",
+            name=args.service_name,
+            cluster=args.cluster_arn,
+            task_definition=task_definition.arn,
+            launch_type="FARGATE",
+            platform_version=args.platform_version,
+            desired_count=desired,
+            network_configuration={
+                "subnets": args.subnet_ids,
+                "security_groups": list(args.security_group_ids),
+                "assign_public_ip": False,
+            },
+            service_registries={"registry_arn": args.service_registry_arn}
+            if args.service_registry_arn
+            else None,
+            load_balancers=[
+                {
+                    "target_group_arn": args.load_balancer.target_group_arn,
+                    "container_name": args.load_balancer.container_name,
+                    "container_port": args.load_balancer.container_port,
+                }
+            ]
+            if args.load_balancer
+            else None,
+            health_check_grace_period_seconds=args.health_check_grace_period_seconds,
+            # New tasks must be healthy before old ones go; a deployment that cannot get there rolls back.
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            alarms={
+                "alarm_names": list(args.deployment_alarm_names),
+                "enable": True,
+                "rollback": True,
+            }
+            if args.deployment_alarm_names
+            else None,
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            tags=tags,
+            opts=child(
+                self,
+                # A fixed name cannot exist twice, so a replacement must delete first.
+                delete_before_replace=True,
+                ignore_changes=["desired_count"] if args.autoscaling is not None else None,
+                depends_on=list(args.depends_on),
+            ),
+        )
+        if args.autoscaling is not None:
+            self._autoscale(name, args, service, tags)
+        self.service_name = service.name
+        self.service_arn = service.arn
+        self.task_definition_arn = task_definition.arn
+        self.register_outputs(
+            {
+                "service_name": self.service_name,
+                "service_arn": self.service_arn,
+                "task_definition_arn": self.task_definition_arn,
+            }
+        )
+
+    def _autoscale(
+        self, name: str, args: FargateServiceArgs, service: aws.ecs.Service, tags: dict[str, str]
+    ) -> None:
+        scaling = args.autoscaling
+        assert scaling is not None
+        target = aws.appautoscaling.Target(
+            f"{name}-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", args.cluster_name, "/", service.name),
+            min_capacity=scaling.min_tasks,
+            max_capacity=scaling.max_tasks,
+            tags=tags,
+            opts=child(self),
+        )
+        aws.appautoscaling.Policy(
+            f"{name}-cpu",
+            name=f"{args.service_name}-cpu",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "target_value": scaling.target_cpu_percent,
+                "predefined_metric_specification": {
+                    "predefined_metric_type": "ECSServiceAverageCPUUtilization"
+                },
+                # Out fast, in slowly: a flapping service is worse than a few idle tasks.
+                "scale_out_cooldown": 60,
+                "scale_in_cooldown": 300,
+            },
+            opts=child(self),
+        )

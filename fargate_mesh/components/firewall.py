@@ -1,0 +1,132 @@
+"""MeshFirewall: who may open connections to whom. One security group per workload (the gateway,
+each service), closed by default; an ingress rule per admitted caller, by security group
+reference, on the callee's listener port only.
+
+Task egress is open (0.0.0.0/0): tasks reach ECR, CloudWatch Logs, the App Mesh control plane and
+external backends through NAT, and App Mesh's DROP_ALL egress filter is what limits where the
+app's own traffic may go. The security groups are made here, not in each service, because a
+rule names two workloads: mutual backends would otherwise be a cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from fargate_mesh.components.base import child, type_token
+from fargate_mesh.spec import Mesh
+
+# Keys for the platform's own parts. Service names are DNS labels, which have no ':', so these
+# never meet a service (a service named "alb" or "gateway" is just a service). They appear in
+# logical names only; MeshFirewallArgs.labels gives what AWS shows (Name tags, descriptions).
+ALB = ":alb"
+GATEWAY = ":gateway"
+
+
+@dataclass(frozen=True, order=True)
+class Admission:
+    """`target` admits connections from `source` on `port`."""
+
+    target: str
+    source: str
+    port: int
+    description: str = ""
+
+
+def admissions_from_spec(mesh: Mesh, alb: str = ALB, gateway: str = GATEWAY) -> list[Admission]:
+    """ALB → gateway on the gateway port; gateway → every service a gateway route targets;
+    caller → each mesh backend it declares. Nothing else. Services are keyed by their names, the
+    ALB and the gateway by `alb` and `gateway` (by default ALB and GATEWAY: no service can be
+    named that)."""
+    rules = {Admission(gateway, alb, mesh.gateway.port, "the ALB forwards to the gateway Envoy")}
+    for name in {r.service for r in mesh.gateway.routes}:
+        rules.add(Admission(name, gateway, mesh.services[name].port, "gateway routes to this service"))
+    for caller, service in mesh.services.items():
+        for backend in service.backends:
+            if backend in mesh.services:
+                port = mesh.services[backend].port
+                rules.add(Admission(backend, caller, port, f"{caller} declares {backend} as a backend"))
+    return sorted(rules)
+
+
+@dataclass(frozen=True)
+class MeshFirewallArgs:
+    vpc_id: pulumi.Input[str]
+    workloads: Sequence[str]  # one security group each
+    admissions: Sequence[Admission]
+    # Security groups made elsewhere that appear as sources (the ALB's): they get a matching
+    # egress rule to the target, since they have none of their own.
+    external_sources: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    open_egress: bool = True
+    # How a key is shown in Name tags and descriptions (default: the key itself).
+    labels: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def label(self, key: str) -> str:
+        return self.labels.get(key, key)
+
+    def __post_init__(self) -> None:
+        names = list(self.workloads) + list(self.external_sources)
+        if len(set(names)) != len(names):
+            raise ValueError(f"workload and source names must be distinct: {names}")
+        known = set(names)
+        for a in self.admissions:
+            if a.target not in self.workloads or a.source not in known:
+                raise ValueError(f"admission {a} names an unknown workload; known: {sorted(known)}")
+
+
+class MeshFirewall(pulumi.ComponentResource):
+    group_ids: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: MeshFirewallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(type_token("network", "MeshFirewall"), name, None, opts)
+        tags = dict(args.tags)
+        groups: dict[str, aws.ec2.SecurityGroup] = {}
+        for workload in args.workloads:
+            groups[workload] = aws.ec2.SecurityGroup(
+                f"{name}-{workload}",
+                vpc_id=args.vpc_id,
+                description=f"Tasks of {args.label(workload)}: admitted callers only",
+                tags={**tags, "Name": f"{name}-{args.label(workload)}"},
+                opts=child(self),
+            )
+            if args.open_egress:
+                aws.vpc.SecurityGroupEgressRule(
+                    f"{name}-{workload}-out",
+                    security_group_id=groups[workload].id,
+                    ip_protocol="-1",
+                    cidr_ipv4="0.0.0.0/0",
+                    description="AWS APIs, App Mesh control plane, external backends (via NAT)",
+                    tags=tags,
+                    opts=child(self),
+                )
+        ids: dict[str, pulumi.Input[str]] = {w: g.id for w, g in groups.items()} | dict(args.external_sources)
+        for a in args.admissions:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-{a.target}-from-{a.source}",
+                security_group_id=ids[a.target],
+                referenced_security_group_id=ids[a.source],
+                ip_protocol="tcp",
+                from_port=a.port,
+                to_port=a.port,
+                description=a.description or f"from {args.label(a.source)}",
+                tags=tags,
+                opts=child(self),
+            )
+            if a.source in args.external_sources:
+                aws.vpc.SecurityGroupEgressRule(
+                    f"{name}-{a.source}-to-{a.target}",
+                    security_group_id=ids[a.source],
+                    referenced_security_group_id=ids[a.target],
+                    ip_protocol="tcp",
+                    from_port=a.port,
+                    to_port=a.port,
+                    description=f"to {args.label(a.target)}",
+                    tags=tags,
+                    opts=child(self),
+                )
+        self.group_ids = {w: g.id for w, g in groups.items()}
+        self.register_outputs({"group_ids": self.group_ids})

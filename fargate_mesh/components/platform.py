@@ -1,0 +1,269 @@
+"""MeshPlatform: a whole stack's mesh from one validated spec, composed of the single-concern
+components: Network, MeshFoundation, PublicEndpoint, MeshFirewall, AppImage per app,
+ExternalService per external backend, MeshService per service, and the IngressGateway."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+
+from fargate_mesh.components.alarms import GatewayAlarmArgs
+from fargate_mesh.components.appmesh.external import ExternalService, ExternalServiceArgs
+from fargate_mesh.components.appmesh.gateway import IngressGateway, IngressGatewayArgs
+from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs
+from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND
+from fargate_mesh.components.base import child, standard_tags, type_token
+from fargate_mesh.components.firewall import (
+    ALB,
+    GATEWAY,
+    MeshFirewall,
+    MeshFirewallArgs,
+    admissions_from_spec,
+)
+from fargate_mesh.components.foundation import MeshFoundation, MeshFoundationArgs
+from fargate_mesh.components.images import AppImage, AppImageArgs, repository_arn_from_uri
+from fargate_mesh.components.network import Network, NetworkArgs
+from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
+from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
+from fargate_mesh.spec import Mesh
+
+
+def prebuilt_image(mesh: Mesh, service: str, version: str) -> str | None:
+    """The spec's image for a version (its own, else its service's); None means build the app."""
+    svc = mesh.services[service]
+    return svc.versions[version].image or svc.image
+
+
+def apps_to_build(mesh: Mesh) -> dict[str, list[tuple[str, str]]]:
+    """App folder name → the (service, version)s that run the image built from it."""
+    apps: dict[str, list[tuple[str, str]]] = {}
+    for name, service in mesh.services.items():
+        for version in service.versions:
+            if prebuilt_image(mesh, name, version) is None:
+                apps.setdefault(service.app or name, []).append((name, version))
+    return apps
+
+
+def missing_build_contexts(mesh: Mesh, apps_dir: str | Path = "apps") -> list[str]:
+    """Apps the spec wants built whose folder does not exist, as one message each."""
+    return [
+        f"services.{users[0][0]}: no folder {Path(apps_dir) / app} to build the image from; "
+        "add it, set app: <folder>, or give an image: in the spec"
+        for app, users in apps_to_build(mesh).items()
+        if not (Path(apps_dir) / app).is_dir()
+    ]
+
+
+@dataclass(frozen=True)
+class MeshPlatformArgs:
+    mesh: Mesh
+    apps_dir: str = "apps"  # relative to the project, where `pulumi up` runs
+    availability_zones: Sequence[str] | None = None  # default: looked up
+    platform_version: str = "1.4.0"
+    ssl_policy: str = DEFAULT_SSL_POLICY
+    alb_deletion_protection: bool = False
+    alb_access_logs_bucket: str | None = None
+    force_delete_repositories: bool = False
+    keep_images: int = 20
+    # Services whose app container gets a writable root filesystem (read-only for all others):
+    # a knowing loosening, for apps (often prebuilt images) that write outside mounted volumes.
+    writable_root_services: Sequence[str] = ()
+    # What the App Mesh docs give; both depend on the Envoy image, so check them on the first deploy.
+    envoy_health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND
+    envoy_trust_bundle: str = DEFAULT_TRUST_BUNDLE
+    # Thresholds of the gateway's deployment alarms, and an optional SNS topic to notify.
+    gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.writable_root_services) - set(self.mesh.services))
+        if unknown:
+            raise ValueError(
+                f"writable_root_services names services the spec does not have: {unknown}; "
+                f"services are: {', '.join(self.mesh.services)}"
+            )
+
+
+class MeshPlatform(pulumi.ComponentResource):
+    url: pulumi.Output[str]
+    alb_dns_name: pulumi.Output[str]
+    mesh_name: pulumi.Output[str]
+    mesh_arn: pulumi.Output[str]
+    cluster_name: pulumi.Output[str]
+    virtual_service_names: dict[str, pulumi.Output[str]]
+    gateway_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: MeshPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(type_token("platform", "MeshPlatform"), name, None, opts)
+        mesh = args.mesh
+        tags = standard_tags(mesh.name, mesh.tags)
+
+        network_args = NetworkArgs.from_spec(mesh.network, tags)
+        if args.availability_zones is not None and network_args.existing is None:
+            network_args = NetworkArgs(
+                cidr=network_args.cidr,
+                az_count=network_args.az_count,
+                nat_gateways=network_args.nat_gateways,
+                availability_zones=list(args.availability_zones),
+                tags=tags,
+            )
+        network = Network(mesh.name, network_args, opts=child(self))
+        foundation = MeshFoundation(
+            mesh.name,
+            MeshFoundationArgs(
+                mesh_name=mesh.name,
+                namespace=mesh.namespace,
+                vpc_id=network.vpc_id,
+                egress_filter=mesh.egress_filter,
+                tags=tags,
+            ),
+            opts=child(self),
+        )
+        endpoint = PublicEndpoint(
+            mesh.name,
+            PublicEndpointArgs(
+                domain=mesh.domain,
+                hosted_zone=mesh.hosted_zone,
+                vpc_id=network.vpc_id,
+                public_subnet_ids=network.public_subnet_ids,
+                target_port=mesh.gateway.port,
+                health_check_path=mesh.gateway.alb_health_check_path(),
+                ssl_policy=args.ssl_policy,
+                deletion_protection=args.alb_deletion_protection,
+                access_logs_bucket=args.alb_access_logs_bucket,
+                tags=tags,
+            ),
+            opts=child(self),
+        )
+        firewall = MeshFirewall(
+            f"{mesh.name}-sg",
+            MeshFirewallArgs(
+                vpc_id=network.vpc_id,
+                # The ALB and the gateway under keys no service name can take: a service may be
+                # called "alb" or "gateway" without meeting them.
+                workloads=[GATEWAY, *mesh.services],
+                admissions=admissions_from_spec(mesh),
+                external_sources={ALB: endpoint.alb_security_group_id},
+                labels={GATEWAY: mesh.gateway_name, ALB: "alb"},
+                tags=tags,
+            ),
+            opts=child(self),
+        )
+        images = {
+            app: AppImage(
+                f"{mesh.name}-{app}",
+                AppImageArgs(
+                    repository_name=f"{mesh.name}/{app}",
+                    context=str(Path(args.apps_dir) / app),
+                    keep_images=args.keep_images,
+                    force_delete=args.force_delete_repositories,
+                    tags=tags,
+                ),
+                opts=child(self),
+            )
+            for app in apps_to_build(mesh)
+        }
+        for name, backend in mesh.external.items():
+            ExternalService(
+                name,
+                ExternalServiceArgs(
+                    mesh_name=foundation.mesh_name,
+                    host=backend.host,
+                    port=backend.port,
+                    node_name=mesh.virtual_node_name(name),
+                    tags=tags,
+                ),
+                opts=child(self),
+            )
+
+        services: dict[str, MeshService] = {}
+        for name, service in mesh.services.items():
+            version_images: dict[str, pulumi.Input[str]] = {}
+            repositories: list[pulumi.Input[str]] = []
+            for version in service.versions:
+                prebuilt = prebuilt_image(mesh, name, version)
+                if prebuilt is None:
+                    built = images[service.app or name]
+                    version_images[version] = built.image_ref
+                    repositories.append(built.repository_arn)
+                else:
+                    version_images[version] = prebuilt
+                    arn = repository_arn_from_uri(prebuilt)
+                    if arn is not None:
+                        repositories.append(arn)
+            services[name] = MeshService(
+                name,
+                MeshServiceArgs.from_spec(
+                    mesh,
+                    name,
+                    mesh_name=foundation.mesh_name,
+                    namespace_id=foundation.namespace_id,
+                    cluster_arn=foundation.cluster_arn,
+                    cluster_name=foundation.cluster_name,
+                    subnet_ids=network.private_subnet_ids,
+                    security_group_ids=[firewall.group_ids[name]],
+                    images=version_images,
+                    repository_arns=_unique(repositories),
+                    tags=tags,
+                    platform_version=args.platform_version,
+                    trust_bundle=args.envoy_trust_bundle,
+                    envoy_health_check_command=args.envoy_health_check_command,
+                    read_only_root_filesystem=name not in args.writable_root_services,
+                ),
+                opts=child(self),
+            )
+
+        gateway = IngressGateway(
+            "ingress",
+            IngressGatewayArgs.from_spec(
+                mesh,
+                mesh_name=foundation.mesh_name,
+                cluster_arn=foundation.cluster_arn,
+                cluster_name=foundation.cluster_name,
+                subnet_ids=network.private_subnet_ids,
+                security_group_ids=[firewall.group_ids[GATEWAY]],
+                target_group_arn=endpoint.target_group_arn,
+                load_balancer_arn_suffix=endpoint.alb_arn_suffix,
+                target_group_arn_suffix=endpoint.target_group_arn_suffix,
+                alarms=args.gateway_alarms,
+                task_family=mesh.gateway_name,
+                platform_version=args.platform_version,
+                envoy_health_check_command=args.envoy_health_check_command,
+                route_dependencies=list(services.values()),
+                service_dependencies=[endpoint.https_listener],
+                tags=tags,
+            ),
+            opts=child(self),
+        )
+
+        self.url = endpoint.url
+        self.alb_dns_name = endpoint.alb_dns_name
+        self.mesh_name = foundation.mesh_name
+        self.mesh_arn = foundation.mesh_arn
+        self.cluster_name = foundation.cluster_name
+        self.virtual_service_names = {n: s.virtual_service_name for n, s in services.items()}
+        self.gateway_arn = gateway.virtual_gateway_arn
+        self.register_outputs(
+            {
+                "url": self.url,
+                "alb_dns_name": self.alb_dns_name,
+                "mesh_name": self.mesh_name,
+                "mesh_arn": self.mesh_arn,
+                "cluster_name": self.cluster_name,
+                "virtual_service_names": self.virtual_service_names,
+                "gateway_arn": self.gateway_arn,
+            }
+        )
+
+
+def _unique(items: list[pulumi.Input[str]]) -> list[pulumi.Input[str]]:
+    """Drop repeats: strings by value, Outputs by identity (one repository serves many versions)."""
+    unique, seen = [], set()
+    for item in items:
+        key = item if isinstance(item, str) else id(item)
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return unique

@@ -1,0 +1,196 @@
+"""PublicEndpoint: the internet-facing edge. An ALB in the public subnets with HTTPS (an ACM
+certificate validated by DNS), HTTP redirected to HTTPS, one IP target group for the ingress
+gateway's tasks, and the domain's alias record in an existing public hosted zone.
+
+The ALB's security group admits 80 and 443 from anywhere and has no egress rule of its own:
+whoever owns the targets admits the ALB and opens its egress to them (MeshFirewall does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from fargate_mesh.components.base import child, type_token
+
+# TLS 1.3 and 1.2 with forward-secret ciphers only.
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+@dataclass(frozen=True)
+class PublicEndpointArgs:
+    domain: str  # api.dev.myshop.com
+    hosted_zone: str  # myshop.com: an existing public zone the domain is in
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    target_port: int  # where targets (the gateway's Envoy) listen
+    health_check_path: str  # must reach a healthy service through the gateway; not Envoy's admin port
+    ssl_policy: str = DEFAULT_SSL_POLICY
+    deletion_protection: bool = False
+    access_logs_bucket: str | None = None  # an S3 bucket that allows ELB log delivery
+    idle_timeout: int = 60
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class PublicEndpoint(pulumi.ComponentResource):
+    url: pulumi.Output[str]
+    alb_arn: pulumi.Output[str]
+    alb_arn_suffix: pulumi.Output[str]
+    alb_dns_name: pulumi.Output[str]
+    alb_security_group_id: pulumi.Output[str]
+    target_group_arn: pulumi.Output[str]
+    target_group_arn_suffix: pulumi.Output[str]
+    https_listener_arn: pulumi.Output[str]
+    https_listener: aws.lb.Listener
+    certificate_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: PublicEndpointArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(type_token("edge", "PublicEndpoint"), name, None, opts)
+        tags = dict(args.tags)
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-alb",
+            vpc_id=args.vpc_id,
+            description=f"ALB for {args.domain}: HTTPS and HTTP (redirected) from the internet",
+            tags={**tags, "Name": f"{name}-alb"},
+            opts=child(self),
+        )
+        # The only ingress from anywhere in the whole platform.
+        for port in (80, 443):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-alb-in-{port}",
+                security_group_id=security_group.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4="0.0.0.0/0",
+                description=f"public {'HTTPS' if port == 443 else 'HTTP (redirected to HTTPS)'}",
+                tags=tags,
+                opts=child(self),
+            )
+        alb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=False,
+            subnets=args.public_subnet_ids,
+            security_groups=[security_group.id],
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=args.deletion_protection,
+            idle_timeout=args.idle_timeout,
+            access_logs={"bucket": args.access_logs_bucket, "enabled": True}
+            if args.access_logs_bucket
+            else None,
+            tags=tags,
+            opts=child(self),
+        )
+        target_group = aws.lb.TargetGroup(
+            f"{name}-gateway",
+            target_type="ip",
+            protocol="HTTP",
+            port=args.target_port,
+            vpc_id=args.vpc_id,
+            deregistration_delay=30,
+            health_check={
+                "enabled": True,
+                "protocol": "HTTP",
+                "port": "traffic-port",
+                "path": args.health_check_path,
+                "matcher": "200-399",
+                "interval": 15,
+                "timeout": 5,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+            },
+            tags=tags,
+            opts=child(self),
+        )
+
+        zone = aws.route53.get_zone_output(
+            name=args.hosted_zone, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        certificate = aws.acm.Certificate(
+            f"{name}-cert",
+            domain_name=args.domain,
+            validation_method="DNS",
+            tags=tags,
+            opts=child(self),
+        )
+        option = certificate.domain_validation_options[0]
+        validation_record = aws.route53.Record(
+            f"{name}-cert-validation",
+            zone_id=zone.zone_id,
+            name=option.resource_record_name,
+            type=option.resource_record_type,
+            records=[option.resource_record_value],
+            ttl=60,
+            allow_overwrite=True,
+            opts=child(self),
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{name}-cert",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[validation_record.fqdn],
+            opts=child(self),
+        )
+        https = aws.lb.Listener(
+            f"{name}-https",
+            load_balancer_arn=alb.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=args.ssl_policy,
+            # The validated certificate: the listener waits until ACM has issued it.
+            certificate_arn=validation.certificate_arn,
+            default_actions=[{"type": "forward", "target_group_arn": target_group.arn}],
+            tags=tags,
+            opts=child(self),
+        )
+        aws.lb.Listener(
+            f"{name}-http",
+            load_balancer_arn=alb.arn,
+            port=80,
+            protocol="HTTP",
+            default_actions=[
+                {
+                    "type": "redirect",
+                    "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"},
+                }
+            ],
+            tags=tags,
+            opts=child(self),
+        )
+        aws.route53.Record(
+            f"{name}-alias",
+            zone_id=zone.zone_id,
+            name=args.domain,
+            type="A",
+            aliases=[{"name": alb.dns_name, "zone_id": alb.zone_id, "evaluate_target_health": True}],
+            opts=child(self),
+        )
+        self.url = pulumi.Output.from_input(f"https://{args.domain}")
+        self.alb_arn = alb.arn
+        # CloudWatch's LoadBalancer and TargetGroup dimensions: the ARNs' suffixes.
+        self.alb_arn_suffix = alb.arn_suffix
+        self.alb_dns_name = alb.dns_name
+        self.alb_security_group_id = security_group.id
+        self.target_group_arn = target_group.arn
+        self.target_group_arn_suffix = target_group.arn_suffix
+        self.https_listener = https
+        self.https_listener_arn = https.arn
+        self.certificate_arn = validation.certificate_arn
+        self.register_outputs(
+            {
+                "url": self.url,
+                "alb_arn": self.alb_arn,
+                "alb_dns_name": self.alb_dns_name,
+                "alb_security_group_id": self.alb_security_group_id,
+                "target_group_arn": self.target_group_arn,
+                "alb_arn_suffix": self.alb_arn_suffix,
+                "target_group_arn_suffix": self.target_group_arn_suffix,
+                "https_listener_arn": self.https_listener_arn,
+                "certificate_arn": self.certificate_arn,
+            }
+        )

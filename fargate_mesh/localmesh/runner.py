@@ -1,0 +1,373 @@
+"""Run a mesh on this machine: the apps, an Envoy sidecar per version, the gateway Envoy.
+
+    with LocalMesh(mesh, gateway_port=8080) as running:
+        httpx.get(running.gateway_url + "/v1/products")
+
+Startup goes in waves so that no Envoy health-checks a listener that is not up yet (a failed first
+check would mark a host unhealthy for two check intervals): all apps, then the sidecars of services
+nobody depends on first, then the gateway. Any child that exits during startup, or a startup that
+outlasts its deadline, tears everything down and raises StartupError naming the process and its log.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from fargate_mesh.localmesh.launch import AppCommand, app_launch, envoy_argv, envoy_binary
+from fargate_mesh.localmesh.ports import PortAllocator, require_free
+from fargate_mesh.localmesh.processes import ManagedProcess, stop_all
+from fargate_mesh.localmesh.trust import ca_file_candidates, default_ca_file
+from fargate_mesh.render.envoy import GATEWAY, render_all
+from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, plan_mesh
+from fargate_mesh.spec import Mesh
+
+
+class LocalMeshError(RuntimeError):
+    """Something on this machine kept the mesh from running (not a spec problem)."""
+
+
+class ProcessFailure(LocalMeshError):
+    """A child process failed; the message ends with the last lines of its log."""
+
+    def __init__(self, message: str, process: ManagedProcess | None = None) -> None:
+        self.process = process
+        if process is not None and (tail := process.tail()):
+            indented = "\n".join(f"    {line}" for line in tail.splitlines())
+            message = f"{message}\n  last lines of {process.log_path}:\n{indented}"
+        super().__init__(message)
+
+
+class StartupError(ProcessFailure):
+    """The mesh did not become ready: a child exited, or the deadline passed."""
+
+
+@dataclass(frozen=True)
+class _Probe:
+    what: str  # shown when startup times out
+    url: str
+    process: ManagedProcess
+
+
+def startup_waves(mesh: Mesh) -> list[list[str]]:
+    """Services in start order: each wave's mesh backends are in earlier waves (cycles go last)."""
+    pending = dict.fromkeys(mesh.services)
+    waves: list[list[str]] = []
+    while pending:
+        wave = [
+            name
+            for name in pending
+            if not any(b in pending and b != name for b in mesh.services[name].backends)
+        ]
+        waves.append(wave or list(pending))
+        for name in waves[-1]:
+            pending.pop(name)
+    return waves
+
+
+def new_run_dir(root: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for attempt in range(1, 100):
+        path = root / (f"run-{stamp}" if attempt == 1 else f"run-{stamp}-{attempt}")
+        try:
+            path.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        return path
+    raise LocalMeshError(f"cannot create a run folder under {root}")
+
+
+class LocalMesh:
+    """A mesh's processes on this machine; a context manager that always cleans up."""
+
+    def __init__(
+        self,
+        mesh: Mesh,
+        *,
+        gateway_port: int | None = None,
+        host: str = "127.0.0.1",
+        run_dir: Path | None = None,
+        runs_root: Path = Path(".localmesh"),
+        apps_dir: Path = Path("apps"),
+        app_command: AppCommand | None = None,
+        ready_timeout: float = 20.0,
+        stop_grace: float = 5.0,
+        envoy_concurrency: int = 1,
+        envoy_log_level: str = "info",
+        access_logs: bool = True,
+        external: Mapping[str, Endpoint] | None = None,
+        ca_file: str | Path | None = None,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
+        """access_logs: one file per proxy under <run>/access/ (else into each Envoy's own log).
+        external: where external backends are reached (default: a local port nothing listens on).
+        ca_file: the CA bundle sidecars validate external TLS backends with (default: this machine's,
+        see localmesh.trust).
+        say: receives progress lines (the CLI prints them)."""
+        self.mesh = mesh
+        self.host = host
+        self.gateway_port = gateway_port
+        self.run_dir = run_dir
+        self.runs_root = runs_root
+        self.apps_dir = apps_dir
+        self.app_command = app_command
+        self.ready_timeout = ready_timeout
+        self.stop_grace = stop_grace
+        self.envoy_concurrency = envoy_concurrency
+        self.envoy_log_level = envoy_log_level
+        self.access_logs = access_logs
+        self.external = dict(external or {})
+        self.ca_file = str(ca_file) if ca_file is not None else None
+        self._say = say or (lambda _line: None)
+        self.processes: list[ManagedProcess] = []
+        self._plan: MeshPlan | None = None
+        self._run_dir: Path | None = None
+        self.startup_seconds: float | None = None
+        self.timings: dict[str, float] = {}  # seconds per startup step, for people and the bench
+
+    # -- what a caller uses once started -------------------------------------------------------
+    @property
+    def plan(self) -> MeshPlan:
+        if self._plan is None:
+            raise LocalMeshError("the mesh is not started")
+        return self._plan
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.plan.gateway}"
+
+    def app_url(self, service: str, version: str) -> str:
+        return f"http://{self.plan.sidecar(service, version).app}"
+
+    def admin_url(self, service: str | None = None, version: str | None = None) -> str:
+        """The sidecar's admin interface, or the gateway's without arguments."""
+        if service is None:
+            return f"http://{self.plan.gateway_admin}"
+        return f"http://{self.plan.sidecar(service, version or '').admin}"
+
+    def egress_proxy_url(self, service: str, version: str) -> str:
+        return f"http://{self.plan.sidecar(service, version).egress}"
+
+    @property
+    def run_path(self) -> Path:
+        """The run folder: envoy/ (configs), logs/ (one per process), access/ (Envoy access logs)."""
+        if self._run_dir is None:
+            raise LocalMeshError("the mesh is not started")
+        return self._run_dir
+
+    @property
+    def access_log_dir(self) -> Path:
+        return self.run_path / "access"
+
+    @property
+    def endpoints(self) -> list[Endpoint]:
+        """Every address the mesh listens on."""
+        return self.plan.listen_endpoints()
+
+    def process(self, name: str) -> ManagedProcess:
+        return next(p for p in self.processes if p.name == name)
+
+    def check(self) -> None:
+        """Raise if a child has exited since startup (the CLI calls this while it waits)."""
+        for proc in self.processes:
+            code = proc.exit_code()
+            if code is not None:
+                raise ProcessFailure(f"{proc.name} exited unexpectedly with code {code}", proc)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def __enter__(self) -> LocalMesh:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> LocalMesh:
+        started = time.monotonic()
+        ca_file = self._trust_store()
+        if self.gateway_port is not None:
+            require_free(self.host, self.gateway_port, "gateway", "; pick another with --port")
+        ports = PortAllocator(self.host, reserved={self.gateway_port} if self.gateway_port else None)
+        # External backends are not reached from here unless the caller says where: by default each
+        # points at a local port nobody listens on, so a local run never resolves or calls the internet.
+        external = {
+            name: self.external.get(name) or Endpoint(self.host, ports()) for name in self.mesh.external
+        }
+        self._plan = plan_mesh(self.mesh, ports, self.gateway_port, self.host, external)
+        self._run_dir = self.run_dir or new_run_dir(self.runs_root)
+        self._run_dir.mkdir(parents=True, exist_ok=True)
+        self._say(f"run folder: {self._run_dir.resolve()}")
+        configs = self._write_configs(ca_file)
+        deadline = started + self.ready_timeout
+        try:
+            with httpx.Client(trust_env=False, timeout=1.0) as client:
+                step = time.monotonic()
+                self._start_apps(client, deadline)
+                self.timings["apps"], step = time.monotonic() - step, time.monotonic()
+                for wave in startup_waves(self.mesh):
+                    self._start_sidecars(wave, configs, client, deadline)
+                self.timings["sidecars"], step = time.monotonic() - step, time.monotonic()
+                self._start_envoy(GATEWAY, configs[GATEWAY], client, deadline)
+                self.timings["gateway"] = time.monotonic() - step
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.monotonic() - started
+        self._write_state()
+        return self
+
+    def stop(self) -> None:
+        stop_all(self.processes, self.stop_grace)
+
+    # -- startup steps -------------------------------------------------------------------------
+    def _trust_store(self) -> str | None:
+        """The CA file for external TLS: the one given (it must exist), else this machine's; no file
+        is an error only when a TLS external backend needs one."""
+        tls = [name for name, ext in self.mesh.external.items() if ext.uses_tls]
+        if self.ca_file is not None:
+            if not Path(self.ca_file).is_file():
+                raise LocalMeshError(f"CA file {self.ca_file} does not exist (or is not a file)")
+            found: str | None = self.ca_file
+        else:
+            found = default_ca_file()
+            if found is None and tls:
+                raise LocalMeshError(
+                    f"external backend(s) {', '.join(tls)} use TLS, but this machine has no CA bundle in "
+                    f"any of {', '.join(ca_file_candidates())}; pass one with --ca-file "
+                    "(LocalMesh(ca_file=...))"
+                )
+        if tls:
+            self._say(f"external TLS ({', '.join(tls)}) is validated with {found}")
+        return found
+
+    def _write_configs(self, ca_file: str | None) -> dict[str, Path]:
+        access = str(self.access_log_dir) if self.access_logs else None
+        if access:
+            self.access_log_dir.mkdir(exist_ok=True)
+        try:
+            bootstraps = render_all(self.mesh, self.plan, access_log_dir=access, ca_file=ca_file)
+        except ValueError as err:  # the renderer refuses what it cannot express
+            raise LocalMeshError(f"cannot render the Envoy configs: {err}") from err
+        folder = self.run_path / "envoy"
+        folder.mkdir(exist_ok=True)
+        paths = {}
+        for name, bootstrap in bootstraps.items():
+            paths[name] = folder / f"{name}.json"
+            paths[name].write_text(json.dumps(bootstrap, indent=2) + "\n", encoding="utf-8")
+        expected = [GATEWAY, *(self._node(s.service, s.version) for s in self.plan)]
+        missing = [n for n in expected if n not in paths]
+        if missing:
+            raise LocalMeshError(f"the renderer returned no config for {', '.join(missing)}")
+        return paths
+
+    def _write_state(self) -> None:
+        """processes.json: what runs where, for scripts (and tests) that outlive this object's view."""
+        state = {
+            "gateway": self.gateway_url,
+            "processes": [
+                {"name": p.name, "pid": p.pid, "listens": self._listens(p.name), "log": str(p.log_path)}
+                for p in self.processes
+            ],
+            "endpoints": [str(e) for e in self.endpoints],
+            "plan": self.plan.as_dict(),
+        }
+        (self.run_path / "processes.json").write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+
+    def _node(self, service: str, version: str) -> str:
+        return self.mesh.virtual_node_name(service, version)
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> ManagedProcess:
+        log = self.run_path / "logs" / f"{name.replace(' ', '.')}.log"
+        proc = ManagedProcess(name, argv, log, env=env)
+        self.processes.append(proc)
+        proc.start()
+        return proc
+
+    def _start_apps(self, client: httpx.Client, deadline: float) -> None:
+        probes = []
+        for sidecar in self.plan:
+            launch = app_launch(
+                self.mesh, self.plan, sidecar.service, sidecar.version, self.apps_dir, self.app_command
+            )
+            proc = self._spawn(f"{self._node(sidecar.service, sidecar.version)} app", launch.argv, launch.env)
+            path = self.mesh.services[sidecar.service].health_check.path
+            probes.append(_Probe(f"{proc.name} health {path}", f"http://{sidecar.app}{path}", proc))
+        self._say(f"starting {len(probes)} app(s)")
+        self._wait(probes, client, deadline)
+
+    def _start_sidecars(
+        self, services: list[str], configs: dict[str, Path], client: httpx.Client, deadline: float
+    ) -> None:
+        probes = []
+        for sidecar in self.plan:
+            if sidecar.service not in services:
+                continue
+            node = self._node(sidecar.service, sidecar.version)
+            proc = self._spawn(f"{node} envoy", self._envoy_argv(configs[node]))
+            probes.append(_Probe(f"{proc.name} admin /ready", f"http://{sidecar.admin}/ready", proc))
+            # Also through the ingress listener: proves the sidecar reaches its own app.
+            path = self.mesh.services[sidecar.service].health_check.path
+            url = f"http://{sidecar.peer_address}{path}"
+            probes.append(_Probe(f"{proc.name} ingress {path}", url, proc))
+        self._say(f"starting Envoy sidecars of {', '.join(services)}")
+        self._wait(probes, client, deadline)
+
+    def _start_envoy(self, name: str, config: Path, client: httpx.Client, deadline: float) -> None:
+        proc = self._spawn(f"{name} envoy", self._envoy_argv(config))
+        self._say("starting the gateway Envoy")
+        self._wait([_Probe(f"{proc.name} admin /ready", f"{self.admin_url()}/ready", proc)], client, deadline)
+
+    def _envoy_argv(self, config: Path) -> list[str]:
+        return envoy_argv(
+            envoy_binary(), config, concurrency=self.envoy_concurrency, log_level=self.envoy_log_level
+        )
+
+    def _wait(self, probes: list[_Probe], client: httpx.Client, deadline: float) -> None:
+        pending = list(probes)
+        while pending:
+            for proc in self.processes:
+                code = proc.exit_code()
+                if code is not None:
+                    raise StartupError(f"{proc.name} exited with code {code} during startup", proc)
+            for probe in list(pending):
+                try:
+                    if client.get(probe.url).status_code == 200:
+                        pending.remove(probe)
+                except httpx.HTTPError:
+                    pass  # not listening yet
+            if pending and time.monotonic() > deadline:
+                waiting = ", ".join(p.what for p in pending)
+                raise StartupError(
+                    f"not ready after {self.ready_timeout:g}s: still waiting for {waiting}",
+                    pending[0].process,
+                )
+            if pending:
+                time.sleep(0.05)
+
+    # -- for people ----------------------------------------------------------------------------
+    def process_table(self) -> list[str]:
+        rows = [("PROCESS", "PID", "LISTENS ON", "LOG")]
+        for proc in self.processes:
+            rows.append((proc.name, str(proc.pid), self._listens(proc.name), str(proc.log_path)))
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        return [f"  {r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}" for r in rows]
+
+    def _listens(self, name: str) -> str:
+        if name == f"{GATEWAY} envoy":
+            return f"{self.plan.gateway} (admin {self.plan.gateway_admin})"
+        for s in self.plan:
+            node = self._node(s.service, s.version)
+            if name == f"{node} app":
+                return str(s.app)
+            if name == f"{node} envoy":
+                return f"ingress {s.ingress}, egress {s.egress} (admin {s.admin})"
+        return ""

@@ -1,0 +1,47 @@
+"""The Envoy renderer: a pure function from a mesh spec and an address plan to Envoy v3 bootstraps.
+
+Plain dicts, JSON-serialisable, static resources only (no xDS), App Mesh semantics (APPMESH.md §3).
+Only the plan's addresses are used (listen addresses for listeners, peer addresses for what is dialled),
+so the same renderer serves proxies on one machine or in Fargate tasks.
+
+    render_gateway(mesh, plan)                 the ingress gateway (gateway and router routes, gateway.py)
+    render_sidecar(mesh, plan, service, ver)   one version's sidecar (ingress + egress, sidecar.py)
+    render_all(mesh, plan)                     {"gateway": ..., "<service>-<version>": ...}
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from fargate_mesh.render.envoy.gateway import render_gateway
+from fargate_mesh.render.envoy.plan import MeshPlan
+from fargate_mesh.render.envoy.sidecar import render_sidecar
+from fargate_mesh.spec import Mesh
+
+# render_all's key for the gateway's config (the others are virtual node names).
+GATEWAY = "gateway"
+
+
+def render_all(
+    mesh: Mesh, plan: MeshPlan, access_log_dir: str | None = None, ca_file: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every proxy of the mesh, keyed "gateway" and "<service>-<version>" (the virtual node name).
+
+    access_log_dir: write each proxy's access log to `<dir>/<key>.access.log` instead of stdout.
+    ca_file: the CA bundle external TLS backends are validated with, a path where Envoy runs; required
+    when a service calls one (a ValueError says so).
+    """
+
+    def log(key: str) -> str:
+        return "/dev/stdout" if access_log_dir is None else os.path.join(access_log_dir, f"{key}.access.log")
+
+    configs = {GATEWAY: render_gateway(mesh, plan, log(GATEWAY))}
+    for name, service in mesh.services.items():
+        for version in service.versions:
+            key = mesh.virtual_node_name(name, version)
+            configs[key] = render_sidecar(mesh, plan, name, version, log(key), ca_file)
+    return configs
+
+
+__all__ = ["GATEWAY", "render_all", "render_gateway", "render_sidecar"]

@@ -1,0 +1,189 @@
+"""Envoy clusters: to a local app, to another node's sidecar, to an external host, to an internal listener.
+
+Policies and where they sit:
+- Circuit breakers: App Mesh's thresholds (2147483647) on every cluster, because Envoy's own defaults
+  (1024 connections/pending/requests, 3 concurrent retries) would throttle a mesh long before the app
+  does. The spec has no connection pool settings yet; when it gets them they belong on the ingress
+  cluster (App Mesh applies them between the local Envoy and its own app).
+- Outlier detection: set on the server's spec, enforced on every *caller's* cluster for that node (a
+  peer sidecar's egress cluster, the gateway's cluster), as App Mesh does.
+- Active health checks *[inferred placement]*: on every cluster that targets the node (a peer
+  sidecar's egress cluster, the gateway's cluster), checking through the node's sidecar ingress, so a
+  check covers the sidecar and the app together. `no_traffic_interval` is the spec's interval: without
+  it Envoy checks a cluster that carries no traffic only every 60 s, so a caller would see a failure or
+  a recovery up to a minute late.
+- What a failed check does: Envoy's panic threshold stays at its default (50 %). When fewer than
+  half of a cluster's hosts are healthy, Envoy balances over all of them, healthy or not. A version's
+  cluster has one host per task, and locally always exactly one, so a version whose only task fails
+  its checks still gets its weighted share of requests: the failure shows in admin `/clusters`
+  (`failed_active_hc`) and in the `health_check.*` and `lb_healthy_panic` stats, but diverts no
+  traffic. With several tasks (on AWS) an unhealthy task is skipped while at least half are healthy.
+  Either way a check never moves weight to another version: weights pick a cluster, and App Mesh's
+  weighted targets are fixed too. This is deliberate: App Mesh documents no panic threshold, and its
+  Envoy is not known to change the default *[inferred]*; with panic mode off, a one-task version
+  would answer 503 (no healthy upstream) instead, which is no better.
+- No check on the sidecar's own cluster for its app: the callers' checks already reach the app through
+  the sidecar, and one more checker there could change nothing (one host, panic mode).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fargate_mesh.render.envoy.addresses import internal_address, is_ip, load_assignment, socket_address
+from fargate_mesh.render.envoy.plan import Endpoint
+from fargate_mesh.spec import ExternalBackend, HealthCheck, OutlierDetection, Service
+from fargate_mesh.spec.durations import envoy_duration
+
+MAX = 2_147_483_647
+MESH_CONNECT_TIMEOUT = "1s"
+# The internet is slower than a VPC; App Mesh's DNS nodes get Envoy's default.
+EXTERNAL_CONNECT_TIMEOUT = "5s"
+ALLOW_ALL_CLUSTER = "cds_egress_allow_all"
+# Shared by the dynamic forward proxy filter (sidecar.py) and its cluster: they must name one cache.
+ALLOW_ALL_DNS_CACHE = {"name": "egress_allow_all", "dns_lookup_family": "V4_PREFERRED"}
+
+
+def circuit_breakers() -> dict[str, Any]:
+    return {
+        "thresholds": [
+            {
+                "priority": "DEFAULT",
+                "max_connections": MAX,
+                "max_pending_requests": MAX,
+                "max_requests": MAX,
+                "max_retries": MAX,
+            }
+        ]
+    }
+
+
+def _base(name: str, endpoints: list[Endpoint], connect_timeout: str, dns_type: str) -> dict[str, Any]:
+    cluster: dict[str, Any] = {
+        "name": name,
+        "connect_timeout": connect_timeout,
+        "lb_policy": "ROUND_ROBIN",
+        "circuit_breakers": circuit_breakers(),
+        "load_assignment": load_assignment(name, [socket_address(e) for e in endpoints]),
+    }
+    if all(is_ip(e.host) for e in endpoints):
+        cluster["type"] = "STATIC"
+    else:
+        cluster["type"] = dns_type
+        cluster["dns_lookup_family"] = "V4_PREFERRED"
+    return cluster
+
+
+def _http2(cluster: dict[str, Any], protocol: str) -> dict[str, Any]:
+    if protocol == "http2":
+        cluster["typed_extension_protocol_options"] = {
+            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+                "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                "explicit_http_config": {"http2_protocol_options": {}},
+            }
+        }
+    return cluster
+
+
+def app_cluster(name: str, service: Service, app: Endpoint) -> dict[str, Any]:
+    """A sidecar's cluster for its own app."""
+    return _http2(_base(name, [app], MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
+
+
+def node_cluster(name: str, service: Service, virtual_service: str, peers: list[Endpoint]) -> dict[str, Any]:
+    """A caller's cluster for one version of a service: where peers reach that version's sidecar
+    ingress (IPs, or names resolved by DNS)."""
+    cluster = _http2(_base(name, peers, MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
+    cluster["health_checks"] = [health_check(service.health_check, virtual_service, service.protocol)]
+    if service.outlier_detection is not None:
+        cluster["outlier_detection"] = outlier_detection(service.outlier_detection)
+    return cluster
+
+
+def health_check(check: HealthCheck, host: str, protocol: str) -> dict[str, Any]:
+    http: dict[str, Any] = {"path": check.path, "host": host}
+    if protocol == "http2":
+        http["codec_client_type"] = "HTTP2"
+    return {
+        "timeout": envoy_duration(check.timeout),
+        "interval": envoy_duration(check.interval),
+        "no_traffic_interval": envoy_duration(check.interval),
+        "healthy_threshold": check.healthy_threshold,
+        "unhealthy_threshold": check.unhealthy_threshold,
+        "http_health_check": http,
+    }
+
+
+def outlier_detection(policy: OutlierDetection) -> dict[str, Any]:
+    return {
+        "consecutive_5xx": policy.max_server_errors,
+        "interval": envoy_duration(policy.interval),
+        "base_ejection_time": envoy_duration(policy.base_ejection_duration),
+        "max_ejection_percent": policy.max_ejection_percent,
+        # App Mesh ejects on consecutive errors only, never on success-rate statistics.
+        "enforcing_success_rate": 0,
+    }
+
+
+def external_cluster(
+    name: str, backend_name: str, backend: ExternalBackend, at: Endpoint, ca_file: str | None
+) -> dict[str, Any]:
+    """An external backend: DNS-resolved, and TLS originated here when the backend uses TLS.
+
+    LOGICAL_DNS (one connection target, re-resolved) suits hosts behind large anycast/CDN address
+    sets. SNI and the certificate name are the spec's host, not the plan's address: the plan may send
+    the traffic somewhere else (a proxy, a stub), but the identity checked is the one the app asked for.
+    ca_file: the CA bundle the certificate is validated with. There is no default: where it lives
+    depends on the machine or image Envoy runs in, so the caller says (localmesh finds this host's).
+    """
+    cluster = _base(name, [at], EXTERNAL_CONNECT_TIMEOUT, "LOGICAL_DNS")
+    if backend.uses_tls:
+        if ca_file is None:
+            raise ValueError(
+                f"external backend {backend_name!r} uses TLS: pass ca_file, the CA bundle Envoy "
+                "validates its certificate with"
+            )
+        cluster["transport_socket"] = {
+            "name": "envoy.transport_sockets.tls",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+                "sni": backend.host,
+                "common_tls_context": {
+                    "validation_context": {
+                        "trusted_ca": {"filename": ca_file},
+                        "match_typed_subject_alt_names": [
+                            {"san_type": "DNS", "matcher": {"exact": backend.host}}
+                        ],
+                    }
+                },
+            },
+        }
+    return cluster
+
+
+def internal_cluster(name: str, listener: str) -> dict[str, Any]:
+    """A cluster whose endpoint is an internal listener of the same Envoy (no socket, no port)."""
+    return {
+        "name": name,
+        "type": "STATIC",
+        "connect_timeout": MESH_CONNECT_TIMEOUT,
+        "circuit_breakers": circuit_breakers(),
+        "load_assignment": load_assignment(name, [internal_address(listener)]),
+    }
+
+
+def dynamic_forward_proxy_cluster() -> dict[str, Any]:
+    """ALLOW_ALL's cluster: any host the request names, resolved by DNS (the internet's timeout)."""
+    return {
+        "name": ALLOW_ALL_CLUSTER,
+        "connect_timeout": EXTERNAL_CONNECT_TIMEOUT,
+        "lb_policy": "CLUSTER_PROVIDED",
+        "circuit_breakers": circuit_breakers(),
+        "cluster_type": {
+            "name": "envoy.clusters.dynamic_forward_proxy",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig",
+                "dns_cache_config": ALLOW_ALL_DNS_CACHE,
+            },
+        },
+    }

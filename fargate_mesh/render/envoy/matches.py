@@ -1,0 +1,122 @@
+"""Spec matches (router routes and gateway routes) as Envoy `RouteMatch`es.
+
+Hostnames are matched on `:authority` with a regular expression rather than by virtual host
+domains: gateway routes are ordered globally (priority, then specificity) across hostnames, and one
+virtual host with ordered routes keeps that order, which per-hostname virtual hosts would not. The
+expression ignores case (DNS names are case-insensitive) and accepts an optional `:port`, since
+clients send `Host: api.example.com:8080` when they call a non-default port.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fargate_mesh.spec import GatewayMatch, HeaderMatch, HttpMatch
+
+_PORT = r"(:[0-9]+)?"
+
+
+def route_match(match: HttpMatch) -> dict[str, Any]:
+    rendered: dict[str, Any] = {}
+    if match.path is not None and match.path.exact is not None:
+        rendered["path"] = match.path.exact
+    elif match.path is not None:
+        rendered["safe_regex"] = {"regex": match.path.regex}
+    else:
+        rendered["prefix"] = match.effective_prefix
+    headers = [header_match(h) for h in match.headers]
+    if match.method is not None:
+        headers.append({"name": ":method", "string_match": {"exact": match.method}})
+    if isinstance(match, GatewayMatch) and match.hostname is not None:
+        headers.append(authority_match(match.hostname.exact, match.hostname.suffix))
+    if headers:
+        rendered["headers"] = headers
+    if match.query_parameters:
+        rendered["query_parameters"] = [
+            {"name": q.name, "string_match": {"exact": q.exact}} for q in match.query_parameters
+        ]
+    return rendered
+
+
+def header_match(header: HeaderMatch) -> dict[str, Any]:
+    rendered: dict[str, Any] = {"name": header.name}
+    if header.range is not None:
+        # Envoy's range is [start, end), exactly App Mesh's.
+        rendered["range_match"] = {"start": header.range.start, "end": header.range.end}
+    elif header.regex is not None:
+        rendered["string_match"] = {"safe_regex": {"regex": header.regex}}
+    else:
+        rule = next(k for k in ("exact", "prefix", "suffix") if getattr(header, k) is not None)
+        rendered["string_match"] = {rule: getattr(header, rule)}
+    if header.invert:
+        rendered["invert_match"] = True
+    return rendered
+
+
+def authority_match(exact: str | None, suffix: str | None) -> dict[str, Any]:
+    if exact is not None:
+        regex = f"(?i){re.escape(exact)}{_PORT}"
+    else:
+        regex = f"(?i).*{re.escape(suffix or '')}{_PORT}"
+    # safe_regex matches the whole value: no anchors needed.
+    return {"name": ":authority", "string_match": {"safe_regex": {"regex": regex}}}
+
+
+def _path_rule(match: HttpMatch) -> tuple[str, str] | None:
+    """("prefix" | "path", value) for a literal path rule; None for a regex."""
+    if match.path is None:
+        return ("prefix", match.effective_prefix or "/")
+    if match.path.exact is not None:
+        return ("path", match.path.exact)
+    return None
+
+
+def has_regex_path(match: HttpMatch) -> bool:
+    return _path_rule(match) is None
+
+
+def _both_paths(outer: tuple[str, str], inner: tuple[str, str]) -> tuple[str, str] | None:
+    """The path rule a request meets iff it meets both (Envoy's prefix is a plain string prefix, its
+    exact path a plain string compare, both without the query string); None: no path meets both."""
+    (outer_kind, outer_value), (inner_kind, inner_value) = outer, inner
+    if outer_kind == "path" and inner_kind == "path":
+        return outer if outer_value == inner_value else None
+    if outer_kind == "path" or inner_kind == "path":
+        exact, prefix = (outer_value, inner_value) if outer_kind == "path" else (inner_value, outer_value)
+        return ("path", exact) if exact.startswith(prefix) else None
+    if outer_value.startswith(inner_value):
+        return outer
+    if inner_value.startswith(outer_value):
+        return inner
+    return None
+
+
+def combined_match(outer: HttpMatch, inner: HttpMatch) -> dict[str, Any] | None:
+    """One Envoy RouteMatch for "`outer` matches, then `inner` matches the same request": a gateway
+    route that leaves the path alone, then a router route. None when no request can meet both.
+
+    Both matches must have literal paths (the caller falls back otherwise). Headers and query
+    parameters are concatenated (Envoy ANDs them); a method in both must be the same. The outer
+    match's hostname stays an `:authority` condition: in one route table it is evaluated on the
+    client's Host, before the route's host rewrite, as the gateway's first stage does.
+    """
+    outer_path, inner_path = _path_rule(outer), _path_rule(inner)
+    if outer_path is None or inner_path is None:
+        raise ValueError("combined_match needs literal paths on both sides, not a regex")
+    path = _both_paths(outer_path, inner_path)
+    if path is None:
+        return None
+    if outer.method is not None and inner.method is not None and outer.method != inner.method:
+        return None
+    first, second = route_match(outer), route_match(inner)
+    rendered: dict[str, Any] = {path[0]: path[1]}
+    headers = first.get("headers", []) + [
+        h for h in second.get("headers", []) if h not in first.get("headers", [])
+    ]
+    if headers:
+        rendered["headers"] = headers
+    queries = first.get("query_parameters", []) + second.get("query_parameters", [])
+    if queries:
+        rendered["query_parameters"] = queries
+    return rendered

@@ -1,0 +1,57 @@
+"""The order App Mesh evaluates routes in, for router routes and gateway routes alike.
+
+Documented: routes with a priority come first, lowest number first; routes without one follow,
+longest prefix first. *[inferred]* for what App Mesh leaves open, this renderer ranks the routes
+without priority by
+  1. the literal length of their path: an exact path counts its length and wins a tie with a prefix
+     (it is the narrower match); a regex ranks after every literal path, since its reach cannot be
+     measured;
+  2. then the number of extra conditions (headers, query parameters, method, hostname), so that a
+     header canary on `/` is not shadowed by a plain `/`;
+  3. then the order written in the spec (the sort is stable).
+Envoy then takes the first route that matches, as App Mesh does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
+
+from fargate_mesh.spec import GatewayMatch, HttpMatch
+
+
+class Prioritised(Protocol):
+    @property
+    def priority(self) -> int | None: ...
+
+    @property
+    def match(self) -> HttpMatch: ...
+
+
+R = TypeVar("R", bound=Prioritised)
+
+# Ranks after every literal path of any length Envoy would accept.
+_REGEX_LENGTH = -1
+
+
+def conditions(match: HttpMatch) -> int:
+    count = len(match.headers) + len(match.query_parameters) + (match.method is not None)
+    if isinstance(match, GatewayMatch) and match.hostname is not None:
+        count += 1
+    return count
+
+
+def _specificity(match: HttpMatch) -> tuple[int, int, int]:
+    if match.path is not None and match.path.exact is not None:
+        length, kind = len(match.path.exact), 0
+    elif match.path is not None:
+        length, kind = _REGEX_LENGTH, 0
+    else:
+        length, kind = len(match.effective_prefix or "/"), 1
+    return (-length, kind, -conditions(match))
+
+
+def ordered(routes: Sequence[R]) -> list[R]:
+    with_priority = sorted((r for r in routes if r.priority is not None), key=lambda r: r.priority or 0)
+    without = sorted((r for r in routes if r.priority is None), key=lambda r: _specificity(r.match))
+    return [*with_priority, *without]

@@ -1,0 +1,125 @@
+"""Where every proxy and app of a mesh listens, and where it is reached: the only input the Envoy
+renderer takes besides the spec (and the trust store for external TLS).
+
+An Endpoint is any host and port; a host may be an IP or a name. A sidecar has two addresses for its
+ingress, because "where I listen" and "where others dial me" differ as soon as proxies are not all on
+one machine:
+- `ingress` is the listen address, which must be an IP (`0.0.0.0:15000` in a Fargate task);
+- `peer` is what peer sidecars and the gateway dial, an IP or a name Envoy resolves (a Cloud Map name
+  such as `products-v1.shop.local:15000`); it defaults to `ingress`, which is what localmesh's
+  loopback plans use.
+`app` is only dialled by the renderer (the sidecar's local upstream, `127.0.0.1:8080` in a task);
+localmesh also tells its apps to listen there. `egress`, `admin`, `gateway` and `gateway_admin` are
+listen addresses; localmesh dials them as they are (an app's HTTP_PROXY, readiness probes), which
+works because everything it plans is on loopback. External backends are dial addresses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fargate_mesh.spec import Mesh
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class SidecarPlan:
+    """One version of one service: its app and the Envoy sidecar in front of it."""
+
+    service: str
+    version: str
+    app: Endpoint  # where the sidecar reaches its app (its local upstream)
+    ingress: Endpoint  # where the sidecar's inbound listener listens
+    egress: Endpoint  # where the sidecar's outbound listener listens; the app's HTTP_PROXY
+    admin: Endpoint  # where the sidecar's admin interface listens (readiness, stats)
+    peer: Endpoint | None = None  # where peers and the gateway reach the ingress; None: at `ingress`
+
+    @property
+    def peer_address(self) -> Endpoint:
+        """Where other proxies send this version's traffic."""
+        return self.peer if self.peer is not None else self.ingress
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "service": self.service,
+            "version": self.version,
+            "app": str(self.app),
+            "ingress": str(self.ingress),
+            "peer": str(self.peer_address),
+            "egress": str(self.egress),
+            "admin": str(self.admin),
+        }
+
+
+@dataclass(frozen=True)
+class MeshPlan:
+    gateway: Endpoint  # where the ingress gateway listens (localmesh's users call it there)
+    gateway_admin: Endpoint
+    sidecars: dict[tuple[str, str], SidecarPlan]  # (service, version) → plan
+    # Where each external backend is really reached; by default its own host and port.
+    external: dict[str, Endpoint] = field(default_factory=dict)
+
+    def sidecar(self, service: str, version: str) -> SidecarPlan:
+        return self.sidecars[(service, version)]
+
+    def __iter__(self) -> Iterator[SidecarPlan]:
+        return iter(self.sidecars.values())
+
+    def listen_endpoints(self) -> list[Endpoint]:
+        """Every address something of the mesh listens on."""
+        own = [e for s in self for e in (s.app, s.ingress, s.egress, s.admin)]
+        return [*own, self.gateway, self.gateway_admin]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plan as JSON-ready data (render's addresses.json, up's processes.json)."""
+        return {
+            "gateway": str(self.gateway),
+            "gatewayAdmin": str(self.gateway_admin),
+            "sidecars": [s.as_dict() for s in self],
+            "external": {name: str(e) for name, e in self.external.items()},
+        }
+
+
+def plan_mesh(
+    mesh: Mesh,
+    next_port: Callable[[], int],
+    gateway_port: int | None = None,
+    host: str = "127.0.0.1",
+    external: dict[str, Endpoint] | None = None,
+) -> MeshPlan:
+    """Every listener of the mesh on `host`, ports from next_port (e.g. free ports); peers dial the
+    listen addresses. A plan for proxies on several hosts is built directly from the dataclasses."""
+
+    def endpoint() -> Endpoint:
+        return Endpoint(host, next_port())
+
+    sidecars = {
+        (name, version): SidecarPlan(
+            service=name,
+            version=version,
+            app=endpoint(),
+            ingress=endpoint(),
+            egress=endpoint(),
+            admin=endpoint(),
+        )
+        for name, service in mesh.services.items()
+        for version in service.versions
+    }
+    externals = {name: Endpoint(ext.host, ext.port) for name, ext in mesh.external.items()}
+    externals.update(external or {})
+    return MeshPlan(
+        gateway=Endpoint(host, gateway_port if gateway_port is not None else next_port()),
+        gateway_admin=endpoint(),
+        sidecars=sidecars,
+        external=externals,
+    )

@@ -1,0 +1,227 @@
+"""Request matches shared by service routes and gateway routes (App Mesh HTTP match semantics)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from fargate_mesh.spec.base import Int, SpecModel, check_path
+from fargate_mesh.spec.errors import FieldProblems
+
+HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,50}$")
+
+
+def _exactly_one(model: SpecModel, fields: tuple[str, ...], what: str) -> None:
+    def alias(f: str) -> str:
+        return type(model).model_fields[f].alias or f
+
+    given = [alias(f) for f in fields if getattr(model, f) is not None]
+    if len(given) != 1:
+        names = ", ".join(alias(f) for f in fields)
+        raise ValueError(f"{what} needs exactly one of {names} (got {', '.join(given) or 'none'})")
+
+
+# Envoy matches with RE2, which has no lookaround, backreferences or atomic groups; Python's re has.
+_BACKREFERENCE = re.compile(r"\\[1-9]")
+_LOOKAROUND = re.compile(r"\(\?(?:=|!|<=|<!|>|P=)")
+
+
+def _uses_non_re2(pattern: str) -> bool:
+    # Escaped backslashes go first, so r"\\1" (a literal backslash, then 1) is no backreference,
+    # then every escape, so r"\(?=" (a literal parenthesis) is no lookahead.
+    plain = pattern.replace("\\\\", "")
+    return bool(_BACKREFERENCE.search(plain) or _LOOKAROUND.search(re.sub(r"\\.", "", plain)))
+
+
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as err:
+        raise ValueError(f"regex {value!r} does not compile: {err}") from None
+    if _uses_non_re2(value):
+        raise ValueError(
+            f"regex {value!r} uses lookaround, a backreference or an atomic group, "
+            "which Envoy's RE2 engine does not support"
+        )
+    return value
+
+
+class Range(SpecModel):
+    """Integer header value range; like App Mesh, start is inclusive and end exclusive."""
+
+    start: Int
+    end: Int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.end <= self.start:
+            raise FieldProblems.at(
+                "end", f"range end ({self.end}) must be greater than start ({self.start}); end is exclusive"
+            )
+        return self
+
+
+# App Mesh's limit on header match values and on exact/regex paths (botocore appmesh model).
+MatchText = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class HeaderMatch(SpecModel):
+    name: str
+    exact: MatchText | None = None
+    prefix: MatchText | None = None
+    suffix: MatchText | None = None
+    regex: MatchText | None = None
+    range: Range | None = None
+    invert: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _HEADER_NAME.match(value):
+            raise ValueError(f"header name {value!r} must be 1-50 token characters")
+        if value.startswith(":") or value.lower() in {"host"}:
+            raise ValueError(f"header {value!r} cannot be matched; use hostname or method instead")
+        return value.lower()
+
+    @field_validator("regex")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        return None if value is None else _check_regex(value)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> HeaderMatch:
+        _exactly_one(self, ("exact", "prefix", "suffix", "regex", "range"), f"header {self.name!r}")
+        return self
+
+
+class QueryParameterMatch(SpecModel):
+    """App Mesh matches a query parameter by exact value only."""
+
+    name: str = Field(min_length=1, max_length=50)
+    exact: str
+
+
+class PathMatch(SpecModel):
+    exact: MatchText | None = None
+    regex: MatchText | None = None
+
+    @field_validator("exact")
+    @classmethod
+    def _exact(cls, value: str | None) -> str | None:
+        return None if value is None else check_path(value, "path")
+
+    @field_validator("regex")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        return None if value is None else _check_regex(value)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> PathMatch:
+        _exactly_one(self, ("exact", "regex"), "path")
+        return self
+
+
+class HttpMatch(SpecModel):
+    """Prefix or path, plus optional headers, query parameters and method.
+
+    With neither prefix nor path the match is the catch-all prefix '/'.
+    """
+
+    prefix: str | None = None
+    path: PathMatch | None = None
+    headers: list[HeaderMatch] = Field(default_factory=list, max_length=10)
+    query_parameters: list[QueryParameterMatch] = Field(default_factory=list, max_length=10)
+    method: HttpMethod | None = None
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        return None if value is None else check_path(value, "prefix")
+
+    @model_validator(mode="after")
+    def _prefix_or_path(self) -> HttpMatch:
+        if self.prefix is not None and self.path is not None:
+            raise ValueError(
+                f"a match takes prefix or path, not both (got prefix {self.prefix!r} and a path match)"
+            )
+        return self
+
+    @property
+    def effective_prefix(self) -> str | None:
+        """The prefix this match uses, '/' when neither prefix nor path is given."""
+        if self.path is not None:
+            return None
+        return self.prefix if self.prefix is not None else "/"
+
+    @property
+    def is_plain(self) -> bool:
+        """No conditions beyond the path: a request with no special headers can match it."""
+        return not self.headers and not self.query_parameters and self.method is None
+
+    def accepts_path(self, path: str) -> bool:
+        """Whether a plain GET of `path` (no special headers or query) matches this route's path rule."""
+        if self.path is not None:
+            if self.path.exact is not None:
+                return path == self.path.exact
+            return re.fullmatch(self.path.regex or "", path) is not None
+        return path.startswith(self.effective_prefix or "/")
+
+    def describe(self) -> str:
+        parts = []
+        if self.path is not None:
+            parts.append(f"path={self.path.exact}" if self.path.exact else f"path~{self.path.regex}")
+        else:
+            parts.append(f"prefix={self.effective_prefix}")
+        if self.method:
+            parts.append(f"method={self.method}")
+        for h in self.headers:
+            rule = next(
+                k for k in ("exact", "prefix", "suffix", "regex", "range") if getattr(h, k) is not None
+            )
+            value = getattr(h, rule)
+            shown = f"[{value.start},{value.end})" if rule == "range" else repr(value)
+            parts.append(f"{'!' if h.invert else ''}{h.name} {rule} {shown}")
+        for q in self.query_parameters:
+            parts.append(f"?{q.name}={q.exact}")
+        return " ".join(parts)
+
+
+class HostnameMatch(SpecModel):
+    exact: str | None = None
+    suffix: str | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> HostnameMatch:
+        _exactly_one(self, ("exact", "suffix"), "hostname")
+        return self
+
+
+class GatewayMatch(HttpMatch):
+    """A gateway route match adds the request's hostname."""
+
+    hostname: HostnameMatch | None = None
+
+    @model_validator(mode="after")
+    def _no_method(self) -> GatewayMatch:
+        # pulumi-aws (7.x) cannot express a gateway route method match; route by method per service.
+        if self.method is not None:
+            raise FieldProblems.at(
+                "method",
+                f"gateway routes cannot match on method (got {self.method}); put the method match on a route of the service",
+            )
+        return self
+
+    @property
+    def is_plain(self) -> bool:
+        return super().is_plain and self.hostname is None
+
+    def describe(self) -> str:
+        text = super().describe()
+        if self.hostname is not None:
+            host = self.hostname.exact or f"*{self.hostname.suffix}"
+            text = f"host={host} {text}"
+        return text

@@ -1,0 +1,116 @@
+"""Routes: a service's router routes over its versions, and the gateway's routes into services."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator, model_validator
+
+from fargate_mesh.spec.base import Int, SpecModel, Weight, check_path, check_resource_name
+from fargate_mesh.spec.errors import FieldProblems
+from fargate_mesh.spec.matches import GatewayMatch, HttpMatch
+from fargate_mesh.spec.policies import RetryPolicy, Timeouts
+
+MAX_WEIGHTED_TARGETS = 10  # App Mesh hard limit per route
+
+
+class Route(SpecModel):
+    """One virtual router route: a match, weighted targets over versions, optional policy overrides."""
+
+    name: str
+    priority: Int | None = Field(None, ge=0, le=1000)
+    match: HttpMatch = Field(default_factory=HttpMatch)
+    # Each weight's range is checked per version (its own path); count and sum below.
+    targets: dict[str, Weight] = Field(min_length=1)
+    retry_policy: RetryPolicy | None = None
+    timeout: Timeouts | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_resource_name(value, "route name")
+
+    @field_validator("targets")
+    @classmethod
+    def _weights(cls, targets: dict[str, int]) -> dict[str, int]:
+        if len(targets) > MAX_WEIGHTED_TARGETS:
+            raise ValueError(
+                f"a route takes at most {MAX_WEIGHTED_TARGETS} weighted targets, an App Mesh limit "
+                f"(got {len(targets)})"
+            )
+        total = sum(targets.values())
+        if not 1 <= total <= 100:
+            raise ValueError(f"weights must add up to 1..100 (got {total})")
+        return targets
+
+
+class Rewrite(SpecModel):
+    """Gateway rewrites. App Mesh strips the matched prefix by default; this product keeps the path
+    unless asked (`prefix: /new/`, or `stripPrefix: true` for App Mesh's default)."""
+
+    prefix: str | None = None
+    strip_prefix: bool = False
+    hostname: bool = True
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        check_path(value, "rewrite prefix")
+        if not value.endswith("/"):
+            raise ValueError(f"rewrite prefix {value!r} must start and end with '/'")
+        return value
+
+    @model_validator(mode="after")
+    def _one(self) -> Rewrite:
+        if self.prefix is not None and self.strip_prefix:
+            raise ValueError("rewrite takes prefix or stripPrefix, not both")
+        return self
+
+
+class GatewayRoute(SpecModel):
+    """Routes requests that reach the ingress gateway to one service."""
+
+    name: str | None = None
+    service: str
+    priority: Int | None = Field(None, ge=0, le=1000)
+    match: GatewayMatch = Field(default_factory=GatewayMatch)
+    rewrite: Rewrite = Field(default_factory=Rewrite)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        return None if value is None else check_resource_name(value, "gateway route name")
+
+    @model_validator(mode="after")
+    def _rewrite_fits_match(self) -> GatewayRoute:
+        field = "prefix" if self.rewrite.prefix is not None else "stripPrefix"
+        if (self.rewrite.prefix is not None or self.rewrite.strip_prefix) and self.match.path is not None:
+            raise FieldProblems(
+                [(("rewrite", field), "a prefix rewrite needs a prefix match, not a path match")]
+            )
+        prefix = self.match.effective_prefix or ""
+        if self.rewrite.prefix is not None and not prefix.endswith("/"):
+            raise FieldProblems(
+                [
+                    (
+                        ("rewrite", "prefix"),
+                        f"with a rewrite prefix, App Mesh needs the match prefix to end with '/' "
+                        f"(got match prefix {prefix!r}; use {prefix + '/'!r})",
+                    )
+                ]
+            )
+        return self
+
+    @property
+    def resource_name(self) -> str:
+        """Stable name: given, or derived from the service and the match (never from list order)."""
+        if self.name:
+            return self.name
+        if self.match.path is not None:
+            basis = self.match.path.exact or "regex"
+        else:
+            basis = self.match.effective_prefix or "/"
+        slug = re.sub(r"[^a-z0-9]+", "-", basis.lower()).strip("-") or "root"
+        return f"{self.service}-{slug}"[:255]
