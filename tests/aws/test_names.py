@@ -1,0 +1,34 @@
+"""StackNames: the one place the platform works out AWS names from a spec."""
+
+from __future__ import annotations
+
+from fargate_mesh.components import GatewayNames, ServiceNames, StackNames, TaskNames, VersionNames
+from tests.aws.conftest import stack_mesh
+
+
+def test_dev_names():
+    """GIVEN the dev stack
+    WHEN its names are worked out
+    THEN they are the names its live resources have: mesh and cluster after the mesh, products'
+    versions as nodes, ECS services and mesh-prefixed task families, log groups under /ecs/<mesh>,
+    the gateway's named after it, external callees by their host."""
+    names = StackNames(stack_mesh("dev"))
+    assert (names.mesh, names.cluster, names.namespace) == ("shop-dev", "shop-dev", "shop.local")
+    assert names.repository("products") == "shop-dev/products"
+    assert names.external_node("payments") == "external-payments"
+    assert names.virtual_service("payments") == "api.payments.example"
+    assert names.service("products") == ServiceNames(
+        virtual_service="products.shop.local",
+        router="products-router",
+        cloud_map_service="products",
+        log_group="/ecs/shop-dev/products",
+        versions={
+            v: VersionNames(f"products-{v}", TaskNames(f"products-{v}", f"shop-dev-products-{v}", v))
+            for v in ("v1", "v2")
+        },
+    )
+    assert names.gateway == GatewayNames(
+        gateway="shop-dev-gateway",
+        log_group="/ecs/shop-dev/shop-dev-gateway",
+        task=TaskNames("shop-dev-gateway", "shop-dev-gateway", "gateway"),
+    )
