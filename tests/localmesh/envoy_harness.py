@@ -11,7 +11,7 @@ import re
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -94,17 +94,37 @@ def running(
         stop_all([process])
 
 
-def wait_listening(at: Endpoint, process: ManagedProcess, timeout: float = 10) -> None:
+def wait_for(condition: Callable[[], bool], timeout: float = 5) -> bool:
+    """Poll `condition` until it holds (True) or `timeout` seconds pass (False)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def wait_serving(process: ManagedProcess, serving: Callable[[], bool], what: str, timeout: float) -> None:
+    """Until `serving()`; fails with the process's log if it exits first or takes too long."""
+
+    def ready() -> bool:
         if process.exit_code() is not None:
-            pytest.fail(f"{process.name} exited with {process.exit_code()}:\n{process.tail()}")
+            pytest.fail(f"{process.name} exited with {process.exit_code()}:\n{process.tail(40)}")
+        return serving()
+
+    if not wait_for(ready, timeout):
+        pytest.fail(f"{process.name} is not {what} after {timeout}s:\n{process.tail(40)}")
+
+
+def wait_listening(at: Endpoint, process: ManagedProcess, timeout: float = 10) -> None:
+    def accepts() -> bool:
         try:
             with socket.create_connection((at.host, at.port), timeout=1):
-                return
+                return True
         except OSError:
-            time.sleep(0.05)
-    pytest.fail(f"{process.name} is not listening on {at} after {timeout}s:\n{process.tail()}")
+            return False
+
+    wait_serving(process, accepts, f"listening on {at}", timeout)
 
 
 def admin_get(admin: Endpoint, path: str) -> httpx.Response:
@@ -112,19 +132,16 @@ def admin_get(admin: Endpoint, path: str) -> httpx.Response:
     return httpx.get(f"http://{admin}{path}", trust_env=False, timeout=5)
 
 
+def admin_ready(admin: Endpoint) -> str | None:
+    """The body of admin /ready (LIVE, INITIALIZING, ...), or None while nothing answers."""
+    try:
+        return admin_get(admin, "/ready").text.strip()
+    except httpx.TransportError:
+        return None
+
+
 def wait_live(admin: Endpoint, process: ManagedProcess, timeout: float = 20) -> None:
-    """Until admin /ready says LIVE; fails with Envoy's log if it exits or takes too long."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.exit_code() is not None:
-            pytest.fail(f"{process.name} exited with {process.exit_code()}:\n{process.tail(40)}")
-        try:
-            if admin_get(admin, "/ready").text.strip() == "LIVE":
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"{process.name} not LIVE after {timeout}s:\n{process.tail(40)}")
+    wait_serving(process, lambda: admin_ready(admin) == "LIVE", "LIVE", timeout)
 
 
 def stat(admin: Endpoint, name: str) -> int:

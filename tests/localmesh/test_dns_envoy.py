@@ -31,6 +31,7 @@ from tests.localmesh.envoy_harness import (
     running,
     stat,
     validate,
+    wait_for,
     wait_listening,
     wait_live,
 )
@@ -108,11 +109,8 @@ def cluster_hosts(setup: Setup) -> set[str]:
 
 
 def wait_hosts(setup: Setup, expected: set[str], timeout: float = 12) -> None:
-    deadline = time.monotonic() + timeout
-    while cluster_hosts(setup) != expected:
-        if time.monotonic() > deadline:
-            pytest.fail(f"products-v1 has hosts {cluster_hosts(setup)}, not {expected}, after {timeout}s")
-        time.sleep(0.1)
+    if not wait_for(lambda: cluster_hosts(setup) == expected, timeout):
+        pytest.fail(f"products-v1 has hosts {cluster_hosts(setup)}, not {expected}, after {timeout}s")
 
 
 @pytest.mark.parametrize("local", [True, False], ids=["localmesh-resolver", "fargate-system-resolver"])

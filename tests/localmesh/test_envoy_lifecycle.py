@@ -13,7 +13,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,12 +31,15 @@ from fargate_mesh.render.envoy.plan import Endpoint
 from tests.localmesh.conftest import flaky_app
 from tests.localmesh.envoy_harness import (
     admin_get,
+    admin_ready,
     bootstrap,
     named_cluster,
     running,
     stat,
+    wait_for,
     wait_listening,
     wait_live,
+    wait_serving,
 )
 
 pytestmark = pytest.mark.e2e
@@ -149,8 +152,8 @@ def test_the_health_check_fails_while_envoy_initialises(task: Task, envoy_path: 
         )
         config = bootstrap(task.admin, task.listener, routes=[("/", "products-v1")], clusters=[waiting])
         with running("envoy-container", envoy_container(task, config, envoy_path), task.folder) as process:
-            wait_admin_answers(task.admin, process)
-            assert admin_get(task.admin, "/ready").text.strip() in {"PRE_INITIALIZING", "INITIALIZING"}
+            wait_serving(process, lambda: admin_ready(task.admin) is not None, "answering", timeout=20)
+            assert admin_ready(task.admin) in {"PRE_INITIALIZING", "INITIALIZING"}
             result = run_health_check(task.lifecycle)
             assert admin_get(task.admin, "/ready").status_code == 503  # still not LIVE after the check
     assert result.returncode != 0
@@ -177,8 +180,7 @@ def test_sigterm_drains_then_exits_zero_within_the_stop_timeout(task: Task, envo
     assert closing, envoy.tail()
     assert stat(task.admin, "http.ingress.downstream_cx_drain_close") > 0
     assert envoy.exit_code() is None  # still draining
-    while envoy.exit_code() is None and time.monotonic() - signalled < STOP_TIMEOUT_SECONDS + 2:
-        time.sleep(0.05)
+    wait_for(lambda: envoy.exit_code() is not None, timeout=STOP_TIMEOUT_SECONDS + 2)
     stopped_after = time.monotonic() - signalled
     assert envoy.exit_code() == 0, envoy.tail(40)
     assert DRAIN_SECONDS - 1 <= stopped_after < STOP_TIMEOUT_SECONDS, stopped_after
@@ -193,25 +195,3 @@ def test_an_envoy_that_exits_ends_the_container_with_its_status(task: Task, envo
     with running("envoy-container", envoy_container(task, broken, envoy_path), task.folder) as process:
         assert wait_for(lambda: process.exit_code() is not None, timeout=20), process.tail()
         assert process.exit_code() not in (None, 0)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def wait_admin_answers(admin: Endpoint, process: ManagedProcess, timeout: float = 20) -> None:
-    def answers() -> bool:
-        if process.exit_code() is not None:
-            pytest.fail(f"envoy exited with {process.exit_code()}:\n{process.tail(40)}")
-        try:
-            admin_get(admin, "/ready")
-        except httpx.TransportError:
-            return False
-        return True
-
-    assert wait_for(answers, timeout), process.tail(40)
