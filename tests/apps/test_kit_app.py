@@ -83,9 +83,10 @@ def test_every_failure_has_the_shared_error_shape_and_the_version(
 
 
 def test_wrong_method_keeps_the_allow_header(client: TestClient) -> None:
-    # The handler passes the framework's headers on; what Allow lists is Starlette's (the first
-    # route matching the path, here the HEAD half of get_and_head).
-    assert client.post("/items/a").headers["allow"] == "HEAD"
+    # The error handler passes the framework's headers on. Which methods Allow names is
+    # Starlette's choice (the first route matching the path), so only their range is checked.
+    allowed = client.post("/items/a").headers["allow"].split(", ")
+    assert allowed and set(allowed) <= {"GET", "HEAD"}
 
 
 def test_health_and_head_come_from_the_kit(client: TestClient) -> None:
