@@ -9,10 +9,10 @@ PORT ?= 8080
 .PHONY: setup test lint format demo validate routes bench clean
 
 # One install step for everything: the library with its extras, and the sample apps' requirements.
-$(STAMP): pyproject.toml apps/products/requirements.txt apps/prices/requirements.txt
+$(STAMP): pyproject.toml apps/kit/pyproject.toml apps/products/requirements.txt apps/prices/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[aws,local,test]" \
+	$(BIN)/python -m pip install --quiet -e ".[aws,local,test]" -e apps/kit \
 		-r apps/products/requirements.txt -r apps/prices/requirements.txt
 	touch $(STAMP)
 
