@@ -44,7 +44,9 @@ def test_envoy_and_the_spec_agree_on_every_corpus_regex(tmp_path: Path, envoy_pa
         path.write_text(template.replace(json.dumps(PLACEHOLDER), json.dumps(pattern)), encoding="utf-8")
         files.append(path)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        envoy = [result.returncode == 0 for result in pool.map(lambda f: envoy_validate(f, envoy_path), files)]
+        envoy = [
+            result.returncode == 0 for result in pool.map(lambda f: envoy_validate(f, envoy_path), files)
+        ]
     spec = [spec_accepts(p) for p in patterns]
     disagreements = [(p, e, s) for p, e, s in zip(patterns, envoy, spec, strict=True) if e != s]
     assert disagreements == [(p, True, False) for p in STRICTER], "(pattern, envoy accepts, spec accepts)"

@@ -117,7 +117,11 @@ def test_gateway_health_check_path_is_matched_by_re2() -> None:
 
 
 # The three regexes a user found passing validation while Envoy refused them.
-REPORTED = [("/v1/x*+", "possessive quantifier"), ("/v1/(a)?(?(1)b|c)", "conditional"), (r"/v1/x\Z", r"use \z or $")]
+REPORTED = [
+    ("/v1/x*+", "possessive quantifier"),
+    ("/v1/(a)?(?(1)b|c)", "conditional"),
+    (r"/v1/x\Z", r"use \z or $"),
+]
 
 
 def add_reported_regex_routes(mesh: dict) -> list[str]:
@@ -127,6 +131,11 @@ def add_reported_regex_routes(mesh: dict) -> list[str]:
     for i, (pattern, _) in enumerate(REPORTED):
         paths.append(f"services.products.routes[{len(routes)}].match.path.regex")
         routes.append(
-            {"name": f"regex-{i}", "priority": 2 + i, "match": {"path": {"regex": pattern}}, "targets": {"v2": 100}}
+            {
+                "name": f"regex-{i}",
+                "priority": 2 + i,
+                "match": {"path": {"regex": pattern}},
+                "targets": {"v2": 100},
+            }
         )
     return paths
