@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -16,17 +17,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fargate_mesh import spec as meshspec
-from fargate_mesh.localmesh.ports import PortInUseError
+from fargate_mesh.localmesh.ports import PortNeedsPrivilegesError, PortUnavailableError, free_port_near
 from fargate_mesh.localmesh.route_table import route_table
 from fargate_mesh.localmesh.trust import default_ca_file
 from fargate_mesh.render.envoy.plan import Endpoint, plan_mesh
 from fargate_mesh.spec import Mesh, SpecError
+from fargate_mesh.spec.loader import StackNotFoundError
 
 EXIT_OK, EXIT_RUNTIME, EXIT_SPEC = 0, 1, 2
 if TYPE_CHECKING:
     from fargate_mesh.localmesh.runner import LocalMesh
 
 READY_LINE = "localmesh ready: {url}"
+# The Makefile sets this to its target, so that hints name what the user typed: `make demo PORT=8081`.
+MAKE_TARGET_ENV = "LOCALMESH_MAKE_TARGET"
 CA_FILE_HELP = "CA bundle for external TLS backends (default: this machine's, e.g. $SSL_CERT_FILE)"
 
 
@@ -50,9 +54,19 @@ def stack_path(stack: str, stacks_dir: Path) -> Path:
     return meshspec.stack_file(stack, stacks_dir)
 
 
+def how_to_set(option: str, value: object) -> str:
+    """How the user gives `option` on the command they ran: `--port 8081`, or `make demo PORT=8081`."""
+    target = os.environ.get(MAKE_TARGET_ENV)
+    return f"make {target} {option.upper()}={value}" if target else f"--{option} {value}"
+
+
 def load(args: argparse.Namespace) -> Mesh | None:
     try:
         return meshspec.load_stack_file(stack_path(args.stack, args.stacks_dir))
+    except StackNotFoundError as err:
+        pick = f"; pick one, e.g. {how_to_set('stack', err.available[0])}" if err.available else ""
+        error(f"localmesh: {err}{pick}")
+        return None
     except SpecError as err:
         error(str(err))
         return None
@@ -186,14 +200,29 @@ def cmd_up(args: argparse.Namespace) -> int:
                 running.check()  # a child that dies later is reported, and ends the mesh
         except (KeyboardInterrupt, _Stop):
             say("stopping")
-        except (LocalMeshError, PortInUseError, OSError) as err:
+        except PortUnavailableError as err:
+            error(f"localmesh: {err}{_another_port(err, args.host)}")
+            code = EXIT_RUNTIME
+        except (LocalMeshError, OSError) as err:
             error(f"localmesh: {err}")
             code = EXIT_RUNTIME
         finally:
             with _no_interruptions():
                 running.stop()
-    say("localmesh stopped: every process ended")
+    if running.processes:  # else nothing started, so nothing stopped
+        say("localmesh stopped: every process ended")
     return code
+
+
+def _another_port(err: PortUnavailableError, host: str) -> str:
+    """A free port to try, said the way the user sets it."""
+    if not err.port:
+        return ""
+    if isinstance(err, PortNeedsPrivilegesError):
+        suggested = free_port_near(host, 8080)
+        return f", e.g. {how_to_set('port', suggested)}" if suggested else ""
+    suggested = free_port_near(host, err.port + 1)
+    return f"; pick another, e.g. {how_to_set('port', suggested)}" if suggested else "; pick another"
 
 
 def _announce(running: LocalMesh) -> None:
