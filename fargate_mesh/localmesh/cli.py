@@ -134,6 +134,37 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_RUNTIME if failed else EXIT_OK
 
 
+DIAGRAM_FORMATS = ("mermaid", "dot", "svg", "markdown")
+
+
+def cmd_diagram(args: argparse.Namespace) -> int:
+    from fargate_mesh.render import diagram
+
+    mesh = load(args)
+    if mesh is None:
+        return EXIT_SPEC
+    drawn = diagram.architecture(mesh)
+    if args.format == "markdown":
+        text = diagram.to_markdown(drawn, str(stack_path(args.stack, args.stacks_dir)))
+    elif args.format == "mermaid":
+        text = diagram.to_mermaid(drawn)
+    else:
+        text = diagram.to_dot(drawn)
+        if args.format == "svg":
+            try:
+                text = diagram.to_svg(text)
+            except diagram.DiagramError as err:
+                error(f"localmesh: {err}")
+                return EXIT_RUNTIME
+    if args.out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    say(f"wrote {args.out}")
+    return EXIT_OK
+
+
 @contextmanager
 def _stop_signals() -> Iterator[None]:
     def stop(signum: int, _frame: object) -> None:
@@ -302,6 +333,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="also have Envoy validate each file")
     p.add_argument("--ca-file", type=Path, default=None, help=CA_FILE_HELP)
     p.set_defaults(handler=cmd_render)
+
+    p = sub.add_parser("diagram", help="draw the stack's architecture (Mermaid, DOT or SVG)")
+    stack_args(p)
+    p.add_argument(
+        "--format",
+        choices=DIAGRAM_FORMATS,
+        default="mermaid",
+        help="mermaid (default; code hosts render it), dot, svg (needs Graphviz), or markdown (Mermaid in a page)",
+    )
+    p.add_argument("--out", type=Path, default=None, help="write to this file (default: standard output)")
+    p.set_defaults(handler=cmd_diagram)
 
     p = sub.add_parser("up", help="run the mesh here until Ctrl-C")
     stack_args(p)
