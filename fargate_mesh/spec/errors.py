@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -19,9 +19,23 @@ Loc = tuple[int | str, ...]
 class Problem:
     path: str
     message: str
+    # The fields a cross-field check computed this problem from; see without_knock_ons.
+    inputs: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
+
+
+def _within(path: str, other: str) -> bool:
+    """`path` is `other` or a field under it ('a.b[0].c' is within 'a.b')."""
+    return path == other or path.startswith((other + ".", other + "["))
+
+
+def without_knock_ons(problems: list[Problem], failed: list[Problem]) -> list[Problem]:
+    """Cross-field problems, less those computed from a field that already failed on its own: a
+    port of 70000 is one problem, not also a timeout that cannot fit it."""
+    bad = [p.path for p in failed]
+    return [p for p in problems if not any(_within(i, f) or _within(f, i) for i in p.inputs for f in bad)]
 
 
 class SpecError(ValueError):
