@@ -1,5 +1,6 @@
-"""AppImage: a private ECR repository for one app and its image, built from the app's folder and
-pushed with an immutable tag derived from the folder's content."""
+"""AppImage: a private ECR repository for one app and its image, built from the app's folder (and
+any named contexts it draws on, such as a shared kit) and pushed with an immutable tag derived
+from the content of everything the build reads."""
 
 from __future__ import annotations
 
@@ -40,6 +41,27 @@ def context_digest(path: Path | str) -> str:
     return digest.hexdigest()[:12]
 
 
+def build_digest(
+    context: str,
+    named_contexts: Mapping[str, str],
+    dockerfile: str | None,
+    build_args: Mapping[str, str],
+) -> str:
+    """The tag of a build: the app folder's digest alone for a self-contained build (so such an
+    image keeps its tag), else a digest of every input, so a change in a shared kit or Dockerfile
+    is a new tag too (an IMMUTABLE repository refuses to overwrite one)."""
+    own = context_digest(context)
+    if not (named_contexts or dockerfile or build_args):
+        return own
+    digest = hashlib.sha256(own.encode())
+    for name, location in sorted(named_contexts.items()):
+        digest.update(f"\0{name}={context_digest(location)}".encode())
+    if dockerfile is not None:
+        digest.update(b"\0dockerfile=" + Path(dockerfile).read_bytes())
+    digest.update(json.dumps(dict(build_args), sort_keys=True).encode())
+    return digest.hexdigest()[:12]
+
+
 def repository_arn_from_uri(image: str) -> str | None:
     """The ECR repository ARN of a private ECR image URI, so a prebuilt image can be pulled with a
     scoped permission; None for any other registry (public images need no IAM)."""
@@ -71,7 +93,10 @@ def lifecycle_policy(keep_images: int) -> str:
 @dataclass(frozen=True)
 class AppImageArgs:
     repository_name: str  # e.g. shop-dev/products
-    context: str  # the app folder with its Dockerfile, e.g. apps/products
+    context: str  # the app folder, e.g. apps/products
+    dockerfile: str | None = None  # None: the Dockerfile in the context
+    named_contexts: Mapping[str, str] = field(default_factory=dict)  # e.g. kit → apps/kit
+    build_args: Mapping[str, str] = field(default_factory=dict)
     keep_images: int = 20
     platform: str = "linux/amd64"  # what the task definitions run (X86_64)
     # False: `pulumi destroy` refuses to delete a repository that still holds images.
@@ -85,8 +110,9 @@ class AppImage(pulumi.ComponentResource):
     image_ref: pulumi.Output[str]  # repository:tag@sha256:digest: what task definitions run
 
     def __init__(self, name: str, args: AppImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if not Path(args.context).is_dir():
-            raise ValueError(f"image {name!r}: build context {args.context!r} is not a folder")
+        for folder in (args.context, *args.named_contexts.values()):
+            if not Path(folder).is_dir():
+                raise ValueError(f"image {name!r}: build context {folder!r} is not a folder")
         super().__init__(type_token("images", "AppImage"), name, None, opts)
         tags = dict(args.tags)
         repository = aws.ecr.Repository(
@@ -107,10 +133,15 @@ class AppImage(pulumi.ComponentResource):
         auth = aws.ecr.get_authorization_token_output(
             registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
         )
-        tag = context_digest(args.context)
+        tag = build_digest(args.context, args.named_contexts, args.dockerfile, args.build_args)
+        context: dict[str, object] = {"location": args.context}
+        if args.named_contexts:
+            context["named"] = {n: {"location": loc} for n, loc in args.named_contexts.items()}
         image = docker_build.Image(
             f"{name}-image",
-            context={"location": args.context},
+            context=context,
+            dockerfile={"location": args.dockerfile} if args.dockerfile else None,
+            build_args=dict(args.build_args) or None,
             platforms=[args.platform],
             push=True,
             # docker-build builds on preview by default; off, `pulumi preview` needs no Docker.

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pulumi
 
@@ -47,13 +48,53 @@ def apps_to_build(mesh: Mesh) -> dict[str, list[tuple[str, str]]]:
     return apps
 
 
+# How an app folder is built (apps/README.md): with its own Dockerfile if it has one; else with the
+# sample apps' shared kit, whose Dockerfile takes the kit as the named context `kit` and the app's
+# package, <folder>_api, as the build argument APP_PACKAGE.
+KIT = "kit"
+
+
+def app_build(apps_dir: str | Path, app: str) -> dict[str, Any]:
+    """AppImageArgs' build inputs for one app folder."""
+    folder = Path(apps_dir) / app
+    if (folder / "Dockerfile").is_file():
+        return {"context": str(folder)}
+    kit = Path(apps_dir) / KIT
+    return {
+        "context": str(folder),
+        "dockerfile": str(kit / "Dockerfile"),
+        "named_contexts": {KIT: str(kit)},
+        "build_args": {"APP_PACKAGE": f"{app}_api"},
+    }
+
+
+def _build_problem(apps_dir: str | Path, app: str) -> str | None:
+    """Why an app folder cannot be built, or None."""
+    folder = Path(apps_dir) / app
+    if not folder.is_dir():
+        return f"no folder {folder} to build the image from; add it, set app: <folder>, or give an image: in the spec"
+    if (folder / "Dockerfile").is_file():
+        return None
+    build = app_build(apps_dir, app)
+    missing = [
+        str(path)
+        for path in (Path(build["dockerfile"]), folder / build["build_args"]["APP_PACKAGE"])
+        if not path.exists()
+    ]
+    if missing:
+        return (
+            f"{folder} has no Dockerfile, and the shared kit cannot build it without {' and '.join(missing)}; "
+            "add a Dockerfile to the folder, or give an image: in the spec"
+        )
+    return None
+
+
 def missing_build_contexts(mesh: Mesh, apps_dir: str | Path = "apps") -> list[str]:
-    """Apps the spec wants built whose folder does not exist, as one message each."""
+    """Apps the spec wants built that cannot be, as one message each."""
     return [
-        f"services.{users[0][0]}: no folder {Path(apps_dir) / app} to build the image from; "
-        "add it, set app: <folder>, or give an image: in the spec"
+        f"services.{users[0][0]}: {problem}"
         for app, users in apps_to_build(mesh).items()
-        if not (Path(apps_dir) / app).is_dir()
+        if (problem := _build_problem(apps_dir, app)) is not None
     ]
 
 
@@ -204,7 +245,7 @@ class MeshPlatform(pulumi.ComponentResource):
                 f"{mesh.name}-{app}",
                 AppImageArgs(
                     repository_name=names.repository(app),
-                    context=str(Path(args.apps_dir) / app),
+                    **app_build(args.apps_dir, app),
                     keep_images=args.keep_images,
                     force_delete=args.force_delete_repositories,
                     tags=tags,

@@ -15,7 +15,7 @@ from fargate_mesh.components import (
     MeshPlatformArgs,
     PlatformParts,
 )
-from fargate_mesh.components.platform import apps_to_build, missing_build_contexts
+from fargate_mesh.components.platform import app_build, apps_to_build, missing_build_contexts
 from fargate_mesh.spec import parse_mesh
 from tests.aws.conftest import deploy, stack_mesh
 
@@ -263,3 +263,33 @@ def test_the_platform_composes_shared_parts_then_the_chosen_data_plane(mocks, mo
     types = {r["type"] for r in rec}
     assert {"aws:ecs/cluster:Cluster", "aws:lb/loadBalancer:LoadBalancer", "aws:ec2/vpc:Vpc"} <= types
     assert not any(t.startswith(("aws:appmesh/", "aws:ecs/service", "fargatemesh:appmesh:")) for t in types)
+
+
+def test_sample_apps_build_with_the_shared_kit_and_others_with_their_own_dockerfile(tmp_path):
+    """GIVEN an app folder with its own Dockerfile, one without (the sample apps' layout) and the kit
+    WHEN their builds are worked out
+    THEN the first builds alone; the second with the kit's Dockerfile, the kit as named context and
+    its package as APP_PACKAGE."""
+    (tmp_path / "own").mkdir()
+    (tmp_path / "own" / "Dockerfile").write_text("FROM scratch\n")
+    assert app_build(tmp_path, "own") == {"context": str(tmp_path / "own")}
+    assert app_build(tmp_path, "prices") == {
+        "context": str(tmp_path / "prices"),
+        "dockerfile": str(tmp_path / "kit" / "Dockerfile"),
+        "named_contexts": {"kit": str(tmp_path / "kit")},
+        "build_args": {"APP_PACKAGE": "prices_api"},
+    }
+
+
+def test_an_app_the_kit_cannot_build_is_refused_before_any_resource(tmp_path):
+    """GIVEN the dev stack whose apps folder has the apps but neither a kit nor their packages
+    WHEN the build contexts are checked
+    THEN each app gets one message naming what is missing and what to do."""
+    for app in ("products", "prices"):
+        (tmp_path / app).mkdir()
+    problems = missing_build_contexts(stack_mesh("dev"), tmp_path)
+    assert len(problems) == 2
+    for problem in problems:
+        assert "has no Dockerfile, and the shared kit cannot build it without" in problem
+        assert str(tmp_path / "kit" / "Dockerfile") in problem and "_api" in problem
+    assert missing_build_contexts(stack_mesh("dev"), "apps") == []
