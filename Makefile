@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 STACK ?= dev
 PORT ?= 8080
 
-.PHONY: setup test lint format demo validate routes bench clean
+.PHONY: setup test lint typecheck format demo validate routes bench clean
 
 # One install step for everything: the library with its extras, and the sample apps' requirements.
 $(STAMP): pyproject.toml apps/products/requirements.txt apps/prices/requirements.txt
@@ -21,6 +21,10 @@ setup: $(STAMP)
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Strict mypy on the public API (the files listed under [tool.mypy] in pyproject.toml).
+typecheck: setup
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff format .
@@ -44,4 +48,4 @@ bench: setup
 	$(BIN)/python bench/localmesh_latency.py
 
 clean:
-	rm -rf $(VENV) .localmesh .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .localmesh .pytest_cache .ruff_cache .mypy_cache *.egg-info

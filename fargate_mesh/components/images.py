@@ -111,7 +111,7 @@ class AppImage(pulumi.ComponentResource):
         image = docker_build.Image(
             f"{name}-image",
             context={"location": args.context},
-            platforms=[args.platform],
+            platforms=[docker_build.Platform(args.platform)],
             push=True,
             # docker-build builds on preview by default; off, `pulumi preview` needs no Docker.
             build_on_preview=False,

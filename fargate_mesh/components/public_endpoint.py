@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
@@ -35,13 +36,15 @@ class PublicEndpointArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-def _validation_record(
-    certificate: aws.acm.Certificate,
-) -> pulumi.Output[aws.acm.outputs.CertificateDomainValidationOption | None]:
-    """The DNS record ACM asks for to validate the certificate's domain. None where nothing was
-    computed (mocks that only echo inputs), so a unit test gets a record without values rather
-    than a crash on an empty list."""
-    return certificate.domain_validation_options.apply(lambda options: options[0] if options else None)
+def _validation_field(certificate: aws.acm.Certificate, attribute: str) -> pulumi.Output[str]:
+    """One field (resource_record_name, _type or _value) of the DNS record ACM asks for to validate
+    the certificate's domain. AWS always fills it for DNS validation; mocks that only echo inputs
+    compute no options, and then the field is None (a record without values, not a crash)."""
+
+    def first(options: Sequence[aws.acm.outputs.CertificateDomainValidationOption] | None) -> str | None:
+        return getattr(options[0], attribute) if options else None
+
+    return cast(pulumi.Output[str], certificate.domain_validation_options.apply(first))
 
 
 class PublicEndpoint(pulumi.ComponentResource):
@@ -128,13 +131,12 @@ class PublicEndpoint(pulumi.ComponentResource):
             tags=tags,
             opts=child(self),
         )
-        record = _validation_record(certificate)
         validation_record = aws.route53.Record(
             f"{name}-cert-validation",
             zone_id=zone.zone_id,
-            name=record.apply(lambda r: r.resource_record_name if r else None),
-            type=record.apply(lambda r: r.resource_record_type if r else None),
-            records=[record.apply(lambda r: r.resource_record_value if r else None)],
+            name=_validation_field(certificate, "resource_record_name"),
+            type=_validation_field(certificate, "resource_record_type"),
+            records=[_validation_field(certificate, "resource_record_value")],
             ttl=60,
             allow_overwrite=True,
             opts=child(self),

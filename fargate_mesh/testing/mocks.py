@@ -66,7 +66,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self._lock = threading.Lock()
 
     # -- resources ---------------------------------------------------------------------------
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
         resource_id, extra = self._computed(args.typ, args.name, inputs)
         outputs = {**inputs, **extra}
@@ -110,7 +110,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return f"{name}-id", {}
 
     # -- invokes -------------------------------------------------------------------------------
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
+    # Pulumi accepts the result alone as well as (result, failures); we never fail an invoke.
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         result = self._answer(args.token, dict(args.args))
         with self._lock:
             self.calls.append({"token": args.token, "args": dict(args.args), "result": result})
@@ -401,7 +402,7 @@ class RecordingMonitor(MockMonitor):
             },
         }
         try:
-            return super().RegisterResource(request)
+            return super().RegisterResource(request)  # type: ignore[no-untyped-call]  # Pulumi's own
         finally:
             _request.meta = None
 

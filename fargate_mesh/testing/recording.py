@@ -71,7 +71,7 @@ def deploy(program: Callable[[], Any], mocks: RecordingMocks | None = None) -> R
             exported.update(value)
         return value
 
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]  # Pulumi's, unannotated
     def run() -> Any:
         return pulumi.Output.from_input(program()).apply(keep)
 
