@@ -14,11 +14,6 @@ from tests.aws.harness import RecordingMocks, set_recording_mocks
 from tests.aws.recorded import REPO_ROOT, Recording, recorded_stack
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # pulumi_aws warns about its own deprecated resources when its modules load: not ours to fix.
-    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:pulumi_aws")
-
-
 @pytest.fixture
 def mocks() -> RecordingMocks:
     """Fresh recording mocks for one in-process test."""
