@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
@@ -58,9 +58,16 @@ def _last(value: Any) -> str:
 class RecordingMocks(pulumi.runtime.Mocks):
     """Answers resources and invokes like AWS would; keeps every one in `resources` and `calls`."""
 
-    def __init__(self, region: str = REGION, account: str = ACCOUNT) -> None:
+    def __init__(
+        self,
+        region: str = REGION,
+        account: str = ACCOUNT,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.region = region
         self.account = account
+        # What a `pulumi.StackReference("<org>/<project>/<stack>")` reads, by stack name.
+        self.stack_outputs = {name: dict(outputs) for name, outputs in (stack_outputs or {}).items()}
         self.resources: list[dict[str, Any]] = []
         self.calls: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -342,7 +349,14 @@ def _metric_alarm(m: RecordingMocks, phys: str, h: str, inputs: dict[str, Any]) 
     return phys, {"arn": m._arn("cloudwatch", f"alarm:{phys}")}
 
 
+def _stack_reference(
+    m: RecordingMocks, phys: str, h: str, inputs: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    return phys, {"outputs": m.stack_outputs.get(phys, {}), "secretOutputNames": []}
+
+
 _COMPUTED: dict[str, Handler] = {
+    "pulumi:pulumi:StackReference": _stack_reference,
     "aws:appmesh/mesh:Mesh": _appmesh("mesh"),
     "aws:appmesh/virtualNode:VirtualNode": _appmesh("virtualNode"),
     "aws:appmesh/virtualRouter:VirtualRouter": _appmesh("virtualRouter"),
@@ -408,10 +422,17 @@ class RecordingMonitor(MockMonitor):
 
 
 def set_recording_mocks(
-    project: str = "myshop", stack: str = "test", region: str = REGION, preview: bool = False
+    project: str = "myshop",
+    stack: str = "test",
+    region: str = REGION,
+    preview: bool = False,
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> RecordingMocks:
-    """Install fresh recording mocks (with the recording monitor) for this process; return them."""
-    mocks = RecordingMocks(region=region)
+    """Install fresh recording mocks (with the recording monitor) for this process; return them.
+
+    `stack_outputs` gives the outputs of other stacks the program reads with StackReference,
+    keyed by the referenced stack's name ("org/network/prod")."""
+    mocks = RecordingMocks(region=region, stack_outputs=stack_outputs)
     # Pulumi's runtime uses the thread's current event loop; an earlier asyncio.run() (e.g. in
     # another test folder) leaves none set, so give each program a fresh one.
     asyncio.set_event_loop(asyncio.new_event_loop())

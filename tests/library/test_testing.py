@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_aws as aws
 import pytest
 
-from fargate_mesh.testing import ACCOUNT, Recording, deploy
+from fargate_mesh.testing import ACCOUNT, Recording, deploy, set_recording_mocks
 
 
 def bucket_program() -> dict[str, pulumi.Output[str]]:
@@ -56,3 +58,17 @@ def test_invokes_answer_like_aws():
     rec = deploy(lambda: {"account": aws.get_caller_identity_output().account_id})
     assert rec.outputs == {"account": ACCOUNT}
     assert isinstance(rec, Recording)
+
+
+def test_stack_references_read_the_outputs_given_to_the_mocks():
+    """GIVEN mocks told what another stack exports
+    WHEN a program reads it through a StackReference
+    THEN it gets those values; a stack the mocks were not told about exports nothing."""
+    mocks = set_recording_mocks(stack_outputs={"org/network/prod": {"vpcId": "vpc-0abc"}})
+
+    def program() -> dict[str, pulumi.Output[Any]]:
+        network = pulumi.StackReference("org/network/prod")
+        other = pulumi.StackReference("org/other/prod")
+        return {"vpc": network.get_output("vpcId"), "missing": other.get_output("vpcId")}
+
+    assert deploy(program, mocks).outputs == {"vpc": "vpc-0abc", "missing": None}
