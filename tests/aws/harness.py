@@ -1,25 +1,4 @@
 """The recording mocks, shipped as fargate_mesh.testing; kept importable from here for the tests."""
 
-from fargate_mesh.testing.mocks import (
-    ACCOUNT,
-    ALB_ZONE_ID,
-    AZ_NAMES,
-    HOSTED_ZONE_ID,
-    REGION,
-    RecordingMocks,
-    RecordingMonitor,
-    set_recording_mocks,
-    unwrap_secrets,
-)
-
-__all__ = [
-    "ACCOUNT",
-    "ALB_ZONE_ID",
-    "AZ_NAMES",
-    "HOSTED_ZONE_ID",
-    "REGION",
-    "RecordingMocks",
-    "RecordingMonitor",
-    "set_recording_mocks",
-    "unwrap_secrets",
-]
+from fargate_mesh.testing import *  # noqa: F403
+from fargate_mesh.testing import __all__ as __all__
