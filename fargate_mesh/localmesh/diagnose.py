@@ -58,8 +58,9 @@ def _envoy_config_error(lines: list[str]) -> str | None:
 
 
 def _python_exception(lines: list[str]) -> str | None:
-    """The exception line of the last traceback (after its indented frames; chained ones come before)."""
-    starts = [i for i, line in enumerate(lines) if line.startswith(_TRACEBACK)]
+    """The exception line of the last traceback (after its indented frames; chained ones come before).
+    The header may follow a log prefix: uvicorn logs a failed startup hook as "ERROR:    Traceback ..."."""
+    starts = [i for i, line in enumerate(lines) if line.endswith(_TRACEBACK)]
     if not starts:
         return None
     for line in lines[starts[-1] + 1 :]:
