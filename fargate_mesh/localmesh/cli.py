@@ -242,8 +242,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if run is None:
         return EXIT_RUNTIME
     with httpx.Client(trust_env=False, timeout=2.0) as client:
-        rows = collect(run, client)
-    for line in status_table(run, rows):
+        report = collect(run, client)
+    for line in status_table(run, report):
         say(line)
     return EXIT_OK
 

@@ -85,10 +85,14 @@ class TaskStatus:
     requests: int = 0
     errors: int = 0  # of those, answered with a 5xx
     has_peers: bool = True  # False for the gateway: its callers are clients, not Envoys
-    seen_by: dict[str, str] = field(
-        default_factory=dict
-    )  # caller → healthy / failing health checks / ejected
-    unreachable: list[str] = field(default_factory=list)  # callers whose admin did not answer
+    # caller → "healthy", "failing health checks", "ejected"
+    seen_by: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    tasks: list[TaskStatus]
+    not_asked: list[str]  # tasks whose Envoy admin did not answer (down, or being started again)
 
 
 def host_health(status: dict[str, Any]) -> str:
@@ -109,16 +113,15 @@ def host_health(status: dict[str, Any]) -> str:
     )
 
 
-def collect(run: Run, client: httpx.Client) -> list[TaskStatus]:
+def collect(run: Run, client: httpx.Client) -> Report:
     rows = {t["name"]: _row(t) for t in run.tasks}
     by_peer = {t["peer"]: rows[t["name"]] for t in run.tasks if t.get("peer")}
+    not_asked = []
     for caller in run.tasks:
         try:
             clusters = client.get(f"http://{caller['admin']}/clusters", params={"format": "json"}).json()
         except (httpx.HTTPError, ValueError):
-            for row in by_peer.values():
-                if row.name != caller["name"]:
-                    row.unreachable.append(caller["name"])
+            not_asked.append(caller["name"])
             continue
         for cluster in clusters.get("cluster_statuses", []):
             for host in cluster.get("host_statuses", []):
@@ -133,7 +136,7 @@ def collect(run: Run, client: httpx.Client) -> list[TaskStatus]:
         row = rows[task["name"]]
         if not row.has_peers:  # the gateway: count what it answered its clients
             row.requests, row.errors = _listener_requests(client, task["admin"], task["listens"])
-    return list(rows.values())
+    return Report(list(rows.values()), not_asked)
 
 
 def _row(task: dict[str, Any]) -> TaskStatus:
@@ -161,11 +164,11 @@ def _listener_requests(client: httpx.Client, admin: str, listens: str) -> tuple[
     return total, errors
 
 
-def status_table(run: Run, rows: list[TaskStatus]) -> list[str]:
+def status_table(run: Run, report: Report) -> list[str]:
     lines = [f"mesh running from {run.path} (localmesh pid {run.localmesh_pid})"]
     table = [("TASK", "STATE", "RESTARTS", "PIDS", "REQUESTS", "5XX", "AS ITS CALLERS SEE IT")]
-    for row in rows:
-        pids = ", ".join(f"{role} {pid}" for role, pid in row.pids.items())
+    for row in report.tasks:
+        pids = ", ".join(f"{role} {pid or '-'}" for role, pid in row.pids.items())
         table.append(
             (row.name, row.state, str(row.restarts), pids, str(row.requests), str(row.errors), _seen(row))
         )
@@ -174,19 +177,18 @@ def status_table(run: Run, rows: list[TaskStatus]) -> list[str]:
         cells = [f"{r[i]:<{widths[i]}}" if i in (0, 1, 3) else f"{r[i]:>{widths[i]}}" for i in range(6)]
         lines.append("  " + "  ".join(cells) + "  " + r[6])
     lines.append("REQUESTS and 5XX: as counted by the task's callers (the gateway: by itself).")
+    if report.not_asked:
+        lines.append(f"not asked (Envoy admin not answering): {', '.join(report.not_asked)}")
     return lines
 
 
 def _seen(row: TaskStatus) -> str:
-    if not row.seen_by and not row.unreachable:
+    if not row.seen_by:
         return "no callers" if row.has_peers else "(its callers are clients, not Envoys)"
     groups: dict[str, list[str]] = {}
     for caller, health in row.seen_by.items():
         groups.setdefault(health, []).append(caller)
-    parts = [f"{health} ({', '.join(callers)})" for health, callers in groups.items()]
-    if row.unreachable:
-        parts.append(f"not asked: {', '.join(row.unreachable)} (admin not answering)")
-    return "; ".join(parts)
+    return "; ".join(f"{health} ({', '.join(callers)})" for health, callers in groups.items())
 
 
 # -- stop-task -----------------------------------------------------------------------------------

@@ -57,8 +57,12 @@ class Task:
             "admin": str(self.admin),
             "listens": str(self.listens),
             "peer": str(self.peer) if self.peer else None,
-            "processes": [
-                {"name": p.name, "pid": p.popen.pid if p.popen else None, "log": str(p.log_path)}
+            "processes": [  # pid None: not running now (dead, or not started again yet)
+                {
+                    "name": p.name,
+                    "pid": p.pid if p.popen and p.exit_code() is None else None,
+                    "log": str(p.log_path),
+                }
                 for p in self.processes
             ],
         }

@@ -46,7 +46,9 @@ def running(tmp_path_factory: pytest.TempPathFactory, said: Said) -> Iterator[Lo
 
 def status(running: LocalMesh) -> dict[str, TaskStatus]:
     with httpx.Client(trust_env=False, timeout=2) as client:
-        return {row.name: row for row in collect(load_run(running.run_path), client)}
+        report = collect(load_run(running.run_path), client)
+    assert report.not_asked == []
+    return {row.name: row for row in report.tasks}
 
 
 def test_status_shows_requests_errors_and_an_ejection_as_the_callers_see_them(
