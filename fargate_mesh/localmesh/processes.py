@@ -96,6 +96,10 @@ class ManagedProcess:
         except FileNotFoundError:
             return ""
 
+    def tail(self, lines: int = 20) -> str:
+        """The last lines the current process wrote to its log."""
+        return "\n".join(self.output(16_384).splitlines()[-lines:])
+
 
 def terminate(processes: Iterable[ManagedProcess]) -> None:
     """The first step of stopping: SIGTERM to the group of every process still running."""
