@@ -137,3 +137,42 @@ def test_a_task_that_keeps_dying_waits_twice_as_long_each_time_up_to_the_cap(
         _, _, line = said.wait_for("flaky-v1 task stopped", after=at + 1)
         assert "will start it again in 0.3s" in line  # a stable run resets the back-off
         said.wait_for("flaky-v1 task started again (restart 5)", after=at + 1)
+
+
+def test_a_task_started_again_that_never_becomes_ready_is_stopped_and_tried_again(
+    tmp_path: Path, client: httpx.Client
+) -> None:
+    """GIVEN a running mesh whose app, once killed, comes back answering its health check with 503
+    WHEN its app is killed
+    THEN after the readiness timeout the mesh says the task failed to start again, naming the check,
+    what it answered and the log, stops it, and tries again after a doubled back-off; the task is
+    back once the app is healthy"""
+    unhealthy = tmp_path / "unhealthy"
+
+    def sickly_app(service: str, version: str, at: Endpoint) -> Sequence[str]:
+        return [*flaky_app(service, version, at), "--unhealthy-if", str(unhealthy)]
+
+    said = Said()
+    policy = RestartPolicy(first_delay=0.2, max_delay=0.4, stable_after=5.0)
+    mesh = LocalMesh(
+        one_service_mesh(),
+        run_dir=tmp_path / "run",
+        app_command=sickly_app,
+        say=said,
+        restart=policy,
+        ready_timeout=3,
+    )
+    with mesh as running:
+        unhealthy.touch()
+        os.kill(running.process("flaky-v1 app").pid, signal.SIGKILL)
+        at, when, _ = said.wait_for("flaky-v1 task stopped")
+        at, failed_at, line = said.wait_for("flaky-v1 task failed to start again", after=at + 1)
+        log = running.process("flaky-v1 app").log_path
+        assert line == (
+            f"flaky-v1 task failed to start again: not ready after 3s: flaky-v1 app health /health: answered 503 "
+            f"(log: {log}); will try again in 0.4s (as ECS replaces a task)"
+        )
+        assert failed_at - when >= 3.0
+        unhealthy.unlink()
+        said.wait_for("flaky-v1 task started again (restart 2)", after=at + 1)
+        assert client.get(f"{running.gateway_url}/x").status_code == 200
