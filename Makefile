@@ -18,7 +18,7 @@ APP_REQUIREMENTS := apps/products/requirements.txt apps/prices/requirements.txt
 # The sample apps' shared kit (apps/kit), installed editable so localmesh runs the apps from source.
 APP_KIT := apps/kit
 
-.PHONY: setup test lint format demo validate routes diagrams bench clean
+.PHONY: setup test lint typecheck format demo validate routes diagrams bench clean
 
 $(BIN)/python:
 	@echo "creating $(VENV) (first run)…"
@@ -40,11 +40,15 @@ lint: $(FULL_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Strict mypy on the public API (the files listed under [tool.mypy] in pyproject.toml).
+typecheck: $(FULL_STAMP)
+	$(BIN)/mypy
+
 format: $(FULL_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+test: lint typecheck
 	$(BIN)/python -m pytest -n 2
 
 # The dev stack's mesh on this machine: real Envoy in front of the sample apps. Ctrl-C stops it all.
@@ -69,4 +73,4 @@ bench: $(DEMO_STAMP)
 	$(BIN)/python bench/localmesh_latency.py
 
 clean:
-	rm -rf $(VENV) .localmesh .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .localmesh .pytest_cache .ruff_cache .mypy_cache *.egg-info

@@ -1,4 +1,5 @@
-"""`localmesh`: validate a stack's mesh, show its routes, render its Envoy configs, or run it here.
+"""`localmesh`: validate a stack's mesh, show its routes, render its Envoy configs, or run it here;
+look at a running mesh's tasks, or stop one for an experiment.
 
 Exit codes: 0 ok, 1 the mesh could not run on this machine, 2 invalid spec or usage.
 """
@@ -27,6 +28,7 @@ from fargate_mesh.spec.loader import StackNotFoundError
 EXIT_OK, EXIT_RUNTIME, EXIT_SPEC = 0, 1, 2
 if TYPE_CHECKING:
     from fargate_mesh.localmesh.runner import LocalMesh
+    from fargate_mesh.localmesh.status import Run
 
 READY_LINE = "localmesh ready: {url}"
 # The Makefile sets this to its target, so that hints name what the user typed: `make demo PORT=8081`.
@@ -228,7 +230,7 @@ def cmd_up(args: argparse.Namespace) -> int:
                 run_demo(running, say)
             while True:
                 time.sleep(0.5)
-                running.check()  # a child that dies later is reported, and ends the mesh
+                running.check()  # a dead task is replaced, not fatal; only a broken supervisor is
         except (KeyboardInterrupt, _Stop):
             say("stopping")
         except PortUnavailableError as err:
@@ -272,12 +274,59 @@ def _announce(running: LocalMesh) -> None:
         )
     say(f"gateway: {running.gateway_url}   (try: curl {running.gateway_url}{_example_path(running.mesh)})")
     say(f"logs: {running.run_path / 'logs'}  (Envoy access logs: {running.access_log_dir})")
+    say(f"tasks: localmesh status --run-dir {running.run_path}   (a dead task is started again)")
     say(READY_LINE.format(url=running.gateway_url))
     say("Ctrl-C stops everything.")
 
 
 def _example_path(mesh: Mesh) -> str:
     return mesh.gateway.alb_health_check_path()
+
+
+def _running(args: argparse.Namespace) -> Run | None:
+    from fargate_mesh.localmesh.status import NoRunningMesh, latest_run, load_run
+
+    try:
+        return load_run(args.run_dir) if args.run_dir is not None else latest_run(args.runs_root)
+    except NoRunningMesh as err:
+        error(f"localmesh: {err}")
+        return None
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    import httpx
+
+    from fargate_mesh.localmesh.status import collect, status_table
+
+    run = _running(args)
+    if run is None:
+        return EXIT_RUNTIME
+    with httpx.Client(trust_env=False, timeout=2.0) as client:
+        report = collect(run, client)
+    for line in status_table(run, report):
+        say(line)
+    return EXIT_OK
+
+
+def cmd_stop_task(args: argparse.Namespace) -> int:
+    from fargate_mesh.localmesh.status import stop_task
+
+    run = _running(args)
+    if run is None:
+        return EXIT_RUNTIME
+    sig = signal.SIGKILL if args.kill else signal.SIGTERM
+    try:
+        signalled = stop_task(run, args.task, sig)
+    except KeyError as err:
+        error(f"localmesh: {err.args[0]}")
+        return EXIT_SPEC
+    if not signalled:
+        say(f"{args.task}: no process of it is running (it is being started again)")
+        return EXIT_OK
+    say(
+        f"sent {sig.name} to {args.task} ({', '.join(signalled)}); localmesh will start it again after its back-off"
+    )
+    return EXIT_OK
 
 
 def _external_arg(text: str) -> tuple[str, Endpoint]:
@@ -366,6 +415,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--ca-file", type=Path, default=None, help=CA_FILE_HELP)
     p.set_defaults(handler=cmd_up)
+
+    def run_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--run-dir", type=Path, default=None, help="the run folder of a running `up`")
+        p.add_argument(
+            "--runs-root",
+            type=Path,
+            default=Path(".localmesh"),
+            help="without --run-dir: the newest running mesh's folder under this one",
+        )
+
+    p = sub.add_parser("status", help="each task of a running mesh: pids, restarts, requests, health")
+    run_args(p)
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("stop-task", help="stop one task of a running mesh (it is started again)")
+    p.add_argument("task", metavar="TASK", help="a task name as status shows it, e.g. prices-v1 or gateway")
+    p.add_argument("--kill", action="store_true", help="SIGKILL instead of SIGTERM")
+    run_args(p)
+    p.set_defaults(handler=cmd_stop_task)
     return parser
 
 

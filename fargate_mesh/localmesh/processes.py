@@ -25,7 +25,9 @@ def _parent_death_hook() -> Callable[[], None] | None:
     """A preexec_fn asking Linux to SIGTERM the child when we die, even by SIGKILL.
 
     Without it, `kill -9` of localmesh (or of pytest) would leave Envoys and apps running, because
-    they sit in their own sessions where no terminal hangup reaches them.
+    they sit in their own sessions where no terminal hangup reaches them. Linux sends the signal when
+    the *thread* that started the child ends, so children are started only from threads that live as
+    long as the mesh: the one that called LocalMesh.start(), and the supervisor's for restarts.
     """
     if not sys.platform.startswith("linux"):
         return None
@@ -50,10 +52,14 @@ class ManagedProcess:
     log_path: Path
     env: Mapping[str, str] | None = None
     popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    # Where this run's output starts in the log: a restart appends to the same file.
+    log_offset: int = field(default=0, repr=False)
 
     def start(self) -> None:
+        """Start (or start again, with the same command, environment and log) as a new process."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
+            self.log_offset = log.tell()
             self.popen = subprocess.Popen(
                 list(self.argv),
                 stdin=subprocess.DEVNULL,
@@ -80,26 +86,31 @@ class ManagedProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone already
             os.killpg(self.popen.pid, sig)
 
-    def tail(self, lines: int = 20) -> str:
+    def output(self, limit: int = 65_536) -> str:
+        """What the current process wrote to its log (at most the last `limit` bytes of it)."""
         try:
             with self.log_path.open("rb") as log:
                 log.seek(0, os.SEEK_END)
-                log.seek(max(0, log.tell() - 16_384))
-                text = log.read().decode("utf-8", "replace")
+                log.seek(max(self.log_offset, log.tell() - limit))
+                return log.read().decode("utf-8", "replace")
         except FileNotFoundError:
             return ""
-        return "\n".join(text.splitlines()[-lines:])
+
+    def tail(self, lines: int = 20) -> str:
+        """The last lines the current process wrote to its log."""
+        return "\n".join(self.output(16_384).splitlines()[-lines:])
 
 
-def stop_all(processes: Iterable[ManagedProcess], grace_seconds: float = 5.0) -> None:
-    """SIGTERM every group, wait up to the grace period, SIGKILL what is left, reap everything."""
-    started = [p for p in processes if p.popen is not None]
-    for proc in started:
+def terminate(processes: Iterable[ManagedProcess]) -> None:
+    """The first step of stopping: SIGTERM to the group of every process still running."""
+    for proc in processes:
         if proc.exit_code() is None:
             proc.signal_group(signal.SIGTERM)
-    deadline = time.monotonic() + grace_seconds
-    while time.monotonic() < deadline and any(p.exit_code() is None for p in started):
-        time.sleep(0.02)
+
+
+def kill_and_reap(processes: Iterable[ManagedProcess]) -> None:
+    """The last step: SIGKILL every group, then reap every leader."""
+    started = [p for p in processes if p.popen is not None]
     for proc in started:
         # Also after a clean exit of the leader: anything it forked may still hold a port.
         proc.signal_group(signal.SIGKILL)
@@ -107,6 +118,16 @@ def stop_all(processes: Iterable[ManagedProcess], grace_seconds: float = 5.0) ->
         assert proc.popen is not None
         with contextlib.suppress(subprocess.TimeoutExpired):  # SIGKILL'ed: only a kernel hang waits
             proc.popen.wait(timeout=5)
+
+
+def stop_all(processes: Iterable[ManagedProcess], grace_seconds: float = 5.0) -> None:
+    """SIGTERM every group, wait up to the grace period, SIGKILL what is left, reap everything."""
+    started = [p for p in processes if p.popen is not None]
+    terminate(started)
+    deadline = time.monotonic() + grace_seconds
+    while time.monotonic() < deadline and any(p.exit_code() is None for p in started):
+        time.sleep(0.02)
+    kill_and_reap(started)
 
 
 def pid_alive(pid: int) -> bool:

@@ -6,24 +6,28 @@
 Startup goes in waves so that no Envoy health-checks a listener that is not up yet (a failed first
 check would mark a host unhealthy for two check intervals): all apps, then the sidecars of services
 nobody depends on first, then the gateway. Any child that exits during startup, or a startup that
-outlasts its deadline, tears everything down and raises StartupError naming the process and its log.
+outlasts its deadline, tears everything down and raises StartupError naming the process, why it
+failed (diagnose.py) and its log. Once started, a task that dies is started again (supervisor.py).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
 import httpx
 
+from fargate_mesh.localmesh.diagnose import describe_exit, failure_reason
 from fargate_mesh.localmesh.launch import AppCommand, app_launch, envoy_argv, envoy_binary
 from fargate_mesh.localmesh.ports import PortAllocator, require_free
 from fargate_mesh.localmesh.processes import ManagedProcess, stop_all
+from fargate_mesh.localmesh.readiness import Probe, probe
+from fargate_mesh.localmesh.supervisor import RestartPolicy, Supervisor, Task, attach_probes
 from fargate_mesh.localmesh.trust import ca_file_candidates, default_ca_file
 from fargate_mesh.render.envoy import GATEWAY, render_all
 from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, plan_mesh
@@ -35,25 +39,17 @@ class LocalMeshError(RuntimeError):
 
 
 class ProcessFailure(LocalMeshError):
-    """A child process failed; the message ends with the last lines of its log."""
+    """A child process failed: one line saying which and why, then its log's path."""
 
     def __init__(self, message: str, process: ManagedProcess | None = None) -> None:
         self.process = process
-        if process is not None and (tail := process.tail()):
-            indented = "\n".join(f"    {line}" for line in tail.splitlines())
-            message = f"{message}\n  last lines of {process.log_path}:\n{indented}"
+        if process is not None:
+            message = f"{message}\n  log: {process.log_path}"
         super().__init__(message)
 
 
 class StartupError(ProcessFailure):
     """The mesh did not become ready: a child exited, or the deadline passed."""
-
-
-@dataclass(frozen=True)
-class _Probe:
-    what: str  # shown when startup times out
-    url: str
-    process: ManagedProcess
 
 
 def startup_waves(mesh: Mesh) -> list[list[str]]:
@@ -105,12 +101,14 @@ class LocalMesh:
         external: Mapping[str, Endpoint] | None = None,
         ca_file: str | Path | None = None,
         say: Callable[[str], None] | None = None,
+        restart: RestartPolicy | None = None,
     ) -> None:
         """access_logs: one file per proxy under <run>/access/ (else into each Envoy's own log).
         external: where external backends are reached (default: a local port nothing listens on).
         ca_file: the CA bundle sidecars validate external TLS backends with (default: this machine's,
         see localmesh.trust).
-        say: receives progress lines (the CLI prints them)."""
+        say: receives progress lines (the CLI prints them).
+        restart: the back-off before a dead task is started again (default 1 s doubling to 30 s)."""
         self.mesh = mesh
         self.host = host
         self.gateway_port = gateway_port
@@ -126,7 +124,10 @@ class LocalMesh:
         self.external = dict(external or {})
         self.ca_file = str(ca_file) if ca_file is not None else None
         self._say = say or (lambda _line: None)
+        self.restart_policy = restart or RestartPolicy()
         self.processes: list[ManagedProcess] = []
+        self.tasks: dict[str, Task] = {}  # by name: "prices-v1", "gateway"
+        self._supervisor: Supervisor | None = None
         self._plan: MeshPlan | None = None
         self._run_dir: Path | None = None
         self.startup_seconds: float | None = None
@@ -175,11 +176,10 @@ class LocalMesh:
         return next(p for p in self.processes if p.name == name)
 
     def check(self) -> None:
-        """Raise if a child has exited since startup (the CLI calls this while it waits)."""
-        for proc in self.processes:
-            code = proc.exit_code()
-            if code is not None:
-                raise ProcessFailure(f"{proc.name} exited unexpectedly with code {code}", proc)
+        """Raise if the supervisor, which starts dead tasks again, has itself failed (the CLI calls
+        this while it waits). A dead task is not an error: it is being replaced."""
+        if self._supervisor is not None and self._supervisor.error is not None:
+            raise LocalMeshError(f"the task supervisor failed: {self._supervisor.error!r}")
 
     # -- lifecycle -----------------------------------------------------------------------------
     def __enter__(self) -> LocalMesh:
@@ -203,6 +203,7 @@ class LocalMesh:
             name: self.external.get(name) or Endpoint(self.host, ports()) for name in self.mesh.external
         }
         self._plan = plan_mesh(self.mesh, ports, self.gateway_port, self.host, external)
+        self.tasks = self._plan_tasks()
         self._run_dir = self.run_dir or new_run_dir(self.runs_root)
         self._run_dir.mkdir(parents=True, exist_ok=True)
         self._say(f"run folder: {self._run_dir.resolve()}")
@@ -223,9 +224,20 @@ class LocalMesh:
             raise
         self.startup_seconds = time.monotonic() - started
         self._write_state()
+        self._supervisor = Supervisor(
+            self.tasks.values(),
+            policy=self.restart_policy,
+            ready_timeout=self.ready_timeout,
+            stop_grace=self.stop_grace,
+            say=self._say,
+            on_change=self._write_state,
+        )
+        self._supervisor.start()
         return self
 
     def stop(self) -> None:
+        if self._supervisor is not None:  # first, so that nothing is started again while we stop
+            self._supervisor.stop()
         stop_all(self.processes, self.stop_grace)
 
     # -- startup steps -------------------------------------------------------------------------
@@ -270,8 +282,11 @@ class LocalMesh:
         return paths
 
     def _write_state(self) -> None:
-        """processes.json: what runs where, for scripts (and tests) that outlive this object's view."""
+        """processes.json: what runs where, for scripts (and tests) that outlive this object's view;
+        rewritten whenever a task is replaced, and read by `localmesh status` and `stop-task`."""
         state = {
+            "localmesh_pid": os.getpid(),
+            "tasks": [task.as_dict() for task in self.tasks.values()],
             "gateway": self.gateway_url,
             "processes": [
                 {"name": p.name, "pid": p.pid, "listens": self._listens(p.name), "log": str(p.log_path)}
@@ -280,15 +295,29 @@ class LocalMesh:
             "endpoints": [str(e) for e in self.endpoints],
             "plan": self.plan.as_dict(),
         }
-        (self.run_path / "processes.json").write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        path = self.run_path / "processes.json"
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        partial.replace(path)  # readers never see half a file
 
     def _node(self, service: str, version: str) -> str:
         return self.mesh.virtual_node_name(service, version)
 
-    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> ManagedProcess:
+    def _plan_tasks(self) -> dict[str, Task]:
+        tasks = [Task(GATEWAY, admin=self.plan.gateway_admin, listens=self.plan.gateway)]
+        for s in self.plan:
+            node = self._node(s.service, s.version)
+            tasks.append(Task(node, admin=s.admin, listens=s.ingress, peer=s.peer_address))
+        return {task.name: task for task in tasks}
+
+    def _spawn(
+        self, task: str, role: str, argv: list[str], env: dict[str, str] | None = None
+    ) -> ManagedProcess:
+        name = f"{task} {role}"
         log = self.run_path / "logs" / f"{name.replace(' ', '.')}.log"
         proc = ManagedProcess(name, argv, log, env=env)
         self.processes.append(proc)
+        self.tasks[task].processes.append(proc)
         proc.start()
         return proc
 
@@ -298,9 +327,9 @@ class LocalMesh:
             launch = app_launch(
                 self.mesh, self.plan, sidecar.service, sidecar.version, self.apps_dir, self.app_command
             )
-            proc = self._spawn(f"{self._node(sidecar.service, sidecar.version)} app", launch.argv, launch.env)
+            proc = self._spawn(self._node(sidecar.service, sidecar.version), "app", launch.argv, launch.env)
             path = self.mesh.services[sidecar.service].health_check.path
-            probes.append(_Probe(f"{proc.name} health {path}", f"http://{sidecar.app}{path}", proc))
+            probes.append(Probe(f"{proc.name} health {path}", f"http://{sidecar.app}{path}", proc))
         self._say(f"starting {len(probes)} app(s)")
         self._wait(probes, client, deadline)
 
@@ -312,43 +341,46 @@ class LocalMesh:
             if sidecar.service not in services:
                 continue
             node = self._node(sidecar.service, sidecar.version)
-            proc = self._spawn(f"{node} envoy", self._envoy_argv(configs[node]))
-            probes.append(_Probe(f"{proc.name} admin /ready", f"http://{sidecar.admin}/ready", proc))
+            proc = self._spawn(node, "envoy", self._envoy_argv(configs[node]))
+            probes.append(Probe(f"{proc.name} admin /ready", f"http://{sidecar.admin}/ready", proc))
             # Also through the ingress listener: proves the sidecar reaches its own app.
             path = self.mesh.services[sidecar.service].health_check.path
             url = f"http://{sidecar.peer_address}{path}"
-            probes.append(_Probe(f"{proc.name} ingress {path}", url, proc))
+            probes.append(Probe(f"{proc.name} ingress {path}", url, proc))
         self._say(f"starting Envoy sidecars of {', '.join(services)}")
         self._wait(probes, client, deadline)
 
     def _start_envoy(self, name: str, config: Path, client: httpx.Client, deadline: float) -> None:
-        proc = self._spawn(f"{name} envoy", self._envoy_argv(config))
+        proc = self._spawn(name, "envoy", self._envoy_argv(config))
         self._say("starting the gateway Envoy")
-        self._wait([_Probe(f"{proc.name} admin /ready", f"{self.admin_url()}/ready", proc)], client, deadline)
+        self._wait([Probe(f"{proc.name} admin /ready", f"{self.admin_url()}/ready", proc)], client, deadline)
 
     def _envoy_argv(self, config: Path) -> list[str]:
         return envoy_argv(
             envoy_binary(), config, concurrency=self.envoy_concurrency, log_level=self.envoy_log_level
         )
 
-    def _wait(self, probes: list[_Probe], client: httpx.Client, deadline: float) -> None:
-        pending = list(probes)
+    def _wait(self, probes: list[Probe], client: httpx.Client, deadline: float) -> None:
+        attach_probes(self.tasks.values(), probes)
+        pending = {check: "not asked yet" for check in probes}  # → what it answered last
         while pending:
             for proc in self.processes:
                 code = proc.exit_code()
                 if code is not None:
-                    raise StartupError(f"{proc.name} exited with code {code} during startup", proc)
-            for probe in list(pending):
-                try:
-                    if client.get(probe.url).status_code == 200:
-                        pending.remove(probe)
-                except httpx.HTTPError:
-                    pass  # not listening yet
+                    why = failure_reason(proc.output()) or "it wrote nothing"
+                    raise StartupError(f"{proc.name} {describe_exit(code)} during startup: {why}", proc)
+            for check in list(pending):
+                outcome = probe(client, check)
+                if outcome is None:
+                    del pending[check]
+                else:
+                    pending[check] = outcome
             if pending and time.monotonic() > deadline:
-                waiting = ", ".join(p.what for p in pending)
+                first, *others = pending
+                also = f" (also waiting for {', '.join(p.what for p in others)})" if others else ""
                 raise StartupError(
-                    f"not ready after {self.ready_timeout:g}s: still waiting for {waiting}",
-                    pending[0].process,
+                    f"not ready after {self.ready_timeout:g}s: {first.what}: {pending[first]}{also}",
+                    first.process,
                 )
             if pending:
                 time.sleep(0.05)

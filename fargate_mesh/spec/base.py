@@ -27,6 +27,33 @@ RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")
 DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
 RESERVED_PREFIXES = ("/aws-appmesh", "/aws-app-mesh")
+
+# CloudWatch Logs accepts only these retention periods.
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
 # Ports the Envoy proxy owns inside a task: ingress, egress, admin.
 ENVOY_PORTS = (15000, 15001, 9901)
 
@@ -67,6 +94,16 @@ def check_port(port: int, what: str) -> int:
             f"{what} {port} is used by Envoy (15000 ingress, 15001 egress, 9901 admin); pick another port"
         )
     return port
+
+
+def check_log_retention(days: int) -> int:
+    """The one retention rule, for the spec and for component args alike."""
+    if days not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))} "
+            f"(CloudWatch Logs' retention periods; got {days})"
+        )
+    return days
 
 
 def check_dns_name(value: str, what: str) -> str:

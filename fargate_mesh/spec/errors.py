@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 # Where users look up keys; named in "unknown key" problems.
 SPEC_REFERENCE = "docs/spec.md"
@@ -131,7 +132,7 @@ def _unknown_key(key: Any, model: type[BaseModel] | None) -> str:
     return f"unknown key {key!r}{hint} (allowed here: {', '.join(allowed)})"
 
 
-def _message(error: dict[str, Any], root: type[BaseModel] | None, loc: Loc) -> str:
+def _message(error: ErrorDetails, root: type[BaseModel] | None, loc: Loc) -> str:
     kind = error["type"]
     msg: str = error["msg"]
     value = error.get("input")

@@ -13,6 +13,7 @@ from fargate_mesh.spec.base import (
     SpecModel,
     check_dns_label,
     check_dns_name,
+    check_log_retention,
     check_path,
     check_port,
 )
@@ -23,31 +24,6 @@ from fargate_mesh.spec.service import Autoscaling, Service, TaskSize
 # Pinned: App Mesh's Envoy has no `latest` tag (SSM /aws/service/appmesh/envoy names the newest).
 DEFAULT_ENVOY_IMAGE = "public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29.12.2-prod"
 DEFAULT_XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
-# CloudWatch Logs accepts only these retention periods.
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
 
 
 def _subnet_problems(field: str, subnets: list[str] | None) -> list[tuple[Loc, str]]:
@@ -277,12 +253,7 @@ class Mesh(SpecModel):
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))} "
-                f"(CloudWatch Logs' retention periods; got {value})"
-            )
-        return value
+        return check_log_retention(value)
 
     # Names shared by both renderers, so App Mesh and Envoy show the same things.
     def virtual_service_name(self, service: str) -> str:

@@ -30,7 +30,7 @@ def check_references(mesh: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     problems += _check_names_disjoint(services, external)
     problems += _check_gateway(_mapping(mesh.get("gateway")), services)
-    problems += _check_domain(mesh)
+    problems += check_domain_in_zone(mesh)
     problems += _check_unique_resource_names(mesh, services, external)
     for name, service in services.items():
         service = _mapping(service)
@@ -101,7 +101,8 @@ def _check_unique_resource_names(
     return problems
 
 
-def _check_domain(mesh: Mapping[str, Any]) -> list[Problem]:
+def check_domain_in_zone(mesh: Mapping[str, Any]) -> list[Problem]:
+    """The domain must be the hosted zone or a name inside it (keys as in the spec)."""
     domain, zone = mesh.get("domain"), mesh.get("hostedZone")
     if isinstance(domain, str) and isinstance(zone, str):
         d, z = domain.rstrip(".").lower(), zone.rstrip(".").lower()

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.aws.harness import engine_urn, qualified_type, urn_name
+from fargate_mesh.testing.mocks import engine_urn, qualified_type, urn_name
 
 Live = Mapping[str, Mapping[str, Any]]  # URN → {"type", "inputs"}
 

@@ -1,5 +1,5 @@
 """The pieces `localmesh up` is built from, without starting anything: app environment, start order,
-ports, the route table's arithmetic and the command-line parsing of --external."""
+ports, the route table's arithmetic, the command-line parsing of --external and the restart back-off."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from fargate_mesh.localmesh.launch import app_env, app_launch, envoy_argv
 from fargate_mesh.localmesh.ports import PortAllocator, port_is_free
 from fargate_mesh.localmesh.route_table import describe_targets, route_table
 from fargate_mesh.localmesh.runner import LocalMesh, LocalMeshError, new_run_dir, startup_waves
+from fargate_mesh.localmesh.supervisor import RestartPolicy
 from fargate_mesh.localmesh.trust import WELL_KNOWN_CA_FILES, ca_file_candidates, default_ca_file
 from fargate_mesh.render.envoy.plan import Endpoint, plan_mesh
 from tests.localmesh.conftest import APPS, STACKS
@@ -210,3 +211,18 @@ def test_up_without_any_ca_file_refuses_a_tls_external_before_starting(
     assert WELL_KNOWN_CA_FILES[0] in str(raised.value)
     assert mesh.processes == []
     assert not (tmp_path / "run").exists()
+
+
+def test_the_back_off_doubles_while_a_task_keeps_dying_and_resets_after_a_stable_run() -> None:
+    """GIVEN the default restart policy
+    WHEN a task dies after a long run, then fails to start three times, then dies 3, 0.5 and 9.9 s after
+    it was back
+    THEN it waits 1, 2, 4, 8, 16, 30 and 30 s; and 1 s again when it dies after 10 s of serving"""
+    policy = RestartPolicy()
+    waits: list[float] = []
+    previous = None
+    for ran_for in (300.0, None, None, None, 3.0, 0.5, 9.9):
+        previous = policy.next_delay(previous, ran_for)
+        waits.append(previous)
+    assert waits == [1, 2, 4, 8, 16, 30, 30]
+    assert policy.next_delay(previous, 10.0) == 1

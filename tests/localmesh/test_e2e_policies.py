@@ -20,6 +20,9 @@ from tests.localmesh.conftest import flaky_app, free_port, running_mesh
 pytestmark = pytest.mark.e2e
 
 RETRY_2_ON_GATEWAY_ERROR = {"maxRetries": 2, "perRetryTimeout": "2s", "httpRetryEvents": ["gateway-error"]}
+# The slow route's own timeout: unlike the service's (1 s), the sidecar's ingress (5 s, widened for the
+# long route) and any per-retry timeout (the route has none), so only this one can cut at 1.5 s.
+SLOW_ROUTE_TIMEOUT_S = 1.5
 # Two retries of 2 s need more than the service's 1 s per request (the spec refuses less).
 RETRY_BUDGET = {"perRequest": "5s"}
 
@@ -60,12 +63,12 @@ SPEC = {
                     "timeout": RETRY_BUDGET,
                 },
                 {
+                    # No retry policy: App Mesh's default has no per-retry timeout, and does not retry a 504.
                     "name": "slow",
                     "priority": 4,
                     "match": {"prefix": "/slow"},
                     "targets": {"v1": 100},
-                    "timeout": {"perRequest": "1s"},
-                    "retryPolicy": {**RETRY_2_ON_GATEWAY_ERROR, "maxRetries": 0},
+                    "timeout": {"perRequest": f"{SLOW_ROUTE_TIMEOUT_S * 1000:.0f}ms"},
                 },
                 {
                     "name": "long",
@@ -117,14 +120,17 @@ def test_retry_policy(
 
 
 def test_per_request_timeout_gives_504(running: LocalMesh, client: httpx.Client) -> None:
-    """GIVEN the route /slow with a 1 s per-request timeout
-    WHEN the app takes 3 s to answer it
-    THEN the client gets 504 after about 1 s; a fast answer on the same route is a 200"""
+    """GIVEN the route /slow with a 1.5 s per-request timeout, and no other timeout that could cut it
+    first (its service's is 1 s, the sidecar ingress allows 5 s, no per-retry timeout)
+    WHEN the app takes 4 s to answer it
+    THEN the client gets 504 at 1.5 s, not sooner and not 0.4 s later; a fast answer on the route is a 200"""
     started = time.monotonic()
-    response = client.get(f"{running.gateway_url}/slow", params={"ms": 3000})
+    response = client.get(f"{running.gateway_url}/slow", params={"ms": 4000})
     elapsed = time.monotonic() - started
+    print(f"\n/slow: {response.status_code} after {elapsed:.3f}s (route timeout {SLOW_ROUTE_TIMEOUT_S}s)")
     assert response.status_code == 504
-    assert 0.9 <= elapsed < 2.9, elapsed  # cut at the route's 1 s, not at the app's 3 s
+    assert response.text == "upstream request timeout"  # Envoy's own answer: its route timer fired
+    assert SLOW_ROUTE_TIMEOUT_S <= elapsed < SLOW_ROUTE_TIMEOUT_S + 0.4, elapsed
     # A fast answer on the same route is not affected by the timeout.
     assert client.get(f"{running.gateway_url}/slow", params={"ms": 10}).status_code == 200
 
