@@ -61,15 +61,15 @@ def products(**fields: Any) -> Service:
     return Service.model_validate(spec)
 
 
-def names(service: Service) -> ServiceNames:
-    """The names the platform gives products in mesh shop."""
+def names(service: Service, mesh: str = "shop", name: str = "products") -> ServiceNames:
+    """The names the platform gives a service (products in mesh shop, by default)."""
     return ServiceNames(
-        virtual_service="products.shop.local",
-        router="products-router",
-        cloud_map_service="products",
-        log_group="/ecs/shop/products",
+        virtual_service=f"{name}.shop.local",
+        router=f"{name}-router",
+        cloud_map_service=name,
+        log_group=f"/ecs/{mesh}/{name}",
         versions={
-            v: VersionNames(f"products-{v}", TaskNames(f"products-{v}", f"shop-products-{v}", v))
+            v: VersionNames(f"{name}-{v}", TaskNames(f"{name}-{v}", f"{mesh}-{name}-{v}", v))
             for v in service.versions
         },
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fargate_mesh.components import GatewayNames, ServiceNames, StackNames, TaskNames, VersionNames
+from fargate_mesh.components import GatewayNames, StackNames, TaskNames
 from tests.aws.conftest import stack_mesh
+from tests.aws.test_mesh_service import names as service_names
 
 
 def test_dev_names():
@@ -12,21 +13,14 @@ def test_dev_names():
     THEN they are the names its live resources have: mesh and cluster after the mesh, products'
     versions as nodes, ECS services and mesh-prefixed task families, log groups under /ecs/<mesh>,
     the gateway's named after it, external callees by their host."""
-    names = StackNames(stack_mesh("dev"))
+    mesh = stack_mesh("dev")
+    names = StackNames(mesh)
     assert (names.mesh, names.cluster, names.namespace) == ("shop-dev", "shop-dev", "shop.local")
     assert names.repository("products") == "shop-dev/products"
     assert names.external_node("payments") == "external-payments"
     assert names.virtual_service("payments") == "api.payments.example"
-    assert names.service("products") == ServiceNames(
-        virtual_service="products.shop.local",
-        router="products-router",
-        cloud_map_service="products",
-        log_group="/ecs/shop-dev/products",
-        versions={
-            v: VersionNames(f"products-{v}", TaskNames(f"products-{v}", f"shop-dev-products-{v}", v))
-            for v in ("v1", "v2")
-        },
-    )
+    for service in ("products", "prices"):
+        assert names.service(service) == service_names(mesh.services[service], "shop-dev", service)
     assert names.gateway == GatewayNames(
         gateway="shop-dev-gateway",
         log_group="/ecs/shop-dev/shop-dev-gateway",
