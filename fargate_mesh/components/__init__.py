@@ -1,4 +1,4 @@
-"""Pulumi components for a service mesh on ECS Fargate, built from a meshspec.Mesh.
+"""Pulumi components for a service mesh on ECS Fargate, built from a fargate_mesh.spec.Mesh.
 
 Each component takes a typed args dataclass and can be used on its own:
 
@@ -6,29 +6,56 @@ Each component takes a typed args dataclass and can be used on its own:
 """
 
 from fargate_mesh.components.alarms import GatewayAlarmArgs
+from fargate_mesh.components.appmesh.dataplane import AppMeshDataPlane
 from fargate_mesh.components.appmesh.external import ExternalService, ExternalServiceArgs
 from fargate_mesh.components.appmesh.gateway import GatewayTarget, IngressGateway, IngressGatewayArgs
+from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs
 from fargate_mesh.components.appmesh.routing import ServiceRouting, ServiceRoutingArgs
 from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs, mesh_backends
-from fargate_mesh.components.ecs.workload import FargateService, FargateServiceArgs, LoadBalancerTarget
+from fargate_mesh.components.appmesh.sidecar import AppMeshEnvoy, EnvoyOptions
+from fargate_mesh.components.dataplane import DataPlane, DeployedDataPlane, PlatformParts, ServiceImages
+from fargate_mesh.components.ecs.task import App, Capacity, Proxy, TaskArgs, TaskGroup, Telemetry, Workload
+from fargate_mesh.components.ecs.workload import (
+    FargateService,
+    FargateServiceArgs,
+    LoadBalancerTarget,
+    TaskPlacement,
+)
 from fargate_mesh.components.firewall import Admission, MeshFirewall, MeshFirewallArgs, admissions_from_spec
 from fargate_mesh.components.foundation import MeshFoundation, MeshFoundationArgs
 from fargate_mesh.components.images import AppImage, AppImageArgs
+from fargate_mesh.components.names import GatewayNames, ServiceNames, StackNames, TaskNames, VersionNames
 from fargate_mesh.components.network import ExistingNetwork, Network, NetworkArgs
-from fargate_mesh.components.platform import MeshPlatform, MeshPlatformArgs, missing_build_contexts
+from fargate_mesh.components.platform import (
+    DATA_PLANES,
+    MeshPlatform,
+    MeshPlatformArgs,
+    missing_build_contexts,
+)
 from fargate_mesh.components.public_endpoint import PublicEndpoint, PublicEndpointArgs
 from fargate_mesh.render.appmesh.specs import MeshBackend
 
 __all__ = [
+    "DATA_PLANES",
     "Admission",
+    "App",
     "AppImage",
     "AppImageArgs",
+    "AppMesh",
+    "AppMeshArgs",
+    "AppMeshDataPlane",
+    "AppMeshEnvoy",
+    "Capacity",
+    "DataPlane",
+    "DeployedDataPlane",
+    "EnvoyOptions",
     "ExistingNetwork",
     "ExternalService",
     "ExternalServiceArgs",
     "FargateService",
     "FargateServiceArgs",
     "GatewayAlarmArgs",
+    "GatewayNames",
     "GatewayTarget",
     "IngressGateway",
     "IngressGatewayArgs",
@@ -44,10 +71,22 @@ __all__ = [
     "MeshServiceArgs",
     "Network",
     "NetworkArgs",
+    "PlatformParts",
+    "Proxy",
     "PublicEndpoint",
     "PublicEndpointArgs",
+    "ServiceImages",
+    "ServiceNames",
     "ServiceRouting",
     "ServiceRoutingArgs",
+    "StackNames",
+    "TaskArgs",
+    "TaskGroup",
+    "TaskNames",
+    "TaskPlacement",
+    "Telemetry",
+    "VersionNames",
+    "Workload",
     "admissions_from_spec",
     "mesh_backends",
     "missing_build_contexts",

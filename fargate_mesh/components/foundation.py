@@ -1,5 +1,6 @@
-"""MeshFoundation: what every service of one mesh shares: the App Mesh mesh, the Cloud Map
-namespace its services register in, and the ECS cluster they run on."""
+"""MeshFoundation: what every service of one mesh shares whatever the data plane: the Cloud Map
+namespace its services register in, and the ECS cluster they run on. (The App Mesh mesh is the
+App Mesh data plane's: components/appmesh/mesh.py.)"""
 
 from __future__ import annotations
 
@@ -15,19 +16,15 @@ from fargate_mesh.components.base import child, type_token
 
 @dataclass(frozen=True)
 class MeshFoundationArgs:
-    mesh_name: str
+    mesh_name: str  # the spec's mesh, named in the namespace's description
     namespace: str  # Cloud Map private DNS namespace, e.g. shop.local
+    cluster_name: str
     vpc_id: pulumi.Input[str]
-    # DROP_ALL: only modelled backends (and *.amazonaws.com) are reachable from the mesh.
-    egress_filter: Literal["DROP_ALL", "ALLOW_ALL"] = "DROP_ALL"
-    cluster_name: str | None = None  # default: the mesh name
     container_insights: Literal["enabled", "enhanced"] = "enabled"
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class MeshFoundation(pulumi.ComponentResource):
-    mesh_name: pulumi.Output[str]
-    mesh_arn: pulumi.Output[str]
     namespace_id: pulumi.Output[str]
     namespace_name: pulumi.Output[str]
     cluster_arn: pulumi.Output[str]
@@ -38,14 +35,6 @@ class MeshFoundation(pulumi.ComponentResource):
     ) -> None:
         super().__init__(type_token("foundation", "MeshFoundation"), name, None, opts)
         tags = dict(args.tags)
-        mesh = aws.appmesh.Mesh(
-            f"{name}-mesh",
-            name=args.mesh_name,
-            spec={"egress_filter": {"type": args.egress_filter}},
-            tags=tags,
-            # A fixed name cannot exist twice: replace by deleting first.
-            opts=child(self, delete_before_replace=True),
-        )
         namespace = aws.servicediscovery.PrivateDnsNamespace(
             f"{name}-namespace",
             name=args.namespace,
@@ -56,21 +45,17 @@ class MeshFoundation(pulumi.ComponentResource):
         )
         cluster = aws.ecs.Cluster(
             f"{name}-cluster",
-            name=args.cluster_name or args.mesh_name,
+            name=args.cluster_name,
             settings=[{"name": "containerInsights", "value": args.container_insights}],
             tags=tags,
             opts=child(self),
         )
-        self.mesh_name = mesh.name
-        self.mesh_arn = mesh.arn
         self.namespace_id = namespace.id
         self.namespace_name = namespace.name
         self.cluster_arn = cluster.arn
         self.cluster_name = cluster.name
         self.register_outputs(
             {
-                "mesh_name": self.mesh_name,
-                "mesh_arn": self.mesh_arn,
                 "namespace_id": self.namespace_id,
                 "namespace_name": self.namespace_name,
                 "cluster_arn": self.cluster_arn,

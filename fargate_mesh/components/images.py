@@ -1,5 +1,6 @@
-"""AppImage: a private ECR repository for one app and its image, built from the app's folder and
-pushed with an immutable tag derived from the folder's content."""
+"""AppImage: a private ECR repository for one app and its image, built from the app's folder (and
+any named contexts it draws on, such as a shared kit) and pushed with an immutable tag derived
+from the content of everything the build reads."""
 
 from __future__ import annotations
 
@@ -45,6 +46,27 @@ def context_digest(path: Path | str) -> str:
     return digest.hexdigest()[:12]
 
 
+def build_digest(
+    context: str,
+    named_contexts: Mapping[str, str],
+    dockerfile: str | None,
+    build_args: Mapping[str, str],
+) -> str:
+    """The tag of a build: the app folder's digest alone for a self-contained build (so such an
+    image keeps its tag), else a digest of every input, so a change in a shared kit or Dockerfile
+    is a new tag too (an IMMUTABLE repository refuses to overwrite one)."""
+    own = context_digest(context)
+    if not (named_contexts or dockerfile or build_args):
+        return own
+    digest = hashlib.sha256(own.encode())
+    for name, location in sorted(named_contexts.items()):
+        digest.update(f"\0{name}={context_digest(location)}".encode())
+    if dockerfile is not None:
+        digest.update(b"\0dockerfile=" + Path(dockerfile).read_bytes())
+    digest.update(json.dumps(dict(build_args), sort_keys=True).encode())
+    return digest.hexdigest()[:12]
+
+
 def repository_arn_from_uri(image: str) -> str | None:
     """The ECR repository ARN of a private ECR image URI, so a prebuilt image can be pulled with a
     scoped permission; None for any other registry (public images need no IAM)."""
@@ -75,14 +97,18 @@ def lifecycle_policy(keep_images: int) -> str:
 
 @dataclass(frozen=True)
 class AppImageArgs:
-    """A private ECR repository and one image built from a local folder and pushed to it, tagged
-    with a hash of the folder's content (the repository's tags are immutable).
+    """A private ECR repository and one image built from a local folder (and the named folders it
+    draws on) and pushed to it, tagged with a hash of what the build reads (the repository's tags
+    are immutable).
 
     Args:
         repository_name: The ECR repository's name, e.g. "shop-dev/products" (a plain value or
             an Output). Required.
-        context: The local folder with the app's Dockerfile, e.g. "apps/products". Required; a
-            plain value, because its files are hashed when the program runs.
+        context: The local folder with the app, e.g. "apps/products". Required; a plain value,
+            because its files are hashed when the program runs.
+        dockerfile: The Dockerfile, if not the context's own, e.g. "apps/kit/Dockerfile".
+        named_contexts: More local folders the Dockerfile reads, by name, e.g. {"kit": "apps/kit"}.
+        build_args: The Dockerfile's ARG values, e.g. {"APP_PACKAGE": "products_api"}.
         keep_images: How many images the lifecycle policy keeps; older ones expire. Default 20.
         platform: The image's platform, which must match the task definitions' CPU
             architecture. Default "linux/amd64" (X86_64).
@@ -93,6 +119,9 @@ class AppImageArgs:
 
     repository_name: pulumi.Input[str]
     context: str
+    dockerfile: str | None = None
+    named_contexts: Mapping[str, str] = field(default_factory=dict)
+    build_args: Mapping[str, str] = field(default_factory=dict)
     keep_images: int = 20
     platform: str = "linux/amd64"
     force_delete: pulumi.Input[bool] = False
@@ -100,11 +129,24 @@ class AppImageArgs:
 
     def __post_init__(self) -> None:
         require_plain(
-            "AppImageArgs", context=self.context, keep_images=self.keep_images, platform=self.platform
+            "AppImageArgs",
+            context=self.context,
+            dockerfile=self.dockerfile,
+            named_contexts=self.named_contexts,
+            build_args=self.build_args,
+            keep_images=self.keep_images,
+            platform=self.platform,
         )
         problems = rule_problems("repository_name", _check_repository_name, self.repository_name)
-        if not Path(self.context).is_dir():
-            problems.append(Problem("context", f"build context {self.context!r} is not a folder"))
+        folders = {
+            "context": self.context,
+            **{f"named_contexts.{n}": loc for n, loc in self.named_contexts.items()},
+        }
+        for arg, folder in folders.items():
+            if not Path(folder).is_dir():
+                problems.append(Problem(arg, f"build context {folder!r} is not a folder"))
+        if self.dockerfile is not None and not Path(self.dockerfile).is_file():
+            problems.append(Problem("dockerfile", f"{self.dockerfile!r} is not a file"))
         if (
             isinstance(self.keep_images, bool)
             or not isinstance(self.keep_images, int)
@@ -156,10 +198,13 @@ class AppImage(pulumi.ComponentResource):
         auth = aws.ecr.get_authorization_token_output(
             registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
         )
-        tag = context_digest(args.context)
+        tag = build_digest(args.context, args.named_contexts, args.dockerfile, args.build_args)
+        named = {n: docker_build.ContextArgs(location=loc) for n, loc in args.named_contexts.items()}
         image = docker_build.Image(
             f"{name}-image",
-            context={"location": args.context},
+            context=docker_build.BuildContextArgs(location=args.context, named=named or None),
+            dockerfile=docker_build.DockerfileArgs(location=args.dockerfile) if args.dockerfile else None,
+            build_args=dict(args.build_args) or None,
             platforms=[docker_build.Platform(args.platform)],
             push=True,
             # docker-build builds on preview by default; off, `pulumi preview` needs no Docker.

@@ -1,21 +1,21 @@
-"""MeshPlatform: a whole stack's mesh from one validated spec, composed of the single-concern
-components: Network, MeshFoundation, PublicEndpoint, MeshFirewall, AppImage per app,
-ExternalService per external backend, MeshService per service, and the IngressGateway."""
+"""MeshPlatform: a whole stack's mesh from one validated spec. It composes what every data plane
+needs (Network, PublicEndpoint, MeshFoundation, an AppImage per app, MeshFirewall), then hands them
+to the chosen data plane (components/dataplane.py), which deploys the services and the gateway."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pulumi
 
 from fargate_mesh.components.alarms import GatewayAlarmArgs
-from fargate_mesh.components.appmesh.external import ExternalService, ExternalServiceArgs
-from fargate_mesh.components.appmesh.gateway import IngressGateway, IngressGatewayArgs
-from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs
+from fargate_mesh.components.appmesh.dataplane import AppMeshDataPlane
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND
 from fargate_mesh.components.base import child, standard_tags, type_token
+from fargate_mesh.components.dataplane import DataPlane, PlatformParts, ServiceImages
 from fargate_mesh.components.firewall import (
     ALB,
     GATEWAY,
@@ -25,6 +25,7 @@ from fargate_mesh.components.firewall import (
 )
 from fargate_mesh.components.foundation import MeshFoundation, MeshFoundationArgs
 from fargate_mesh.components.images import AppImage, AppImageArgs, repository_arn_from_uri
+from fargate_mesh.components.names import StackNames
 from fargate_mesh.components.network import Network, NetworkArgs
 from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
@@ -47,13 +48,53 @@ def apps_to_build(mesh: Mesh) -> dict[str, list[tuple[str, str]]]:
     return apps
 
 
+# How an app folder is built (apps/README.md): with its own Dockerfile if it has one; else with the
+# sample apps' shared kit, whose Dockerfile takes the kit as the named context `kit` and the app's
+# package, <folder>_api, as the build argument APP_PACKAGE.
+KIT = "kit"
+
+
+def app_build(apps_dir: str | Path, app: str) -> dict[str, Any]:
+    """AppImageArgs' build inputs for one app folder."""
+    folder = Path(apps_dir) / app
+    if (folder / "Dockerfile").is_file():
+        return {"context": str(folder)}
+    kit = Path(apps_dir) / KIT
+    return {
+        "context": str(folder),
+        "dockerfile": str(kit / "Dockerfile"),
+        "named_contexts": {KIT: str(kit)},
+        "build_args": {"APP_PACKAGE": f"{app}_api"},
+    }
+
+
+def _build_problem(apps_dir: str | Path, app: str) -> str | None:
+    """Why an app folder cannot be built, or None."""
+    folder = Path(apps_dir) / app
+    if not folder.is_dir():
+        return f"no folder {folder} to build the image from; add it, set app: <folder>, or give an image: in the spec"
+    if (folder / "Dockerfile").is_file():
+        return None
+    build = app_build(apps_dir, app)
+    missing = [
+        str(path)
+        for path in (Path(build["dockerfile"]), folder / build["build_args"]["APP_PACKAGE"])
+        if not path.exists()
+    ]
+    if missing:
+        return (
+            f"{folder} has no Dockerfile, and the shared kit cannot build it without {' and '.join(missing)}; "
+            "add a Dockerfile to the folder, or give an image: in the spec"
+        )
+    return None
+
+
 def missing_build_contexts(mesh: Mesh, apps_dir: str | Path = "apps") -> list[str]:
-    """Apps the spec wants built whose folder does not exist, as one message each."""
+    """Apps the spec wants built that cannot be, as one message each."""
     return [
-        f"services.{users[0][0]}: no folder {Path(apps_dir) / app} to build the image from; "
-        "add it, set app: <folder>, or give an image: in the spec"
+        f"services.{users[0][0]}: {problem}"
         for app, users in apps_to_build(mesh).items()
-        if not (Path(apps_dir) / app).is_dir()
+        if (problem := _build_problem(apps_dir, app)) is not None
     ]
 
 
@@ -61,6 +102,8 @@ def missing_build_contexts(mesh: Mesh, apps_dir: str | Path = "apps") -> list[st
 class MeshPlatformArgs:
     mesh: Mesh
     apps_dir: str = "apps"  # relative to the project, where `pulumi up` runs
+    # Which data plane runs the services and the gateway: a key of DATA_PLANES.
+    data_plane: str = "appmesh"
     availability_zones: Sequence[str] | None = None  # default: looked up
     platform_version: str = "1.4.0"
     ssl_policy: str = DEFAULT_SSL_POLICY
@@ -78,12 +121,27 @@ class MeshPlatformArgs:
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
 
     def __post_init__(self) -> None:
+        if self.data_plane not in DATA_PLANES:
+            raise ValueError(
+                f"data_plane {self.data_plane!r} is not one this library has; choose one of: "
+                f"{', '.join(DATA_PLANES)}"
+            )
         unknown = sorted(set(self.writable_root_services) - set(self.mesh.services))
         if unknown:
             raise ValueError(
                 f"writable_root_services names services the spec does not have: {unknown}; "
                 f"services are: {', '.join(self.mesh.services)}"
             )
+
+
+# Each data plane, built from the platform's args. Another data plane is one more entry here.
+DATA_PLANES: dict[str, Callable[[MeshPlatformArgs], DataPlane]] = {
+    "appmesh": lambda args: AppMeshDataPlane(
+        envoy_health_check_command=args.envoy_health_check_command,
+        trust_bundle=args.envoy_trust_bundle,
+        gateway_alarms=args.gateway_alarms,
+    ),
+}
 
 
 class MeshPlatform(pulumi.ComponentResource):
@@ -98,29 +156,9 @@ class MeshPlatform(pulumi.ComponentResource):
     def __init__(self, name: str, args: MeshPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("platform", "MeshPlatform"), name, None, opts)
         mesh = args.mesh
+        names = StackNames(mesh)
         tags = standard_tags(mesh.name, mesh.tags)
-
-        network_args = NetworkArgs.from_spec(mesh.network, tags)
-        if args.availability_zones is not None and network_args.existing is None:
-            network_args = NetworkArgs(
-                cidr=network_args.cidr,
-                az_count=network_args.az_count,
-                nat_gateways=network_args.nat_gateways,
-                availability_zones=list(args.availability_zones),
-                tags=tags,
-            )
-        network = Network(mesh.name, network_args, opts=child(self))
-        foundation = MeshFoundation(
-            mesh.name,
-            MeshFoundationArgs(
-                mesh_name=mesh.name,
-                namespace=mesh.namespace,
-                vpc_id=network.vpc_id,
-                egress_filter=mesh.egress_filter,
-                tags=tags,
-            ),
-            opts=child(self),
-        )
+        network = Network(mesh.name, _network_args(args, tags), opts=child(self))
         endpoint = PublicEndpoint(
             mesh.name,
             PublicEndpointArgs(
@@ -137,6 +175,17 @@ class MeshPlatform(pulumi.ComponentResource):
             ),
             opts=child(self),
         )
+        foundation = MeshFoundation(
+            mesh.name,
+            MeshFoundationArgs(
+                mesh_name=mesh.name,
+                namespace=names.namespace,
+                cluster_name=names.cluster,
+                vpc_id=network.vpc_id,
+                tags=tags,
+            ),
+            opts=child(self),
+        )
         firewall = MeshFirewall(
             f"{mesh.name}-sg",
             MeshFirewallArgs(
@@ -146,105 +195,34 @@ class MeshPlatform(pulumi.ComponentResource):
                 workloads=[GATEWAY, *mesh.services],
                 admissions=admissions_from_spec(mesh),
                 external_sources={ALB: endpoint.alb_security_group_id},
-                labels={GATEWAY: mesh.gateway_name, ALB: "alb"},
+                labels={GATEWAY: names.gateway.gateway, ALB: "alb"},
                 tags=tags,
             ),
             opts=child(self),
         )
-        images = {
-            app: AppImage(
-                f"{mesh.name}-{app}",
-                AppImageArgs(
-                    repository_name=f"{mesh.name}/{app}",
-                    context=str(Path(args.apps_dir) / app),
-                    keep_images=args.keep_images,
-                    force_delete=args.force_delete_repositories,
-                    tags=tags,
-                ),
-                opts=child(self),
-            )
-            for app in apps_to_build(mesh)
-        }
-        for name, backend in mesh.external.items():
-            ExternalService(
-                name,
-                ExternalServiceArgs(
-                    mesh_name=foundation.mesh_name,
-                    host=backend.host,
-                    port=backend.port,
-                    node_name=mesh.virtual_node_name(name),
-                    tags=tags,
-                ),
-                opts=child(self),
-            )
-
-        services: dict[str, MeshService] = {}
-        for name, service in mesh.services.items():
-            version_images: dict[str, pulumi.Input[str]] = {}
-            repositories: list[pulumi.Input[str]] = []
-            for version in service.versions:
-                prebuilt = prebuilt_image(mesh, name, version)
-                if prebuilt is None:
-                    built = images[service.app or name]
-                    version_images[version] = built.image_ref
-                    repositories.append(built.repository_arn)
-                else:
-                    version_images[version] = prebuilt
-                    arn = repository_arn_from_uri(prebuilt)
-                    if arn is not None:
-                        repositories.append(arn)
-            services[name] = MeshService(
-                name,
-                MeshServiceArgs.from_spec(
-                    mesh,
-                    name,
-                    mesh_name=foundation.mesh_name,
-                    namespace_id=foundation.namespace_id,
-                    cluster_arn=foundation.cluster_arn,
-                    cluster_name=foundation.cluster_name,
-                    subnet_ids=network.private_subnet_ids,
-                    security_group_ids=[firewall.group_ids[name]],
-                    images=version_images,
-                    repository_arns=_unique(repositories),
-                    tags=tags,
-                    platform_version=args.platform_version,
-                    trust_bundle=args.envoy_trust_bundle,
-                    envoy_health_check_command=args.envoy_health_check_command,
-                    read_only_root_filesystem=name not in args.writable_root_services,
-                ),
-                opts=child(self),
-            )
-
-        gateway = IngressGateway(
-            "ingress",
-            IngressGatewayArgs.from_spec(
-                mesh,
-                mesh_name=foundation.mesh_name,
-                cluster_arn=foundation.cluster_arn,
-                cluster_name=foundation.cluster_name,
-                subnet_ids=network.private_subnet_ids,
-                security_group_ids=[firewall.group_ids[GATEWAY]],
-                target_group_arn=endpoint.target_group_arn,
-                load_balancer_arn_suffix=endpoint.alb_arn_suffix,
-                target_group_arn_suffix=endpoint.target_group_arn_suffix,
-                alarms=args.gateway_alarms,
-                task_family=mesh.gateway_name,
+        deployed = DATA_PLANES[args.data_plane](args).deploy(
+            self,
+            PlatformParts(
+                mesh=mesh,
+                names=names,
+                foundation=foundation,
+                endpoint=endpoint,
+                firewall=firewall,
+                private_subnet_ids=network.private_subnet_ids,
+                images=self._images(args, names, tags),
                 platform_version=args.platform_version,
-                envoy_health_check_command=args.envoy_health_check_command,
-                route_dependencies=list(services.values()),
-                service_dependencies=[endpoint.https_listener],
+                writable_root_services=args.writable_root_services,
                 tags=tags,
             ),
-            opts=child(self),
         )
 
         self.url = endpoint.url
         self.alb_dns_name = endpoint.alb_dns_name
-        self.mesh_name = foundation.mesh_name
-        self.mesh_arn = foundation.mesh_arn
+        self.mesh_name = deployed.mesh_name
+        self.mesh_arn = deployed.mesh_arn
         self.cluster_name = foundation.cluster_name
-        self.virtual_service_names = {n: s.virtual_service_name for n, s in services.items()}
-        self.gateway_arn = gateway.virtual_gateway_arn
+        self.virtual_service_names = deployed.service_names
+        self.gateway_arn = deployed.gateway_arn
         self.register_outputs(
             {
                 "url": self.url,
@@ -256,6 +234,57 @@ class MeshPlatform(pulumi.ComponentResource):
                 "gateway_arn": self.gateway_arn,
             }
         )
+
+    def _images(
+        self, args: MeshPlatformArgs, names: StackNames, tags: dict[str, str]
+    ) -> dict[str, ServiceImages]:
+        """An AppImage per app to build; per service, what each version runs and pulls from."""
+        mesh = args.mesh
+        built = {
+            app: AppImage(
+                f"{mesh.name}-{app}",
+                AppImageArgs(
+                    repository_name=names.repository(app),
+                    **app_build(args.apps_dir, app),
+                    keep_images=args.keep_images,
+                    force_delete=args.force_delete_repositories,
+                    tags=tags,
+                ),
+                opts=child(self),
+            )
+            for app in apps_to_build(mesh)
+        }
+        images: dict[str, ServiceImages] = {}
+        for name, service in mesh.services.items():
+            by_version: dict[str, pulumi.Input[str]] = {}
+            repositories: list[pulumi.Input[str]] = []
+            for version in service.versions:
+                prebuilt = prebuilt_image(mesh, name, version)
+                if prebuilt is None:
+                    image = built[service.app or name]
+                    by_version[version] = image.image_ref
+                    repositories.append(image.repository_arn)
+                else:
+                    by_version[version] = prebuilt
+                    arn = repository_arn_from_uri(prebuilt)
+                    if arn is not None:
+                        repositories.append(arn)
+            images[name] = ServiceImages(by_version, _unique(repositories))
+        return images
+
+
+def _network_args(args: MeshPlatformArgs, tags: dict[str, str]) -> NetworkArgs:
+    """The spec's network, in the availability zones given (a new VPC only), else looked up."""
+    network_args = NetworkArgs.from_spec(args.mesh.network, tags)
+    if args.availability_zones is None or network_args.existing is not None:
+        return network_args
+    return NetworkArgs(
+        cidr=network_args.cidr,
+        az_count=network_args.az_count,
+        nat_gateways=network_args.nat_gateways,
+        availability_zones=list(args.availability_zones),
+        tags=tags,
+    )
 
 
 def _unique(items: list[pulumi.Input[str]]) -> list[pulumi.Input[str]]:

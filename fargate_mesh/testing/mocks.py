@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
+from pulumi.runtime.settings import get_project, get_stack
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -398,9 +399,55 @@ _COMPUTED: dict[str, Handler] = {
 }
 
 
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def qualified_type(urn: str) -> str:
+    """The type part of a URN: the parents' types and its own, joined by `$`."""
+    return urn.split("::")[2]
+
+
+def urn_name(urn: str) -> str:
+    return urn.split("::", 3)[3]
+
+
+def engine_urn(stack: str, project: str, parent: str, type_: str, name: str) -> str:
+    """The URN the Pulumi engine gives a resource: its parent's whole qualified type (not only the
+    parent's own type, as Pulumi's MockMonitor makes it) before its own, none for the stack root."""
+    if parent and qualified_type(parent) != ROOT_STACK_TYPE:
+        type_ = f"{qualified_type(parent)}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+
 class RecordingMonitor(MockMonitor):
     """A mock monitor that also keeps what the engine would see but Mocks are not told:
-    the URN, the parent, dependencies and resource options (deleteBeforeReplace, ignoreChanges)."""
+    the URN, the parent, dependencies, aliases and resource options (deleteBeforeReplace,
+    ignoreChanges). URNs are made as the engine makes them, so a recording's URNs are those of a
+    real stack's state."""
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        return engine_urn(get_stack(), get_project(), parent, type_, name)
+
+    def alias_urns(self, request: Any) -> list[str]:
+        """The request's aliases as URNs, resolved as the engine resolves an alias spec: what the
+        spec leaves out is the resource's own name, type, parent, project and stack."""
+        urns = list(request.aliasURNs)
+        for alias in request.aliases:
+            if alias.WhichOneof("alias") == "urn":
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urns.append(
+                engine_urn(
+                    spec.stack or get_stack(),
+                    spec.project or get_project(),
+                    parent,
+                    spec.type or request.type,
+                    spec.name or request.name,
+                )
+            )
+        return sorted(set(urns))
 
     def RegisterResource(self, request: Any) -> Any:
         _request.meta = {
@@ -409,6 +456,7 @@ class RecordingMonitor(MockMonitor):
             "urn": self.make_urn(request.parent, request.type, request.name),
             "parent": request.parent or None,
             "dependencies": sorted(set(request.dependencies)),
+            "aliases": self.alias_urns(request),
             "options": {
                 "deleteBeforeReplace": bool(request.deleteBeforeReplace),
                 "ignoreChanges": list(request.ignoreChanges),

@@ -9,13 +9,16 @@ from tests.aws.conftest import deploy
 def test_external_host_is_a_dns_node_behind_a_virtual_service_named_by_host(mocks):
     """GIVEN payments at api.payments.example:443
     WHEN deployed
-    THEN a node external-payments discovers the host by DNS on 443, and a virtual service named
+    THEN the node, named as given, discovers the host by DNS on 443, and a virtual service named
     by the host is provided by that node (by its name output)."""
     rec = deploy(
         mocks,
         lambda: (
             ExternalService(
-                "payments", ExternalServiceArgs(mesh_name="shop", host="api.payments.example", port=443)
+                "payments",
+                ExternalServiceArgs(
+                    mesh_name="shop", host="api.payments.example", node_name="external-payments", port=443
+                ),
             ).urn
         ),
     )

@@ -8,7 +8,15 @@ from typing import Any
 import pulumi
 import pytest
 
-from fargate_mesh.components import GatewayTarget, IngressGateway, IngressGatewayArgs
+from fargate_mesh.components import (
+    EnvoyOptions,
+    GatewayNames,
+    GatewayTarget,
+    IngressGateway,
+    IngressGatewayArgs,
+    TaskNames,
+    TaskPlacement,
+)
 from fargate_mesh.spec import Gateway
 from tests.aws.conftest import deploy, stack_mesh
 from tests.aws.recorded import Recording
@@ -45,16 +53,20 @@ def gateway_spec(**fields: Any) -> Gateway:
 def args(gateway: Gateway | None = None, **overrides: Any) -> IngressGatewayArgs:
     values: dict[str, Any] = {
         "gateway": gateway or gateway_spec(),
-        "gateway_name": "shop-gateway",
+        "names": GatewayNames(
+            "shop-gateway", "/ecs/shop/shop-gateway", TaskNames("shop-gateway", "shop-gateway", "gateway")
+        ),
         "mesh_name": "shop",
         "targets": {
             "products": GatewayTarget("products.shop.local", 8080),
             "prices": GatewayTarget("prices.shop.local", 9000),
         },
-        "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/shop",
-        "cluster_name": "shop",
-        "subnet_ids": ["subnet-private-a", "subnet-private-b"],
-        "security_group_ids": ["sg-gateway"],
+        "placement": TaskPlacement(
+            cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/shop",
+            cluster_name="shop",
+            subnet_ids=["subnet-private-a", "subnet-private-b"],
+            security_group_ids=["sg-gateway"],
+        ),
         "target_group_arn": TARGET_GROUP,
         "load_balancer_arn_suffix": ALB_SUFFIX,
         "target_group_arn_suffix": TARGET_GROUP_SUFFIX,
@@ -178,27 +190,6 @@ def test_gateway_autoscaling_from_spec(mocks):
     assert (target["inputs"]["minCapacity"], target["inputs"]["maxCapacity"]) == (2, 6)
 
 
-def test_from_spec_targets_every_service_by_fqdn():
-    """GIVEN the dev stack
-    WHEN gateway args are made from the spec
-    THEN every service is a target by FQDN and port and the names follow the mesh."""
-    mesh = stack_mesh("dev")
-    gateway_args = IngressGatewayArgs.from_spec(
-        mesh,
-        mesh_name="shop-dev",
-        cluster_arn="c",
-        cluster_name="c",
-        subnet_ids=[],
-        security_group_ids=[],
-        target_group_arn="tg",
-        load_balancer_arn_suffix="app/alb/1",
-        target_group_arn_suffix="targetgroup/tg/1",
-    )
-    assert gateway_args.gateway_name == "shop-dev-gateway"
-    assert gateway_args.targets["products"] == GatewayTarget("products.shop.local", 8080)
-    assert gateway_args.log_group_name == "/ecs/shop-dev/shop-dev-gateway"
-
-
 def test_route_to_unknown_service_is_refused(mocks):
     """GIVEN a gateway route to a service without a target
     WHEN the gateway is built
@@ -212,5 +203,5 @@ def test_envoy_health_check_command_is_an_argument(mocks):
     WHEN the gateway is built
     THEN its Envoy checks itself with that command, with the default timings."""
     command = ("CMD", "/usr/bin/agent", "healthcheck")
-    check = envoy(build(mocks, args(envoy_health_check_command=command)))["healthCheck"]
+    check = envoy(build(mocks, args(envoy=EnvoyOptions(health_check_command=command))))["healthCheck"]
     assert check == {"command": list(command), "interval": 5, "timeout": 2, "retries": 3, "startPeriod": 10}

@@ -139,3 +139,32 @@ def test_recording_format(dev):
         == "arn:aws:appmesh:us-east-1:123456789012:mesh/shop-dev/virtualNode/products-v1"
     )
     assert set(dev.outputs) == {"url", "albDnsName", "meshName", "meshArn", "clusterName", "virtualServices"}
+
+
+def test_urns_are_the_engines_and_aliases_are_resolved(mocks):
+    """GIVEN a grandchild of a component inside a component, with an alias spec naming its old
+    parent and an alias given as a whole URN
+    WHEN it is registered
+    THEN its URN carries every ancestor's type (as the engine makes it) and its aliases are
+    recorded as the URNs they stand for."""
+
+    def program() -> pulumi.Output[str]:
+        outer = pulumi.ComponentResource("test:index:Outer", "o")
+        inner = pulumi.ComponentResource("test:index:Inner", "i", opts=pulumi.ResourceOptions(parent=outer))
+        aws.ecs.Cluster(
+            "c",
+            opts=pulumi.ResourceOptions(
+                parent=inner,
+                aliases=[pulumi.Alias(parent=outer), "urn:pulumi:unit::myshop::aws:ecs/cluster:Cluster::old"],
+            ),
+        )
+        return inner.urn
+
+    rec = deploy(mocks, program)
+    cluster = rec.named("aws:ecs/cluster:Cluster", "c")
+    prefix = "urn:pulumi:unit::myshop::"
+    assert cluster["urn"] == f"{prefix}test:index:Outer$test:index:Inner$aws:ecs/cluster:Cluster::c"
+    assert cluster["aliases"] == [
+        f"{prefix}aws:ecs/cluster:Cluster::old",
+        f"{prefix}test:index:Outer$aws:ecs/cluster:Cluster::c",
+    ]

@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from fargate_mesh.components import AppImage, AppImageArgs
-from fargate_mesh.components.images import context_digest, repository_arn_from_uri
+from fargate_mesh.components.images import build_digest, context_digest, repository_arn_from_uri
 from tests.aws.conftest import deploy
 
 REPO = "aws:ecr/repository:Repository"
@@ -126,3 +126,68 @@ def test_preview_does_not_build(mocks, app_dir):
     rec = deploy(mocks, lambda: AppImage("products", AppImageArgs("shop/products", str(app_dir))).urn)
     (image,) = rec.of_type(IMAGE)
     assert image["inputs"]["buildOnPreview"] is False
+
+
+@pytest.fixture
+def kit_app(tmp_path: Path) -> tuple[Path, Path]:
+    """An app folder without a Dockerfile, and a kit holding the shared one."""
+    app, kit = tmp_path / "prices", tmp_path / "kit"
+    (app / "prices_api").mkdir(parents=True)
+    (app / "prices_api" / "main.py").write_text("app = 1\n")
+    kit.mkdir()
+    (kit / "Dockerfile").write_text("FROM scratch\n")
+    (kit / "lib.py").write_text("x = 1\n")
+    return app, kit
+
+
+def kit_args(app: Path, kit: Path) -> AppImageArgs:
+    return AppImageArgs(
+        "shop/prices",
+        str(app),
+        dockerfile=str(kit / "Dockerfile"),
+        named_contexts={"kit": str(kit)},
+        build_args={"APP_PACKAGE": "prices_api"},
+    )
+
+
+def test_a_shared_dockerfile_and_kit_are_build_inputs(mocks, kit_app):
+    """GIVEN an app built by a shared Dockerfile with a named context and a build argument
+    WHEN deployed
+    THEN the image gets the app folder as its context, the kit as named context, that Dockerfile
+    and that argument, and a tag that is not the app folder's digest alone."""
+    app, kit = kit_app
+    rec = deploy(mocks, lambda: AppImage("prices", kit_args(app, kit)).urn)
+    inputs = rec.of_type(IMAGE)[0]["inputs"]
+    assert inputs["context"] == {"location": str(app), "named": {"kit": {"location": str(kit)}}}
+    assert inputs["dockerfile"] == {"location": str(kit / "Dockerfile")}
+    assert inputs["buildArgs"] == {"APP_PACKAGE": "prices_api"}
+    assert not inputs["tags"][0].endswith(context_digest(app))
+
+
+def test_the_tag_follows_the_kit_and_the_dockerfile_too(kit_app):
+    """GIVEN an app built with the kit
+    WHEN the kit's code, then the Dockerfile changes
+    THEN the tag changes each time (an immutable repository could not take the old tag again);
+    an app with its own Dockerfile keeps its folder's digest as its tag."""
+    app, kit = kit_app
+
+    def tag() -> str:
+        return build_digest(
+            str(app), {"kit": str(kit)}, str(kit / "Dockerfile"), {"APP_PACKAGE": "prices_api"}
+        )
+
+    first = tag()
+    (kit / "lib.py").write_text("x = 2\n")
+    second = tag()
+    (kit / "Dockerfile").write_text("FROM scratch\nUSER 10001\n")
+    assert len({first, second, tag()}) == 3
+    assert build_digest(str(app), {}, None, {}) == context_digest(app)
+
+
+def test_a_missing_named_context_is_refused(kit_app):
+    """GIVEN a named context that does not exist
+    WHEN AppImage is built
+    THEN it raises naming the folder."""
+    app, kit = kit_app
+    with pytest.raises(ValueError, match="no-kit"):
+        AppImage("x", AppImageArgs("r", str(app), named_contexts={"kit": str(kit.parent / "no-kit")}))

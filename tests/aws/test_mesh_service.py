@@ -8,7 +8,18 @@ from typing import Any
 import pulumi
 import pytest
 
-from fargate_mesh.components import MeshBackend, MeshService, MeshServiceArgs, mesh_backends
+from fargate_mesh.components import (
+    EnvoyOptions,
+    MeshBackend,
+    MeshService,
+    MeshServiceArgs,
+    ServiceNames,
+    TaskNames,
+    TaskPlacement,
+    Telemetry,
+    VersionNames,
+    mesh_backends,
+)
 from fargate_mesh.spec import Service
 from tests.aws.conftest import deploy, stack_mesh
 from tests.aws.recorded import Recording
@@ -50,26 +61,42 @@ def products(**fields: Any) -> Service:
     return Service.model_validate(spec)
 
 
+def names(service: Service, mesh: str = "shop", name: str = "products") -> ServiceNames:
+    """The names the platform gives a service (products in mesh shop, by default)."""
+    return ServiceNames(
+        virtual_service=f"{name}.shop.local",
+        router=f"{name}-router",
+        cloud_map_service=name,
+        log_group=f"/ecs/{mesh}/{name}",
+        versions={
+            v: VersionNames(f"{name}-{v}", TaskNames(f"{name}-{v}", f"{mesh}-{name}-{v}", v))
+            for v in service.versions
+        },
+    )
+
+
 def args(service: Service | None = None, **overrides: Any) -> MeshServiceArgs:
     service = service or products()
     values: dict[str, Any] = {
         "name": "products",
         "service": service,
+        "names": names(service),
         "mesh_name": "shop",
         "namespace": "shop.local",
         "namespace_id": "ns-123",
-        "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/shop",
-        "cluster_name": "shop",
-        "subnet_ids": ["subnet-private-a", "subnet-private-b"],
-        "security_group_ids": ["sg-products"],
+        "placement": TaskPlacement(
+            cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/shop",
+            cluster_name="shop",
+            subnet_ids=["subnet-private-a", "subnet-private-b"],
+            security_group_ids=["sg-products"],
+        ),
         "images": {v: f"registry.example/products:{v}" for v in service.versions},
         "repository_arns": [ECR_REPO],
         "backends": [
             MeshBackend("prices", "prices.shop.local", 8080),
             MeshBackend("payments", "api.payments.example", 443, tls=True),
         ],
-        "family_prefix": "shop-",
-        "log_retention_days": 14,
+        "telemetry": Telemetry(log_retention_days=14),
         "tags": {"mesh": "shop", "managed-by": "pulumi"},
     }
     values.update(overrides)
@@ -300,7 +327,7 @@ def test_task_definition_is_an_app_mesh_sidecar_task(mocks):
     assert xray["portMappings"] == [{"containerPort": 2000, "protocol": "udp"}]
     for container in by_name.values():
         assert container["logConfiguration"]["logDriver"] == "awslogs"
-        assert container["logConfiguration"]["options"]["awslogs-group"] == "/ecs/products"
+        assert container["logConfiguration"]["options"]["awslogs-group"] == "/ecs/shop/products"
 
 
 def test_ecs_service_private_registered_and_safe_to_deploy(mocks):
@@ -372,7 +399,7 @@ def test_without_tracing_there_is_no_xray(mocks):
     """GIVEN tracing off
     WHEN deployed
     THEN no X-Ray container, no X-Ray env on Envoy and no X-Ray permission."""
-    rec = build(mocks, args(tracing=False))
+    rec = build(mocks, args(telemetry=Telemetry(tracing=False)))
     by_name = containers(rec, "shop-products-v1")
     assert list(by_name) == ["app", "envoy"]
     assert "ENABLE_ENVOY_XRAY_TRACING" not in env(by_name["envoy"])
@@ -398,14 +425,16 @@ def test_component_outputs_name_the_service_and_nodes(mocks):
 
 
 def test_missing_image_or_unknown_target_is_refused_before_any_resource(mocks):
-    """GIVEN a version without an image, or a route to a version that does not exist
+    """GIVEN a version without an image or names, or a route to a version that does not exist
     WHEN MeshService is built
     THEN it raises a ValueError naming the problem."""
     with pytest.raises(ValueError, match=r"no image for versions \['v2'\]"):
         MeshService("p", args(images={"v1": "x"}))
+    with pytest.raises(ValueError, match=r"no names for versions \['v2'\]"):
+        MeshService("p", args(names=names(products(versions={"v1": {"weight": 100}}))))
     bad = products(routes=[{"name": "default", "targets": {"v9": 100}}], versions={"v1": {"weight": 100}})
     with pytest.raises(ValueError, match="targets unknown versions"):
-        deploy(mocks, lambda: MeshService("p", args(bad, images={"v1": "x"})).urn)
+        MeshService("p", args(bad, images={"v1": "x"}))
 
 
 def test_backends_from_the_dev_spec():
@@ -445,7 +474,7 @@ def test_envoy_health_check_command_and_trust_bundle_are_arguments(mocks):
     THEN every version's Envoy checks itself with that command (same timings) and the TLS backend
     validates against that bundle."""
     command = ("CMD", "/usr/bin/agent", "healthcheck")
-    rec = build(mocks, args(envoy_health_check_command=command, trust_bundle="/etc/pki/ca.pem"))
+    rec = build(mocks, args(envoy=EnvoyOptions(health_check_command=command), trust_bundle="/etc/pki/ca.pem"))
     for version in ("v1", "v2"):
         check = containers(rec, f"shop-products-{version}")["envoy"]["healthCheck"]
         assert check == {
@@ -470,3 +499,37 @@ def test_cloud_map_custom_health_check_keeps_a_value(mocks):
     without ECS health reporting and replace it on every `pulumi up`."""
     (discovery,) = build(mocks).of_type(CLOUD_MAP)
     assert discovery["inputs"]["healthCheckCustomConfig"] == {"failureThreshold": 1}
+
+
+def test_every_name_is_the_callers(mocks):
+    """GIVEN names unlike anything the component could derive from 'products'
+    WHEN deployed
+    THEN each resource carries exactly the name given: the component computes none."""
+    service = products(versions={"v1": {"weight": 100}}, routes=[{"name": "default", "targets": {"v1": 100}}])
+    given = ServiceNames(
+        virtual_service="catalog.example.internal",
+        router="catalog-rt",
+        cloud_map_service="catalog",
+        log_group="/teams/catalog",
+        versions={
+            "v1": VersionNames(
+                node="catalog-blue",
+                task=TaskNames(ecs_service="svc-blue", family="fam-blue", log_stream_prefix="blue"),
+            )
+        },
+    )
+    rec = build(mocks, args(service, names=given))
+    assert rec.one(VSERVICE)["inputs"]["name"] == "catalog.example.internal"
+    assert rec.one(ROUTER)["inputs"]["name"] == "catalog-rt"
+    assert rec.one(CLOUD_MAP)["inputs"]["name"] == "catalog"
+    assert rec.one(LOG_GROUP)["inputs"]["name"] == "/teams/catalog"
+    node = rec.one(NODE)["inputs"]
+    assert node["name"] == "catalog-blue"
+    assert node["spec"]["serviceDiscovery"]["awsCloudMap"]["serviceName"] == "catalog"
+    assert node["spec"]["serviceDiscovery"]["awsCloudMap"]["attributes"] == {
+        "ECS_TASK_DEFINITION_FAMILY": "fam-blue"
+    }
+    assert rec.one(TASK_DEF)["inputs"]["family"] == "fam-blue"
+    assert rec.one(ECS_SERVICE)["inputs"]["name"] == "svc-blue"
+    for container in json.loads(rec.one(TASK_DEF)["inputs"]["containerDefinitions"]):
+        assert container["logConfiguration"]["options"]["awslogs-stream-prefix"] == "blue"

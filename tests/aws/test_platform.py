@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
+import pulumi
 import pytest
 
-from fargate_mesh.components import MeshPlatform, MeshPlatformArgs
-from fargate_mesh.components.platform import apps_to_build, missing_build_contexts
+from fargate_mesh.components import (
+    DATA_PLANES,
+    DeployedDataPlane,
+    MeshPlatform,
+    MeshPlatformArgs,
+    PlatformParts,
+)
+from fargate_mesh.components.platform import app_build, apps_to_build, missing_build_contexts
 from fargate_mesh.spec import parse_mesh
 from tests.aws.conftest import deploy, stack_mesh
 
@@ -203,3 +211,85 @@ def test_writable_root_for_an_unknown_service_is_refused():
     THEN a ValueError names it."""
     with pytest.raises(ValueError, match="pricez"):
         MeshPlatformArgs(mesh=stack_mesh("dev"), writable_root_services=["pricez"])
+
+
+def test_an_unknown_data_plane_is_refused_with_the_choices():
+    """GIVEN a data plane the library does not have
+    WHEN the platform args are made
+    THEN a ValueError names it and lists those it has."""
+    with pytest.raises(ValueError, match=r"data_plane 'servicemesh' .* choose one of: appmesh"):
+        MeshPlatformArgs(mesh=stack_mesh("dev"), data_plane="servicemesh")
+
+
+@dataclass
+class RecordingDataPlane:
+    """A data plane that deploys nothing and keeps what the platform handed it."""
+
+    parts: list[PlatformParts] = field(default_factory=list)
+
+    def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
+        self.parts.append(parts)
+        done = pulumi.Output.from_input("from-the-data-plane")
+        return DeployedDataPlane(done, done, done, {name: done for name in parts.mesh.services})
+
+
+def test_the_platform_composes_shared_parts_then_the_chosen_data_plane(mocks, monkeypatch):
+    """GIVEN a data plane registered beside App Mesh
+    WHEN the platform is deployed with it
+    THEN the shared parts are built (network, endpoint, namespace and cluster, firewall, images)
+    and handed over with the stack's names and each service's images and placement, nothing of App
+    Mesh is made, and the platform's outputs are the data plane's."""
+    plane = RecordingDataPlane()
+    monkeypatch.setitem(DATA_PLANES, "recording", lambda args: plane)
+    mesh = prebuilt_dev()
+    platform_args = MeshPlatformArgs(mesh=mesh, data_plane="recording")
+
+    def program() -> pulumi.Output[list[str]]:
+        platform = MeshPlatform("shop-dev", platform_args)
+        (parts,) = plane.parts
+        assert parts.mesh is mesh and parts.names.gateway.gateway == "shop-dev-gateway"
+        assert set(parts.images) == set(mesh.services)
+        assert parts.images["products"].by_version["v2"] == "public.ecr.aws/acme/products:2.0"
+        placement = parts.placement("prices")
+        return pulumi.Output.all(
+            platform.mesh_arn, platform.gateway_arn, placement.cluster_name, *placement.security_group_ids
+        )
+
+    def check(values: list[str]) -> None:
+        assert values[:3] == ["from-the-data-plane", "from-the-data-plane", "shop-dev"]
+        assert values[3].startswith("sg-")
+
+    rec = deploy(mocks, lambda: program().apply(check))
+    types = {r["type"] for r in rec}
+    assert {"aws:ecs/cluster:Cluster", "aws:lb/loadBalancer:LoadBalancer", "aws:ec2/vpc:Vpc"} <= types
+    assert not any(t.startswith(("aws:appmesh/", "aws:ecs/service", "fargatemesh:appmesh:")) for t in types)
+
+
+def test_sample_apps_build_with_the_shared_kit_and_others_with_their_own_dockerfile(tmp_path):
+    """GIVEN an app folder with its own Dockerfile, one without (the sample apps' layout) and the kit
+    WHEN their builds are worked out
+    THEN the first builds alone; the second with the kit's Dockerfile, the kit as named context and
+    its package as APP_PACKAGE."""
+    (tmp_path / "own").mkdir()
+    (tmp_path / "own" / "Dockerfile").write_text("FROM scratch\n")
+    assert app_build(tmp_path, "own") == {"context": str(tmp_path / "own")}
+    assert app_build(tmp_path, "prices") == {
+        "context": str(tmp_path / "prices"),
+        "dockerfile": str(tmp_path / "kit" / "Dockerfile"),
+        "named_contexts": {"kit": str(tmp_path / "kit")},
+        "build_args": {"APP_PACKAGE": "prices_api"},
+    }
+
+
+def test_an_app_the_kit_cannot_build_is_refused_before_any_resource(tmp_path):
+    """GIVEN the dev stack whose apps folder has the apps but neither a kit nor their packages
+    WHEN the build contexts are checked
+    THEN each app gets one message naming what is missing and what to do."""
+    for app in ("products", "prices"):
+        (tmp_path / app).mkdir()
+    problems = missing_build_contexts(stack_mesh("dev"), tmp_path)
+    assert len(problems) == 2
+    for problem in problems:
+        assert "has no Dockerfile, and the shared kit cannot build it without" in problem
+        assert str(tmp_path / "kit" / "Dockerfile") in problem and "_api" in problem
+    assert missing_build_contexts(stack_mesh("dev"), "apps") == []

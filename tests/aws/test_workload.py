@@ -6,7 +6,7 @@ import json
 
 import pulumi
 
-from fargate_mesh.components import FargateService, FargateServiceArgs, LoadBalancerTarget
+from fargate_mesh.components import FargateService, FargateServiceArgs, LoadBalancerTarget, TaskPlacement
 from fargate_mesh.spec import Autoscaling
 from tests.aws.conftest import deploy
 
@@ -15,15 +15,17 @@ def args(**overrides) -> FargateServiceArgs:
     values = {
         "service_name": "web",
         "family": "web",
-        "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
-        "cluster_name": "c",
+        "placement": TaskPlacement(
+            cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/c",
+            cluster_name="c",
+            subnet_ids=["subnet-a"],
+            security_group_ids=["sg-a"],
+        ),
         "containers": [{"name": "web", "image": "nginx:1.27", "essential": True}],
         "cpu": 256,
         "memory": 512,
         "task_role_arn": "arn:aws:iam::123456789012:role/task",
         "execution_role_arn": "arn:aws:iam::123456789012:role/exec",
-        "subnet_ids": ["subnet-a"],
-        "security_group_ids": ["sg-a"],
     }
     values.update(overrides)
     return FargateServiceArgs(**values)

@@ -18,8 +18,8 @@ from fargate_mesh.render.appmesh import specs
 class ExternalServiceArgs:
     mesh_name: pulumi.Input[str]
     host: str  # api.payments.example: also the virtual service's name
+    node_name: str  # external-payments
     port: int = 443
-    node_name: str | None = None  # default external-<component name>
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -35,7 +35,7 @@ class ExternalService(pulumi.ComponentResource):
         mesh_opts = child(self, delete_before_replace=True)
         node = aws.appmesh.VirtualNode(
             f"{name}-node",
-            name=args.node_name or f"external-{name}",
+            name=args.node_name,
             mesh_name=args.mesh_name,
             spec=specs.external_node_spec(args.host, args.port),
             tags=tags,

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from fargate_mesh.components.base import child, type_token
+from fargate_mesh.components.names import ServiceNames
 from fargate_mesh.render.appmesh import specs
 from fargate_mesh.spec import Service
 
@@ -18,15 +19,11 @@ from fargate_mesh.spec import Service
 class ServiceRoutingArgs:
     name: str  # the service (products)
     service: Service
+    names: ServiceNames  # virtual service, router, Cloud Map service; per version node and task family
     mesh_name: pulumi.Input[str]
-    virtual_service_name: str  # products.shop.local
     namespace: str  # Cloud Map namespace the versions register in (shop.local)
-    cloud_map_service: str  # Cloud Map service all versions share (products)
-    task_families: Mapping[str, str]  # version → its task definition family
     backends: Sequence[specs.MeshBackend] = ()
     trust_bundle: str = specs.DEFAULT_TRUST_BUNDLE
-    router_name: str | None = None  # default <name>-router
-    node_names: Mapping[str, str] | None = None  # default <name>-<version>
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -45,24 +42,24 @@ class ServiceRouting(pulumi.ComponentResource):
     ) -> None:
         super().__init__(type_token("appmesh", "ServiceRouting"), name, None, opts)
         service = args.service
-        _check_targets(args.name, service)
+        check_versions(args.name, service, args.names)
         tags = dict(args.tags)
         # Fixed names are App Mesh identities: replacing one means deleting it first.
         mesh_opts = child(self, delete_before_replace=True)
 
+        names = args.names
         nodes: dict[str, aws.appmesh.VirtualNode] = {}
         for version in service.versions:
-            node_name = (args.node_names or {}).get(version, f"{args.name}-{version}")
             nodes[version] = aws.appmesh.VirtualNode(
                 f"{name}-{version}",
-                name=node_name,
+                name=names.versions[version].node,
                 mesh_name=args.mesh_name,
                 spec=specs.virtual_node_spec(
                     service,
                     version,
                     namespace=args.namespace,
-                    cloud_map_service=args.cloud_map_service,
-                    task_family=args.task_families[version],
+                    cloud_map_service=names.cloud_map_service,
+                    task_family=names.versions[version].task.family,
                     backends=args.backends,
                     trust_bundle=args.trust_bundle,
                 ),
@@ -71,7 +68,7 @@ class ServiceRouting(pulumi.ComponentResource):
             )
         router = aws.appmesh.VirtualRouter(
             f"{name}-router",
-            name=args.router_name or f"{args.name}-router",
+            name=names.router,
             mesh_name=args.mesh_name,
             spec=specs.virtual_router_spec(service),
             tags=tags,
@@ -91,7 +88,7 @@ class ServiceRouting(pulumi.ComponentResource):
             )
         virtual_service = aws.appmesh.VirtualService(
             f"{name}-service",
-            name=args.virtual_service_name,
+            name=names.virtual_service,
             mesh_name=args.mesh_name,
             spec=specs.router_virtual_service_spec(router.name),
             tags=tags,
@@ -112,9 +109,12 @@ class ServiceRouting(pulumi.ComponentResource):
         )
 
 
-def _check_targets(name: str, service: Service) -> None:
-    """Route targets must be versions of this service (the spec checks it; a Service built in
-    Python skips those cross-object checks)."""
+def check_versions(name: str, service: Service, names: ServiceNames) -> None:
+    """Every version must be named, and route targets must be versions of this service (the spec
+    checks it; a Service built in Python skips those cross-object checks)."""
+    unnamed = sorted(set(service.versions) - set(names.versions))
+    if unnamed:
+        raise ValueError(f"service {name!r}: no names for versions {unnamed}")
     for route in service.effective_routes():
         unknown = sorted(set(route.targets) - set(service.versions))
         if unknown:

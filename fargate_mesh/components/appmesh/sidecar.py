@@ -1,20 +1,22 @@
-"""The App Mesh Envoy in an ECS task: its container, the APPMESH proxy configuration that routes
-the app's traffic through it, and the one IAM permission it needs.
+"""App Mesh's Envoy in an ECS task, as the task builder's Proxy: its container, the APPMESH proxy
+configuration that routes the app's traffic through it, and the one IAM permission it needs.
 
-Facts from the App Mesh user guide and aws-app-mesh-examples (see APPMESH.md §2): Envoy runs as
-uid 1337 and that uid is exempt from the iptables redirection; ingress 15000, egress 15001, admin
+From the App Mesh user guide (Envoy image, proxy configuration and IAM pages): Envoy runs as uid
+1337 and that uid is exempt from the iptables redirection; ingress 15000, egress 15001, admin
 9901; the task metadata and instance metadata IPs bypass the proxy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 from fargate_mesh.components.ecs import iam
 from fargate_mesh.components.ecs.containers import Container, environment
+from fargate_mesh.spec.mesh import DEFAULT_ENVOY_IMAGE
 
 ENVOY_CONTAINER = "envoy"
 ENVOY_UID = "1337"
@@ -25,8 +27,8 @@ EGRESS_IGNORED_IPS = "169.254.170.2,169.254.169.254"
 
 # Envoy is LIVE once it has its configuration from App Mesh; the app waits for HEALTHY. This is
 # the check the App Mesh user guide documents; it needs a shell, curl and grep in the Envoy image,
-# which APPMESH.md notes is distroless since v1.22: confirm it on the first deploy, and pass
-# another command (envoy_health_check_command on the platform, service or gateway args) if not.
+# which may be distroless in newer releases: confirm it on the first deploy, and pass another
+# command (envoy_health_check_command on the platform, service or gateway args) if not.
 ENVOY_HEALTH_CHECK_COMMAND: tuple[str, ...] = (
     "CMD-SHELL",
     f"curl -s http://localhost:{ENVOY_ADMIN_PORT}/server_info | grep state | grep -q LIVE",
@@ -40,75 +42,100 @@ ENVOY_HEALTH_CHECK: dict[str, Any] = {
 }
 
 
-def envoy_container(
-    *,
-    resource_arn: pulumi.Input[str],
-    image: str,
-    log_configuration: Mapping[str, Any],
-    tracing: bool,
-    log_level: str = "info",
-    sidecar: bool = True,
-    port: int | None = None,
-    health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND,
-) -> Container:
-    """Envoy for a virtual node (sidecar=True: runs as 1337, no port) or a virtual gateway
-    (sidecar=False: no user, listens on the gateway port)."""
-    env: dict[str, pulumi.Input[str]] = {
-        "APPMESH_RESOURCE_ARN": resource_arn,
-        "ENABLE_ENVOY_STATS_TAGS": "1",
-        "ENVOY_LOG_LEVEL": log_level,
-    }
-    if tracing:
-        env["ENABLE_ENVOY_XRAY_TRACING"] = "1"
-    container: Container = {
-        "name": ENVOY_CONTAINER,
-        "image": image,
-        "essential": True,
-        "environment": environment(env),
-        "healthCheck": {**ENVOY_HEALTH_CHECK, "command": list(health_check_command)},
-        "ulimits": [{"name": "nofile", "softLimit": 15000, "hardLimit": 15000}],
-        "logConfiguration": dict(log_configuration),
-    }
-    if sidecar:
-        container["user"] = ENVOY_UID
-    if port is not None:
-        container["portMappings"] = [{"containerPort": port, "protocol": "tcp"}]
-    return container
+@dataclass(frozen=True)
+class EnvoyOptions:
+    """The App Mesh Envoy image and how it runs: the same for every node and the gateway."""
+
+    image: str = DEFAULT_ENVOY_IMAGE
+    log_level: str = "info"
+    health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND
 
 
-def wait_for_envoy() -> list[dict[str, str]]:
-    """The app's dependsOn: start only once Envoy is HEALTHY, or its first calls go nowhere."""
-    return [{"containerName": ENVOY_CONTAINER, "condition": "HEALTHY"}]
+@dataclass(frozen=True)
+class AppMeshEnvoy:
+    """App Mesh's Envoy for one virtual node (a sidecar: runs as 1337, the app's traffic is
+    redirected through it) or one virtual gateway (the task's only listener, on `gateway_port`)."""
 
+    resource_arn: pulumi.Input[str]  # the virtual node's or virtual gateway's ARN
+    options: EnvoyOptions
+    app_ports: Sequence[int] = ()  # sidecar: the node's listener ports
+    gateway_port: int | None = None  # gateway: the port the ALB sends to
 
-def proxy_configuration(app_ports: Sequence[int]) -> dict[str, Any]:
-    """The task's APPMESH proxy configuration; AppPorts are the node listener ports."""
-    return {
-        "type": "APPMESH",
-        "container_name": ENVOY_CONTAINER,
-        "properties": {
-            "AppPorts": ",".join(str(p) for p in app_ports),
-            "ProxyIngressPort": str(PROXY_INGRESS_PORT),
-            "ProxyEgressPort": str(PROXY_EGRESS_PORT),
-            "IgnoredUID": ENVOY_UID,
-            "EgressIgnoredIPs": EGRESS_IGNORED_IPS,
-        },
-    }
+    @classmethod
+    def sidecar(cls, node_arn: pulumi.Input[str], app_port: int, options: EnvoyOptions) -> AppMeshEnvoy:
+        return cls(node_arn, options, app_ports=(app_port,))
 
+    @classmethod
+    def gateway(cls, gateway_arn: pulumi.Input[str], port: int, options: EnvoyOptions) -> AppMeshEnvoy:
+        return cls(gateway_arn, options, gateway_port=port)
 
-def envoy_policy_statement(resource_arn: pulumi.Input[str]) -> dict[str, Any]:
-    """Without it Envoy never gets its configuration, never goes LIVE, and the app never starts."""
-    return {
-        "Sid": "AppMeshEnvoyConfiguration",
-        "Effect": "Allow",
-        "Action": ["appmesh:StreamAggregatedResources"],
-        "Resource": [resource_arn],
-    }
+    @property
+    def is_sidecar(self) -> bool:
+        return self.gateway_port is None
 
+    def containers(self, log_configuration: Mapping[str, Any], tracing: bool) -> list[Container]:
+        env: dict[str, pulumi.Input[str]] = {
+            "APPMESH_RESOURCE_ARN": self.resource_arn,
+            "ENABLE_ENVOY_STATS_TAGS": "1",
+            "ENVOY_LOG_LEVEL": self.options.log_level,
+        }
+        if tracing:
+            env["ENABLE_ENVOY_XRAY_TRACING"] = "1"
+        container: Container = {
+            "name": ENVOY_CONTAINER,
+            "image": self.options.image,
+            "essential": True,
+            "environment": environment(env),
+            "healthCheck": {**ENVOY_HEALTH_CHECK, "command": list(self.options.health_check_command)},
+            "ulimits": [{"name": "nofile", "softLimit": 15000, "hardLimit": 15000}],
+            "logConfiguration": dict(log_configuration),
+        }
+        if self.is_sidecar:
+            container["user"] = ENVOY_UID
+        else:
+            container["portMappings"] = [{"containerPort": self.gateway_port, "protocol": "tcp"}]
+        return [container]
 
-def envoy_task_statements(resource_arn: pulumi.Input[str], tracing: bool) -> list[dict[str, Any]]:
-    """A task role's whole policy: its own node's or gateway's configuration, and X-Ray when tracing."""
-    statements = [envoy_policy_statement(resource_arn)]
-    if tracing:
-        statements.append(iam.xray_statement())
-    return statements
+    @property
+    def app_depends_on(self) -> list[dict[str, str]]:
+        """Start the app only once Envoy is HEALTHY, or its first calls go nowhere."""
+        return [{"containerName": ENVOY_CONTAINER, "condition": "HEALTHY"}]
+
+    @property
+    def proxy_configuration(self) -> dict[str, Any] | None:
+        """A sidecar's APPMESH proxy configuration (AppPorts are the node's listener ports); a
+        gateway's Envoy needs none: nothing else in its task listens."""
+        if not self.is_sidecar:
+            return None
+        return {
+            "type": "APPMESH",
+            "container_name": ENVOY_CONTAINER,
+            "properties": {
+                "AppPorts": ",".join(str(p) for p in self.app_ports),
+                "ProxyIngressPort": str(PROXY_INGRESS_PORT),
+                "ProxyEgressPort": str(PROXY_EGRESS_PORT),
+                "IgnoredUID": ENVOY_UID,
+                "EgressIgnoredIPs": EGRESS_IGNORED_IPS,
+            },
+        }
+
+    @property
+    def task_statements(self) -> list[iam.Statement]:
+        """Without it Envoy never gets its configuration, never goes LIVE, and the app never starts."""
+        return [
+            {
+                "Sid": "AppMeshEnvoyConfiguration",
+                "Effect": "Allow",
+                "Action": ["appmesh:StreamAggregatedResources"],
+                "Resource": [self.resource_arn],
+            }
+        ]
+
+    @property
+    def task_role_purpose(self) -> str:
+        return f"Envoy reads its own {'node' if self.is_sidecar else 'gateway'}'s configuration"
+
+    @property
+    def bypass_user(self) -> str | None:
+        """A sidecar task's X-Ray daemon runs as Envoy's uid, so its traffic is not redirected."""
+        return ENVOY_UID if self.is_sidecar else None

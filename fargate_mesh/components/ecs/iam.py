@@ -87,7 +87,7 @@ def execution_statements(
 @dataclass
 class TaskRole:
     role: aws.iam.Role
-    policy: aws.iam.RolePolicy
+    policy: aws.iam.RolePolicy | None  # None: the role may do nothing (IAM refuses an empty policy)
 
     @property
     def arn(self) -> pulumi.Output[str]:
@@ -103,7 +103,7 @@ def task_role(
     description: str,
     tags: Mapping[str, str],
 ) -> TaskRole:
-    """A role for ECS tasks with one inline policy (children of `parent`)."""
+    """A role for ECS tasks with one inline policy, if it has statements (children of `parent`)."""
     role = aws.iam.Role(
         name,
         assume_role_policy=assume_role_policy(account_id),
@@ -111,6 +111,8 @@ def task_role(
         tags=dict(tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )
+    if not statements:
+        return TaskRole(role, None)
     policy = aws.iam.RolePolicy(
         name,
         role=role.id,

@@ -23,25 +23,32 @@ class LoadBalancerTarget:
 
 
 @dataclass(frozen=True)
+class TaskPlacement:
+    """Where a workload's tasks run: its cluster, private subnets and security groups."""
+
+    cluster_arn: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    security_group_ids: Sequence[pulumi.Input[str]]
+    # Fargate 1.4.0 is the newest; App Mesh needs >= 1.3.0. Pinned so a new LATEST is a choice.
+    platform_version: str = "1.4.0"
+
+
+@dataclass(frozen=True)
 class FargateServiceArgs:
     service_name: str  # the ECS service's name in the cluster
     family: str  # task definition family; unique per version (App Mesh filters Cloud Map on it)
-    cluster_arn: pulumi.Input[str]
-    cluster_name: pulumi.Input[str]
+    placement: TaskPlacement
     containers: Sequence[Mapping[str, Any]]
     cpu: int
     memory: int
     task_role_arn: pulumi.Input[str]
     execution_role_arn: pulumi.Input[str]
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    security_group_ids: Sequence[pulumi.Input[str]]
     desired_count: int = 1
     proxy_configuration: Mapping[str, Any] | None = None
     service_registry_arn: pulumi.Input[str] | None = None
     load_balancer: LoadBalancerTarget | None = None
     autoscaling: Autoscaling | None = None
-    # Fargate 1.4.0 is the newest; App Mesh needs >= 1.3.0. Pinned so a new LATEST is a choice.
-    platform_version: str = "1.4.0"
     health_check_grace_period_seconds: int | None = None
     # CloudWatch alarms that mean "this revision is bad": ALARM during a deployment rolls it back.
     deployment_alarm_names: Sequence[pulumi.Input[str]] = ()
@@ -61,6 +68,7 @@ class FargateService(pulumi.ComponentResource):
     ) -> None:
         super().__init__(type_token("ecs", "FargateService"), name, None, opts)
         tags = dict(args.tags)
+        placement = args.placement
         task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
             family=args.family,
@@ -83,14 +91,14 @@ class FargateService(pulumi.ComponentResource):
         service = aws.ecs.Service(
             f"{name}-service",
             name=args.service_name,
-            cluster=args.cluster_arn,
+            cluster=placement.cluster_arn,
             task_definition=task_definition.arn,
             launch_type="FARGATE",
-            platform_version=args.platform_version,
+            platform_version=placement.platform_version,
             desired_count=desired,
             network_configuration={
-                "subnets": args.subnet_ids,
-                "security_groups": list(args.security_group_ids),
+                "subnets": placement.subnet_ids,
+                "security_groups": list(placement.security_group_ids),
                 "assign_public_ip": False,
             },
             service_registries={"registry_arn": args.service_registry_arn}
@@ -150,7 +158,7 @@ class FargateService(pulumi.ComponentResource):
             f"{name}-scaling",
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
-            resource_id=pulumi.Output.concat("service/", args.cluster_name, "/", service.name),
+            resource_id=pulumi.Output.concat("service/", args.placement.cluster_name, "/", service.name),
             min_capacity=scaling.min_tasks,
             max_capacity=scaling.max_tasks,
             tags=tags,

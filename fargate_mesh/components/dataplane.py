@@ -1,0 +1,75 @@
+"""The seam between the platform and a data plane.
+
+MeshPlatform builds what every data plane needs (network, public endpoint, foundation, images,
+firewall) and hands it over as PlatformParts; the chosen DataPlane then deploys the services and
+the gateway in its own way. App Mesh (components/appmesh/dataplane.py) is the only one so far; our
+own Envoy or ECS Service Connect is one more module implementing DataPlane, and one more entry in
+the platform's table of data planes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import pulumi
+
+from fargate_mesh.components.ecs.workload import TaskPlacement
+from fargate_mesh.components.firewall import MeshFirewall
+from fargate_mesh.components.foundation import MeshFoundation
+from fargate_mesh.components.names import StackNames
+from fargate_mesh.components.public_endpoint import PublicEndpoint
+from fargate_mesh.spec import Mesh
+
+
+@dataclass(frozen=True)
+class ServiceImages:
+    """What a service's versions run, and the private ECR repositories those images are pulled from."""
+
+    by_version: Mapping[str, pulumi.Input[str]]
+    repository_arns: Sequence[pulumi.Input[str]]
+
+
+@dataclass(frozen=True)
+class PlatformParts:
+    """What the platform has built when the data plane's turn comes, and the names it gives."""
+
+    mesh: Mesh
+    names: StackNames
+    foundation: MeshFoundation  # Cloud Map namespace and ECS cluster
+    endpoint: PublicEndpoint  # the ALB, its HTTPS listener and the gateway's target group
+    firewall: MeshFirewall  # a security group per workload (services by name, the gateway's key)
+    private_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    images: Mapping[str, ServiceImages]  # per service
+    platform_version: str
+    writable_root_services: Sequence[str]  # services whose app may write its root filesystem
+    tags: Mapping[str, str]
+
+    def placement(self, workload: str) -> TaskPlacement:
+        """Where a workload's tasks run: the cluster, the private subnets, its own security group."""
+        return TaskPlacement(
+            cluster_arn=self.foundation.cluster_arn,
+            cluster_name=self.foundation.cluster_name,
+            subnet_ids=self.private_subnet_ids,
+            security_group_ids=[self.firewall.group_ids[workload]],
+            platform_version=self.platform_version,
+        )
+
+
+@dataclass(frozen=True)
+class DeployedDataPlane:
+    """What the platform exports from the data plane."""
+
+    mesh_name: pulumi.Output[str]
+    mesh_arn: pulumi.Output[str]
+    gateway_arn: pulumi.Output[str]
+    service_names: dict[str, pulumi.Output[str]]  # service → the name callers reach it by
+
+
+class DataPlane(Protocol):
+    def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
+        """Deploy every service and the gateway. Components are registered as children of
+        `platform` itself: a component of the data plane's own above them would change the URN
+        of every resource below it."""
+        ...

@@ -1,0 +1,234 @@
+"""The one way this library puts an ECS workload together: an app (or none), the data plane's proxy
+(or none), the X-Ray daemon, a task role, an execution role, a log group, and the ECS service
+(FargateService: private subnets, no public IP, circuit breaker with rollback).
+
+A TaskGroup holds what the tasks of one workload share (log group, execution role, placement) and
+runs one ECS service per call to `service()`: one per version of a mesh service, one for a gateway.
+What a data plane adds to a task is a Proxy, so another data plane is a new Proxy, not a new task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pulumi
+import pulumi_aws as aws
+
+from fargate_mesh.components.base import child
+from fargate_mesh.components.ecs import containers, iam
+from fargate_mesh.components.ecs.containers import Container
+from fargate_mesh.components.ecs.workload import (
+    FargateService,
+    FargateServiceArgs,
+    LoadBalancerTarget,
+    TaskPlacement,
+)
+from fargate_mesh.components.names import TaskNames
+from fargate_mesh.spec import Autoscaling, TaskSize
+from fargate_mesh.spec.mesh import DEFAULT_XRAY_IMAGE
+
+
+class Proxy(Protocol):
+    """A data plane's part of a task: its containers, how the app's traffic reaches them, and what
+    the task's identity may do for them. A data plane with no proxy of its own (ECS Service
+    Connect) runs tasks with proxy=None."""
+
+    def containers(self, log_configuration: Mapping[str, Any], tracing: bool) -> list[Container]:
+        """The proxy's containers, logging as given, sending spans to the X-Ray daemon if tracing."""
+        ...
+
+    @property
+    def app_depends_on(self) -> Sequence[Mapping[str, str]]:
+        """The app container's dependsOn: what must be up before the app starts."""
+        ...
+
+    @property
+    def proxy_configuration(self) -> Mapping[str, Any] | None:
+        """The task definition's proxyConfiguration (traffic redirection), if any."""
+        ...
+
+    @property
+    def task_statements(self) -> Sequence[iam.Statement]:
+        """The task role's statements the proxy needs (X-Ray's are the task's, added when tracing)."""
+        ...
+
+    @property
+    def task_role_purpose(self) -> str:
+        """What the task role lets the proxy do, for the role's description."""
+        ...
+
+    @property
+    def bypass_user(self) -> str | None:
+        """The uid whose traffic the proxy leaves alone: the X-Ray daemon runs as it."""
+        ...
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    """How tasks log and trace."""
+
+    log_retention_days: int = 30
+    tracing: bool = True  # an X-Ray daemon in every task, and the task role may write to X-Ray
+    xray_image: str = DEFAULT_XRAY_IMAGE
+
+
+class WorkloadNames(Protocol):
+    @property
+    def log_group(self) -> str: ...
+
+
+class Workload(Protocol):
+    """What a TaskGroup reads from the workload it runs (MeshServiceArgs, IngressGatewayArgs)."""
+
+    @property
+    def names(self) -> WorkloadNames: ...
+
+    @property
+    def placement(self) -> TaskPlacement: ...
+
+    @property
+    def telemetry(self) -> Telemetry: ...
+
+    @property
+    def execution_role_description(self) -> str: ...
+
+    @property
+    def repository_arns(self) -> Sequence[pulumi.Input[str]]:
+        """Private ECR repositories its images come from."""
+        ...
+
+    @property
+    def tags(self) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True)
+class App:
+    """The workload's own container."""
+
+    image: pulumi.Input[str]
+    port: int
+    env: Mapping[str, pulumi.Input[str]]
+    # Secure by default; False is a knowing loosening for an app that writes outside mounted volumes.
+    read_only_root: bool = True
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """How big one task is and how many run."""
+
+    size: TaskSize
+    desired_count: int = 1
+    autoscaling: Autoscaling | None = None
+
+
+@dataclass(frozen=True)
+class TaskArgs:
+    names: TaskNames  # ECS service, task family, log stream prefix
+    task_role: str  # the task role's (and its inline policy's) logical name
+    label: str  # who the task is, in its role's description: "products v1"
+    capacity: Capacity
+    proxy: Proxy | None
+    app: App | None = None  # None: the proxy is the workload (a gateway)
+    service_registry_arn: pulumi.Input[str] | None = None
+    load_balancer: LoadBalancerTarget | None = None
+    health_check_grace_period_seconds: int | None = None
+    deployment_alarm_names: Sequence[pulumi.Input[str]] = ()
+    # What must exist before tasks start, besides the roles' policies (e.g. the ALB's listener).
+    depends_on: Sequence[pulumi.Resource] = ()
+
+
+class TaskGroup:
+    """The shared part of one workload's tasks, made as children of `parent`: the log group
+    (`<name>-logs`) and the execution role (`<name>-execution`)."""
+
+    def __init__(self, name: str, parent: pulumi.Resource, workload: Workload) -> None:
+        self._parent = parent
+        self._workload = workload
+        self._account = iam.account_id(parent)
+        self._region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=workload.names.log_group,
+            retention_in_days=workload.telemetry.log_retention_days,
+            tags=dict(workload.tags),
+            opts=child(parent),
+        )
+        self.execution_role = iam.task_role(
+            f"{name}-execution",
+            parent=parent,
+            account_id=self._account,
+            statements=iam.execution_statements([self.log_group.arn], workload.repository_arns),
+            description=workload.execution_role_description,
+            tags=workload.tags,
+        )
+
+    def service(self, name: str, task: TaskArgs) -> FargateService:
+        """One task definition and its ECS service (`name`), with the task's own role."""
+        workload = self._workload
+        statements = list(task.proxy.task_statements) if task.proxy else []
+        if workload.telemetry.tracing:
+            statements.append(iam.xray_statement())
+        purpose = task.proxy.task_role_purpose if task.proxy else "no proxy; the app's own role"
+        task_role = iam.task_role(
+            task.task_role,
+            parent=self._parent,
+            account_id=self._account,
+            statements=statements,
+            description=f"{task.label}: {purpose}",
+            tags=workload.tags,
+        )
+        capacity = task.capacity
+        return FargateService(
+            name,
+            FargateServiceArgs(
+                service_name=task.names.ecs_service,
+                family=task.names.family,
+                placement=workload.placement,
+                containers=self._containers(task),
+                cpu=capacity.size.cpu,
+                memory=capacity.size.memory,
+                task_role_arn=task_role.arn,
+                execution_role_arn=self.execution_role.arn,
+                desired_count=capacity.desired_count,
+                proxy_configuration=task.proxy.proxy_configuration if task.proxy else None,
+                service_registry_arn=task.service_registry_arn,
+                load_balancer=task.load_balancer,
+                autoscaling=capacity.autoscaling,
+                health_check_grace_period_seconds=task.health_check_grace_period_seconds,
+                deployment_alarm_names=task.deployment_alarm_names,
+                # Tasks started before their roles can act would fail their first deployment.
+                depends_on=[
+                    *(role.policy for role in (task_role, self.execution_role) if role.policy),
+                    *task.depends_on,
+                ],
+                tags=workload.tags,
+            ),
+            opts=child(self._parent),
+        )
+
+    def _containers(self, task: TaskArgs) -> list[Container]:
+        """App, then the proxy's containers, then the X-Ray daemon, all logging to the group."""
+        telemetry = self._workload.telemetry
+        logs = containers.awslogs(self.log_group.name, self._region, task.names.log_stream_prefix)
+        result: list[Container] = []
+        if task.app is not None:
+            result.append(
+                containers.app_container(
+                    image=task.app.image,
+                    port=task.app.port,
+                    env=task.app.env,
+                    log_configuration=logs,
+                    depends_on=task.proxy.app_depends_on if task.proxy else (),
+                    read_only_root=task.app.read_only_root,
+                )
+            )
+        if task.proxy is not None:
+            result += task.proxy.containers(logs, telemetry.tracing)
+        if telemetry.tracing:
+            user = task.proxy.bypass_user if task.proxy else None
+            result.append(
+                containers.xray_container(image=telemetry.xray_image, log_configuration=logs, user=user)
+            )
+        return result
