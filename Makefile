@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 STACK ?= dev
 PORT ?= 8080
 
-.PHONY: setup test lint format demo validate routes bench clean
+.PHONY: setup test lint format demo validate routes bench clean dataplanes-doc
 
 # One install step for everything: the library with its extras, and the sample apps' requirements.
 $(STAMP): pyproject.toml apps/products/requirements.txt apps/prices/requirements.txt
@@ -38,6 +38,10 @@ validate: setup
 
 routes: setup
 	$(BIN)/localmesh routes --stack $(STACK)
+
+# docs/dataplanes.md is generated from the capability data (fargate_mesh/model/capabilities.py).
+dataplanes-doc: setup
+	$(BIN)/python -m fargate_mesh.model.dataplanes_doc --write
 
 bench: setup
 	$(BIN)/python bench/apps_rps.py

@@ -1,0 +1,4 @@
+"""localmesh: a stack's mesh on this machine, with real Envoy in front of the sample apps."""
+
+# What localmesh runs: Envoy with the bootstraps this product renders (the `envoy` data plane).
+DATAPLANE = "envoy"

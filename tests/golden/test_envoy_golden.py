@@ -12,17 +12,17 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from fargate_mesh.localmesh.launch import envoy_validate
 from fargate_mesh.localmesh.trust import default_ca_file
+from fargate_mesh.model import CompiledMesh, compile_mesh
 from fargate_mesh.render.envoy import render_all
-from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, SidecarPlan, plan_mesh
+from fargate_mesh.render.envoy.plan import MeshPlan, fargate_plan, loopback_plan
 from fargate_mesh.spec import Mesh, load_stack_file, parse_mesh
-from tests.localmesh.test_envoy_validate import EVERYTHING as EVERYTHING_SPEC
+from tests.helpers.envoy import validate_files
+from tests.helpers.meshes import EVERYTHING as EVERYTHING_SPEC
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "envoy"
@@ -35,30 +35,12 @@ FIRST_PORT = 20000
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 
-def loopback(mesh: Mesh) -> MeshPlan:
+def loopback(mesh: CompiledMesh) -> MeshPlan:
     ports = itertools.count(FIRST_PORT)
-    return plan_mesh(mesh, lambda: next(ports), mesh.gateway.port)
+    return loopback_plan(mesh, lambda: next(ports), mesh.gateway.port)
 
 
-def fargate(mesh: Mesh) -> MeshPlan:
-    sidecars = {
-        (name, version): SidecarPlan(
-            service=name,
-            version=version,
-            app=Endpoint("127.0.0.1", service.port),
-            ingress=Endpoint("0.0.0.0", 15000),
-            egress=Endpoint("127.0.0.1", 15001),
-            admin=Endpoint("0.0.0.0", 9901),
-            peer=Endpoint(f"{mesh.virtual_node_name(name, version)}.{mesh.namespace}", 15000),
-        )
-        for name, service in mesh.services.items()
-        for version in service.versions
-    }
-    externals = {name: Endpoint(ext.host, ext.port) for name, ext in mesh.external.items()}
-    return MeshPlan(Endpoint("0.0.0.0", mesh.gateway.port), Endpoint("0.0.0.0", 9901), sidecars, externals)
-
-
-PLANS = {"loopback": loopback, "fargate": fargate}
+PLANS = {"loopback": loopback, "fargate": fargate_plan}
 CASES = [(stack, plan) for stack in [*STACKS, EVERYTHING] for plan in PLANS]
 
 
@@ -68,7 +50,7 @@ def stack_mesh(stack: str) -> Mesh:
 
 def rendered(stack: str, plan: str) -> dict[str, str]:
     """File name → the text a golden file holds."""
-    mesh = stack_mesh(stack)
+    mesh = compile_mesh(stack_mesh(stack))
     configs = render_all(mesh, PLANS[plan](mesh), ca_file=GOLDEN_CA_FILE)
     return {f"{name}.json": json.dumps(config, indent=2) + "\n" for name, config in configs.items()}
 
@@ -122,7 +104,20 @@ def test_every_golden_bootstrap_passes_envoy_validation(
         path.write_text(golden.read_text(encoding="utf-8").replace(GOLDEN_CA_FILE, ca_file), encoding="utf-8")
         files.append(path)
     assert files
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = dict(zip(files, pool.map(envoy_validate, files), strict=True))
-    failures = {p.name: r.stdout + r.stderr for p, r in results.items() if r.returncode != 0}
+    failures = validate_files(files)
     assert not failures, failures
+
+
+def test_an_invalid_bootstrap_is_rejected(tmp_path: Path, envoy_path: str):
+    """GIVEN the dev gateway's golden bootstrap with a route to a cluster that does not exist
+    WHEN validated
+    THEN Envoy rejects it, naming the cluster (the validation above can fail)"""
+    config = json.loads((folder("dev", "loopback") / "gateway.json").read_text(encoding="utf-8"))
+    public = config["static_resources"]["listeners"][0]
+    public["filter_chains"][0]["filters"][0]["typed_config"]["route_config"]["virtual_hosts"][0]["routes"][0][
+        "route"
+    ]["cluster"] = "no-such-cluster"
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    failures = validate_files([path])
+    assert "no-such-cluster" in failures["broken.json"]

@@ -1,37 +1,11 @@
-"""Shared helpers for localmesh tests: the repo's paths, free ports, and "is everything gone" checks."""
+"""Fixtures for localmesh tests (helpers are in tests/helpers/localmesh.py)."""
 
 from __future__ import annotations
 
-import sys
-import time
-from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterator
 
 import httpx
 import pytest
-
-from fargate_mesh.localmesh.ports import PortAllocator, port_is_free
-from fargate_mesh.localmesh.processes import pid_alive
-from fargate_mesh.localmesh.runner import LocalMesh
-from fargate_mesh.render.envoy.plan import Endpoint
-
-ROOT = Path(__file__).resolve().parents[2]
-STACKS = ROOT / "stacks"
-APPS = ROOT / "apps"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def flaky_app(service: str, version: str, at: Endpoint) -> Sequence[str]:
-    """LocalMesh app_command: run the controllable stdlib upstream instead of a sample app."""
-    return [sys.executable, str(FIXTURES / "flaky_app.py"), "--host", at.host, "--port", str(at.port)]
-
-
-def running_mesh(mesh: LocalMesh) -> Iterator[LocalMesh]:
-    """Body of a module-scoped fixture: start the mesh, hand it to the tests, always stop it."""
-    try:
-        yield mesh.start()
-    finally:
-        mesh.stop()
 
 
 @pytest.fixture
@@ -39,27 +13,3 @@ def client() -> Iterator[httpx.Client]:
     # trust_env off: a proxy from the test environment must not sit between us and the mesh.
     with httpx.Client(trust_env=False, timeout=10) as c:
         yield c
-
-
-def free_port() -> int:
-    """A gateway port for a test, picked the way localmesh picks its own (outside the ephemeral range)."""
-    return PortAllocator()()
-
-
-def wait_all_gone(pids: Iterable[int], endpoints: Iterable[str], timeout: float = 5.0) -> None:
-    """Assert every pid has ended and every host:port can be bound again (bounded wait)."""
-    pids, endpoints = list(pids), list(endpoints)
-    deadline = time.monotonic() + timeout
-    while True:
-        alive = [pid for pid in pids if pid_alive(pid)]
-        busy = [e for e in endpoints if not port_is_free(*_split(e))]
-        if not alive and not busy:
-            return
-        if time.monotonic() > deadline:
-            pytest.fail(f"still running: pids {alive}; still listening: {busy}")
-        time.sleep(0.05)
-
-
-def _split(endpoint: str) -> tuple[str, int]:
-    host, _, port = endpoint.rpartition(":")
-    return host, int(port)

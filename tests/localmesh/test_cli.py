@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fargate_mesh.localmesh.cli import main
-from tests.localmesh.conftest import ROOT, STACKS
+from tests.helpers.meshes import ROOT, STACKS
 
 DEV = ["--stack", "dev", "--stacks-dir", str(STACKS)]
 

@@ -19,7 +19,8 @@ import pytest
 from fargate_mesh import spec as meshspec
 from fargate_mesh.localmesh.runner import LocalMesh, ProcessFailure, StartupError
 from fargate_mesh.render.envoy.plan import Endpoint
-from tests.localmesh.conftest import APPS, ROOT, STACKS, flaky_app, free_port, wait_all_gone
+from tests.helpers.localmesh import flaky_app, free_port, wait_all_gone
+from tests.helpers.meshes import APPS, ROOT, STACKS
 
 pytestmark = pytest.mark.e2e
 
