@@ -1,7 +1,7 @@
 """Write docs/dataplanes.md from the capability data, so the table users read is the code's.
 
-    python -m fargate_mesh.model.dataplanes_doc            # print it
-    python -m fargate_mesh.model.dataplanes_doc --write    # rewrite docs/dataplanes.md (make dataplanes-doc)
+python -m fargate_mesh.model.dataplanes_doc            # print it
+python -m fargate_mesh.model.dataplanes_doc --write    # rewrite docs/dataplanes.md (make dataplanes-doc)
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ N, M: a position in a list; S: a service; E: an external backend.
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--write", action="store_true", help=f"write {DOC} instead of printing")
     args = parser.parse_args(argv)
     if args.write:

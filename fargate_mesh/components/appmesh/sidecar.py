@@ -1,7 +1,7 @@
 """The App Mesh Envoy in an ECS task: its container, the APPMESH proxy configuration that routes
 the app's traffic through it, and the one IAM permission it needs.
 
-Facts from the App Mesh user guide and aws-app-mesh-examples (see APPMESH.md §2): Envoy runs as
+Facts from the App Mesh user guide ("Getting started with ECS") and aws-app-mesh-examples: Envoy runs as
 uid 1337 and that uid is exempt from the iptables redirection; ingress 15000, egress 15001, admin
 9901; the task metadata and instance metadata IPs bypass the proxy.
 """
@@ -25,7 +25,7 @@ EGRESS_IGNORED_IPS = "169.254.170.2,169.254.169.254"
 
 # Envoy is LIVE once it has its configuration from App Mesh; the app waits for HEALTHY. This is
 # the check the App Mesh user guide documents; it needs a shell, curl and grep in the Envoy image,
-# which APPMESH.md notes is distroless since v1.22: confirm it on the first deploy, and pass
+# which is distroless since v1.22 (aws/aws-app-mesh-roadmap#428): confirm it on the first deploy, and pass
 # another command (envoy_health_check_command on the platform, service or gateway args) if not.
 ENVOY_HEALTH_CHECK_COMMAND: tuple[str, ...] = (
     "CMD-SHELL",
