@@ -14,6 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 STACKS = ROOT / "stacks"
 APPS = ROOT / "apps"
 SHIPPED = ("dev", "prod")
+# The identity of the small meshes renderer tests build: a mesh `shop` in namespace shop.local.
+SHOP: dict[str, str] = {
+    "name": "shop",
+    "namespace": "shop.local",
+    "domain": "api.shop.com",
+    "hostedZone": "shop.com",
+}
 
 
 def stack_file(stack: str) -> Path:

@@ -14,13 +14,10 @@ from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import render_gateway
 from fargate_mesh.render.envoy.plan import MeshPlan, fargate_plan, loopback_plan
 from tests.helpers.envoy import clusters, hcm, listeners
-from tests.helpers.meshes import compiled
+from tests.helpers.meshes import SHOP, compiled
 
 BASE: dict[str, Any] = {
-    "name": "shop",
-    "namespace": "shop.local",
-    "domain": "api.shop.com",
-    "hostedZone": "shop.com",
+    **SHOP,
     "gateway": {"routes": [{"match": {"prefix": "/v1/products"}, "service": "products"}]},
     "services": {
         "products": {"versions": {"v1": {"weight": 90}, "v2": {"weight": 10}}},

@@ -18,13 +18,10 @@ from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import render_gateway, render_sidecar
 from fargate_mesh.render.envoy.retries import GATEWAY_ERROR_CODES, SERVER_ERROR_CODES
 from tests.helpers.envoy import hcm, listeners, vhosts
-from tests.helpers.meshes import compiled, fixed_plan
+from tests.helpers.meshes import SHOP, compiled, fixed_plan
 
 BASE: dict[str, Any] = {
-    "name": "shop",
-    "namespace": "shop.local",
-    "domain": "api.shop.com",
-    "hostedZone": "shop.com",
+    **SHOP,
     "gateway": {"routes": [{"match": {"prefix": "/v1/prices"}, "service": "prices"}]},
     "services": {
         "products": {"backends": ["prices"], "versions": {"v1": {"weight": 100}}},

@@ -14,16 +14,13 @@ from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import render_all, render_sidecar
 from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, fargate_plan, loopback_plan
 from tests.helpers.envoy import clusters, hcm
-from tests.helpers.meshes import compiled, fixed_plan
+from tests.helpers.meshes import SHOP, compiled, fixed_plan
 
 # Rendering never opens the trust store; Envoy does (tests/golden validates with a real one).
 CA = "/etc/test/ca.pem"
 
 BASE: dict[str, Any] = {
-    "name": "shop",
-    "namespace": "shop.local",
-    "domain": "api.shop.com",
-    "hostedZone": "shop.com",
+    **SHOP,
     "gateway": {"routes": [{"match": {"prefix": "/v1/products"}, "service": "products"}]},
     "external": {
         "payments": {"host": "api.payments.example", "port": 443},

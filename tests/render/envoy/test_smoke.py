@@ -27,17 +27,14 @@ import pytest
 from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import render_gateway, render_sidecar
 from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, SidecarPlan
-from tests.helpers.meshes import compiled
+from tests.helpers.meshes import SHOP, compiled
 
 pytestmark = pytest.mark.e2e
 
 HOST = "127.0.0.1"
 
 SPEC = {
-    "name": "shop",
-    "namespace": "shop.local",
-    "domain": "api.shop.com",
-    "hostedZone": "shop.com",
+    **SHOP,
     "gateway": {
         "routes": [
             {"match": {"prefix": "/v1/products"}, "service": "products"},
