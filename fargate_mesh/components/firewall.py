@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from fargate_mesh.components.args import check_port_range, raise_problems, require_plain, rule_problems
 from fargate_mesh.components.base import child, type_token
-from fargate_mesh.spec import Mesh
+from fargate_mesh.spec import Mesh, Problem
 
 # Keys for the platform's own parts. Service names are DNS labels, which have no ':', so these
 # never meet a service (a service named "alb" or "gateway" is just a service). They appear in
@@ -54,28 +55,62 @@ def admissions_from_spec(mesh: Mesh, alb: str = ALB, gateway: str = GATEWAY) -> 
 
 @dataclass(frozen=True)
 class MeshFirewallArgs:
+    """One security group per workload, closed: it admits only the callers named in
+    `admissions`, by security group reference, on one port each. Workload and source keys name
+    resources, so they (and the admissions and labels) must be plain values; ids take Outputs.
+
+    Args:
+        vpc_id: The VPC the security groups belong to. Required.
+        workloads: Keys of the workloads that get a security group each (e.g. service names).
+            Required.
+        admissions: Who may connect to whom, on which port (`admissions_from_spec` derives them
+            from a spec). Required; an empty list admits nothing.
+        external_sources: Security groups made elsewhere that appear as sources (the ALB's), by
+            key. Each gets an egress rule to the target it is admitted to, since it has none of
+            its own. Default none.
+        open_egress: Give each workload an egress rule to anywhere (0.0.0.0/0): tasks reach ECR,
+            CloudWatch Logs, the App Mesh control plane and external backends through NAT, and
+            App Mesh's DROP_ALL egress filter limits where the app's own traffic goes. Default
+            True; False closes egress, and then you add the rules the tasks need (e.g. to VPC
+            endpoints' security groups).
+        labels: How a key is shown in Name tags and descriptions. Default: the key itself.
+        tags: Added to every resource. Default none.
+    """
+
     vpc_id: pulumi.Input[str]
-    workloads: Sequence[str]  # one security group each
+    workloads: Sequence[str]
     admissions: Sequence[Admission]
-    # Security groups made elsewhere that appear as sources (the ALB's): they get a matching
-    # egress rule to the target, since they have none of their own.
     external_sources: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     open_egress: bool = True
-    # How a key is shown in Name tags and descriptions (default: the key itself).
     labels: Mapping[str, str] = field(default_factory=dict)
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
     def label(self, key: str) -> str:
         return self.labels.get(key, key)
 
     def __post_init__(self) -> None:
+        require_plain(
+            "MeshFirewallArgs",
+            workloads=self.workloads,
+            admissions=[(a.target, a.source, a.port, a.description) for a in self.admissions],
+            external_sources=list(self.external_sources),
+            open_egress=self.open_egress,
+            labels=self.labels,
+        )
+        problems: list[Problem] = []
         names = list(self.workloads) + list(self.external_sources)
         if len(set(names)) != len(names):
-            raise ValueError(f"workload and source names must be distinct: {names}")
+            problems.append(
+                Problem("workloads", f"workload and external source names must be distinct: {names}")
+            )
         known = set(names)
-        for a in self.admissions:
+        for i, a in enumerate(self.admissions):
             if a.target not in self.workloads or a.source not in known:
-                raise ValueError(f"admission {a} names an unknown workload; known: {sorted(known)}")
+                problems.append(
+                    Problem(f"admissions[{i}]", f"{a} names an unknown workload; known: {sorted(known)}")
+                )
+            problems += rule_problems(f"admissions[{i}].port", check_port_range, a.port)
+        raise_problems("MeshFirewallArgs", problems)
 
 
 class MeshFirewall(pulumi.ComponentResource):

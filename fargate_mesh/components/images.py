@@ -14,8 +14,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_docker_build as docker_build
 
+from fargate_mesh.components.args import raise_problems, require_plain, rule_problems
 from fargate_mesh.components.base import child, type_token
+from fargate_mesh.spec import Problem
 
+# ECR's repository name rule (CreateRepository), anchored; RE2-compatible.
+_REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+_PLATFORMS = {p.value for p in docker_build.Platform}
 _SKIP_PARTS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".venv", ".git"}
 _ECR_URI = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
@@ -70,13 +75,59 @@ def lifecycle_policy(keep_images: int) -> str:
 
 @dataclass(frozen=True)
 class AppImageArgs:
-    repository_name: str  # e.g. shop-dev/products
-    context: str  # the app folder with its Dockerfile, e.g. apps/products
+    """A private ECR repository and one image built from a local folder and pushed to it, tagged
+    with a hash of the folder's content (the repository's tags are immutable).
+
+    Args:
+        repository_name: The ECR repository's name, e.g. "shop-dev/products" (a plain value or
+            an Output). Required.
+        context: The local folder with the app's Dockerfile, e.g. "apps/products". Required; a
+            plain value, because its files are hashed when the program runs.
+        keep_images: How many images the lifecycle policy keeps; older ones expire. Default 20.
+        platform: The image's platform, which must match the task definitions' CPU
+            architecture. Default "linux/amd64" (X86_64).
+        force_delete: Let `pulumi destroy` delete the repository with its images. Default False:
+            destroy refuses while images remain.
+        tags: Added to the repository. Default none.
+    """
+
+    repository_name: pulumi.Input[str]
+    context: str
     keep_images: int = 20
-    platform: str = "linux/amd64"  # what the task definitions run (X86_64)
-    # False: `pulumi destroy` refuses to delete a repository that still holds images.
-    force_delete: bool = False
-    tags: Mapping[str, str] = field(default_factory=dict)
+    platform: str = "linux/amd64"
+    force_delete: pulumi.Input[bool] = False
+    tags: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        require_plain(
+            "AppImageArgs", context=self.context, keep_images=self.keep_images, platform=self.platform
+        )
+        problems = rule_problems("repository_name", _check_repository_name, self.repository_name)
+        if not Path(self.context).is_dir():
+            problems.append(Problem("context", f"build context {self.context!r} is not a folder"))
+        if (
+            isinstance(self.keep_images, bool)
+            or not isinstance(self.keep_images, int)
+            or self.keep_images < 1
+        ):
+            problems.append(
+                Problem("keep_images", f"must be a whole number of at least 1 (got {self.keep_images!r})")
+            )
+        if self.platform not in _PLATFORMS:
+            problems.append(
+                Problem(
+                    "platform", f"{self.platform!r} is not a platform docker can build, such as 'linux/amd64'"
+                )
+            )
+        raise_problems("AppImageArgs", problems)
+
+
+def _check_repository_name(name: str) -> None:
+    if not (2 <= len(name) <= 256 and _REPOSITORY_NAME.match(name)):
+        raise ValueError(
+            f"{name!r} must be 2-256 lowercase letters, digits and '._-', optionally with "
+            "'/'-separated namespaces (ECR's rule), e.g. 'shop-dev/products'"
+        )
 
 
 class AppImage(pulumi.ComponentResource):
@@ -85,8 +136,6 @@ class AppImage(pulumi.ComponentResource):
     image_ref: pulumi.Output[str]  # repository:tag@sha256:digest: what task definitions run
 
     def __init__(self, name: str, args: AppImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if not Path(args.context).is_dir():
-            raise ValueError(f"image {name!r}: build context {args.context!r} is not a folder")
         super().__init__(type_token("images", "AppImage"), name, None, opts)
         tags = dict(args.tags)
         repository = aws.ecr.Repository(
@@ -111,7 +160,7 @@ class AppImage(pulumi.ComponentResource):
         image = docker_build.Image(
             f"{name}-image",
             context={"location": args.context},
-            platforms=[args.platform],
+            platforms=[docker_build.Platform(args.platform)],
             push=True,
             # docker-build builds on preview by default; off, `pulumi preview` needs no Docker.
             build_on_preview=False,

@@ -5,42 +5,90 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
 
+from fargate_mesh.components.args import holds_unresolved, raise_problems, require_plain, spec_problems
 from fargate_mesh.components.base import child, type_token
 from fargate_mesh.spec import Network as NetworkSpec
+from fargate_mesh.spec import Problem
 
 
 @dataclass(frozen=True)
 class ExistingNetwork:
-    vpc_id: str
-    public_subnet_ids: Sequence[str]
-    private_subnet_ids: Sequence[str]
+    """A VPC made elsewhere: Network creates nothing and passes these ids through.
+
+    Each field takes a plain value or a pulumi Output (another resource's, a StackReference's).
+    Plain values are held to the spec's rules (a `vpc-` id; at least two `subnet-` ids, none twice);
+    Outputs are checked by AWS when they resolve.
+
+    Args:
+        vpc_id: The VPC's id. Required.
+        public_subnet_ids: Subnets with a route to an internet gateway, in at least two AZs: the
+            ALB's. Required.
+        private_subnet_ids: Subnets with a route to a NAT gateway (or VPC endpoints), in at least
+            two AZs: the tasks'. Required.
+    """
+
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    private_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+
+    def __post_init__(self) -> None:
+        raise_problems(
+            "ExistingNetwork",
+            spec_problems(
+                NetworkSpec,
+                {
+                    "vpcId": self.vpc_id,
+                    "publicSubnetIds": self.public_subnet_ids,
+                    "privateSubnetIds": self.private_subnet_ids,
+                },
+            ),
+        )
 
 
 @dataclass(frozen=True)
 class NetworkArgs:
-    """A new VPC (cidr, az_count, nat_gateways) unless `existing` is given."""
+    """A new VPC, unless `existing` is given. The new VPC has a public and a private subnet per
+    AZ, NAT for the private ones, DNS support (Cloud Map needs it), no public IPs on launch, and
+    its default security group stripped of rules. Values follow the spec's network rules.
+
+    Args:
+        cidr: The new VPC's IPv4 block, /16 to /20. Default "10.0.0.0/16".
+        az_count: How many AZs get a subnet pair, 2 to 6. Default 2.
+        nat_gateways: NAT gateways, 1 to az_count. Default 1: cheap, but private subnets lose
+            egress while its AZ is down; one per AZ survives an AZ outage.
+        availability_zones: AZ names to use (a list or an Output of one). Default: the region's
+            available AZs, looked up.
+        existing: Use this VPC instead of making one; the fields above are then ignored.
+            Default None (make one).
+        tags: Added to every resource. Default none.
+    """
 
     cidr: str = "10.0.0.0/16"
     az_count: int = 2
-    # 1 keeps dev cheap (all private subnets share it); one per AZ survives an AZ outage.
     nat_gateways: int = 1
-    # AZ names to use; looked up (state "available") when not given.
-    availability_zones: Sequence[str] | None = None
+    availability_zones: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
     existing: ExistingNetwork | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.existing is None:
-            if not 1 <= self.nat_gateways <= self.az_count:
-                raise ValueError(
-                    f"nat_gateways must be 1..az_count ({self.az_count}), got {self.nat_gateways}"
-                )
-            if self.availability_zones is not None and len(self.availability_zones) < self.az_count:
-                raise ValueError(f"{self.az_count} AZs needed, {len(self.availability_zones)} given")
+        if self.existing is not None:
+            return
+        # Subnet CIDRs and resource names are computed from these before anything is deployed.
+        require_plain("NetworkArgs", cidr=self.cidr, az_count=self.az_count, nat_gateways=self.nat_gateways)
+        problems = spec_problems(
+            NetworkSpec, {"cidr": self.cidr, "azCount": self.az_count, "natGateways": self.nat_gateways}
+        )
+        zones = self.availability_zones
+        if isinstance(zones, Sequence) and not holds_unresolved(zones) and len(zones) < self.az_count:
+            problems.append(
+                Problem("availability_zones", f"needs {self.az_count} AZs (az_count), got {len(zones)}")
+            )
+        raise_problems("NetworkArgs", problems)
 
     @classmethod
     def from_spec(cls, spec: NetworkSpec, tags: Mapping[str, str]) -> NetworkArgs:
@@ -61,6 +109,19 @@ def subnet_cidrs(cidr: str, az_count: int) -> tuple[list[str], list[str]]:
     return blocks[:az_count], blocks[8 : 8 + az_count]
 
 
+def _id_list(ids: pulumi.Input[Sequence[pulumi.Input[str]]]) -> pulumi.Output[list[str]]:
+    """A list of ids, given as a list (of strings or Outputs) or as an Output of one."""
+    # from_input resolves Outputs inside the list too; its type does not say so.
+    resolved = cast(pulumi.Output[Sequence[str]], pulumi.Output.from_input(ids))
+    return resolved.apply(list)
+
+
+def _first_zones(names: Sequence[str], az_count: int, source: str) -> list[str]:
+    if len(names) < az_count:
+        raise ValueError(f"{source} {len(names)} available AZs; az_count {az_count} is too many")
+    return list(names[:az_count])
+
+
 class Network(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     public_subnet_ids: pulumi.Output[list[str]]
@@ -70,8 +131,8 @@ class Network(pulumi.ComponentResource):
         super().__init__(type_token("network", "Network"), name, None, opts)
         if args.existing is not None:
             self.vpc_id = pulumi.Output.from_input(args.existing.vpc_id)
-            self.public_subnet_ids = pulumi.Output.from_input(list(args.existing.public_subnet_ids))
-            self.private_subnet_ids = pulumi.Output.from_input(list(args.existing.private_subnet_ids))
+            self.public_subnet_ids = _id_list(args.existing.public_subnet_ids)
+            self.private_subnet_ids = _id_list(args.existing.private_subnet_ids)
         else:
             self._build(name, args)
         self.register_outputs(
@@ -85,19 +146,12 @@ class Network(pulumi.ComponentResource):
     def _zone_names(self, args: NetworkArgs) -> pulumi.Output[list[str]]:
         """The first az_count AZ names: given, or looked up (state "available")."""
         if args.availability_zones is not None:
-            return pulumi.Output.from_input(list(args.availability_zones[: args.az_count]))
+            given = _id_list(args.availability_zones)
+            return given.apply(lambda names: _first_zones(names, args.az_count, "availability_zones has"))
         zones = aws.get_availability_zones_output(
             state="available", opts=pulumi.InvokeOutputOptions(parent=self)
         )
-
-        def first(names: list[str]) -> list[str]:
-            if len(names) < args.az_count:
-                raise ValueError(
-                    f"the region has {len(names)} available AZs; azCount {args.az_count} is too many"
-                )
-            return names[: args.az_count]
-
-        return zones.names.apply(first)
+        return zones.names.apply(lambda names: _first_zones(names, args.az_count, "the region has"))
 
     def _build(self, name: str, args: NetworkArgs) -> None:
         tags = dict(args.tags)

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
 
+from fargate_mesh.components.args import check_port_range, raise_problems, rule_problems
 from fargate_mesh.components.base import child, type_token
+from fargate_mesh.spec.base import check_dns_name, check_path
+from fargate_mesh.spec.references import check_domain_in_zone
 
 # TLS 1.3 and 1.2 with forward-secret ciphers only.
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -22,17 +26,70 @@ DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 @dataclass(frozen=True)
 class PublicEndpointArgs:
-    domain: str  # api.dev.myshop.com
-    hosted_zone: str  # myshop.com: an existing public zone the domain is in
+    """The internet-facing edge in front of one target port. Every arg takes a plain value or a
+    pulumi Output (another resource's, a StackReference's). Plain values are held to the spec's
+    rules for the same keys (DNS names, the domain inside the zone, a path that starts with '/');
+    Outputs are checked by AWS when they resolve.
+
+    Args:
+        domain: The name clients use, e.g. "api.dev.myshop.com". Required. It gets the
+            certificate and the alias record.
+        hosted_zone: An existing public Route 53 zone that `domain` is in, e.g. "myshop.com".
+            Required. The certificate is validated by a DNS record written there.
+        vpc_id: The VPC of the ALB and its target group. Required.
+        public_subnet_ids: At least two public subnets in different AZs (a list, or an Output of
+            one). Required.
+        target_port: Where the targets listen (the gateway's Envoy). Required.
+        health_check_path: A path the ALB's health check GETs on the targets; it must reach a
+            healthy app through the gateway (Envoy's admin port is never exposed). Required.
+        ssl_policy: The HTTPS listener's TLS policy. Default DEFAULT_SSL_POLICY: TLS 1.3 and 1.2
+            with forward-secret ciphers only.
+        deletion_protection: Refuse to delete the ALB. Default False, so a dev stack can be
+            destroyed; turn it on for production.
+        access_logs_bucket: An S3 bucket that allows ELB log delivery. Default None: no access
+            logs.
+        idle_timeout: Seconds an idle connection is kept open. Default 60 (ALB's own default).
+        tags: Added to every resource. Default none.
+    """
+
+    domain: pulumi.Input[str]
+    hosted_zone: pulumi.Input[str]
     vpc_id: pulumi.Input[str]
     public_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    target_port: int  # where targets (the gateway's Envoy) listen
-    health_check_path: str  # must reach a healthy service through the gateway; not Envoy's admin port
-    ssl_policy: str = DEFAULT_SSL_POLICY
-    deletion_protection: bool = False
-    access_logs_bucket: str | None = None  # an S3 bucket that allows ELB log delivery
-    idle_timeout: int = 60
-    tags: Mapping[str, str] = field(default_factory=dict)
+    target_port: pulumi.Input[int]
+    health_check_path: pulumi.Input[str]
+    ssl_policy: pulumi.Input[str] = DEFAULT_SSL_POLICY
+    deletion_protection: pulumi.Input[bool] = False
+    access_logs_bucket: pulumi.Input[str] | None = None
+    idle_timeout: pulumi.Input[int] = 60
+    tags: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        raise_problems(
+            "PublicEndpointArgs",
+            [
+                *rule_problems("domain", lambda d: check_dns_name(d.rstrip("."), "domain"), self.domain),
+                *rule_problems(
+                    "hosted_zone", lambda z: check_dns_name(z.rstrip("."), "hosted_zone"), self.hosted_zone
+                ),
+                *check_domain_in_zone({"domain": self.domain, "hostedZone": self.hosted_zone}),
+                *rule_problems("target_port", check_port_range, self.target_port),
+                *rule_problems(
+                    "health_check_path", lambda p: check_path(p, "health check path"), self.health_check_path
+                ),
+            ],
+        )
+
+
+def _validation_field(certificate: aws.acm.Certificate, attribute: str) -> pulumi.Output[str]:
+    """One field (resource_record_name, _type or _value) of the DNS record ACM asks for to validate
+    the certificate's domain. AWS always fills it for DNS validation; mocks that only echo inputs
+    compute no options, and then the field is None (a record without values, not a crash)."""
+
+    def first(options: Sequence[aws.acm.outputs.CertificateDomainValidationOption] | None) -> str | None:
+        return getattr(options[0], attribute) if options else None
+
+    return cast(pulumi.Output[str], certificate.domain_validation_options.apply(first))
 
 
 class PublicEndpoint(pulumi.ComponentResource):
@@ -55,7 +112,9 @@ class PublicEndpoint(pulumi.ComponentResource):
         security_group = aws.ec2.SecurityGroup(
             f"{name}-alb",
             vpc_id=args.vpc_id,
-            description=f"ALB for {args.domain}: HTTPS and HTTP (redirected) from the internet",
+            description=pulumi.Output.concat(
+                "ALB for ", args.domain, ": HTTPS and HTTP (redirected) from the internet"
+            ),
             tags={**tags, "Name": f"{name}-alb"},
             opts=child(self),
         )
@@ -119,13 +178,12 @@ class PublicEndpoint(pulumi.ComponentResource):
             tags=tags,
             opts=child(self),
         )
-        option = certificate.domain_validation_options[0]
         validation_record = aws.route53.Record(
             f"{name}-cert-validation",
             zone_id=zone.zone_id,
-            name=option.resource_record_name,
-            type=option.resource_record_type,
-            records=[option.resource_record_value],
+            name=_validation_field(certificate, "resource_record_name"),
+            type=_validation_field(certificate, "resource_record_type"),
+            records=[_validation_field(certificate, "resource_record_value")],
             ttl=60,
             allow_overwrite=True,
             opts=child(self),
@@ -170,7 +228,7 @@ class PublicEndpoint(pulumi.ComponentResource):
             aliases=[{"name": alb.dns_name, "zone_id": alb.zone_id, "evaluate_target_health": True}],
             opts=child(self),
         )
-        self.url = pulumi.Output.from_input(f"https://{args.domain}")
+        self.url = pulumi.Output.concat("https://", args.domain)
         self.alb_arn = alb.arn
         # CloudWatch's LoadBalancer and TargetGroup dimensions: the ARNs' suffixes.
         self.alb_arn_suffix = alb.arn_suffix

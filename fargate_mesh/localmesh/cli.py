@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -17,19 +18,22 @@ from typing import TYPE_CHECKING, Any
 
 from fargate_mesh import spec as meshspec
 from fargate_mesh.localmesh import DATAPLANE
-from fargate_mesh.localmesh.ports import PortInUseError
+from fargate_mesh.localmesh.ports import PortNeedsPrivilegesError, PortUnavailableError, free_port_near
 from fargate_mesh.localmesh.route_table import route_table
 from fargate_mesh.localmesh.trust import default_ca_file
 from fargate_mesh.model import CompiledMesh, compile_checked, unsupported
 from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.render.envoy.plan import Endpoint, loopback_plan
 from fargate_mesh.spec import Mesh, SpecError
+from fargate_mesh.spec.loader import StackNotFoundError
 
 EXIT_OK, EXIT_RUNTIME, EXIT_SPEC = 0, 1, 2
 if TYPE_CHECKING:
     from fargate_mesh.localmesh.runner import LocalMesh
 
 READY_LINE = "localmesh ready: {url}"
+# The Makefile sets this to its target, so that hints name what the user typed: `make demo PORT=8081`.
+MAKE_TARGET_ENV = "LOCALMESH_MAKE_TARGET"
 CA_FILE_HELP = "CA bundle for external TLS backends (default: this machine's, e.g. $SSL_CERT_FILE)"
 
 
@@ -53,6 +57,12 @@ def stack_path(stack: str, stacks_dir: Path) -> Path:
     return meshspec.stack_file(stack, stacks_dir)
 
 
+def how_to_set(option: str, value: object) -> str:
+    """How the user gives `option` on the command they ran: `--port 8081`, or `make demo PORT=8081`."""
+    target = os.environ.get(MAKE_TARGET_ENV)
+    return f"make {target} {option.upper()}={value}" if target else f"--{option} {value}"
+
+
 def load(args: argparse.Namespace) -> tuple[Mesh, CompiledMesh] | None:
     """The stack's spec, valid and runnable on Envoy, and its compiled mesh; None (and every problem
     printed) otherwise."""
@@ -60,6 +70,10 @@ def load(args: argparse.Namespace) -> tuple[Mesh, CompiledMesh] | None:
     try:
         mesh = meshspec.load_stack_file(path)
         return mesh, compile_checked(mesh, DATAPLANE, source=str(path))
+    except StackNotFoundError as err:
+        pick = f"; pick one, e.g. {how_to_set('stack', err.available[0])}" if err.available else ""
+        error(f"localmesh: {err}{pick}")
+        return None
     except SpecError as err:
         error(str(err))
         return None
@@ -137,6 +151,37 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_RUNTIME if failed else EXIT_OK
 
 
+DIAGRAM_FORMATS = ("mermaid", "dot", "svg", "markdown")
+
+
+def cmd_diagram(args: argparse.Namespace) -> int:
+    from fargate_mesh.render import diagram
+
+    loaded = load(args)
+    if loaded is None:
+        return EXIT_SPEC
+    drawn = diagram.architecture(loaded[1])
+    if args.format == "markdown":
+        text = diagram.to_markdown(drawn, str(stack_path(args.stack, args.stacks_dir)))
+    elif args.format == "mermaid":
+        text = diagram.to_mermaid(drawn)
+    else:
+        text = diagram.to_dot(drawn)
+        if args.format == "svg":
+            try:
+                text = diagram.to_svg(text)
+            except diagram.DiagramError as err:
+                error(f"localmesh: {err}")
+                return EXIT_RUNTIME
+    if args.out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    say(f"wrote {args.out}")
+    return EXIT_OK
+
+
 @contextmanager
 def _stop_signals() -> Iterator[None]:
     def stop(signum: int, _frame: object) -> None:
@@ -204,14 +249,29 @@ def cmd_up(args: argparse.Namespace) -> int:
                 running.check()  # a child that dies later is reported, and ends the mesh
         except (KeyboardInterrupt, _Stop):
             say("stopping")
-        except (LocalMeshError, PortInUseError, OSError) as err:
+        except PortUnavailableError as err:
+            error(f"localmesh: {err}{_another_port(err, args.host)}")
+            code = EXIT_RUNTIME
+        except (LocalMeshError, OSError) as err:
             error(f"localmesh: {err}")
             code = EXIT_RUNTIME
         finally:
             with _no_interruptions():
                 running.stop()
-    say("localmesh stopped: every process ended")
+    if running.processes:  # else nothing started, so nothing stopped
+        say("localmesh stopped: every process ended")
     return code
+
+
+def _another_port(err: PortUnavailableError, host: str) -> str:
+    """A free port to try, said the way the user sets it."""
+    if not err.port:
+        return ""
+    if isinstance(err, PortNeedsPrivilegesError):
+        suggested = free_port_near(host, 8080)
+        return f", e.g. {how_to_set('port', suggested)}" if suggested else ""
+    suggested = free_port_near(host, err.port + 1)
+    return f"; pick another, e.g. {how_to_set('port', suggested)}" if suggested else "; pick another"
 
 
 def _announce(running: LocalMesh) -> None:
@@ -289,6 +349,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="also have Envoy validate each file")
     p.add_argument("--ca-file", type=Path, default=None, help=CA_FILE_HELP)
     p.set_defaults(handler=cmd_render)
+
+    p = sub.add_parser("diagram", help="draw the stack's architecture (Mermaid, DOT or SVG)")
+    stack_args(p)
+    p.add_argument(
+        "--format",
+        choices=DIAGRAM_FORMATS,
+        default="mermaid",
+        help="mermaid (default; code hosts render it), dot, svg (needs Graphviz), or markdown (Mermaid in a page)",
+    )
+    p.add_argument("--out", type=Path, default=None, help="write to this file (default: standard output)")
+    p.set_defaults(handler=cmd_diagram)
 
     p = sub.add_parser("up", help="run the mesh here until Ctrl-C")
     stack_args(p)

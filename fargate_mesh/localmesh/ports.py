@@ -7,12 +7,24 @@ import random
 import socket
 
 
-class PortInUseError(RuntimeError):
-    """A port localmesh must listen on is taken by another process."""
+class PortUnavailableError(RuntimeError):
+    """A port localmesh must listen on cannot be bound; `port` is the one asked for."""
+
+    def __init__(self, message: str, port: int) -> None:
+        super().__init__(message)
+        self.port = port
 
 
-def port_is_free(host: str, port: int) -> bool:
-    """True when a new server could listen on host:port right now.
+class PortInUseError(PortUnavailableError):
+    """Another process listens on the port."""
+
+
+class PortNeedsPrivilegesError(PortUnavailableError):
+    """Binding the port needs privileges this process lacks (ports below 1024, usually)."""
+
+
+def _bind_error(host: str, port: int) -> OSError | None:
+    """Why a new server could not listen on host:port right now, or None when it could.
 
     SO_REUSEADDR, as servers set it: connections lingering in TIME_WAIT do not count as "in use",
     a listening socket does (also one with SO_REUSEPORT, since we do not set it).
@@ -23,14 +35,32 @@ def port_is_free(host: str, port: int) -> bool:
             sock.bind((host, port))
         except OSError as err:
             if err.errno in (errno.EADDRINUSE, errno.EACCES):
-                return False
+                return err
             raise
-    return True
+    return None
 
 
-def require_free(host: str, port: int, what: str, hint: str = "") -> None:
-    if not port_is_free(host, port):
-        raise PortInUseError(f"{what} port {port} on {host} is already in use{hint}")
+def port_is_free(host: str, port: int) -> bool:
+    """True when a new server could listen on host:port right now (see _bind_error)."""
+    return _bind_error(host, port) is None
+
+
+def require_free(host: str, port: int, what: str) -> None:
+    """Raise PortInUseError or PortNeedsPrivilegesError, each saying which it is."""
+    err = _bind_error(host, port)
+    if err is None:
+        return
+    if err.errno == errno.EACCES:
+        raise PortNeedsPrivilegesError(
+            f"{what} port {port} on {host} needs privileges: pick a port above 1023", port
+        )
+    raise PortInUseError(f"{what} port {port} on {host} is already in use", port)
+
+
+def free_port_near(host: str, port: int, tries: int = 100) -> int | None:
+    """The first port from `port` up (and not below 1024) that a server could listen on now."""
+    start = max(port, 1024)
+    return next((p for p in range(start, min(start + tries, 65536)) if port_is_free(host, p)), None)
 
 
 # Below the kernel's ephemeral range: a port there is never taken as the source port of an outgoing
@@ -78,7 +108,7 @@ class PortAllocator:
             if port not in self._given and _bindable(self.host, port):
                 self._given.add(port)
                 return port
-        raise PortInUseError(f"could not find a free port on {self.host}")
+        raise PortInUseError(f"could not find a free port on {self.host}", 0)
 
     def _kernel_port(self) -> int:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

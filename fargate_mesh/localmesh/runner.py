@@ -199,7 +199,7 @@ class LocalMesh:
         started = time.monotonic()
         ca_file = self._trust_store()
         if self.gateway_port is not None:
-            require_free(self.host, self.gateway_port, "gateway", "; pick another with --port")
+            require_free(self.host, self.gateway_port, "gateway")
         ports = PortAllocator(self.host, reserved={self.gateway_port} if self.gateway_port else None)
         # External backends are not reached from here unless the caller says where: by default each
         # points at a local port nobody listens on, so a local run never resolves or calls the internet.

@@ -14,10 +14,10 @@ serviceConnect entries are conservative until that data plane is built.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from fargate_mesh.model.compiled import CompiledMesh, CompiledRoute
+from fargate_mesh.model.compiled import CompiledGatewayRoute, CompiledMesh, CompiledRoute
 from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.spec import HttpMatch, Problem
 from fargate_mesh.spec.mesh import DataPlane
@@ -53,8 +53,8 @@ def _router_routes(mesh: CompiledMesh) -> Iterator[CompiledRoute]:
 
 def _matches(mesh: CompiledMesh) -> Iterator[tuple[str, HttpMatch]]:
     """Every written match: gateway routes' and router routes' (the default route has none)."""
-    for route in mesh.gateway.routes:
-        yield route.path, route.match
+    for gateway_route in mesh.gateway.routes:
+        yield gateway_route.path, gateway_route.match
     for route in _router_routes(mesh):
         if route.written:
             yield route.path, route.match
@@ -122,7 +122,10 @@ def _reserved_paths(mesh: CompiledMesh) -> Iterator[str]:
 
 def _unordered_regexes(mesh: CompiledMesh) -> Iterator[str]:
     """Regex-path routes without priority in a route list that also has prefix routes without one."""
-    lists = [list(mesh.gateway.routes), *(list(s.routes) for s in mesh.services.values())]
+    lists: list[Sequence[CompiledGatewayRoute | CompiledRoute]] = [
+        mesh.gateway.routes,
+        *(s.routes for s in mesh.services.values()),
+    ]
     for routes in lists:
         loose = [r for r in routes if r.priority is None]
         regex = [r for r in loose if r.match.path is not None and r.match.path.regex is not None]

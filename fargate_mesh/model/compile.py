@@ -128,6 +128,7 @@ def _service(mesh: Mesh, name: str) -> CompiledService:
             desired_count=service.desired_count_of(version),
             image=spec.image or service.image,
             routed=version in reached,
+            unrouted=spec.unrouted,
             path=f"{path}.versions.{version}",
         )
     return CompiledService(

@@ -76,6 +76,7 @@ class CompiledVersion:
     desired_count: int
     image: str | None  # a prebuilt image (the version's, else the service's); None: build the app
     routed: bool  # some route sends it traffic
+    unrouted: str | None  # the spec's reason why no route sends it traffic, if it says one
     path: str  # services.products.versions.v1
 
 

@@ -106,6 +106,9 @@ def timeout_of(timeouts: Timeouts) -> Timeout:
 def route_policy(route: Route, service: Service, route_path: str = "", service_path: str = "") -> RoutePolicy:
     """The route's own retry policy and timeout, else its service's. The paths say where each is written
     (RoutePolicy's sources)."""
+    retry_spec: RetryPolicy | None
+    retry_source: str | None
+    timeout_source: str | None
     if route.retry_policy is not None:
         retry_spec, retry_source = route.retry_policy, f"{route_path}.retryPolicy"
     elif service.retry_policy is not None:

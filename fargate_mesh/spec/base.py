@@ -8,7 +8,13 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from fargate_mesh.facts import ENVOY_ADMIN_PORT, ENVOY_EGRESS_PORT, ENVOY_INGRESS_PORT, ENVOY_PORTS
+from fargate_mesh.facts import (
+    ENVOY_ADMIN_PORT,
+    ENVOY_EGRESS_PORT,
+    ENVOY_INGRESS_PORT,
+    ENVOY_PORTS,
+    LOG_RETENTION_DAYS,
+)
 
 
 class SpecModel(BaseModel):
@@ -67,6 +73,16 @@ def check_port(port: int, what: str) -> int:
             f"{ENVOY_ADMIN_PORT} admin); pick another port"
         )
     return port
+
+
+def check_log_retention(days: int) -> int:
+    """The one retention rule, for the spec and for component args alike."""
+    if days not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))} "
+            f"(CloudWatch Logs' retention periods; got {days})"
+        )
+    return days
 
 
 def check_dns_name(value: str, what: str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import difflib
 import types
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 # Where users look up keys; named in "unknown key" problems.
 SPEC_REFERENCE = "docs/spec.md"
@@ -20,9 +21,23 @@ Loc = tuple[int | str, ...]
 class Problem:
     path: str
     message: str
+    # The fields a cross-field check computed this problem from; see without_knock_ons.
+    inputs: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
+
+
+def _within(path: str, other: str) -> bool:
+    """`path` is `other` or a field under it ('a.b[0].c' is within 'a.b')."""
+    return path == other or path.startswith((other + ".", other + "["))
+
+
+def without_knock_ons(problems: list[Problem], failed: list[Problem]) -> list[Problem]:
+    """Cross-field problems, less those computed from a field that already failed on its own: a
+    port of 70000 is one problem, not also a timeout that cannot fit it."""
+    bad = [p.path for p in failed]
+    return [p for p in problems if not any(_within(i, f) or _within(f, i) for i in p.inputs for f in bad)]
 
 
 class SpecError(ValueError):
@@ -122,7 +137,7 @@ def _unknown_key(key: Any, model: type[BaseModel] | None) -> str:
     return f"unknown key {key!r}{did_you_mean(str(key), allowed)} (allowed here: {', '.join(allowed)})"
 
 
-def _message(error: dict[str, Any], root: type[BaseModel] | None, loc: Loc) -> str:
+def _message(error: ErrorDetails, root: type[BaseModel] | None, loc: Loc) -> str:
     kind = error["type"]
     msg: str = error["msg"]
     value = error.get("input")

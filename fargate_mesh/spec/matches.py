@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from fargate_mesh.spec.base import Int, SpecModel, check_path
 from fargate_mesh.spec.errors import FieldProblems
+from fargate_mesh.spec.regex import check_regex, re2_fullmatch
 
 HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
 
@@ -23,31 +24,6 @@ def _exactly_one(model: SpecModel, fields: tuple[str, ...], what: str) -> None:
     if len(given) != 1:
         names = ", ".join(alias(f) for f in fields)
         raise ValueError(f"{what} needs exactly one of {names} (got {', '.join(given) or 'none'})")
-
-
-# Envoy matches with RE2, which has no lookaround, backreferences or atomic groups; Python's re has.
-_BACKREFERENCE = re.compile(r"\\[1-9]")
-_LOOKAROUND = re.compile(r"\(\?(?:=|!|<=|<!|>|P=)")
-
-
-def _uses_non_re2(pattern: str) -> bool:
-    # Escaped backslashes go first, so r"\\1" (a literal backslash, then 1) is no backreference,
-    # then every escape, so r"\(?=" (a literal parenthesis) is no lookahead.
-    plain = pattern.replace("\\\\", "")
-    return bool(_BACKREFERENCE.search(plain) or _LOOKAROUND.search(re.sub(r"\\.", "", plain)))
-
-
-def _check_regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as err:
-        raise ValueError(f"regex {value!r} does not compile: {err}") from None
-    if _uses_non_re2(value):
-        raise ValueError(
-            f"regex {value!r} uses lookaround, a backreference or an atomic group, "
-            "which Envoy's RE2 engine does not support"
-        )
-    return value
 
 
 class Range(SpecModel):
@@ -90,7 +66,7 @@ class HeaderMatch(SpecModel):
     @field_validator("regex")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
-        return None if value is None else _check_regex(value)
+        return None if value is None else check_regex(value)
 
     @model_validator(mode="after")
     def _one_rule(self) -> HeaderMatch:
@@ -117,7 +93,7 @@ class PathMatch(SpecModel):
     @field_validator("regex")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
-        return None if value is None else _check_regex(value)
+        return None if value is None else check_regex(value)
 
     @model_validator(mode="after")
     def _one_rule(self) -> PathMatch:
@@ -167,7 +143,7 @@ class HttpMatch(SpecModel):
         if self.path is not None:
             if self.path.exact is not None:
                 return path == self.path.exact
-            return re.fullmatch(self.path.regex or "", path) is not None
+            return re2_fullmatch(self.path.regex or "", path)
         return path.startswith(self.effective_prefix or "/")
 
     def describe(self) -> str:

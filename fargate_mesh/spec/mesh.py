@@ -12,7 +12,6 @@ from fargate_mesh.facts import (
     DEFAULT_ENVOY_IMAGE,
     DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_XRAY_IMAGE,
-    LOG_RETENTION_DAYS,
 )
 from fargate_mesh.spec.base import (
     Int,
@@ -20,6 +19,7 @@ from fargate_mesh.spec.base import (
     SpecModel,
     check_dns_label,
     check_dns_name,
+    check_log_retention,
     check_path,
     check_port,
 )
@@ -28,8 +28,8 @@ from fargate_mesh.spec.routes import GatewayRoute
 from fargate_mesh.spec.service import Autoscaling, Service, TaskSize
 
 # The data planes a stack can choose: what carries its traffic on AWS (docs/dataplanes.md).
-DATAPLANES = ("appmesh", "envoy", "serviceConnect")
 DataPlane = Literal["appmesh", "envoy", "serviceConnect"]
+DATAPLANES: tuple[DataPlane, ...] = ("appmesh", "envoy", "serviceConnect")
 DEFAULT_DATAPLANE: DataPlane = "appmesh"
 
 
@@ -269,12 +269,7 @@ class Mesh(SpecModel):
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))} "
-                f"(CloudWatch Logs' retention periods; got {value})"
-            )
-        return value
+        return check_log_retention(value)
 
     # Kept for the Pulumi components until they read the compiled mesh (fargate_mesh.model); the
     # names themselves are spelled in fargate_mesh.naming.

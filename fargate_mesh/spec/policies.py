@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -75,10 +76,11 @@ class RetryPolicy(SpecModel):
                 "server-error, gateway-error, client-error, stream-error, or tcpRetryEvents [connection-error]"
             )
         problems: list[tuple[Loc, str]] = []
-        for field, events in (
+        lists: tuple[tuple[str, Sequence[str]], ...] = (
             ("httpRetryEvents", self.http_retry_events),
             ("tcpRetryEvents", self.tcp_retry_events),
-        ):
+        )
+        for field, events in lists:
             for i, event in enumerate(events):
                 if events.index(event) != i:
                     problems.append(((field, i), f"{event!r} is listed twice; list each event once"))

@@ -29,7 +29,7 @@ def check_references(mesh: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     problems += _check_names_disjoint(services, external)
     problems += _check_gateway(_mapping(mesh.get("gateway")), services)
-    problems += _check_domain(mesh)
+    problems += check_domain_in_zone(mesh)
     problems += _check_unique_resource_names(mesh, services, external)
     for name, service in services.items():
         service = _mapping(service)
@@ -103,7 +103,8 @@ def _check_unique_resource_names(
     return problems
 
 
-def _check_domain(mesh: Mapping[str, Any]) -> list[Problem]:
+def check_domain_in_zone(mesh: Mapping[str, Any]) -> list[Problem]:
+    """The domain must be the hosted zone or a name inside it (keys as in the spec)."""
     domain, zone = mesh.get("domain"), mesh.get("hostedZone")
     if isinstance(domain, str) and isinstance(zone, str):
         d, z = domain.rstrip(".").lower(), zone.rstrip(".").lower()
@@ -221,6 +222,7 @@ def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
                     Problem(
                         f"{base}.versions",
                         f"version weights must add up to 1..100 (got {total}); without routes they make the default route",
+                        inputs=tuple(f"{base}.versions.{v}.weight" for v in weights),
                     )
                 )
     else:
@@ -292,21 +294,27 @@ def _check_retry_budget(base: str, service: Mapping[str, Any], routes: list[Any]
             return None
 
     problems = []
-    service_retry = _mapping(service.get("retryPolicy"))
-    service_timeout = _mapping(service.get("timeout"))
+    # (where the problem is reported, the retry policy and the timeout in force, where each is written)
+    service_retry = (_mapping(service.get("retryPolicy")), f"{base}.retryPolicy")
+    service_timeout = (_mapping(service.get("timeout")), f"{base}.timeout")
     candidates = [(base, service_retry, service_timeout)]
     for i, route in enumerate(routes):
         route = _mapping(route)
         if not route.get("retryPolicy") and not route.get("timeout"):
             continue  # inherits the service's policies, checked above
+        at = f"{base}.routes[{i}]"
         candidates.append(
             (
-                f"{base}.routes[{i}]",
-                _mapping(route.get("retryPolicy")) or service_retry,
-                _mapping(route.get("timeout")) or service_timeout,
+                at,
+                (_mapping(route.get("retryPolicy")), f"{at}.retryPolicy")
+                if route.get("retryPolicy")
+                else service_retry,
+                (_mapping(route.get("timeout")), f"{at}.timeout")
+                if route.get("timeout")
+                else service_timeout,
             )
         )
-    for path, retry, timeout in candidates:
+    for path, (retry, retry_at), (timeout, timeout_at) in candidates:
         if not retry:
             continue
         per_retry = ms(retry.get("perRetryTimeout"), 0)
@@ -323,6 +331,11 @@ def _check_retry_budget(base: str, service: Mapping[str, Any], routes: list[Any]
                 Problem(
                     f"{path}.timeout.perRequest",
                     f"{per_request} ms cannot fit {retries} retries of {per_retry} ms; raise perRequest to at least {per_retry * retries} ms or lower maxRetries",
+                    inputs=(
+                        f"{retry_at}.maxRetries",
+                        f"{retry_at}.perRetryTimeout",
+                        f"{timeout_at}.perRequest",
+                    ),
                 )
             )
     return problems

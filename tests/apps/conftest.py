@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import pytest
+import uvicorn
 
 with warnings.catch_warnings():
     # Starlette's TestClient now prefers the httpx2 package and warns when it falls back to
@@ -37,3 +39,11 @@ def clean_app_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts from the apps' defaults, whatever the machine's environment holds."""
     for name in APP_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def uvicorn_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, dict[str, Any]]]:
+    """uvicorn.run replaced by a recorder: each call's (app, keyword arguments), nothing served."""
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
+    return calls

@@ -150,14 +150,14 @@ def test_bad_app_version_fails_at_startup(package: str, version: str) -> None:
 
 
 @pytest.mark.parametrize("package", PACKAGES)
-def test_entrypoint_makes_startup_errors_fatal(package: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_entrypoint_makes_startup_errors_fatal(
+    package: str, uvicorn_runs: list[tuple[Any, dict[str, Any]]]
+) -> None:
     # GIVEN uvicorn.run replaced by a recorder WHEN the entry point runs
-    entry = importlib.import_module(f"{package}.__main__")
-    calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(entry.uvicorn, "run", lambda app, **kw: calls.append(kw))
-    entry.main()
+    importlib.import_module(f"{package}.__main__").main()
     # THEN a failing lifespan stops the process instead of being swallowed ("auto")
-    assert calls[0]["lifespan"] == "on"
+    [(_, kwargs)] = uvicorn_runs
+    assert kwargs["lifespan"] == "on"
 
 
 # --- 6. HEAD ------------------------------------------------------------------------------

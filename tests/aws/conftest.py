@@ -6,17 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 
+from fargate_mesh import testing
 from fargate_mesh.spec import Mesh, load_stack_file
 from tests.aws.harness import RecordingMocks, set_recording_mocks
 from tests.aws.recorded import REPO_ROOT, Recording, recorded_stack
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # pulumi_aws warns about its own deprecated resources when its modules load: not ours to fix.
-    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:pulumi_aws")
 
 
 @pytest.fixture
@@ -26,19 +21,8 @@ def mocks() -> RecordingMocks:
 
 
 def deploy(mocks: RecordingMocks, build: Callable[[], Any]) -> Recording:
-    """Run `build` as a Pulumi program under `mocks` and wait for every registration.
-
-    `build` returns an Output (or a value); `@pulumi.runtime.test` awaits it, so assertions made in
-    its `.apply` run and fail the test. The returned Recording then holds every resource, which
-    tests assert on after the program has finished.
-    """
-
-    @pulumi.runtime.test
-    def program() -> Any:
-        return build()
-
-    program()
-    return Recording({"resources": list(mocks.resources), "outputs": {}})
+    """Run `build` as a Pulumi program under the test's `mocks` (fargate_mesh.testing.deploy)."""
+    return testing.deploy(build, mocks)
 
 
 def stack_mesh(stack: str) -> Mesh:

@@ -56,7 +56,7 @@ def record(
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from tests.aws.harness import set_recording_mocks
+    from fargate_mesh.testing import set_recording_mocks
 
     stack_file = stack_file or REPO_ROOT / "stacks" / f"Pulumi.{stack}.yaml"
     config = stack_config(stack_file)

@@ -14,10 +14,13 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from fargate_mesh.testing import Recording
+
+__all__ = ["REPO_ROOT", "Recording", "recorded_stack", "run_recording", "shipped_stacks"]
 
 SCRIPT = Path(__file__).with_name("record_stack.py")
 REPO_ROOT = SCRIPT.parents[2]
@@ -60,41 +63,3 @@ def recorded_stack(stack: str) -> dict[str, Any]:
             f"the program failed for stack {stack!r}:\n{recording.get('error') or proc.stderr}"
         )
     return recording
-
-
-class Recording:
-    """Query helpers over a recording: resources by type, by logical name, by input values."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-        self.resources: list[dict[str, Any]] = data["resources"]
-        self.outputs: dict[str, Any] = data["outputs"]
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.resources)
-
-    def of_type(self, type_: str) -> list[dict[str, Any]]:
-        return [r for r in self.resources if r["type"] == type_]
-
-    def one(self, type_: str, **inputs: Any) -> dict[str, Any]:
-        """The single resource of a type whose inputs equal the given values (wire names)."""
-        found = [r for r in self.of_type(type_) if all(r["inputs"].get(k) == v for k, v in inputs.items())]
-        if len(found) != 1:
-            names = [r["name"] for r in self.of_type(type_)]
-            raise AssertionError(f"expected one {type_} with {inputs}, found {len(found)} (all: {names})")
-        return found[0]
-
-    def named(self, type_: str, name: str) -> dict[str, Any]:
-        for r in self.of_type(type_):
-            if r["name"] == name:
-                return r
-        raise AssertionError(f"no {type_} named {name!r}; have {[r['name'] for r in self.of_type(type_)]}")
-
-    def by_output(self, type_: str, key: str, value: Any) -> dict[str, Any]:
-        found = [r for r in self.of_type(type_) if r["outputs"].get(key) == value]
-        if len(found) != 1:
-            raise AssertionError(f"expected one {type_} with output {key}={value!r}, found {len(found)}")
-        return found[0]
-
-    def children_of(self, urn: str) -> list[dict[str, Any]]:
-        return [r for r in self.resources if r.get("parent") == urn]

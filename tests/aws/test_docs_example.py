@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.aws.conftest import deploy
-from tests.aws.recorded import REPO_ROOT
-
-
-def example(marker: str, document: str = "docs/aws.md") -> str:
-    text = (REPO_ROOT / document).read_text(encoding="utf-8")
-    match = re.search(rf"<!-- docs-example: {marker} -->\n```python\n(.*?)```", text, re.S)
-    assert match, f"{document} has no example marked {marker}"
-    return match.group(1)
+from tests.examples import example
 
 
 @pytest.mark.parametrize("document", ["docs/aws.md", "README.md"])

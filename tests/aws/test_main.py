@@ -8,6 +8,7 @@ import yaml
 
 from fargate_mesh.spec import SpecError, parse_mesh
 from tests.aws.recorded import REPO_ROOT, run_recording
+from tests.spec.test_regex_re2 import REPORTED, add_reported_regex_routes
 
 
 def write_stack(tmp_path: Path, edit) -> tuple[Path, dict]:
@@ -81,5 +82,23 @@ def test_a_feature_the_stacks_data_plane_lacks_fails_before_any_resource(tmp_pat
         in recording["error"]
     )
     assert "put the method match on a route of the service" in recording["error"]
+    assert recording["resources"] == []
+    assert "Traceback" not in proc.stderr
+
+
+def test_regexes_envoy_refuses_fail_the_program_before_any_resource(tmp_path):
+    """GIVEN the dev stack with routes whose regexes Python accepts and Envoy's RE2 refuses
+    (a possessive quantifier, a conditional, \\Z)
+    WHEN the program runs
+    THEN it fails with one problem per regex, at its field, saying what RE2 lacks; nothing is registered"""
+    paths: list[str] = []
+    path, _ = write_stack(tmp_path, lambda mesh: paths.extend(add_reported_regex_routes(mesh)))
+    recording, proc = run_recording("dev", path)
+    assert proc.returncode == 1
+    assert recording["errorType"] == "RunError"
+    lines = recording["error"].splitlines()
+    for field, (pattern, said) in zip(paths, REPORTED, strict=True):
+        [line] = [line for line in lines if line.strip().startswith(f"- {field}:")]
+        assert repr(pattern) in line and said in line
     assert recording["resources"] == []
     assert "Traceback" not in proc.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pulumi
@@ -156,3 +157,32 @@ def test_outputs(mocks):
         assert dns.endswith(".us-east-1.elb.amazonaws.com")
 
     return pulumi.Output.all(endpoint.url, endpoint.alb_dns_name).apply(check)
+
+
+class EchoMocks(pulumi.runtime.Mocks):
+    """The simplest mocks a user writes: outputs are the inputs, invokes answer nothing."""
+
+    def __init__(self) -> None:
+        self.registered: list[tuple[str, str, dict]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        self.registered.append((args.typ, args.name, dict(args.inputs)))
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
+        return {}
+
+
+def test_runs_under_mocks_that_compute_nothing():
+    """GIVEN mocks that echo inputs and compute no certificate validation options
+    WHEN the endpoint is deployed under them
+    THEN every resource registers, the validation record without values, instead of a crash on
+    the certificate's empty option list."""
+    mocks = EchoMocks()
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    pulumi.runtime.set_mocks(mocks, project="consumer", stack="unit", preview=False)
+    pulumi.runtime.test(lambda: PublicEndpoint("shop", args()).url)()
+    records = {name: inputs for typ, name, inputs in mocks.registered if typ == RECORD}
+    assert set(records) == {"shop-cert-validation", "shop-alias"}
+    assert "name" not in records["shop-cert-validation"]
+    assert any(typ == LISTENER and inputs["port"] == 443 for typ, _, inputs in mocks.registered)

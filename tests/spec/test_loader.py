@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from fargate_mesh.spec import Mesh, SpecError, load_stack_file, parse_mesh, stack_file, validate_mesh
+from fargate_mesh.spec.loader import StackNotFoundError
 from tests.helpers.spec import accepted, minimal, problems_of, with_mesh
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
@@ -47,15 +48,30 @@ def test_shipped_stacks_load(path: Path) -> None:
     assert validate_mesh(mesh) == mesh
 
 
-def test_missing_file(tmp_path: Path) -> None:
-    """GIVEN a stack file path that does not exist
+def test_missing_file_lists_the_stacks_that_exist(tmp_path: Path) -> None:
+    """GIVEN a stacks folder holding dev and prod, and a stack name that has no file there
     WHEN it is loaded
-    THEN one problem says so, naming the file
+    THEN the error names the missing file and lists dev and prod, and does not call anything invalid
     """
+    for name in ("dev", "prod"):
+        (tmp_path / f"Pulumi.{name}.yaml").write_text("config: {}\n", encoding="utf-8")
+    with pytest.raises(StackNotFoundError) as caught:
+        load_stack_file(tmp_path / "Pulumi.nope.yaml")
+    assert (
+        str(caught.value)
+        == f"no stack file {tmp_path / 'Pulumi.nope.yaml'}; the stacks in {tmp_path}/ are: dev, prod"
+    )
+    assert caught.value.available == ["dev", "prod"]
+    assert "invalid" not in str(caught.value)
+
+
+def test_missing_file_in_an_empty_folder_says_none_exist(tmp_path: Path) -> None:
+    """GIVEN a folder with no stack files
+    WHEN a stack is loaded from it
+    THEN the error says the folder has none"""
     err = load_error(tmp_path / "Pulumi.nope.yaml")
-    assert len(err.problems) == 1
-    assert "no such stack file" in err.problems[0].message
-    assert "Pulumi.nope.yaml" in str(err)
+    assert isinstance(err, StackNotFoundError)
+    assert str(err).endswith(f"{tmp_path}/ has no Pulumi.<stack>.yaml files")
 
 
 def test_bad_yaml_names_line_and_column(tmp_path: Path) -> None:
@@ -69,15 +85,54 @@ def test_bad_yaml_names_line_and_column(tmp_path: Path) -> None:
     assert "\n" not in problem.message
 
 
-def test_no_mesh_key(tmp_path: Path) -> None:
-    """GIVEN a stack file whose config has no '<project>:mesh' key
+def test_no_mesh_key_outside_a_project(tmp_path: Path) -> None:
+    """GIVEN a stack file with no Pulumi.yaml near it, whose config has no '...:mesh' key
     WHEN it is loaded
-    THEN one problem at config says which key is expected
+    THEN one problem at config says which key is expected and where its first part comes from
     """
     err = load_error(write_stack(tmp_path, "config:\n  aws:region: us-east-1\n"))
     assert [(p.path, p.message) for p in err.problems] == [
-        ("config", "expected exactly one '<project>:mesh' key (found: none)")
+        (
+            "config",
+            "expected exactly one 'PROJECT:mesh' key, PROJECT being the name in Pulumi.yaml (found: none)",
+        )
     ]
+
+
+def in_project(tmp_path: Path, config: dict[str, Any]) -> Path:
+    """A project 'shopx' (Pulumi.yaml) with the stack file in stacks/, as this repository lays them out."""
+    (tmp_path / "Pulumi.yaml").write_text("name: shopx\nruntime: python\nstackConfigDir: stacks\n")
+    (tmp_path / "stacks").mkdir()
+    return write_stack(tmp_path / "stacks", yaml.safe_dump({"config": config}))
+
+
+def test_no_mesh_key_names_the_projects_key(tmp_path: Path) -> None:
+    """GIVEN a project named shopx whose stack file has no mesh key
+    WHEN it is loaded
+    THEN the problem names 'shopx:mesh', the key Pulumi would read, with no placeholder
+    """
+    (problem,) = load_error(in_project(tmp_path, {"aws:region": "us-east-1"})).problems
+    assert (problem.path, problem.message) == (
+        "config",
+        "no 'shopx:mesh' key (the project in Pulumi.yaml is 'shopx')",
+    )
+
+
+def test_a_mesh_key_of_another_project_is_pointed_out(tmp_path: Path) -> None:
+    """GIVEN a project named shopx whose stack file has 'myshop:mesh'
+    WHEN it is loaded
+    THEN the problem says the key's first part must be the project's name
+    """
+    (problem,) = load_error(in_project(tmp_path, {"myshop:mesh": minimal()})).problems
+    assert "no 'shopx:mesh' key" in problem.message and "found 'myshop:mesh'" in problem.message
+
+
+def test_the_projects_mesh_key_is_read_beside_others(tmp_path: Path) -> None:
+    """GIVEN a project named shopx whose stack file has 'shopx:mesh' and another project's 'x:mesh'
+    WHEN it is loaded
+    THEN shopx's mesh is read, as Pulumi would"""
+    other = with_mesh(name="other")
+    assert load_stack_file(in_project(tmp_path, {"shopx:mesh": minimal(), "x:mesh": other})).name == "shop"
 
 
 def test_two_mesh_keys(tmp_path: Path) -> None:

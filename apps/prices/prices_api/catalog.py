@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.alias_generators import to_camel
@@ -47,9 +46,3 @@ class PriceCatalog:
     @classmethod
     def from_json(cls, text: str) -> PriceCatalog:
         return cls(_PRICE_LIST.validate_python(json.loads(text)))
-
-    @classmethod
-    def from_bundled_data(cls) -> PriceCatalog:
-        # importlib.resources rather than a path relative to __file__: works from a wheel or zip.
-        data = resources.files(__package__).joinpath("data", "prices.json")
-        return cls.from_json(data.read_text(encoding="utf-8"))

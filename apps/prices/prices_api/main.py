@@ -7,36 +7,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from meshapp_kit.bundled import bundled_text
+from meshapp_kit.factory import build_app
+from meshapp_kit.identity import AppIdentity
 
-from prices_api.access_log import AccessLogMiddleware
 from prices_api.catalog import PriceCatalog
-from prices_api.errors import install_error_handlers
-from prices_api.logging_setup import LOGGER_NAME, configure_logging
 from prices_api.routes import router
 from prices_api.settings import Settings
 
-logger = logging.getLogger(LOGGER_NAME)
+IDENTITY = AppIdentity(package="prices_api", service="prices", title="Prices API")
+logger = logging.getLogger(IDENTITY.package)
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Loaded here, not at import, so a bad data file fails startup loudly and tests stay cheap.
-    app.state.catalog = PriceCatalog.from_bundled_data()
+    app.state.catalog = PriceCatalog.from_json(bundled_text(IDENTITY.package, "prices.json"))
     logger.info("started", extra={"fields": {"prices": len(app.state.catalog)}})
     yield
     logger.info("stopping")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
-    configure_logging(settings.log_level)
-
-    app = FastAPI(title="Prices API", version=settings.app_version, lifespan=lifespan)
-    app.state.settings = settings
-    app.add_middleware(AccessLogMiddleware, version=settings.app_version)
-    install_error_handlers(app)
-    app.include_router(router)
-    return app
+    return build_app(IDENTITY, settings or Settings.from_env(), router, lifespan)
 
 
 app = create_app()

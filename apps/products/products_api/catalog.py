@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -44,9 +43,3 @@ class ProductCatalog:
     @classmethod
     def from_json(cls, text: str) -> ProductCatalog:
         return cls(_PRODUCT_LIST.validate_python(json.loads(text)))
-
-    @classmethod
-    def from_bundled_data(cls) -> ProductCatalog:
-        # importlib.resources rather than a path relative to __file__: works from a wheel or zip.
-        data = resources.files(__package__).joinpath("data", "products.json")
-        return cls.from_json(data.read_text(encoding="utf-8"))

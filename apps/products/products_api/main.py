@@ -7,23 +7,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from meshapp_kit.bundled import bundled_text
+from meshapp_kit.factory import build_app
+from meshapp_kit.identity import AppIdentity
 
-from products_api.access_log import AccessLogMiddleware
 from products_api.catalog import ProductCatalog
-from products_api.errors import install_error_handlers
-from products_api.logging_setup import LOGGER_NAME, configure_logging
 from products_api.prices_client import PricesClient, build_http_client
 from products_api.routes import router
 from products_api.settings import Settings
 
-logger = logging.getLogger(LOGGER_NAME)
+IDENTITY = AppIdentity(package="products_api", service="products", title="Products API")
+logger = logging.getLogger(IDENTITY.package)
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     # Loaded here, not at import, so a bad data file fails startup loudly and tests stay cheap.
-    app.state.catalog = ProductCatalog.from_bundled_data()
+    app.state.catalog = ProductCatalog.from_json(bundled_text(IDENTITY.package, "products.json"))
     http = build_http_client(
         timeout_seconds=settings.prices_timeout_seconds,
         user_agent=f"products-api/{settings.app_version}",
@@ -50,15 +51,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
-    configure_logging(settings.log_level)
-
-    app = FastAPI(title="Products API", version=settings.app_version, lifespan=lifespan)
-    app.state.settings = settings
-    app.add_middleware(AccessLogMiddleware, version=settings.app_version)
-    install_error_handlers(app)
-    app.include_router(router)
-    return app
+    return build_app(IDENTITY, settings or Settings.from_env(), router, lifespan)
 
 
 app = create_app()

@@ -18,9 +18,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from products_api.logging_setup import LOGGER_NAME
-
-logger = logging.getLogger(f"{LOGGER_NAME}.prices_client")
+logger = logging.getLogger(__name__)
 
 
 class PriceStatus(StrEnum):

@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
+from meshapp_kit.errors import ApiError
+from meshapp_kit.routing import PathId, get_and_head, not_found
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from products_api.catalog import Product, ProductCatalog
-from products_api.errors import ApiError, ErrorResponse
 from products_api.prices_client import Price, PricesClient, PriceStatus
-from products_api.settings import Settings
 
-router = APIRouter()
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def get_and_head(path: str, **kwargs: Any) -> Callable[[F], F]:
-    """Register a GET route that also answers HEAD (probes and curl -I), without a second
-    OpenAPI operation (which would duplicate its operation id)."""
-
-    def decorator(endpoint: F) -> F:
-        router.head(path, include_in_schema=False, **kwargs)(endpoint)
-        return router.get(path, **kwargs)(endpoint)
-
-    return decorator
-
+router = APIRouter(tags=["products"])
 
 MAX_LIMIT = 100
-
-
-class Health(BaseModel):
-    status: str
-    version: str
 
 
 class ProductList(BaseModel):
@@ -63,22 +43,11 @@ async def get_prices(request: Request) -> PricesClient:
     return request.app.state.prices
 
 
-async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
 CatalogDep = Annotated[ProductCatalog, Depends(get_catalog)]
 PricesDep = Annotated[PricesClient, Depends(get_prices)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-@get_and_head("/health", tags=["ops"])
-async def health(settings: SettingsDep) -> Health:
-    # No call to Prices on purpose: a Prices outage must not get healthy Products tasks killed.
-    return Health(status="ok", version=settings.app_version)
-
-
-@get_and_head("/v1/products", tags=["products"])
+@get_and_head(router, "/v1/products")
 async def list_products(
     catalog: CatalogDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
@@ -93,15 +62,11 @@ async def list_products(
     )
 
 
-@get_and_head(
-    "/v1/products/{product_id}",
-    tags=["products"],
-    responses={404: {"model": ErrorResponse, "description": "Unknown product"}},
-)
+@get_and_head(router, "/v1/products/{product_id}", responses=not_found("Unknown product"))
 async def get_product(
     catalog: CatalogDep,
     prices: PricesDep,
-    product_id: Annotated[str, Path(max_length=64)],
+    product_id: PathId,
     x_request_id: Annotated[str | None, Header()] = None,
 ) -> ProductDetail:
     product = catalog.get(product_id)

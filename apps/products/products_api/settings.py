@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
-
-def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        # Fail at startup with the variable's name rather than deep inside uvicorn.
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+from meshapp_kit.settings import AppSettings
 
 
 def _seconds_env(env: Mapping[str, str], name: str, default: float) -> float:
@@ -52,66 +43,19 @@ def _base_url_env(env: Mapping[str, str], name: str, default: str) -> str:
     return raw.rstrip("/")
 
 
-_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
-_MAX_VERSION_LENGTH = 64
-
-
-def _port_env(env: Mapping[str, str], name: str, default: int) -> int:
-    value = _int_env(env, name, default)
-    if not 1 <= value <= 65535:
-        raise ValueError(f"{name} must be a port number in 1..65535, got {value}")
-    return value
-
-
-def _non_negative_int_env(env: Mapping[str, str], name: str, default: int) -> int:
-    value = _int_env(env, name, default)
-    if value < 0:
-        raise ValueError(f"{name} must be zero or more, got {value}")
-    return value
-
-
-def _log_level_env(env: Mapping[str, str], name: str, default: str) -> str:
-    value = env.get(name, "").strip().upper() or default
-    if value not in _LOG_LEVELS:
-        raise ValueError(f"{name} must be one of {', '.join(_LOG_LEVELS)}, got {value!r}")
-    return value
-
-
-def _version_env(env: Mapping[str, str], name: str, default: str) -> str:
-    # Sent as a response header and logged: printable ASCII only, so it can never break
-    # header encoding or smuggle a line break.
-    value = env.get(name, "").strip() or default
-    if len(value) > _MAX_VERSION_LENGTH or not all(" " <= ch <= "~" for ch in value):
-        raise ValueError(
-            f"{name} must be printable ASCII of at most {_MAX_VERSION_LENGTH} characters, got {value!r}"
-        )
-    return value
-
-
 @dataclass(frozen=True)
-class Settings:
-    app_version: str = "dev"
-    log_level: str = "INFO"
-    # All interfaces: in a task the sidecar, the load balancer and health checks must reach us.
-    host: str = "0.0.0.0"
-    port: int = 8080
-    graceful_shutdown_seconds: int = 10
+class Settings(AppSettings):
+    """What every app reads (see meshapp_kit.settings), and where Prices is."""
+
     # The mesh's name for Prices (Cloud Map namespace shop.local), not a task address:
     # Envoy resolves it and applies the route, retries and canary weights.
     prices_base_url: str = "http://prices.shop.local:8080"
     prices_timeout_seconds: float = 1.0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        return cls(
-            app_version=_version_env(env, "APP_VERSION", cls.app_version),
-            log_level=_log_level_env(env, "LOG_LEVEL", cls.log_level),
-            host=env.get("HOST", "").strip() or cls.host,
-            port=_port_env(env, "PORT", cls.port),
-            graceful_shutdown_seconds=_non_negative_int_env(
-                env, "GRACEFUL_SHUTDOWN_SECONDS", cls.graceful_shutdown_seconds
-            ),
-            prices_base_url=_base_url_env(env, "PRICES_BASE_URL", cls.prices_base_url),
-            prices_timeout_seconds=_seconds_env(env, "PRICES_TIMEOUT_SECONDS", cls.prices_timeout_seconds),
-        )
+    def fields_from_env(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        return {
+            **super().fields_from_env(env),
+            "prices_base_url": _base_url_env(env, "PRICES_BASE_URL", cls.prices_base_url),
+            "prices_timeout_seconds": _seconds_env(env, "PRICES_TIMEOUT_SECONDS", cls.prices_timeout_seconds),
+        }

@@ -9,15 +9,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-SERVICE = "prices"
-LOGGER_NAME = "prices_api"
-_HANDLER_NAME = "prices_api.stdout"
+from meshapp_kit.identity import AppIdentity
 
 
 class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object; structured data goes in `extra={"fields": {...}}`."""
 
-    def __init__(self, service: str = SERVICE) -> None:
+    def __init__(self, service: str) -> None:
         super().__init__()
         self._service = service
 
@@ -38,27 +36,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, separators=(",", ":"))
 
 
-def configure_logging(level: str) -> None:
-    """Send this package's logs to stdout as JSON. Safe to call again (replaces its handler)."""
-    logger = logging.getLogger(LOGGER_NAME)
+def configure_logging(identity: AppIdentity, level: str) -> None:
+    """Send the app package's logs to stdout as JSON. Safe to call again (replaces its handler)."""
+    handler_name = f"{identity.package}.stdout"
+    logger = logging.getLogger(identity.package)
     for handler in list(logger.handlers):
-        if handler.get_name() == _HANDLER_NAME:
+        if handler.get_name() == handler_name:
             logger.removeHandler(handler)
     handler = logging.StreamHandler(sys.stdout)
-    handler.set_name(_HANDLER_NAME)
-    handler.setFormatter(JsonFormatter())
+    handler.set_name(handler_name)
+    handler.setFormatter(JsonFormatter(identity.service))
     logger.addHandler(handler)
     logger.setLevel(level)
     # Exactly one line per event, whatever the host process did to the root logger.
     logger.propagate = False
 
 
-def uvicorn_log_config(level: str) -> dict[str, Any]:
+def uvicorn_log_config(service: str, level: str) -> dict[str, Any]:
     """uvicorn's own startup/shutdown/error logs in the same JSON shape (access log stays off)."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
+        "formatters": {"json": {"()": JsonFormatter, "service": service}},
         "handlers": {
             "stdout": {
                 "class": "logging.StreamHandler",

@@ -12,17 +12,16 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from prices_api.logging_setup import LOGGER_NAME
-
-logger = logging.getLogger(f"{LOGGER_NAME}.access")
-
 VERSION_HEADER = "x-app-version"
 
 
 class AccessLogMiddleware:
-    def __init__(self, app: ASGIApp, *, version: str) -> None:
+    """`logger` is the app's access logger (`<package>.access`), so each line names its app."""
+
+    def __init__(self, app: ASGIApp, *, version: str, logger: logging.Logger) -> None:
         self.app = app
         self.version = version
+        self._logger = logger
         self._version_header = (VERSION_HEADER.encode(), version.encode("latin-1"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -49,10 +48,10 @@ class AccessLogMiddleware:
         except Exception:
             if response_started:
                 # Too late for an error response; the server closes the connection.
-                logger.exception("unhandled error after the response started")
+                self._logger.exception("unhandled error after the response started")
                 raise
             # Otherwise Starlette would answer text/plain without our header or error shape.
-            logger.exception("unhandled error", extra={"fields": {"path": scope["path"]}})
+            self._logger.exception("unhandled error", extra={"fields": {"path": scope["path"]}})
             await send_with_version(_INTERNAL_ERROR_START)
             await send_with_version(_INTERNAL_ERROR_BODY)
         finally:
@@ -67,7 +66,7 @@ class AccessLogMiddleware:
             request_id = _header(scope, b"x-request-id")
             if request_id is not None:
                 fields["request_id"] = request_id
-            logger.info("request", extra={"fields": fields})
+            self._logger.info("request", extra={"fields": fields})
 
 
 _INTERNAL_ERROR = json.dumps(
