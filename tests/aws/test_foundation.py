@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fargate_mesh.components import MeshFoundation, MeshFoundationArgs
-from tests.aws.conftest import deploy
+from tests.helpers.pulumi import deploy
 
 
 def test_mesh_namespace_and_cluster(mocks):
