@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from fargate_mesh import naming
 from fargate_mesh.model.compiled import (
     Callee,
@@ -22,19 +25,21 @@ from fargate_mesh.spec import Mesh, Route, Service
 
 
 def compile_mesh(mesh: Mesh) -> CompiledMesh:
-    services = {name: _service(mesh, name) for name in mesh.services}
-    externals = {
-        name: CompiledExternal(
-            name=name,
-            host=ext.host,
-            port=ext.port,
-            tls=ext.uses_tls,
-            node=naming.external_node_name(name),
-            policy=DEFAULT_POLICY,
-            path=f"external.{name}",
-        )
-        for name, ext in mesh.external.items()
-    }
+    services = MappingProxyType({name: _service(mesh, name) for name in mesh.services})
+    externals = MappingProxyType(
+        {
+            name: CompiledExternal(
+                name=name,
+                host=ext.host,
+                port=ext.port,
+                tls=ext.uses_tls,
+                node=naming.external_node_name(name),
+                policy=DEFAULT_POLICY,
+                path=f"external.{name}",
+            )
+            for name, ext in mesh.external.items()
+        }
+    )
     return CompiledMesh(
         name=mesh.name,
         namespace=mesh.namespace,
@@ -47,7 +52,7 @@ def compile_mesh(mesh: Mesh) -> CompiledMesh:
         xray_image=mesh.xray_image,
         tracing=mesh.tracing,
         log_retention_days=mesh.log_retention_days,
-        tags=dict(mesh.tags),
+        tags=MappingProxyType(dict(mesh.tags)),
         gateway=_gateway(mesh, services),
         services=services,
         externals=externals,
@@ -124,7 +129,7 @@ def _service(mesh: Mesh, name: str) -> CompiledService:
             task_family=naming.task_family(mesh.name, name, version),
             dns_name=naming.version_dns_name(name, version, mesh.namespace),
             listener_timeout=listener_timeout(service, version),
-            env=app_env(service, version, callees),
+            env=MappingProxyType(app_env(service, version, callees)),
             desired_count=service.desired_count_of(version),
             image=spec.image or service.image,
             routed=version in reached,
@@ -145,13 +150,13 @@ def _service(mesh: Mesh, name: str) -> CompiledService:
         size=service.size,
         autoscaling=service.autoscaling,
         routes=tuple(routes),
-        versions=versions,
+        versions=MappingProxyType(versions),
         callees=callees,
         path=path,
     )
 
 
-def _gateway(mesh: Mesh, services: dict[str, CompiledService]) -> CompiledGateway:
+def _gateway(mesh: Mesh, services: Mapping[str, CompiledService]) -> CompiledGateway:
     gateway = mesh.gateway
     name = naming.gateway_name(mesh.name)
     routes = [

@@ -1,8 +1,9 @@
 """The compiled mesh: what every renderer reads. Each fact is computed once, by model/compile.py.
 
-Frozen dataclasses around the spec's own value objects (matches, health checks, sizes), with names,
-evaluation order, effective policies, callees and environments already worked out. A renderer
-translates these into its data plane's shapes and derives nothing of its own.
+Frozen dataclasses (their mappings read-only views) around the spec's own value objects (matches,
+health checks, sizes), with names, evaluation order, effective policies, callees and environments
+already worked out. A renderer translates these into its data plane's shapes and derives nothing of
+its own.
 """
 
 from __future__ import annotations
