@@ -18,7 +18,7 @@ APP_REQUIREMENTS := apps/products/requirements.txt apps/prices/requirements.txt
 # The sample apps' shared kit (apps/kit), installed editable so localmesh runs the apps from source.
 APP_KIT := apps/kit
 
-.PHONY: setup test lint typecheck format demo validate routes diagrams bench clean
+.PHONY: setup test lint typecheck format demo validate routes diagrams dataplanes-doc bench clean
 
 $(BIN)/python:
 	@echo "creating $(VENV) (first run)…"
@@ -67,6 +67,10 @@ diagrams: $(DEMO_STAMP)
 	@for stack in $(STACKS); do \
 		$(LOCALMESH) diagram --stack $$stack --format markdown --out docs/diagrams/$$stack.md || exit 1; \
 	done
+
+# docs/dataplanes.md is generated from the capability data (fargate_mesh/model/capabilities.py).
+dataplanes-doc: $(DEMO_STAMP)
+	$(BIN)/python -m fargate_mesh.model.dataplanes_doc --write
 
 bench: $(DEMO_STAMP)
 	$(BIN)/python bench/apps_rps.py

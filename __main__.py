@@ -3,6 +3,7 @@
 import pulumi
 
 from fargate_mesh.components import MeshPlatform, MeshPlatformArgs, missing_build_contexts
+from fargate_mesh.model import compile_checked
 from fargate_mesh.spec import Mesh, SpecError, parse_mesh
 
 APPS_DIR = "apps"
@@ -13,6 +14,7 @@ def load_mesh() -> Mesh:
     config = pulumi.Config("myshop")
     try:
         mesh = parse_mesh(config.require_object("mesh"), source="myshop:mesh")
+        compile_checked(mesh, deploying=True, source="myshop:mesh")  # what the stack's data plane refuses
     except SpecError as err:
         # RunError: Pulumi prints the message alone, no traceback.
         raise pulumi.RunError(str(err)) from None

@@ -1,9 +1,8 @@
 """Every name the platform gives an AWS resource, worked out from the spec in this one place.
 
 Components take their names as required arguments; only the platform (and the data plane it
-runs) computes them, through StackNames. For now the names come from the spec's Mesh (its
-`virtual_*_name` methods and `gateway_name`); the compile step's naming replaces the insides of
-StackNames, not its callers. These names are live resources' identities: changing one replaces
+runs) computes them, through StackNames, which spells nothing itself: every name comes from
+fargate_mesh.naming, the one module that spells names for every data plane. These names are live resources' identities: changing one replaces
 the resource (tests/aws/test_live_stacks.py guards them).
 """
 
@@ -12,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from fargate_mesh import naming
 from fargate_mesh.spec import Mesh
 
 
@@ -68,37 +68,41 @@ class StackNames:
 
     @property
     def gateway(self) -> GatewayNames:
-        name = self._mesh.gateway_name
+        name = naming.gateway_name(self._mesh.name)
         return GatewayNames(
             gateway=name,
             # Named after the gateway, not "gateway": /ecs/<mesh>/gateway belongs to a service of that name.
-            log_group=f"/ecs/{self._mesh.name}/{name}",
+            log_group=naming.log_group(self._mesh.name, name),
             task=TaskNames(ecs_service=name, family=name, log_stream_prefix="gateway"),
         )
 
     def repository(self, app: str) -> str:
         """The ECR repository an app's image is pushed to."""
-        return f"{self._mesh.name}/{app}"
+        return naming.ecr_repository(self._mesh.name, app)
 
     def virtual_service(self, service_or_external: str) -> str:
-        return self._mesh.virtual_service_name(service_or_external)
+        """A mesh service's DNS name, or an external backend's host."""
+        external = self._mesh.external.get(service_or_external)
+        if external is not None:
+            return external.host
+        return naming.virtual_service_name(service_or_external, self._mesh.namespace)
 
     def external_node(self, external: str) -> str:
-        return self._mesh.virtual_node_name(external)
+        return naming.external_node_name(external)
 
     def service(self, service: str) -> ServiceNames:
         mesh = self._mesh
         return ServiceNames(
-            virtual_service=mesh.virtual_service_name(service),
-            router=mesh.virtual_router_name(service),
-            cloud_map_service=service,
-            log_group=f"/ecs/{mesh.name}/{service}",
+            virtual_service=naming.virtual_service_name(service, mesh.namespace),
+            router=naming.virtual_router_name(service),
+            cloud_map_service=naming.cloud_map_service(service),
+            log_group=naming.log_group(mesh.name, service),
             versions={
                 version: VersionNames(
-                    node=mesh.virtual_node_name(service, version),
+                    node=naming.virtual_node_name(service, version),
                     task=TaskNames(
-                        ecs_service=f"{service}-{version}",
-                        family=f"{mesh.name}-{service}-{version}",
+                        ecs_service=naming.ecs_service_name(service, version),
+                        family=naming.task_family(mesh.name, service, version),
                         log_stream_prefix=version,
                     ),
                 )

@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fargate_mesh import spec as meshspec
+from fargate_mesh.localmesh import DATAPLANE
 from fargate_mesh.localmesh.ports import PortNeedsPrivilegesError, PortUnavailableError, free_port_near
 from fargate_mesh.localmesh.route_table import route_table
 from fargate_mesh.localmesh.trust import default_ca_file
-from fargate_mesh.render.envoy.plan import Endpoint, plan_mesh
+from fargate_mesh.model import CompiledMesh, compile_checked, unsupported
+from fargate_mesh.model.dataplanes import INFO
+from fargate_mesh.render.envoy.plan import Endpoint, loopback_plan
 from fargate_mesh.spec import Mesh, SpecError
 from fargate_mesh.spec.loader import StackNotFoundError
 
@@ -62,9 +65,13 @@ def how_to_set(option: str, value: object) -> str:
     return f"make {target} {option.upper()}={value}" if target else f"--{option} {value}"
 
 
-def load(args: argparse.Namespace) -> Mesh | None:
+def load(args: argparse.Namespace) -> tuple[Mesh, CompiledMesh] | None:
+    """The stack's spec, valid and runnable on Envoy, and its compiled mesh; None (and every problem
+    printed) otherwise."""
+    path = stack_path(args.stack, args.stacks_dir)
     try:
-        return meshspec.load_stack_file(stack_path(args.stack, args.stacks_dir))
+        mesh = meshspec.load_stack_file(path)
+        return mesh, compile_checked(mesh, DATAPLANE, source=str(path))
     except StackNotFoundError as err:
         pick = f"; pick one, e.g. {how_to_set('stack', err.available[0])}" if err.available else ""
         error(f"localmesh: {err}{pick}")
@@ -75,22 +82,31 @@ def load(args: argparse.Namespace) -> Mesh | None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    mesh = load(args)
-    if mesh is None:
+    loaded = load(args)
+    if loaded is None:
         return EXIT_SPEC
+    mesh, compiled = loaded
     versions = sum(len(s.versions) for s in mesh.services.values())
     say(
         f"OK: {stack_path(args.stack, args.stacks_dir)} is a valid mesh spec ({len(mesh.services)} services, "
         f"{versions} versions, {len(mesh.gateway.routes)} gateway routes)"
     )
+    # localmesh runs Envoy; the stack's own data plane may refuse what Envoy takes: say so now.
+    elsewhere = unsupported(compiled, mesh.dataplane)
+    if elsewhere:
+        say(
+            f"note: {INFO[mesh.dataplane].title} (dataplane: {mesh.dataplane}, for `pulumi up`) would refuse:"
+        )
+        for problem in elsewhere:
+            say(f"  - {problem}")
     return EXIT_OK
 
 
 def cmd_routes(args: argparse.Namespace) -> int:
-    mesh = load(args)
-    if mesh is None:
+    loaded = load(args)
+    if loaded is None:
         return EXIT_SPEC
-    for line in route_table(mesh):
+    for line in route_table(loaded[1]):
         say(line)
     return EXIT_OK
 
@@ -99,13 +115,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     from fargate_mesh.localmesh.launch import envoy_validate
     from fargate_mesh.render.envoy import render_all
 
-    mesh = load(args)
-    if mesh is None:
+    loaded = load(args)
+    if loaded is None:
         return EXIT_SPEC
+    mesh = loaded[1]
     # Fixed, predictable ports (not free ones): the files are for reading and diffing.
     ports = iter(range(args.base_port, 65536))
     gateway_port = args.port if args.port is not None else mesh.gateway.port
-    plan = plan_mesh(mesh, lambda: next(ports), gateway_port, args.host)
+    plan = loopback_plan(mesh, lambda: next(ports), gateway_port, args.host)
     ca_file = str(args.ca_file) if args.ca_file is not None else default_ca_file()
     try:
         configs = render_all(mesh, plan, access_log_dir=args.access_log_dir, ca_file=ca_file)
@@ -142,10 +159,10 @@ DIAGRAM_FORMATS = ("mermaid", "dot", "svg", "markdown")
 def cmd_diagram(args: argparse.Namespace) -> int:
     from fargate_mesh.render import diagram
 
-    mesh = load(args)
-    if mesh is None:
+    loaded = load(args)
+    if loaded is None:
         return EXIT_SPEC
-    drawn = diagram.architecture(mesh)
+    drawn = diagram.architecture(loaded[1])
     if args.format == "markdown":
         text = diagram.to_markdown(drawn, str(stack_path(args.stack, args.stacks_dir)))
     elif args.format == "mermaid":
@@ -197,9 +214,10 @@ def _no_interruptions() -> Iterator[None]:
 def cmd_up(args: argparse.Namespace) -> int:
     from fargate_mesh.localmesh.runner import LocalMesh, LocalMeshError
 
-    mesh = load(args)
-    if mesh is None:
+    loaded = load(args)
+    if loaded is None:
         return EXIT_SPEC
+    mesh = loaded[0]
     unknown = sorted(set(args.external) - set(mesh.external))
     if unknown:
         known = ", ".join(mesh.external) or "none"
@@ -265,22 +283,20 @@ def _announce(running: LocalMesh) -> None:
     for line in running.process_table():
         say(line)
     say("routes:")
-    for line in route_table(running.mesh, str(running.plan.gateway)):
+    for line in route_table(running.compiled, str(running.plan.gateway)):
         say(f"  {line}")
     for name, at in running.plan.external.items():
-        ext = running.mesh.external[name]
+        ext = running.compiled.externals[name]
         say(
             f"external {name} ({ext.host}:{ext.port}) is sent to {at} here; pass --external {name}=HOST:PORT to change"
         )
-    say(f"gateway: {running.gateway_url}   (try: curl {running.gateway_url}{_example_path(running.mesh)})")
+    say(
+        f"gateway: {running.gateway_url}   (try: curl {running.gateway_url}{running.compiled.gateway.health_check_path})"
+    )
     say(f"logs: {running.run_path / 'logs'}  (Envoy access logs: {running.access_log_dir})")
     say(f"tasks: localmesh status --run-dir {running.run_path}   (a dead task is started again)")
     say(READY_LINE.format(url=running.gateway_url))
     say("Ctrl-C stops everything.")
-
-
-def _example_path(mesh: Mesh) -> str:
-    return mesh.gateway.alb_health_check_path()
 
 
 def _running(args: argparse.Namespace) -> Run | None:

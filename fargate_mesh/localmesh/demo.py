@@ -14,7 +14,7 @@ import httpx
 
 from fargate_mesh.localmesh.route_table import describe_targets
 from fargate_mesh.localmesh.runner import LocalMesh
-from fargate_mesh.spec import Mesh
+from fargate_mesh.model import CompiledMesh
 
 SPLIT_REQUESTS = 200
 HEADER_REQUESTS = 20
@@ -38,7 +38,7 @@ def _show(seen: Counter[str]) -> str:
     return ", ".join(f"{k} {v} ({100 * v / total:.0f}%)" for k, v in sorted(seen.items()))
 
 
-def demo_requests(mesh: Mesh) -> list[tuple[str, str, dict[str, str], str]]:
+def demo_requests(mesh: CompiledMesh) -> list[tuple[str, str, dict[str, str], str]]:
     """(label, path, headers, expectation) for every request batch the demo sends."""
     batches = []
     for route in mesh.gateway.routes:
@@ -47,7 +47,7 @@ def demo_requests(mesh: Mesh) -> list[tuple[str, str, dict[str, str], str]]:
             continue
         path = match.effective_prefix or "/"
         service = mesh.services[route.service]
-        for router_route in service.effective_routes():
+        for router_route in service.routes:
             rmatch = router_route.match
             plain = rmatch.path is None and not rmatch.query_parameters and rmatch.method is None
             exact = all(h.exact is not None and not h.invert for h in rmatch.headers)
@@ -55,14 +55,14 @@ def demo_requests(mesh: Mesh) -> list[tuple[str, str, dict[str, str], str]]:
                 continue
             headers = {h.name: h.exact or "" for h in rmatch.headers}
             label = f"{path} " + (" ".join(f"{k}: {v}" for k, v in headers.items()) or "(no headers)")
-            batches.append((label, path, headers, describe_targets(router_route.targets)))
+            batches.append((label, path, headers, describe_targets(router_route.written_targets)))
     return batches
 
 
 def run_demo(running: LocalMesh, say: Callable[[str], None]) -> None:
     say("demo: where requests to the gateway go (version from the x-app-version response header)")
     with httpx.Client(trust_env=False, timeout=5.0) as client:
-        for label, path, headers, expected in demo_requests(running.mesh):
+        for label, path, headers, expected in demo_requests(running.compiled):
             n = HEADER_REQUESTS if headers else SPLIT_REQUESTS
             seen = _count(client, running.gateway_url + path, headers, n)
             say(f"  {label}: {n} requests → {_show(seen)}   (spec: {expected})")

@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from fargate_mesh.model import CompiledMesh
+from fargate_mesh.model.env import listening_on
 from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, SidecarPlan
-from fargate_mesh.spec import Mesh
 
 # Returns the argv that serves (service, version) on the given endpoint, or None for the default.
 AppCommand = Callable[[str, str, Endpoint], Sequence[str] | None]
@@ -25,43 +26,25 @@ class Launch:
     env: dict[str, str]
 
 
-def env_name(service: str) -> str:
-    return service.upper().replace("-", "_")
-
-
-def app_env(mesh: Mesh, sidecar: SidecarPlan, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The app's environment: where its backends are (by mesh name) and its sidecar as HTTP proxy."""
-    service = mesh.services[sidecar.service]
+def app_env(
+    mesh: CompiledMesh, sidecar: SidecarPlan, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The app's environment: the compiled one (the same on AWS), told to listen where the plan puts
+    it, with the sidecar as its HTTP proxy, on top of this process's environment (`base`)."""
     env = {k: v for k, v in (os.environ if base is None else base).items() if k.upper() not in _PROXY_VARS}
-    for backend in service.backends:
-        if backend in mesh.services:
-            # The mesh name, never a local port: the sidecar's egress listener resolves and routes it.
-            port = mesh.services[backend].port
-            env[f"{env_name(backend)}_BASE_URL"] = f"http://{mesh.virtual_service_name(backend)}:{port}"
-    env.update(service.env)
-    env.update(service.versions[sidecar.version].env)
+    env["PYTHONUNBUFFERED"] = "1"  # logs reach their files as they are written
+    compiled = mesh.version(sidecar.service, sidecar.version).env
+    env |= listening_on(compiled, sidecar.app.host, sidecar.app.port)
     # Stands in for App Mesh's iptables redirect: every plain-http call goes through the egress
     # listener, so an undeclared backend is refused there as DROP_ALL would. No NO_PROXY exceptions.
     proxy = f"http://{sidecar.egress}"
-    env.update(
-        {
-            "APP_VERSION": sidecar.version,
-            "HOST": sidecar.app.host,
-            "PORT": str(sidecar.app.port),
-            "HTTP_PROXY": proxy,
-            "http_proxy": proxy,
-            "NO_PROXY": "",
-            "no_proxy": "",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
+    env |= {"HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
     return env
 
 
-def default_app_argv(mesh: Mesh, sidecar: SidecarPlan, apps_dir: Path) -> list[str]:
+def default_app_argv(mesh: CompiledMesh, sidecar: SidecarPlan, apps_dir: Path) -> list[str]:
     """uvicorn serving apps/<app>/<app>_api.main:app, the sample apps' layout."""
-    app = mesh.services[sidecar.service].app or sidecar.service
-    app_dir = apps_dir / app
+    app_dir = apps_dir / mesh.services[sidecar.service].app
     module = f"{app_dir.name.replace('-', '_')}_api.main:app"
     return [
         sys.executable,
@@ -81,12 +64,17 @@ def default_app_argv(mesh: Mesh, sidecar: SidecarPlan, apps_dir: Path) -> list[s
 
 
 def app_launch(
-    mesh: Mesh, plan: MeshPlan, service: str, version: str, apps_dir: Path, override: AppCommand | None
+    mesh: CompiledMesh,
+    plan: MeshPlan,
+    service: str,
+    version: str,
+    apps_dir: Path,
+    override: AppCommand | None,
 ) -> Launch:
     sidecar = plan.sidecar(service, version)
     argv = override(service, version, sidecar.app) if override else None
     if argv is None:
-        app = mesh.services[service].app or service
+        app = mesh.services[service].app
         if not (apps_dir / app).is_dir():
             raise FileNotFoundError(
                 f"services.{service}: no app directory {apps_dir / app} (set services.{service}.app "

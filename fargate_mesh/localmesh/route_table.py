@@ -1,13 +1,12 @@
 """The route table a person reads: gateway route → virtual service → router route → versions.
 
-Routes are listed in the order Envoy evaluates them (the renderer's ordering), so the first line
-that matches a request is the one that serves it.
+Routes are listed in the order they are evaluated (model/ordering.py), so the first line that matches
+a request is the one that serves it, with the policy the compiled mesh gives each route.
 """
 
 from __future__ import annotations
 
-from fargate_mesh.render.envoy.ordering import ordered
-from fargate_mesh.spec import Mesh, RetryPolicy, Route, Service, Timeouts
+from fargate_mesh.model import CompiledGatewayRoute, CompiledMesh, Retry, RoutePolicy, Target, Timeout
 from fargate_mesh.spec.durations import format_duration
 
 
@@ -20,70 +19,59 @@ def _share(weight: int, total: int) -> str:
     return text if total == 100 else f"{weight} ({text})"
 
 
-def describe_targets(targets: dict[str, int]) -> str:
-    total = sum(targets.values())
-    return ", ".join(f"{version} {_share(weight, total)}" for version, weight in targets.items())
+def describe_targets(targets: tuple[Target, ...]) -> str:
+    total = sum(t.weight for t in targets)
+    return ", ".join(f"{t.version} {_share(t.weight, total)}" for t in targets)
 
 
-def describe_retries(policy: RetryPolicy | None) -> str:
-    if policy is None:
-        return "retries: App Mesh default (2 on 503, reset, connect-failure, refused stream)"
-    if policy.max_retries == 0:
-        return "retries: none"
-    events = ", ".join([*policy.http_retry_events, *policy.tcp_retry_events])
-    return f"retries: {policy.max_retries} x {format_duration(policy.per_retry_timeout)} on {events}"
+def describe_retry(retry: Retry) -> str:
+    if retry.max_retries == 0:
+        return "none"
+    timeout = "" if retry.per_try_timeout_ms is None else f" x {format_duration(retry.per_try_timeout_ms)}"
+    return f"{retry.max_retries}{timeout} on {', '.join(retry.events)}"
 
 
-def describe_timeout(timeout: Timeouts) -> str:
-    per_request = "none" if timeout.per_request == 0 else format_duration(timeout.per_request)
-    return f"timeout: {per_request} per request, idle {format_duration(timeout.idle)}"
+def describe_retries(policy: RoutePolicy) -> str:
+    if not policy.retry_given:
+        return f"retries: App Mesh default ({describe_retry(policy.retry)})"
+    return f"retries: {describe_retry(policy.retry)}"
 
 
-def _policy(service: Service, route: Route) -> str:
-    retry = route.retry_policy if route.retry_policy is not None else service.retry_policy
-    timeout = route.timeout if route.timeout is not None else service.timeout
-    return f"{describe_retries(retry)}; {describe_timeout(timeout)}"
+def describe_timeout(timeout: Timeout) -> str:
+    per_request = "none" if timeout.per_request_ms == 0 else format_duration(timeout.per_request_ms)
+    return f"timeout: {per_request} per request, idle {format_duration(timeout.idle_ms)}"
 
 
-def _rewrite(mesh: Mesh, index: int) -> str:
-    rewrite = mesh.gateway.routes[index].rewrite
-    if rewrite.prefix is not None:
-        return f"prefix rewritten to {rewrite.prefix}"
-    return "prefix stripped" if rewrite.strip_prefix else "path kept"
+def _rewrite(route: CompiledGatewayRoute) -> str:
+    if route.rewrite.prefix is not None:
+        return f"prefix rewritten to {route.rewrite.prefix}"
+    return "prefix stripped" if route.rewrite.strip_prefix else "path kept"
 
 
-def route_table(mesh: Mesh, gateway: str | None = None) -> list[str]:
+def route_table(mesh: CompiledMesh, gateway: str | None = None) -> list[str]:
     """gateway: where the gateway listens, when running (default: the spec's port)."""
     where_gateway = gateway or f"port {mesh.gateway.port}"
     lines = [f"mesh {mesh.name}: gateway {where_gateway}, routes in match order"]
-    indexed = {id(route): i for i, route in enumerate(mesh.gateway.routes)}
-    for gateway_route in ordered(mesh.gateway.routes):
-        name = gateway_route.service
-        service = mesh.services[name]
-        where = f"{mesh.virtual_service_name(name)}:{service.port}"
-        rewrite = _rewrite(mesh, indexed[id(gateway_route)])
-        lines.append(f"  gateway {gateway_route.match.describe()} ({rewrite}) → {where}")
-        routes = ordered(service.effective_routes())
-        width = max(len(r.name) for r in routes)
-        match_width = max(len(r.match.describe()) for r in routes)
-        for route in routes:
+    for gateway_route in mesh.gateway.routes:
+        service = mesh.services[gateway_route.service]
+        where = f"{service.dns_name}:{service.port}"
+        lines.append(f"  gateway {gateway_route.match.describe()} ({_rewrite(gateway_route)}) → {where}")
+        width = max(len(r.name) for r in service.routes)
+        match_width = max(len(r.match.describe()) for r in service.routes)
+        for route in service.routes:
             priority = "" if route.priority is None else f"prio {route.priority}"
             lines.append(
                 f"      {priority:<8}  {route.name:<{width}}  {route.match.describe():<{match_width}}"
-                f"  → {describe_targets(route.targets)}"
+                f"  → {describe_targets(route.written_targets)}"
             )
-            lines.append(f"      {'':<8}  {'':<{width}}  {_policy(service, route)}")
+            policy = f"{describe_retries(route.policy)}; {describe_timeout(route.policy.timeout)}"
+            lines.append(f"      {'':<8}  {'':<{width}}  {policy}")
     unrouted = sorted(set(mesh.services) - {r.service for r in mesh.gateway.routes})
     if unrouted:
         lines.append(f"  not behind the gateway (backends only): {', '.join(unrouted)}")
     lines.append("backends (what each service may call; anything else is refused):")
     name_width = max(map(len, mesh.services))
     for name, service in mesh.services.items():
-        called = [
-            f"{mesh.virtual_service_name(b)}:{mesh.external[b].port} (external)"
-            if b in mesh.external
-            else f"{mesh.virtual_service_name(b)}:{mesh.services[b].port}"
-            for b in service.backends
-        ]
+        called = [f"{c.dns_name}:{c.port}" + (" (external)" if c.external else "") for c in service.callees]
         lines.append(f"  {name:<{name_width}} → {', '.join(called) or 'none'}")
     return lines

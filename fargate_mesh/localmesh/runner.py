@@ -22,6 +22,7 @@ from types import TracebackType
 
 import httpx
 
+from fargate_mesh.localmesh import DATAPLANE
 from fargate_mesh.localmesh.diagnose import describe_exit, failure_reason
 from fargate_mesh.localmesh.launch import AppCommand, app_launch, envoy_argv, envoy_binary
 from fargate_mesh.localmesh.ports import PortAllocator, require_free
@@ -29,8 +30,9 @@ from fargate_mesh.localmesh.processes import ManagedProcess, stop_all
 from fargate_mesh.localmesh.readiness import Probe, probe
 from fargate_mesh.localmesh.supervisor import RestartPolicy, Supervisor, Task, attach_probes
 from fargate_mesh.localmesh.trust import ca_file_candidates, default_ca_file
+from fargate_mesh.model import CompiledMesh, compile_checked
 from fargate_mesh.render.envoy import GATEWAY, render_all
-from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, plan_mesh
+from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, loopback_plan
 from fargate_mesh.spec import Mesh
 
 
@@ -52,7 +54,7 @@ class StartupError(ProcessFailure):
     """The mesh did not become ready: a child exited, or the deadline passed."""
 
 
-def startup_waves(mesh: Mesh) -> list[list[str]]:
+def startup_waves(mesh: CompiledMesh) -> list[list[str]]:
     """Services in start order: each wave's mesh backends are in earlier waves (cycles go last)."""
     pending = dict.fromkeys(mesh.services)
     waves: list[list[str]] = []
@@ -60,7 +62,7 @@ def startup_waves(mesh: Mesh) -> list[list[str]]:
         wave = [
             name
             for name in pending
-            if not any(b in pending and b != name for b in mesh.services[name].backends)
+            if not any(c.name in pending and c.name != name for c in mesh.services[name].callees)
         ]
         waves.append(wave or list(pending))
         for name in waves[-1]:
@@ -108,8 +110,10 @@ class LocalMesh:
         ca_file: the CA bundle sidecars validate external TLS backends with (default: this machine's,
         see localmesh.trust).
         say: receives progress lines (the CLI prints them).
-        restart: the back-off before a dead task is started again (default 1 s doubling to 30 s)."""
+        restart: the back-off before a dead task is started again (default 1 s doubling to 30 s).
+        Raises SpecError when the spec uses what the envoy data plane cannot carry."""
         self.mesh = mesh
+        self.compiled = compile_checked(mesh, DATAPLANE)  # localmesh runs the envoy data plane
         self.host = host
         self.gateway_port = gateway_port
         self.run_dir = run_dir
@@ -200,9 +204,9 @@ class LocalMesh:
         # External backends are not reached from here unless the caller says where: by default each
         # points at a local port nobody listens on, so a local run never resolves or calls the internet.
         external = {
-            name: self.external.get(name) or Endpoint(self.host, ports()) for name in self.mesh.external
+            name: self.external.get(name) or Endpoint(self.host, ports()) for name in self.compiled.externals
         }
-        self._plan = plan_mesh(self.mesh, ports, self.gateway_port, self.host, external)
+        self._plan = loopback_plan(self.compiled, ports, self.gateway_port, self.host, external)
         self.tasks = self._plan_tasks()
         self._run_dir = self.run_dir or new_run_dir(self.runs_root)
         self._run_dir.mkdir(parents=True, exist_ok=True)
@@ -214,7 +218,7 @@ class LocalMesh:
                 step = time.monotonic()
                 self._start_apps(client, deadline)
                 self.timings["apps"], step = time.monotonic() - step, time.monotonic()
-                for wave in startup_waves(self.mesh):
+                for wave in startup_waves(self.compiled):
                     self._start_sidecars(wave, configs, client, deadline)
                 self.timings["sidecars"], step = time.monotonic() - step, time.monotonic()
                 self._start_envoy(GATEWAY, configs[GATEWAY], client, deadline)
@@ -244,7 +248,7 @@ class LocalMesh:
     def _trust_store(self) -> str | None:
         """The CA file for external TLS: the one given (it must exist), else this machine's; no file
         is an error only when a TLS external backend needs one."""
-        tls = [name for name, ext in self.mesh.external.items() if ext.uses_tls]
+        tls = [name for name, ext in self.compiled.externals.items() if ext.tls]
         if self.ca_file is not None:
             if not Path(self.ca_file).is_file():
                 raise LocalMeshError(f"CA file {self.ca_file} does not exist (or is not a file)")
@@ -266,7 +270,7 @@ class LocalMesh:
         if access:
             self.access_log_dir.mkdir(exist_ok=True)
         try:
-            bootstraps = render_all(self.mesh, self.plan, access_log_dir=access, ca_file=ca_file)
+            bootstraps = render_all(self.compiled, self.plan, access_log_dir=access, ca_file=ca_file)
         except ValueError as err:  # the renderer refuses what it cannot express
             raise LocalMeshError(f"cannot render the Envoy configs: {err}") from err
         folder = self.run_path / "envoy"
@@ -301,7 +305,7 @@ class LocalMesh:
         partial.replace(path)  # readers never see half a file
 
     def _node(self, service: str, version: str) -> str:
-        return self.mesh.virtual_node_name(service, version)
+        return self.compiled.version(service, version).node
 
     def _plan_tasks(self) -> dict[str, Task]:
         tasks = [Task(GATEWAY, admin=self.plan.gateway_admin, listens=self.plan.gateway)]
@@ -325,10 +329,10 @@ class LocalMesh:
         probes = []
         for sidecar in self.plan:
             launch = app_launch(
-                self.mesh, self.plan, sidecar.service, sidecar.version, self.apps_dir, self.app_command
+                self.compiled, self.plan, sidecar.service, sidecar.version, self.apps_dir, self.app_command
             )
             proc = self._spawn(self._node(sidecar.service, sidecar.version), "app", launch.argv, launch.env)
-            path = self.mesh.services[sidecar.service].health_check.path
+            path = self.compiled.services[sidecar.service].health_check.path
             probes.append(Probe(f"{proc.name} health {path}", f"http://{sidecar.app}{path}", proc))
         self._say(f"starting {len(probes)} app(s)")
         self._wait(probes, client, deadline)
@@ -344,7 +348,7 @@ class LocalMesh:
             proc = self._spawn(node, "envoy", self._envoy_argv(configs[node]))
             probes.append(Probe(f"{proc.name} admin /ready", f"http://{sidecar.admin}/ready", proc))
             # Also through the ingress listener: proves the sidecar reaches its own app.
-            path = self.mesh.services[sidecar.service].health_check.path
+            path = self.compiled.services[sidecar.service].health_check.path
             url = f"http://{sidecar.peer_address}{path}"
             probes.append(Probe(f"{proc.name} ingress {path}", url, proc))
         self._say(f"starting Envoy sidecars of {', '.join(services)}")

@@ -15,16 +15,9 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Literal
 
-from fargate_mesh.render.envoy.ordering import ordered
-from fargate_mesh.spec import Autoscaling, Mesh, Rewrite
-
-# The spec gains a `dataplane` key; until then every stack runs on App Mesh.
-DEFAULT_DATAPLANE = "appmesh"
-DATAPLANE_NAMES = {
-    "appmesh": "AWS App Mesh",
-    "envoy": "Envoy configured by fargate-mesh",
-    "serviceConnect": "ECS Service Connect",
-}
+from fargate_mesh.model import CompiledMesh, Target
+from fargate_mesh.model.dataplanes import INFO
+from fargate_mesh.spec import Autoscaling, Rewrite
 
 Kind = Literal[
     "client", "edge", "gateway", "gateway-route", "service", "route", "version", "registry", "external"
@@ -85,10 +78,6 @@ class Diagram:
         self.edges.append(Edge(source, target, label, style))
 
 
-def dataplane_of(mesh: Mesh) -> str:
-    return getattr(mesh, "dataplane", None) or DEFAULT_DATAPLANE
-
-
 def _tasks(count: int, autoscaling: Autoscaling | None) -> str:
     if autoscaling is not None:
         return (
@@ -107,10 +96,9 @@ def _share(weight: int, total: int) -> str:
     return f"{weight}%" if total == 100 else f"{weight}/{total}"
 
 
-def architecture(mesh: Mesh) -> Diagram:
+def architecture(mesh: CompiledMesh) -> Diagram:
     """The stack's architecture as one graph, in the order a request travels it."""
-    dataplane = dataplane_of(mesh)
-    diagram = Diagram(f"{mesh.name}: data plane {DATAPLANE_NAMES.get(dataplane, dataplane)} ({dataplane})")
+    diagram = Diagram(f"{mesh.name}: data plane {INFO[mesh.dataplane].title} ({mesh.dataplane})")
     client = diagram.add("client", "client", "client")
     dns = diagram.add("route53", "edge", "Route 53", mesh.domain, f"zone {mesh.hosted_zone}")
     alb = diagram.add("alb", "edge", "Application Load Balancer", "HTTPS :443, HTTP :80 redirects")
@@ -118,7 +106,7 @@ def architecture(mesh: Mesh) -> Diagram:
     diagram.link(dns, alb, "alias")
 
     gateway = mesh.gateway
-    diagram.groups.append(Group("ingress", f"ingress gateway {mesh.gateway_name}"))
+    diagram.groups.append(Group("ingress", f"ingress gateway {gateway.name}"))
     gateway_node = diagram.add(
         "gateway",
         "gateway",
@@ -126,20 +114,20 @@ def architecture(mesh: Mesh) -> Diagram:
         _tasks(gateway.desired_count, gateway.autoscaling),
         group="ingress",
     )
-    diagram.link(alb, gateway_node, f"HTTP, health check {gateway.alb_health_check_path()}")
+    diagram.link(alb, gateway_node, f"HTTP, health check {gateway.health_check_path}")
 
     services: dict[str, str] = {}
-    routes: dict[str, list[tuple[str, dict[str, int]]]] = {}
+    routes: dict[str, list[tuple[str, tuple[Target, ...]]]] = {}
     versions: dict[tuple[str, str], str] = {}
     for name, service in mesh.services.items():
         # Declared in the order a request meets them: Mermaid lays nodes out in that order.
         group = f"service_{name}"
         diagram.groups.append(Group(group, f"service {name}"))
         services[name] = diagram.add(
-            f"svc_{name}", "service", f"{mesh.virtual_service_name(name)}:{service.port}", group=group
+            f"svc_{name}", "service", f"{service.dns_name}:{service.port}", group=group
         )
         routes[name] = []
-        for position, route in enumerate(ordered(service.effective_routes()), start=1):
+        for position, route in enumerate(service.routes, start=1):
             priority = f" (priority {route.priority})" if route.priority is not None else ""
             node = diagram.add(
                 f"{name}_route_{route.name}",
@@ -148,36 +136,37 @@ def architecture(mesh: Mesh) -> Diagram:
                 route.match.describe(),
                 group=group,
             )
-            routes[name].append((node, route.targets))
-        for version, spec in service.versions.items():
-            count = _tasks(service.desired_count_of(version), service.autoscaling)
-            lines = [mesh.virtual_node_name(name, version), count]
-            if spec.unrouted:
-                lines.append(f"unrouted: {spec.unrouted}")
-            versions[(name, version)] = diagram.add(f"{name}_{version}", "version", *lines, group=group)
+            routes[name].append((node, route.written_targets))
+        for version in service.versions.values():
+            lines = [version.node, _tasks(version.desired_count, service.autoscaling)]
+            if version.unrouted:
+                lines.append(f"unrouted: {version.unrouted}")
+            versions[(name, version.name)] = diagram.add(
+                f"{name}_{version.name}", "version", *lines, group=group
+            )
 
-    for position, route in enumerate(ordered(gateway.routes), start=1):
+    for position, gateway_route in enumerate(gateway.routes, start=1):
         node = diagram.add(
-            f"gr_{route.resource_name}",
+            f"gr_{gateway_route.name}",
             "gateway-route",
-            f"{position}. {route.resource_name}",
-            route.match.describe(),
-            _rewrite(route.rewrite),
+            f"{position}. {gateway_route.name}",
+            gateway_route.match.describe(),
+            _rewrite(gateway_route.rewrite),
             group="ingress",
         )
         diagram.link(gateway_node, node)
-        diagram.link(node, services[route.service])
+        diagram.link(node, services[gateway_route.service])
 
     for name in mesh.services:
         for node, targets in routes[name]:
             diagram.link(services[name], node)
-            total = sum(targets.values())
-            for version, weight in targets.items():
-                diagram.link(node, versions[(name, version)], _share(weight, total))
+            total = sum(t.weight for t in targets)
+            for target in targets:
+                diagram.link(node, versions[(name, target.version)], _share(target.weight, total))
 
     external: dict[str, str] = {}
-    for name, backend in mesh.external.items():
-        tls = "TLS from the proxy" if backend.uses_tls else "plain TCP"
+    for name, backend in mesh.externals.items():
+        tls = "TLS from the proxy" if backend.tls else "plain TCP"
         external[name] = diagram.add(
             f"ext_{name}", "external", f"external {name}", f"{backend.host}:{backend.port}", tls
         )
@@ -185,9 +174,13 @@ def architecture(mesh: Mesh) -> Diagram:
     registry = diagram.add("cloudmap", "registry", "Cloud Map", f"namespace {mesh.namespace}")
     for (name, _version), node in versions.items():
         diagram.link(node, registry, "registered", style="registration")
-        for backend in mesh.services[name].backends:
-            callee = services.get(backend) or external[backend]
-            diagram.link(node, callee, "calls", style="call")
+        for callee in mesh.services[name].callees:
+            diagram.link(
+                node,
+                external[callee.name] if callee.external else services[callee.name],
+                "calls",
+                style="call",
+            )
     return diagram
 
 

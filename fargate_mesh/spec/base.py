@@ -8,6 +8,14 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from fargate_mesh.facts import (
+    ENVOY_ADMIN_PORT,
+    ENVOY_EGRESS_PORT,
+    ENVOY_INGRESS_PORT,
+    ENVOY_PORTS,
+    LOG_RETENTION_DAYS,
+)
+
 
 class SpecModel(BaseModel):
     model_config = ConfigDict(
@@ -25,37 +33,6 @@ DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
 RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")
 # A DNS name with at least two labels (hosts, domains, namespaces).
 DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
-
-RESERVED_PREFIXES = ("/aws-appmesh", "/aws-app-mesh")
-
-# CloudWatch Logs accepts only these retention periods.
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
-
-# Ports the Envoy proxy owns inside a task: ingress, egress, admin.
-ENVOY_PORTS = (15000, 15001, 9901)
 
 
 def _no_bool(value: object) -> object:
@@ -89,9 +66,11 @@ def check_resource_name(value: str, what: str) -> str:
 
 
 def check_port(port: int, what: str) -> int:
+    # The sidecar shares the task's network namespace and owns these ports on every data plane.
     if port in ENVOY_PORTS:
         raise ValueError(
-            f"{what} {port} is used by Envoy (15000 ingress, 15001 egress, 9901 admin); pick another port"
+            f"{what} {port} is used by Envoy ({ENVOY_INGRESS_PORT} ingress, {ENVOY_EGRESS_PORT} egress, "
+            f"{ENVOY_ADMIN_PORT} admin); pick another port"
         )
     return port
 
@@ -115,9 +94,6 @@ def check_dns_name(value: str, what: str) -> str:
 def check_path(value: str, what: str) -> str:
     if not value.startswith("/"):
         raise ValueError(f"{what} {value!r} must start with '/'")
-    lowered = value.lower()
-    if any(lowered.startswith(p) for p in RESERVED_PREFIXES):
-        raise ValueError(f"{what} {value!r} uses a prefix App Mesh reserves (/aws-appmesh, /aws-app-mesh)")
     return value
 
 

@@ -1,4 +1,4 @@
-"""Durations as the spec writes them ("2s", "250ms", "1m") and as App Mesh wants them."""
+"""Durations as the spec writes them ("2s", "250ms", "1m"), held in milliseconds."""
 
 from __future__ import annotations
 
@@ -24,18 +24,6 @@ def parse_duration_ms(value: object) -> int:
 
 def format_duration(ms: int) -> str:
     return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
-
-
-def appmesh_duration(ms: int) -> dict[str, object]:
-    """App Mesh's {unit, value}: seconds when exact, so the console shows '15 s' not '15000 ms'."""
-    if ms % 1000 == 0:
-        return {"unit": "s", "value": ms // 1000}
-    return {"unit": "ms", "value": ms}
-
-
-def envoy_duration(ms: int) -> str:
-    """Envoy's protobuf JSON Duration: seconds with up to millisecond precision."""
-    return f"{ms // 1000}.{ms % 1000:03d}s" if ms % 1000 else f"{ms // 1000}s"
 
 
 # Milliseconds in Python, a duration string in YAML and in dumps.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -121,15 +122,19 @@ def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     return current if _is_model(current) else None
 
 
+def did_you_mean(value: str, allowed: Sequence[str]) -> str:
+    """ "; did you mean 'x'?" for the closest allowed value, or "" when none is close."""
+    close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+    # Case slips (healthcheck vs healthCheck) are the commonest typo; difflib weighs them too lightly.
+    close = [a for a in allowed if a.lower() == value.lower()] or close
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _unknown_key(key: Any, model: type[BaseModel] | None) -> str:
     if model is None:
         return f"unknown key {key!r} (check the spelling; see {SPEC_REFERENCE})"
     allowed = [f.alias or n for n, f in model.model_fields.items()]
-    close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-    # Case slips (healthcheck vs healthCheck) are the commonest typo; difflib weighs them too lightly.
-    close = [a for a in allowed if a.lower() == str(key).lower()] or close
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown key {key!r}{hint} (allowed here: {', '.join(allowed)})"
+    return f"unknown key {key!r}{did_you_mean(str(key), allowed)} (allowed here: {', '.join(allowed)})"
 
 
 def _message(error: ErrorDetails, root: type[BaseModel] | None, loc: Loc) -> str:

@@ -109,8 +109,8 @@ class HttpMatch(SpecModel):
 
     prefix: str | None = None
     path: PathMatch | None = None
-    headers: list[HeaderMatch] = Field(default_factory=list, max_length=10)
-    query_parameters: list[QueryParameterMatch] = Field(default_factory=list, max_length=10)
+    headers: list[HeaderMatch] = Field(default_factory=list)
+    query_parameters: list[QueryParameterMatch] = Field(default_factory=list)
     method: HttpMethod | None = None
 
     @field_validator("prefix")
@@ -180,16 +180,6 @@ class GatewayMatch(HttpMatch):
     """A gateway route match adds the request's hostname."""
 
     hostname: HostnameMatch | None = None
-
-    @model_validator(mode="after")
-    def _no_method(self) -> GatewayMatch:
-        # pulumi-aws (7.x) cannot express a gateway route method match; route by method per service.
-        if self.method is not None:
-            raise FieldProblems.at(
-                "method",
-                f"gateway routes cannot match on method (got {self.method}); put the method match on a route of the service",
-            )
-        return self
 
     @property
     def is_plain(self) -> bool:

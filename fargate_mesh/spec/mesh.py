@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
+from fargate_mesh import naming
+from fargate_mesh.facts import (
+    DEFAULT_ENVOY_IMAGE,
+    DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_XRAY_IMAGE,
+)
 from fargate_mesh.spec.base import (
     Int,
     ServiceName,
@@ -17,13 +23,22 @@ from fargate_mesh.spec.base import (
     check_path,
     check_port,
 )
-from fargate_mesh.spec.errors import FieldProblems, Loc
+from fargate_mesh.spec.errors import FieldProblems, Loc, did_you_mean
 from fargate_mesh.spec.routes import GatewayRoute
 from fargate_mesh.spec.service import Autoscaling, Service, TaskSize
 
-# Pinned: App Mesh's Envoy has no `latest` tag (SSM /aws/service/appmesh/envoy names the newest).
-DEFAULT_ENVOY_IMAGE = "public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29.12.2-prod"
-DEFAULT_XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
+# The data planes a stack can choose: what carries its traffic on AWS (docs/dataplanes.md).
+DataPlane = Literal["appmesh", "envoy", "serviceConnect"]
+DATAPLANES: tuple[DataPlane, ...] = ("appmesh", "envoy", "serviceConnect")
+DEFAULT_DATAPLANE: DataPlane = "appmesh"
+
+
+def _known_dataplane(value: object) -> object:
+    if isinstance(value, str) and value not in DATAPLANES:
+        raise ValueError(
+            f"unknown data plane {value!r}{did_you_mean(value, DATAPLANES)} (allowed: {', '.join(DATAPLANES)})"
+        )
+    return value
 
 
 def _subnet_problems(field: str, subnets: list[str] | None) -> list[tuple[Loc, str]]:
@@ -207,6 +222,7 @@ class ExternalBackend(SpecModel):
 
 class Mesh(SpecModel):
     name: str
+    dataplane: Annotated[DataPlane, BeforeValidator(_known_dataplane)] = DEFAULT_DATAPLANE
     namespace: str
     domain: str
     hosted_zone: str
@@ -218,7 +234,7 @@ class Mesh(SpecModel):
     envoy_image: str = DEFAULT_ENVOY_IMAGE
     xray_image: str = DEFAULT_XRAY_IMAGE
     tracing: bool = True
-    log_retention_days: Int = 30
+    log_retention_days: Int = DEFAULT_LOG_RETENTION_DAYS
     tags: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("name")
@@ -255,20 +271,18 @@ class Mesh(SpecModel):
     def _retention(cls, value: int) -> int:
         return check_log_retention(value)
 
-    # Names shared by both renderers, so App Mesh and Envoy show the same things.
+    # Kept for the Pulumi components until they read the compiled mesh (fargate_mesh.model); the
+    # names themselves are spelled in fargate_mesh.naming.
     def virtual_service_name(self, service: str) -> str:
         if service in self.external:
             return self.external[service].host
-        return f"{service}.{self.namespace}"
+        return naming.virtual_service_name(service, self.namespace)
 
     def virtual_node_name(self, service: str, version: str | None = None) -> str:
         if service in self.external:
-            return f"external-{service}"
-        return f"{service}-{version}"
-
-    def virtual_router_name(self, service: str) -> str:
-        return f"{service}-router"
+            return naming.external_node_name(service)
+        return naming.virtual_node_name(service, version or "")
 
     @property
     def gateway_name(self) -> str:
-        return f"{self.name}-gateway"
+        return naming.gateway_name(self.name)

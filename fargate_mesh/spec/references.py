@@ -10,10 +10,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from fargate_mesh import naming
 from fargate_mesh.spec.errors import Problem
 from fargate_mesh.spec.matches import GatewayMatch, HttpMatch
-
-MAX_ROUTES_PER_ROUTER = 50
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -50,8 +49,8 @@ def _check_names_disjoint(services: Mapping[str, Any], external: Mapping[str, An
 def _check_unique_resource_names(
     mesh: Mapping[str, Any], services: Mapping[str, Any], external: Mapping[str, Any]
 ) -> list[Problem]:
-    """Names the renderers derive must not collide: App Mesh and ECS would refuse the second one
-    half-way through a deploy. Mirrors Mesh.virtual_node_name, gateway_name and virtual_service_name."""
+    """Names the mesh derives (fargate_mesh.naming) must not collide: App Mesh and ECS would refuse the
+    second one half-way through a deploy."""
     owners: dict[str, str] = {}
     problems = []
     mesh_name = mesh.get("name")
@@ -69,25 +68,28 @@ def _check_unique_resource_names(
             owners[name] = owner
 
     if isinstance(mesh_name, str):
-        claim(f"{mesh_name}-gateway", "gateway", "the ingress gateway")
-        if f"{mesh_name}-gateway" in services:
-            # Its log group would be the gateway's: /ecs/<mesh>/<mesh>-gateway.
+        gateway = naming.gateway_name(mesh_name)
+        claim(gateway, "gateway", "the ingress gateway")
+        if gateway in services:
+            # Its log group would be the gateway's.
             problems.append(
-                Problem(
-                    f"services.{mesh_name}-gateway", "this name is the ingress gateway's; rename the service"
-                )
+                Problem(f"services.{gateway}", "this name is the ingress gateway's; rename the service")
             )
     for name in external:
-        claim(f"external-{name}", f"external.{name}", f"the external backend {name!r}")
+        claim(naming.external_node_name(name), f"external.{name}", f"the external backend {name!r}")
     for name, service in services.items():
         for version in _mapping(_mapping(service).get("versions")):
             claim(
-                f"{name}-{version}",
+                naming.virtual_node_name(name, version),
                 f"services.{name}.versions.{version}",
                 f"services.{name}.versions.{version}",
             )
     namespace = mesh.get("namespace")
-    hosts = {f"{name}.{namespace}": name for name in services} if isinstance(namespace, str) else {}
+    hosts = (
+        {naming.virtual_service_name(name, namespace): name for name in services}
+        if isinstance(namespace, str)
+        else {}
+    )
     for name, backend in external.items():
         host = _mapping(backend).get("host")
         if isinstance(host, str) and host in hosts:
@@ -145,7 +147,6 @@ def _check_gateway(gateway: Mapping[str, Any], services: Mapping[str, Any]) -> l
             problems.append(
                 Problem(f"{path}.priority", f"priority {priority} is used by gateway.routes[{first}]")
             )
-    problems += _check_regex_order(_list(gateway.get("routes")), "gateway.routes")
     return problems
 
 
@@ -155,29 +156,6 @@ def _first_seen(seen: dict[Any, int], key: Any, index: int) -> int | None:
         return seen[key]
     seen[key] = index
     return None
-
-
-def _check_regex_order(routes: list[Any], where: str) -> list[Problem]:
-    """App Mesh orders unprioritised routes by longest prefix and says nothing of regex paths:
-    mixing the two without priorities leaves the order to chance, so ask for priorities."""
-    unprioritised = [(i, _mapping(r)) for i, r in enumerate(routes) if _mapping(r).get("priority") is None]
-    regex = [
-        i
-        for i, r in unprioritised
-        if isinstance(_mapping(_mapping(r.get("match")).get("path")).get("regex"), str)
-    ]
-    prefixed = [i for i, r in unprioritised if "path" not in _mapping(r.get("match"))]
-    if not regex or not prefixed:
-        return []
-    return [
-        Problem(
-            f"{where}[{i}].priority",
-            f"a regex path route without priority next to prefix routes without priority "
-            f"({', '.join(f'{where}[{j}]' for j in prefixed)}) has no defined order in App Mesh; "
-            "give these routes priorities",
-        )
-        for i in regex
-    ]
 
 
 def _match_key(match: Mapping[str, Any], model: type[HttpMatch]) -> str:
@@ -237,13 +215,6 @@ def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
         numeric = {v: w for v, w in weights.items() if isinstance(w, int) and not isinstance(w, bool)}
         positive = [v for v, w in numeric.items() if w > 0]
         reached.update(positive)
-        if len(positive) > 10:
-            problems.append(
-                Problem(
-                    f"{base}.versions",
-                    f"a route takes at most 10 weighted targets; {len(positive)} versions have weight > 0 (write routes to split them)",
-                )
-            )
         if len(numeric) == len(weights) and versions:
             total = sum(numeric.values())
             if not 1 <= total <= 100:
@@ -306,8 +277,6 @@ def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
                     "this version does receive traffic; remove unrouted or its weights",
                 )
             )
-    if routes is not None:
-        problems += _check_regex_order(_list(routes), f"{base}.routes")
     problems += _check_retry_budget(base, service, _list(routes) if routes is not None else [])
     return problems
 

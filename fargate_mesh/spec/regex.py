@@ -104,7 +104,7 @@ def program_size(pattern: str) -> int:
             f"regex {pattern!r} does not compile when RE2 reads it as Latin-1, as the Envoy of "
             f"localmesh does: {_reason(err)}; avoid \\x{{...}} escapes above \\x{{FF}}"
         ) from None
-    return max(utf8, latin1)
+    return int(max(utf8, latin1))
 
 
 def check_regex(pattern: str) -> str:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import Field, field_validator, model_validator
 
+from fargate_mesh import naming
 from fargate_mesh.spec.base import Int, SpecModel, Weight, check_path, check_resource_name
 from fargate_mesh.spec.errors import FieldProblems
 from fargate_mesh.spec.matches import GatewayMatch, HttpMatch
 from fargate_mesh.spec.policies import RetryPolicy, Timeouts
-
-MAX_WEIGHTED_TARGETS = 10  # App Mesh hard limit per route
 
 
 class Route(SpecModel):
@@ -33,11 +30,7 @@ class Route(SpecModel):
     @field_validator("targets")
     @classmethod
     def _weights(cls, targets: dict[str, int]) -> dict[str, int]:
-        if len(targets) > MAX_WEIGHTED_TARGETS:
-            raise ValueError(
-                f"a route takes at most {MAX_WEIGHTED_TARGETS} weighted targets, an App Mesh limit "
-                f"(got {len(targets)})"
-            )
+        # How many targets a data plane takes is its own limit (model/capabilities.py).
         total = sum(targets.values())
         if not 1 <= total <= 100:
             raise ValueError(f"weights must add up to 1..100 (got {total})")
@@ -106,11 +99,4 @@ class GatewayRoute(SpecModel):
     @property
     def resource_name(self) -> str:
         """Stable name: given, or derived from the service and the match (never from list order)."""
-        if self.name:
-            return self.name
-        if self.match.path is not None:
-            basis = self.match.path.exact or "regex"
-        else:
-            basis = self.match.effective_prefix or "/"
-        slug = re.sub(r"[^a-z0-9]+", "-", basis.lower()).strip("-") or "root"
-        return f"{self.service}-{slug}"[:255]
+        return self.name or naming.gateway_route_name(self.service, self.match)

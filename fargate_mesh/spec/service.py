@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from fargate_mesh.facts import FARGATE_SIZES
 from fargate_mesh.spec.base import Int, SpecModel, VersionName, Weight, check_port
-from fargate_mesh.spec.durations import format_duration
-from fargate_mesh.spec.errors import FieldProblems
+from fargate_mesh.spec.errors import FieldProblems, Loc
 from fargate_mesh.spec.policies import HealthCheck, OutlierDetection, RetryPolicy, Timeouts
 from fargate_mesh.spec.routes import Route
 
 Protocol = Literal["http", "http2"]
 
-# Fargate task sizes: CPU units → allowed memory (MiB).
-FARGATE_SIZES: dict[int, range] = {
-    256: range(512, 2049, 512),
-    512: range(1024, 4097, 1024),
-    1024: range(2048, 8193, 1024),
-    2048: range(4096, 16385, 1024),
-    4096: range(8192, 30721, 1024),
-    8192: range(16384, 61441, 4096),
-    16384: range(32768, 122881, 8192),
-}
+# Variables whatever starts the app sets itself, on every data plane (fargate_mesh.model.env): who and
+# where the app is (APP_VERSION, PORT, HOST) and how its calls reach the sidecar (the proxy variables).
+# A spec env that set one would be overridden on one data plane and not on another, so it is refused.
+RESERVED_ENV = ("APP_VERSION", "PORT", "HOST", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
+
+
+def _no_reserved(env: dict[str, str]) -> dict[str, str]:
+    problems: list[tuple[Loc, str]] = [
+        ((name,), f"{name} is set by the platform, not the spec (reserved: {', '.join(RESERVED_ENV)})")
+        for name in env
+        if name.upper() in RESERVED_ENV
+    ]
+    if problems:
+        raise FieldProblems(problems)
+    return env
+
+
+# An app's environment variables as the spec gives them.
+AppEnv = Annotated[dict[str, str], AfterValidator(_no_reserved)]
 
 
 def fargate_memory_choices(cpu: int) -> str:
@@ -83,7 +92,7 @@ class Version(SpecModel):
     weight: Weight = 0
     image: str | None = None
     desired_count: Int | None = Field(None, ge=0, le=1000)
-    env: dict[str, str] = Field(default_factory=dict)
+    env: AppEnv = Field(default_factory=dict)
     # A version no route sends traffic to must say why (e.g. "warming up before the canary").
     unrouted: str | None = None
 
@@ -94,51 +103,27 @@ class Service(SpecModel):
     app: str | None = None
     image: str | None = None
     health_check: HealthCheck = Field(default_factory=HealthCheck)
-    backends: list[str] = Field(default_factory=list, max_length=50)
+    backends: list[str] = Field(default_factory=list)
     retry_policy: RetryPolicy | None = None
     timeout: Timeouts = Field(default_factory=Timeouts)
     outlier_detection: OutlierDetection | None = None
     versions: dict[VersionName, Version] = Field(min_length=1)
-    routes: list[Route] | None = Field(None, min_length=1, max_length=50)
+    routes: list[Route] | None = Field(None, min_length=1)
     size: TaskSize = Field(default_factory=TaskSize)
     desired_count: Int = Field(1, ge=0, le=1000)
     autoscaling: Autoscaling | None = None
-    env: dict[str, str] = Field(default_factory=dict)
+    env: AppEnv = Field(default_factory=dict)
 
     @field_validator("port")
     @classmethod
     def _not_envoy_port(cls, port: int) -> int:
-        # The Envoy sidecar shares the task's network namespace and owns these ports.
         return check_port(port, "port")
 
     def effective_routes(self) -> list[Route]:
-        """The router's routes: as written, or one catch-all over the versions' weights."""
-        if self.routes is not None:
-            return list(self.routes)
-        return [
-            Route(
-                name="default",
-                targets={name: v.weight for name, v in self.versions.items() if v.weight > 0},
-            )
-        ]
+        """Kept for the Pulumi components until they read the compiled mesh: model.routes decides."""
+        from fargate_mesh.model.routes import router_routes
 
-    def listener_timeouts(self, version: str) -> Timeouts:
-        """The timeouts of this version's node listener: the widest of the service's and of every route
-        that targets the version (0, disabled, is the widest). App Mesh cuts a request at the route and
-        again at the target node's listener, so a route timeout above the service's only works when
-        the listener allows it too (APPMESH.md §1)."""
-        candidates = [self.timeout] + [
-            r.timeout for r in self.effective_routes() if r.timeout is not None and version in r.targets
-        ]
-
-        def widest(values: list[int]) -> int:
-            return 0 if 0 in values else max(values)
-
-        per_request = widest([t.per_request for t in candidates])
-        idle = widest([t.idle for t in candidates])
-        return Timeouts.model_validate(
-            {"perRequest": format_duration(per_request), "idle": format_duration(idle)}
-        )
+        return router_routes(self)
 
     def desired_count_of(self, version: str) -> int:
         own = self.versions[version].desired_count

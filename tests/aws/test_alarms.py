@@ -9,10 +9,10 @@ import pulumi
 import pytest
 
 from fargate_mesh.components import FargateService, GatewayAlarmArgs, IngressGateway
-from tests.aws.conftest import deploy
 from tests.aws.recorded import Recording
 from tests.aws.test_gateway import ALB_SUFFIX, TARGET_GROUP_SUFFIX, args
 from tests.aws.test_workload import args as workload_args
+from tests.helpers.pulumi import deploy
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 ECS_SERVICE = "aws:ecs/service:Service"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.aws.conftest import deploy
 from tests.examples import example
+from tests.helpers.pulumi import deploy
 
 
 @pytest.mark.parametrize("document", ["docs/aws.md", "README.md"])

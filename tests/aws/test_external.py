@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fargate_mesh.components import ExternalService, ExternalServiceArgs
-from tests.aws.conftest import deploy
+from tests.helpers.pulumi import deploy
 
 
 def test_external_host_is_a_dns_node_behind_a_virtual_service_named_by_host(mocks):

@@ -8,7 +8,8 @@ from fargate_mesh.components import Admission, MeshFirewall, MeshFirewallArgs, a
 from fargate_mesh.components.firewall import ALB, GATEWAY
 from fargate_mesh.spec import parse_mesh
 from fargate_mesh.spec.base import DNS_LABEL
-from tests.aws.conftest import deploy, stack_mesh
+from tests.helpers.meshes import stack_mesh
+from tests.helpers.pulumi import deploy
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fargate_mesh.components import AppMesh, AppMeshArgs, MeshFoundation, MeshFoundationArgs
-from tests.aws.conftest import deploy
+from tests.helpers.pulumi import deploy
 
 TAGS = {"mesh": "shop", "managed-by": "pulumi"}
 

@@ -18,8 +18,9 @@ from fargate_mesh.components import (
     TaskPlacement,
 )
 from fargate_mesh.spec import Gateway
-from tests.aws.conftest import deploy, stack_mesh
 from tests.aws.recorded import Recording
+from tests.helpers.meshes import stack_mesh
+from tests.helpers.pulumi import deploy
 
 GATEWAY = "aws:appmesh/virtualGateway:VirtualGateway"
 GATEWAY_ROUTE = "aws:appmesh/gatewayRoute:GatewayRoute"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from tests.aws.conftest import deploy
 from tests.aws.harness import ACCOUNT, RecordingMocks
+from tests.helpers.pulumi import deploy
 
 
 def mock_args(typ: str, name: str, inputs: dict) -> pulumi.runtime.MockResourceArgs:

@@ -10,7 +10,7 @@ import pytest
 
 from fargate_mesh.components import AppImage, AppImageArgs
 from fargate_mesh.components.images import build_digest, context_digest, repository_arn_from_uri
-from tests.aws.conftest import deploy
+from tests.helpers.pulumi import deploy
 
 REPO = "aws:ecr/repository:Repository"
 IMAGE = "docker-build:index:Image"

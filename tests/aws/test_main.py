@@ -60,6 +60,32 @@ def test_missing_app_folder_fails_before_any_resource(tmp_path):
     assert recording["resources"] == []
 
 
+def test_a_feature_the_stacks_data_plane_lacks_fails_before_any_resource(tmp_path):
+    """GIVEN the dev stack (dataplane appmesh by default) with a gateway route that matches on method,
+    which Envoy can route but pulumi-aws's App Mesh schema cannot express
+    WHEN the program runs
+    THEN it fails with one problem, at gateway.routes[2].match.method, naming App Mesh and what to do
+    instead, and registers no resource at all."""
+
+    def add_method_route(mesh: dict) -> None:
+        mesh["gateway"]["routes"].append(
+            {"match": {"prefix": "/v1/products/orders", "method": "POST"}, "service": "products"}
+        )
+
+    path, _ = write_stack(tmp_path, add_method_route)
+    recording, proc = run_recording("dev", path)
+    assert proc.returncode == 1
+    assert recording["errorType"] == "RunError"
+    assert recording["error"].startswith("myshop:mesh is invalid (1 problem):")
+    assert (
+        "gateway.routes[2].match.method: AWS App Mesh (dataplane: appmesh) does not support"
+        in recording["error"]
+    )
+    assert "put the method match on a route of the service" in recording["error"]
+    assert recording["resources"] == []
+    assert "Traceback" not in proc.stderr
+
+
 def test_regexes_envoy_refuses_fail_the_program_before_any_resource(tmp_path):
     """GIVEN the dev stack with routes whose regexes Python accepts and Envoy's RE2 refuses
     (a possessive quantifier, a conditional, \\Z)

@@ -21,8 +21,9 @@ from fargate_mesh.components import (
     mesh_backends,
 )
 from fargate_mesh.spec import Service
-from tests.aws.conftest import deploy, stack_mesh
 from tests.aws.recorded import Recording
+from tests.helpers.meshes import stack_mesh
+from tests.helpers.pulumi import deploy
 
 NODE = "aws:appmesh/virtualNode:VirtualNode"
 ROUTE = "aws:appmesh/route:Route"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fargate_mesh.components import GatewayNames, StackNames, TaskNames
-from tests.aws.conftest import stack_mesh
 from tests.aws.test_mesh_service import names as service_names
+from tests.helpers.meshes import stack_mesh
 
 
 def test_dev_names():

@@ -8,7 +8,7 @@ import pytest
 from fargate_mesh.components import ExistingNetwork, Network, NetworkArgs
 from fargate_mesh.components.network import subnet_cidrs
 from fargate_mesh.spec import Network as NetworkSpec
-from tests.aws.conftest import deploy
+from tests.helpers.pulumi import deploy
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"

@@ -17,7 +17,8 @@ from fargate_mesh.components import (
 )
 from fargate_mesh.components.platform import app_build, apps_to_build, missing_build_contexts
 from fargate_mesh.spec import parse_mesh
-from tests.aws.conftest import deploy, stack_mesh
+from tests.helpers.meshes import stack_mesh
+from tests.helpers.pulumi import deploy
 
 
 def prebuilt_dev():

@@ -8,9 +8,9 @@ from typing import Any
 import pulumi
 
 from fargate_mesh.components import PublicEndpoint, PublicEndpointArgs
-from tests.aws.conftest import deploy
 from tests.aws.harness import ALB_ZONE_ID, HOSTED_ZONE_ID
 from tests.aws.recorded import Recording
+from tests.helpers.pulumi import deploy
 
 LISTENER = "aws:lb/listener:Listener"
 RECORD = "aws:route53/record:Record"

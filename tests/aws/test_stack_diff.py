@@ -9,9 +9,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from tests.aws.conftest import deploy
 from tests.aws.harness import set_recording_mocks
 from tests.aws.stack_diff import problems
+from tests.helpers.pulumi import deploy
 
 CLUSTER = "aws:ecs/cluster:Cluster"
 

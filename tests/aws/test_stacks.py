@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from fargate_mesh.spec import Mesh
-from tests.aws.conftest import stack_mesh
 from tests.aws.recorded import Recording
+from tests.helpers.meshes import stack_mesh
 
 ALB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"

@@ -12,8 +12,8 @@ import pulumi
 
 from fargate_mesh.components import App, Capacity, TaskArgs, TaskGroup, TaskNames, TaskPlacement, Telemetry
 from fargate_mesh.spec import TaskSize
-from tests.aws.conftest import deploy
 from tests.aws.recorded import Recording
+from tests.helpers.pulumi import deploy
 
 TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition"
 ECS_SERVICE = "aws:ecs/service:Service"

@@ -8,7 +8,7 @@ import pulumi
 
 from fargate_mesh.components import FargateService, FargateServiceArgs, LoadBalancerTarget, TaskPlacement
 from fargate_mesh.spec import Autoscaling
-from tests.aws.conftest import deploy
+from tests.helpers.pulumi import deploy
 
 
 def args(**overrides) -> FargateServiceArgs:

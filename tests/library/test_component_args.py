@@ -23,7 +23,7 @@ from fargate_mesh.components.args import require_plain
 from fargate_mesh.spec import SpecError
 from fargate_mesh.spec.base import check_log_retention
 from fargate_mesh.testing import deploy
-from tests.spec.helpers import problems_of, with_mesh
+from tests.helpers.spec import problems_of, with_mesh
 
 SUBNETS_PUBLIC = ["subnet-pub-a", "subnet-pub-b"]
 SUBNETS_PRIVATE = ["subnet-priv-a", "subnet-priv-b"]

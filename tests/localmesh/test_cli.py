@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from fargate_mesh.localmesh.cli import main
-from tests.localmesh.conftest import ROOT, STACKS
+from tests.helpers.meshes import ROOT, STACKS
 
 DEV = ["--stack", "dev", "--stacks-dir", str(STACKS)]
 
@@ -65,6 +66,38 @@ def test_validate_invalid_lists_every_problem_by_field_path(
     assert any(p.startswith("services.products.versions.v1") for p in paths)
     assert any("prodcts" in line for line in problems)
     assert "Traceback" not in "\n".join(err)
+
+
+@pytest.fixture
+def method_stack(tmp_path: Path) -> Path:
+    """The dev stack with a gateway route that matches on method (Envoy routes it; App Mesh cannot)."""
+    document = yaml.safe_load((STACKS / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    document["config"]["myshop:mesh"]["gateway"]["routes"].append(
+        {"match": {"prefix": "/v1/products/orders", "method": "POST"}, "service": "products"}
+    )
+    path = tmp_path / "Pulumi.method.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path
+
+
+def test_a_gateway_method_match_runs_locally_and_the_note_says_app_mesh_would_refuse_it(
+    method_stack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN a stack (data plane appmesh) with a gateway route matching POST
+    WHEN it is validated and rendered by localmesh, which runs Envoy
+    THEN both succeed, the gateway's Envoy route matches :method POST, and validate notes that App
+    Mesh would refuse the field for `pulumi up`"""
+    assert main(["validate", "--stack", str(method_stack)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("OK: ")
+    assert "note: AWS App Mesh (dataplane: appmesh, for `pulumi up`) would refuse:" in out
+    assert "gateway.routes[2].match.method: AWS App Mesh" in out
+    assert (
+        main(["render", "--stack", str(method_stack), "--out", str(tmp_path / "out"), "--ca-file", __file__])
+        == 0
+    )
+    gateway = json.loads((tmp_path / "out" / "gateway.json").read_text(encoding="utf-8"))
+    assert '"name": ":method", "string_match": {"exact": "POST"}' in json.dumps(gateway)
 
 
 def test_validate_missing_stack_is_a_spec_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from fargate_mesh.localmesh.cli import MAKE_TARGET_ENV, main
-from tests.localmesh.conftest import ROOT, STACKS
+from tests.helpers.meshes import ROOT, STACKS
 from tests.spec.test_regex_re2 import REPORTED, add_reported_regex_routes
 
 DEV = ["--stack", "dev", "--stacks-dir", str(STACKS)]

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from fargate_mesh import spec as meshspec
 from fargate_mesh.localmesh.cli import _external_arg
 from fargate_mesh.localmesh.demo import demo_requests
 from fargate_mesh.localmesh.launch import app_env, app_launch, envoy_argv
@@ -19,13 +18,14 @@ from fargate_mesh.localmesh.route_table import describe_targets, route_table
 from fargate_mesh.localmesh.runner import LocalMesh, LocalMeshError, new_run_dir, startup_waves
 from fargate_mesh.localmesh.supervisor import RestartPolicy
 from fargate_mesh.localmesh.trust import WELL_KNOWN_CA_FILES, ca_file_candidates, default_ca_file
-from fargate_mesh.render.envoy.plan import Endpoint, plan_mesh
-from tests.localmesh.conftest import APPS, STACKS
+from fargate_mesh.model import CompiledMesh, Target
+from fargate_mesh.render.envoy.plan import Endpoint, loopback_plan
+from tests.helpers.meshes import APPS, compiled, stack_mesh
 
 
 @pytest.fixture(scope="module")
-def dev() -> meshspec.Mesh:
-    return meshspec.load_stack_file(STACKS / "Pulumi.dev.yaml")
+def dev() -> CompiledMesh:
+    return compiled(stack_mesh("dev"))
 
 
 def counter(start: int = 30000) -> Callable[[], int]:
@@ -34,42 +34,31 @@ def counter(start: int = 30000) -> Callable[[], int]:
     return lambda: next(ports)
 
 
-def test_app_env_points_backends_at_mesh_names_and_the_proxy_at_the_sidecar(dev: meshspec.Mesh) -> None:
-    plan = plan_mesh(dev, counter())
+def test_app_env_is_the_compiled_one_listening_where_the_plan_says_behind_the_sidecar(
+    dev: CompiledMesh,
+) -> None:
+    """GIVEN the dev stack planned on loopback, and an inherited environment with proxy settings
+    WHEN products v2's app environment is built
+    THEN it is the compiled environment (base URLs for prices and payments, APP_VERSION) with PORT and
+    HOST where the plan puts the app, the sidecar's egress as HTTP proxy, inherited proxies dropped"""
+    plan = loopback_plan(dev, counter())
     sidecar = plan.sidecar("products", "v2")
     inherited = {"PATH": "/bin", "HTTPS_PROXY": "http://corp:3128", "no_proxy": "*", "ALL_PROXY": "x"}
     env = app_env(dev, sidecar, base=inherited)
-    assert env["PRICES_BASE_URL"] == "http://prices.shop.local:8080"
-    assert "PAYMENTS_BASE_URL" not in env  # external backends keep their own URLs
+    compiled_env = dev.version("products", "v2").env
+    assert {k: env[k] for k in compiled_env if k != "PORT"} == {
+        k: v for k, v in compiled_env.items() if k != "PORT"
+    }
+    assert env["PAYMENTS_BASE_URL"] == "http://api.payments.example:443"
+    assert (env["PORT"], env["HOST"]) == (str(sidecar.app.port), sidecar.app.host)
     assert env["HTTP_PROXY"] == env["http_proxy"] == f"http://{sidecar.egress}"
     assert env["NO_PROXY"] == env["no_proxy"] == ""
     assert "HTTPS_PROXY" not in env and "ALL_PROXY" not in env
-    assert env["APP_VERSION"] == "v2"
-    assert env["PORT"] == str(sidecar.app.port)
     assert env["PATH"] == "/bin"
 
 
-def test_version_env_overrides_service_env_but_not_the_mesh_wiring() -> None:
-    spec = {
-        "name": "envs",
-        "namespace": "t.local",
-        "domain": "api.t.example.com",
-        "hostedZone": "example.com",
-        "gateway": {"routes": [{"match": {"prefix": "/"}, "service": "a"}]},
-        "services": {
-            "a": {
-                "env": {"LOG_LEVEL": "DEBUG", "COLOR": "blue", "APP_VERSION": "nope"},
-                "versions": {"v1": {"weight": 100, "env": {"COLOR": "green"}}},
-            }
-        },
-    }
-    mesh = meshspec.parse_mesh(spec)
-    env = app_env(mesh, plan_mesh(mesh, counter()).sidecar("a", "v1"), base={})
-    assert (env["LOG_LEVEL"], env["COLOR"], env["APP_VERSION"]) == ("DEBUG", "green", "v1")
-
-
-def test_default_app_command_is_uvicorn_on_the_planned_port(dev: meshspec.Mesh) -> None:
-    plan = plan_mesh(dev, counter())
+def test_default_app_command_is_uvicorn_on_the_planned_port(dev: CompiledMesh) -> None:
+    plan = loopback_plan(dev, counter())
     launch = app_launch(dev, plan, "prices", "v1", APPS, None)
     app = plan.sidecar("prices", "v1").app
     assert launch.argv[1:4] == ["-m", "uvicorn", "prices_api.main:app"]
@@ -77,16 +66,16 @@ def test_default_app_command_is_uvicorn_on_the_planned_port(dev: meshspec.Mesh) 
     assert launch.argv[launch.argv.index("--port") + 1] == str(app.port)
 
 
-def test_a_missing_app_directory_names_the_service(dev: meshspec.Mesh, tmp_path: Path) -> None:
+def test_a_missing_app_directory_names_the_service(dev: CompiledMesh, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"services.prices: no app directory .*prices"):
-        app_launch(dev, plan_mesh(dev, counter()), "prices", "v1", tmp_path, None)
+        app_launch(dev, loopback_plan(dev, counter()), "prices", "v1", tmp_path, None)
 
 
-def test_app_command_override_is_used_per_service(dev: meshspec.Mesh, tmp_path: Path) -> None:
+def test_app_command_override_is_used_per_service(dev: CompiledMesh, tmp_path: Path) -> None:
     def only_prices(service: str, version: str, at: Endpoint) -> list[str] | None:
         return ["my-prices", str(at.port)] if service == "prices" else None
 
-    plan = plan_mesh(dev, counter())
+    plan = loopback_plan(dev, counter())
     assert app_launch(dev, plan, "prices", "v1", tmp_path, only_prices).argv[0] == "my-prices"
     assert "uvicorn" in app_launch(dev, plan, "products", "v1", APPS, only_prices).argv
 
@@ -98,7 +87,7 @@ def test_envoy_runs_without_hot_restart() -> None:
     assert argv[argv.index("-c") + 1] == "/x/gateway.json"
 
 
-def test_sidecars_start_after_the_services_they_call(dev: meshspec.Mesh) -> None:
+def test_sidecars_start_after_the_services_they_call(dev: CompiledMesh) -> None:
     assert startup_waves(dev) == [["prices"], ["products"]]
 
 
@@ -114,7 +103,7 @@ def test_startup_waves_survive_a_cycle() -> None:
             for name, backends in {"a": ["b"], "b": ["a"], "c": [], "d": ["a"]}.items()
         },
     }
-    waves = startup_waves(meshspec.parse_mesh(spec))
+    waves = startup_waves(compiled(spec))
     assert waves[0] == ["c"]
     assert sorted(s for wave in waves for s in wave) == ["a", "b", "c", "d"]
 
@@ -146,10 +135,10 @@ def test_run_dirs_do_not_collide(tmp_path: Path) -> None:
     ],
 )
 def test_weights_are_shown_as_shares(targets: dict[str, int], shown: str) -> None:
-    assert describe_targets(targets) == shown
+    assert describe_targets(tuple(Target(v, f"n-{v}", w) for v, w in targets.items())) == shown
 
 
-def test_route_table_shows_the_running_gateway(dev: meshspec.Mesh) -> None:
+def test_route_table_shows_the_running_gateway(dev: CompiledMesh) -> None:
     assert "gateway 127.0.0.1:18080" in route_table(dev, "127.0.0.1:18080")[0]
 
 
@@ -160,7 +149,7 @@ def test_external_argument() -> None:
             _external_arg(bad)
 
 
-def test_demo_sends_the_canary_header_and_plain_requests(dev: meshspec.Mesh) -> None:
+def test_demo_sends_the_canary_header_and_plain_requests(dev: CompiledMesh) -> None:
     batches = {(label, expected) for label, _, _, expected in demo_requests(dev)}
     assert batches == {
         ("/v1/products x-canary: true", "v2 100%"),
@@ -198,14 +187,14 @@ def test_default_ca_file_falls_back_to_the_first_that_exists(tmp_path: Path) -> 
 
 
 def test_up_without_any_ca_file_refuses_a_tls_external_before_starting(
-    dev: meshspec.Mesh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dev: CompiledMesh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """GIVEN a machine with no CA bundle anywhere localmesh looks, and the dev stack, whose products
     call payments over TLS
     WHEN the mesh is started without ca_file
     THEN LocalMeshError names the backend, the places looked in and --ca-file; nothing was started"""
     monkeypatch.setattr("fargate_mesh.localmesh.runner.default_ca_file", lambda: None)
-    mesh = LocalMesh(dev, run_dir=tmp_path / "run", apps_dir=APPS)
+    mesh = LocalMesh(stack_mesh("dev"), run_dir=tmp_path / "run", apps_dir=APPS)
     with pytest.raises(LocalMeshError, match=r"payments use TLS, .*no CA bundle.*--ca-file") as raised:
         mesh.start()
     assert WELL_KNOWN_CA_FILES[0] in str(raised.value)

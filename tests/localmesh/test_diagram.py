@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 
 from fargate_mesh.localmesh.cli import main
+from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.diagram import Diagram, architecture, to_dot, to_mermaid
-from fargate_mesh.spec import Mesh, load_stack_file, parse_mesh
-from tests.localmesh.conftest import ROOT, STACKS
-from tests.spec.helpers import with_mesh
+from tests.helpers.meshes import ROOT, STACKS, compiled, stack_mesh
+from tests.helpers.spec import with_mesh
 
 SHIPPED = sorted(p.name.split(".")[1] for p in STACKS.glob("Pulumi.*.yaml"))
 DOCS = ROOT / "docs" / "diagrams"
 
 
-def dev() -> Mesh:
-    return load_stack_file(STACKS / "Pulumi.dev.yaml")
+def dev() -> CompiledMesh:
+    return compiled(stack_mesh("dev"))
 
 
 def edges(diagram: Diagram) -> dict[tuple[str, str], tuple[str, str]]:
@@ -59,19 +59,18 @@ def test_the_dev_stack_is_drawn_the_way_a_request_travels() -> None:
 
 
 def test_the_title_names_the_data_plane_of_the_spec() -> None:
-    """GIVEN a spec whose data plane is envoy (the key the spec is gaining; App Mesh when absent)
+    """GIVEN a spec whose data plane is envoy (App Mesh when the key is absent)
     WHEN it is drawn
-    THEN the title names Envoy configured by fargate-mesh"""
-    mesh = dev()
-    object.__setattr__(mesh, "dataplane", "envoy")  # the Mesh model has no such field yet
-    assert architecture(mesh).title == "shop-dev: data plane Envoy configured by fargate-mesh (envoy)"
+    THEN the title names the self-managed Envoy data plane"""
+    mesh = compiled(with_mesh(dataplane="envoy"))
+    assert architecture(mesh).title == "shop: data plane self-managed Envoy (envoy)"
 
 
 def test_task_counts_and_autoscaling_are_shown() -> None:
     """GIVEN the prod stack (autoscaled gateway and services)
     WHEN it is drawn
     THEN the gateway and each version show their task range"""
-    lines = {n.lines[0]: n.lines for n in architecture(load_stack_file(STACKS / "Pulumi.prod.yaml")).nodes}
+    lines = {n.lines[0]: n.lines for n in architecture(compiled(stack_mesh("prod"))).nodes}
     assert lines["Envoy :8080"][1] == "2-6 tasks (CPU 60%)"
     assert lines["products-v1"][1] == "2-10 tasks (CPU 60%)"
 
@@ -82,7 +81,7 @@ def test_mermaid_escapes_what_it_would_read_as_markup() -> None:
     THEN the label carries them as Mermaid entity codes, so the diagram still parses"""
     header = {"name": "x-q", "exact": 'say "<a#b>"'}
     route = {"name": "main", "match": {"headers": [header]}, "targets": {"v1": 100}}
-    text = to_mermaid(architecture(parse_mesh(with_mesh(**{"services.products.routes": [route]}))))
+    text = to_mermaid(architecture(compiled(with_mesh(**{"services.products.routes": [route]}))))
     assert "x-q exact 'say #quot;#lt;a#35;b#gt;#quot;'" in text
     assert '"<a' not in text
 
@@ -94,7 +93,7 @@ def test_dot_escapes_quotes_and_backslashes() -> None:
     header = {"name": "x-q", "exact": 'a"b'}
     match = {"path": {"regex": r"/v1/\d+"}, "headers": [header]}
     route = {"name": "main", "match": match, "targets": {"v1": 100}}
-    text = to_dot(architecture(parse_mesh(with_mesh(**{"services.products.routes": [route]}))))
+    text = to_dot(architecture(compiled(with_mesh(**{"services.products.routes": [route]}))))
     assert r"path~/v1/\\d+ x-q exact 'a\"b'" in text
 
 

@@ -23,7 +23,7 @@ from fargate_mesh.localmesh.loopback import random_block
 from fargate_mesh.localmesh.processes import ManagedProcess
 from fargate_mesh.render.envoy.discovery import dns_discovery
 from fargate_mesh.render.envoy.plan import Endpoint
-from tests.localmesh.conftest import flaky_app
+from tests.helpers.localmesh import flaky_app
 from tests.localmesh.envoy_harness import (
     admin_get,
     bootstrap,

@@ -15,10 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fargate_mesh import naming
 from fargate_mesh import spec as meshspec
 from fargate_mesh.localmesh.runner import LocalMesh
-from fargate_mesh.render.envoy import names
-from tests.localmesh.conftest import APPS, STACKS, free_port, running_mesh
+from tests.helpers.localmesh import free_port, running_mesh
+from tests.helpers.meshes import APPS, STACKS
 
 pytestmark = pytest.mark.e2e
 
@@ -74,7 +75,9 @@ def test_product_price_is_fetched_through_the_products_sidecar_egress(
 ) -> None:
     # The products app calls http://prices.shop.local:8080 with HTTP_PROXY = its sidecar's egress:
     # the request must show up on that sidecar's egress cluster for prices-v1.
-    counter = f"cluster.{names.egress_cluster(dev, 'prices', 'v1')}.upstream_rq_total"
+    prices = dev.services["prices"]
+    cluster = naming.egress_cluster(dev.name, "prices-v1", prices.protocol, prices.port)
+    counter = f"cluster.{cluster}.upstream_rq_total"
     admins = [running.admin_url("products", v) for v in dev.services["products"].versions]
     before = sum(stat(client, admin, counter) for admin in admins)
 

@@ -10,7 +10,7 @@ import pytest
 
 from fargate_mesh.localmesh.cli import main
 from fargate_mesh.localmesh.runner import LocalMesh, StartupError
-from tests.localmesh.conftest import free_port, one_service_mesh, wait_all_gone
+from tests.helpers.localmesh import free_port, one_service_mesh, wait_all_gone
 
 pytestmark = pytest.mark.e2e
 

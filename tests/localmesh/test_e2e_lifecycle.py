@@ -18,7 +18,8 @@ from fargate_mesh import spec as meshspec
 from fargate_mesh.localmesh.processes import pid_alive
 from fargate_mesh.localmesh.runner import LocalMesh, StartupError
 from fargate_mesh.render.envoy.plan import Endpoint
-from tests.localmesh.conftest import APPS, STACKS, Output, free_port, localmesh_up, wait_all_gone
+from tests.helpers.localmesh import Output, free_port, localmesh_up, wait_all_gone
+from tests.helpers.meshes import APPS, STACKS
 
 pytestmark = pytest.mark.e2e
 

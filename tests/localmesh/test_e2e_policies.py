@@ -15,7 +15,7 @@ import pytest
 
 from fargate_mesh import spec as meshspec
 from fargate_mesh.localmesh.runner import LocalMesh
-from tests.localmesh.conftest import flaky_app, free_port, running_mesh
+from tests.helpers.localmesh import flaky_app, free_port, running_mesh
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from fargate_mesh.localmesh.processes import ManagedProcess, pid_alive, stop_all
-from tests.localmesh.conftest import wait_all_gone
+from tests.helpers.localmesh import wait_all_gone
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,7 @@ import pytest
 from fargate_mesh.localmesh.runner import LocalMesh
 from fargate_mesh.localmesh.supervisor import RestartPolicy
 from fargate_mesh.render.envoy.plan import Endpoint
-from tests.localmesh.conftest import Said, flaky_app, free_port, one_service_mesh, wait_all_gone
+from tests.helpers.localmesh import Said, flaky_app, free_port, one_service_mesh, wait_all_gone
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ import pytest
 from fargate_mesh.localmesh.cli import main
 from fargate_mesh.localmesh.runner import LocalMesh
 from fargate_mesh.localmesh.status import TaskStatus, collect, load_run
-from tests.localmesh.conftest import Said, flaky_app, free_port, one_service_mesh, running_mesh
+from tests.helpers.localmesh import Said, flaky_app, free_port, one_service_mesh, running_mesh
 
 pytestmark = pytest.mark.e2e
 

@@ -28,7 +28,7 @@ from fargate_mesh.render.envoy.delivery import choose_delivery
 from fargate_mesh.render.envoy.discovery import dns_discovery
 from fargate_mesh.render.envoy.lifecycle import Lifecycle, container_command, health_check
 from fargate_mesh.render.envoy.plan import Endpoint
-from tests.localmesh.conftest import flaky_app
+from tests.helpers.localmesh import flaky_app
 from tests.localmesh.envoy_harness import (
     admin_get,
     admin_ready,

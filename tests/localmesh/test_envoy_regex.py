@@ -3,15 +3,14 @@ refuses, the spec refuses. The spec is stricter only where another RE2 reading (
 
 from __future__ import annotations
 
-import itertools
 import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fargate_mesh.localmesh.launch import envoy_validate
 from fargate_mesh.render.envoy import render_gateway
-from fargate_mesh.render.envoy.plan import plan_mesh
 from fargate_mesh.spec import SpecError, parse_mesh
+from tests.helpers.meshes import compiled, fixed_plan
 from tests.spec.test_regex_re2 import PYTHON_ONLY, RE2_ONLY, at_gateway
 
 PLACEHOLDER = "/v1/placeholder-[0-9]+"
@@ -33,9 +32,8 @@ def test_envoy_and_the_spec_agree_on_every_corpus_regex(tmp_path: Path, envoy_pa
     WHEN its regex is replaced by each corpus pattern (Python-only, RE2-only, around the size limit)
     and Envoy validates the config
     THEN Envoy accepts exactly the patterns the spec accepts, but for the known stricter ones"""
-    mesh = parse_mesh(at_gateway(PLACEHOLDER))
-    ports = itertools.count(20000)
-    template = json.dumps(render_gateway(mesh, plan_mesh(mesh, lambda: next(ports))))
+    mesh = compiled(at_gateway(PLACEHOLDER))
+    template = json.dumps(render_gateway(mesh, fixed_plan(mesh)))
     assert json.dumps(PLACEHOLDER) in template
     patterns = [p for p, _ in PYTHON_ONLY] + RE2_ONLY + BOUNDARY + STRICTER
     files = []

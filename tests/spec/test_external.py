@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import accepted, expect_problem, minimal, with_mesh
+from tests.helpers.spec import accepted, expect_problem, minimal, with_mesh
 
 
 def external(**backends: dict[str, Any]) -> dict[str, Any]:

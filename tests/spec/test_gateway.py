@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from fargate_mesh.spec import GatewayRoute
-
-from .helpers import accepted, expect_problem, problems_of, with_mesh
+from tests.helpers.spec import accepted, expect_problem, problems_of, with_mesh
 
 G = "gateway.routes[0]"
 
@@ -148,27 +147,9 @@ def test_gateway_prefix_must_start_with_a_slash() -> None:
     expect_problem(gateway(to("products", "v1/products")), f"{G}.match.prefix", "must start with '/'")
 
 
-@pytest.mark.parametrize("prefix", ["/aws-appmesh/stats", "/aws-app-mesh"])
-def test_gateway_reserved_prefixes_are_refused(prefix: str) -> None:
-    """GIVEN a gateway prefix App Mesh reserves
-    WHEN the spec is parsed
-    THEN it is refused as reserved
-    """
-    expect_problem(gateway(to("products", prefix)), f"{G}.match.prefix", "reserves")
-
-
-def test_gateway_method_match_is_refused() -> None:
-    """GIVEN a gateway route matching on method (pulumi-aws cannot express it)
-    WHEN the spec is parsed
-    THEN match.method is reported with where to put it instead
-    """
-    data = gateway({"service": "products", "match": {"prefix": "/v1/products", "method": "POST"}})
-    expect_problem(data, f"{G}.match.method", "put the method match on a route of the service")
-
-
 @pytest.mark.parametrize(
     ("prefix", "text"),
-    [("new/", "must start with '/'"), ("/new", "must start and end with '/'"), ("/aws-appmesh/", "reserves")],
+    [("new/", "must start with '/'"), ("/new", "must start and end with '/'")],
 )
 def test_rewrite_prefix_must_start_and_end_with_a_slash(prefix: str, text: str) -> None:
     """GIVEN a rewrite prefix that does not start and end with '/'

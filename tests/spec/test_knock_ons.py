@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from fargate_mesh.spec.errors import Problem, without_knock_ons
-
-from .helpers import problems_of, with_mesh
+from tests.helpers.spec import problems_of, with_mesh
 
 P = "services.products"
 SLOW_RETRIES = {"maxRetries": 100, "perRetryTimeout": "20s", "httpRetryEvents": ["gateway-error"]}

@@ -10,8 +10,7 @@ import yaml
 
 from fargate_mesh.spec import Mesh, SpecError, load_stack_file, parse_mesh, stack_file, validate_mesh
 from fargate_mesh.spec.loader import StackNotFoundError
-
-from .helpers import accepted, minimal, problems_of, with_mesh
+from tests.helpers.spec import accepted, minimal, problems_of, with_mesh
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 SHIPPED = sorted(STACKS.glob("Pulumi.*.yaml"))

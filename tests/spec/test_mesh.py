@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import DELETE, accepted, expect_problem, with_mesh
+from tests.helpers.spec import DELETE, accepted, expect_problem, with_mesh
 
 
 @pytest.mark.parametrize("name", ["shop_dev", "Shop", "-shop", "shop.dev", "a" * 21])
@@ -109,20 +109,6 @@ def test_top_level_typo_suggests_the_key() -> None:
     THEN the typo is reported with the intended key
     """
     expect_problem(with_mesh(service={}), "service", "did you mean 'services'?")
-
-
-def test_shared_names_follow_one_scheme() -> None:
-    """GIVEN the minimal mesh with an external backend
-    WHEN the names both renderers share are asked for
-    THEN they follow one scheme (FQDN virtual services, <svc>-<ver> nodes, <svc>-router)
-    """
-    mesh = accepted(with_mesh(external={"payments": {"host": "api.payments.example"}}))
-    assert mesh.virtual_service_name("products") == "products.shop.local"
-    assert mesh.virtual_service_name("payments") == "api.payments.example"
-    assert mesh.virtual_node_name("products", "v1") == "products-v1"
-    assert mesh.virtual_node_name("payments") == "external-payments"
-    assert mesh.virtual_router_name("products") == "products-router"
-    assert mesh.gateway_name == "shop-gateway"
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import accepted, expect_problem, problems_of, with_mesh
+from tests.helpers.spec import accepted, expect_problem, problems_of, with_mesh
 
 EXISTING = {
     "vpcId": "vpc-0abc",

@@ -8,8 +8,7 @@ import pytest
 
 from fargate_mesh.spec import HttpMatch
 from fargate_mesh.spec.regex import ENVOY_MAX_PROGRAM_SIZE, compile_re2
-
-from .helpers import accepted, expect_problem, with_mesh
+from tests.helpers.spec import accepted, expect_problem, with_mesh
 
 GATEWAY_REGEX = "gateway.routes[0].match.path.regex"
 HEADER_REGEX = "services.products.routes[0].match.headers[0].regex"

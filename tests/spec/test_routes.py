@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from fargate_mesh.spec import HttpMatch
-
-from .helpers import accepted, expect_problem, problems_of, with_mesh
+from tests.helpers.spec import accepted, expect_problem, problems_of, with_mesh
 
 P = "services.products"
 R = f"{P}.routes[0]"
@@ -47,7 +46,7 @@ def test_written_routes_are_accepted() -> None:
     """
     canary = route(name="canary", priority=1, match={"headers": [{"name": "X-Canary", "exact": "true"}]})
     data = routed(canary | {"targets": {"v2": 100}}, route(name="default", priority=10))
-    routes = accepted(data).services["products"].effective_routes()
+    routes = accepted(data).services["products"].routes or []
     assert [r.name for r in routes] == ["canary", "default"]
     assert routes[0].match.headers[0].name == "x-canary"  # HTTP header names are case-insensitive
 
@@ -86,17 +85,7 @@ def test_weight_zero_target_is_allowed_next_to_a_positive_one() -> None:
     THEN it is accepted (0 is App Mesh's 'no traffic', useful before a shift)
     """
     data = routed(route(targets={"v1": 100, "v2": 0}), route(name="b", match={"prefix": "/b"}))
-    assert accepted(data).services["products"].effective_routes()[0].targets == {"v1": 100, "v2": 0}
-
-
-def test_at_most_10_weighted_targets_per_route() -> None:
-    """GIVEN a route with 11 targets
-    WHEN the spec is parsed
-    THEN the App Mesh limit of 10 is reported with the count given
-    """
-    targets = {f"v{i + 1}": 9 for i in range(11)}
-    problem = expect_problem(routed(route(targets=targets), versions=11), f"{R}.targets", "at most 10")
-    assert "(got 11)" in problem.message
+    assert (accepted(data).services["products"].routes or [])[0].targets == {"v1": 100, "v2": 0}
 
 
 def test_target_must_name_an_existing_version() -> None:
@@ -163,15 +152,6 @@ def test_route_priority_bounds_are_inclusive(priority: int) -> None:
     assert accepted(routed(route(priority=priority))).services["products"].routes[0].priority == priority
 
 
-def test_at_most_50_routes_per_router() -> None:
-    """GIVEN 51 routes (App Mesh's default quota per virtual router)
-    WHEN the spec is parsed
-    THEN the routes list is reported with the limit
-    """
-    routes = [route(name=f"r{i}", priority=i, match={"prefix": f"/r{i}"}) for i in range(51)]
-    expect_problem(routed(*routes), f"{P}.routes", "at most 50 items (got 51)")
-
-
 def test_routes_cannot_be_an_empty_list() -> None:
     """GIVEN routes: [] (neither the default catch-all nor any route)
     WHEN the spec is parsed
@@ -187,28 +167,6 @@ def test_two_routes_with_the_same_match_are_refused() -> None:
     """
     data = routed(route(match={}), route(name="b", match={"prefix": "/"}))
     expect_problem(data, f"{P}.routes[1].match", "same match as routes[0]")
-
-
-def test_at_most_10_header_matches() -> None:
-    """GIVEN a match with 11 header rules
-    WHEN the spec is parsed
-    THEN headers is reported with the App Mesh limit
-    """
-    headers = [{"name": f"x-h{i}", "exact": "1"} for i in range(11)]
-    expect_problem(
-        routed(route(match={"headers": headers})), f"{R}.match.headers", "at most 10 items (got 11)"
-    )
-
-
-def test_at_most_10_query_parameter_matches() -> None:
-    """GIVEN a match with 11 query parameter rules
-    WHEN the spec is parsed
-    THEN queryParameters is reported with the App Mesh limit
-    """
-    query = [{"name": f"q{i}", "exact": "1"} for i in range(11)]
-    expect_problem(
-        routed(route(match={"queryParameters": query})), f"{R}.match.queryParameters", "at most 10 items"
-    )
 
 
 @pytest.mark.parametrize(
@@ -297,15 +255,6 @@ def test_prefix_and_exact_path_must_start_with_a_slash(field: str, value: Any) -
     """
     path = f"{R}.match.prefix" if field == "prefix" else f"{R}.match.path.exact"
     expect_problem(routed(route(match={field: value})), path, "must start with '/'")
-
-
-@pytest.mark.parametrize("prefix", ["/aws-appmesh", "/aws-app-mesh/x", "/AWS-AppMesh-stats"])
-def test_reserved_prefixes_are_refused(prefix: str) -> None:
-    """GIVEN a prefix App Mesh reserves for itself (any case)
-    WHEN the spec is parsed
-    THEN it is reported as reserved
-    """
-    expect_problem(routed(route(match={"prefix": prefix})), f"{R}.match.prefix", "reserves")
 
 
 def test_method_must_be_an_http_method() -> None:
@@ -397,22 +346,6 @@ def test_problems_in_several_routes_are_all_reported() -> None:
     )
     paths = {p.path for p in problems_of(data)}
     assert {f"{P}.routes[0].targets.v1", f"{P}.routes[1].match.prefix", f"{P}.routes[2].name"} <= paths
-
-
-def test_unprioritised_regex_next_to_unprioritised_prefix_routes_asks_for_priorities() -> None:
-    """GIVEN a regex path route and a prefix route in one router, neither with a priority
-    WHEN the spec is parsed
-    THEN the regex route's priority is asked for (App Mesh leaves their order undefined)
-    """
-    data = with_mesh(
-        **{
-            "services.products.routes": [
-                {"name": "item", "match": {"path": {"regex": "/items/[0-9]+"}}, "targets": {"v1": 100}},
-                {"name": "all", "match": {"prefix": "/"}, "targets": {"v1": 100}},
-            ]
-        }
-    )
-    expect_problem(data, "services.products.routes[0].priority", "give these routes priorities")
 
 
 def test_regex_and_prefix_routes_with_priorities_are_accepted() -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fargate_mesh.spec import Service
-
-from .helpers import accepted, expect_problem, minimal, problems_of, with_mesh
+from tests.helpers.spec import accepted, expect_problem, minimal, problems_of, with_mesh
 
 P = "services.products"
 
@@ -143,26 +141,6 @@ def test_default_route_weights_cannot_exceed_100() -> None:
     expect_problem(data, f"{P}.versions", "must add up to 1..100 (got 120)")
 
 
-def test_default_route_takes_at_most_10_weighted_versions() -> None:
-    """GIVEN 11 versions with weight and no routes (App Mesh allows 10 weighted targets per route)
-    WHEN the spec is parsed
-    THEN the limit is reported with a way out
-    """
-    versions = {f"v{i}": {"weight": 9} for i in range(11)}
-    problem = expect_problem(with_mesh(**{f"{P}.versions": versions}), f"{P}.versions", "at most 10")
-    assert "11 versions" in problem.message
-
-
-def test_ten_weighted_versions_are_allowed() -> None:
-    """GIVEN exactly 10 versions with weight 10 each
-    WHEN the spec is parsed
-    THEN the default route takes all ten
-    """
-    versions = {f"v{i}": {"weight": 10} for i in range(10)}
-    mesh = accepted(with_mesh(**{f"{P}.versions": versions}))
-    assert len(mesh.services["products"].effective_routes()[0].targets) == 10
-
-
 def test_version_without_traffic_needs_a_reason() -> None:
     """GIVEN a version at weight 0 that no route reaches and no `unrouted` reason
     WHEN the spec is parsed
@@ -190,97 +168,6 @@ def test_unrouted_on_a_version_with_traffic_is_refused() -> None:
     """
     data = with_mesh(**{f"{P}.versions.v1.unrouted": "old note"})
     expect_problem(data, f"{P}.versions.v1.unrouted", "does receive traffic")
-
-
-def test_effective_routes_default_catch_all_skips_weight_zero_versions() -> None:
-    """GIVEN a service without routes, with v1 at 90, v2 at 10 and v3 at 0 (unrouted)
-    WHEN its effective routes are asked for
-    THEN there is one catch-all route named 'default' over v1 and v2 only
-    """
-    data = with_mesh(
-        **{
-            f"{P}.versions": {
-                "v1": {"weight": 90},
-                "v2": {"weight": 10},
-                "v3": {"weight": 0, "unrouted": "dark launch"},
-            }
-        }
-    )
-    (route,) = accepted(data).services["products"].effective_routes()
-    assert route.name == "default"
-    assert route.targets == {"v1": 90, "v2": 10}
-    assert route.match.effective_prefix == "/"
-
-
-def test_effective_routes_are_the_written_routes_when_given() -> None:
-    """GIVEN a service with explicit routes
-    WHEN its effective routes are asked for
-    THEN they are exactly the routes written, in order
-    """
-    routes = [
-        {"name": "b", "priority": 2, "match": {"prefix": "/b"}, "targets": {"v1": 100}},
-        {"name": "a", "priority": 1, "match": {"prefix": "/a"}, "targets": {"v1": 100}},
-    ]
-    service: Service = accepted(with_mesh(**{f"{P}.routes": routes})).services["products"]
-    assert [r.name for r in service.effective_routes()] == ["b", "a"]
-
-
-def test_listener_timeouts_are_the_widest_of_the_service_and_the_routes_to_the_version() -> None:
-    """GIVEN a service timeout of 1s / idle 60s, a 5s route to v1 and v2, a 90s-idle route to v2 only,
-    and a route with per-request 0 (disabled) to v3
-    WHEN each version's listener timeouts are asked for
-    THEN v1 gets 5s / 60s, v2 5s / 90s, v3 0 (disabled is the widest) / 300s (a route's timeout
-    without idle carries App Mesh's default), and v4, which no route with a timeout targets, keeps
-    the service's 1s / 60s
-    """
-    data = with_mesh(
-        **{
-            f"{P}.timeout": {"perRequest": "1s", "idle": "60s"},
-            f"{P}.versions": {
-                "v1": {"weight": 25},
-                "v2": {"weight": 25},
-                "v3": {"weight": 25},
-                "v4": {"weight": 25},
-            },
-            f"{P}.routes": [
-                {
-                    "name": "long",
-                    "priority": 1,
-                    "match": {"prefix": "/long"},
-                    "targets": {"v1": 50, "v2": 50},
-                    "timeout": {"perRequest": "5s", "idle": "10s"},
-                },
-                {
-                    "name": "idle",
-                    "priority": 2,
-                    "match": {"prefix": "/idle"},
-                    "targets": {"v2": 100},
-                    "timeout": {"perRequest": "2s", "idle": "90s"},
-                },
-                {
-                    "name": "off",
-                    "priority": 3,
-                    "match": {"prefix": "/off"},
-                    "targets": {"v3": 100},
-                    "timeout": {"perRequest": "0s"},
-                },
-                {
-                    "name": "rest",
-                    "priority": 4,
-                    "match": {"prefix": "/"},
-                    "targets": {"v1": 25, "v2": 25, "v3": 25, "v4": 25},
-                },
-            ],
-        }
-    )
-    service = accepted(data).services["products"]
-    widest = {v: service.listener_timeouts(v) for v in ("v1", "v2", "v3", "v4")}
-    assert {v: (t.per_request, t.idle) for v, t in widest.items()} == {
-        "v1": (5_000, 60_000),
-        "v2": (5_000, 90_000),
-        "v3": (0, 300_000),
-        "v4": (1_000, 60_000),
-    }
 
 
 def test_desired_count_of_a_version_falls_back_to_the_service() -> None:
@@ -380,15 +267,6 @@ def test_backend_listed_twice_is_reported() -> None:
         }
     )
     expect_problem(data, f"{P}.backends[1]", "listed twice")
-
-
-def test_more_than_50_backends_is_refused() -> None:
-    """GIVEN 51 backends (App Mesh allows 50 per virtual node, a fixed quota)
-    WHEN the spec is parsed
-    THEN the list is reported with the limit
-    """
-    data = with_mesh(**{f"{P}.backends": [f"b{i}" for i in range(51)]})
-    expect_problem(data, f"{P}.backends", "at most 50 items (got 51)")
 
 
 def test_unknown_service_key_suggests_the_right_spelling() -> None:

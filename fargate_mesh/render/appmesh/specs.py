@@ -1,8 +1,11 @@
-"""The spec model in App Mesh's shape: pure functions from fargate_mesh.spec objects to the `spec` dicts of
-pulumi_aws.appmesh resources (snake_case keys; Pulumi sends them in camelCase).
+"""The compiled mesh in App Mesh's shape: pure functions to the `spec` dicts of pulumi_aws.appmesh
+resources (snake_case keys; Pulumi sends them in camelCase).
 
 Nothing here creates resources, so every App Mesh rule of the product is testable without Pulumi,
-and App Mesh's defaults are written out (timeouts, health check ranges) rather than implied.
+and App Mesh's defaults are written out (timeouts, health check ranges) rather than implied. The
+`*_of` functions take compiled objects (fargate_mesh.model); the functions that take spec objects
+(virtual_node_spec, route_spec, virtual_gateway_spec) remain for the Pulumi components until they
+read the compiled mesh, and compile what they need through the model.
 """
 
 from __future__ import annotations
@@ -13,6 +16,19 @@ from typing import Any
 
 import pulumi
 
+from fargate_mesh.model import (
+    Callee,
+    CompiledGateway,
+    CompiledGatewayRoute,
+    CompiledMesh,
+    CompiledRoute,
+    CompiledService,
+    CompiledVersion,
+    Retry,
+    RoutePolicy,
+    Timeout,
+)
+from fargate_mesh.model.policies import listener_timeout, route_policy
 from fargate_mesh.spec import (
     Gateway,
     GatewayRoute,
@@ -20,12 +36,9 @@ from fargate_mesh.spec import (
     HealthCheck,
     HttpMatch,
     OutlierDetection,
-    RetryPolicy,
     Route,
     Service,
-    Timeouts,
 )
-from fargate_mesh.spec.durations import appmesh_duration
 
 ACCESS_LOG_PATH = "/dev/stdout"
 # The system CA bundle in the App Mesh Envoy image: public endpoints are validated against it.
@@ -36,7 +49,8 @@ Spec = dict[str, Any]
 
 @dataclass(frozen=True)
 class MeshBackend:
-    """A virtual service a node may call, by its FQDN (a string, so mutual backends make no cycle)."""
+    """A virtual service a node may call, by its FQDN (a string, so mutual backends make no cycle).
+    model.Callee carries the same facts; this stays for the components until they read it."""
 
     name: str  # the spec's name for it (products, payments): names the app's <NAME>_BASE_URL
     virtual_service_name: str
@@ -46,7 +60,10 @@ class MeshBackend:
 
 
 def duration(ms: int) -> Spec:
-    return dict(appmesh_duration(ms))
+    """App Mesh's {unit, value}: seconds when exact, so the console shows '15 s' not '15000 ms'."""
+    if ms % 1000 == 0:
+        return {"unit": "s", "value": ms // 1000}
+    return {"unit": "ms", "value": ms}
 
 
 def access_log(path: str = ACCESS_LOG_PATH) -> Spec:
@@ -80,23 +97,19 @@ def http_match(match: HttpMatch) -> Spec:
     return spec
 
 
-def timeout(timeouts: Timeouts) -> Spec:
-    return timeout_ms(timeouts.per_request, timeouts.idle)
+def timeout(t: Timeout) -> Spec:
+    return {"per_request": duration(t.per_request_ms), "idle": duration(t.idle_ms)}
 
 
-def timeout_ms(per_request: int, idle: int) -> Spec:
-    return {"per_request": duration(per_request), "idle": duration(idle)}
-
-
-def retry_policy(policy: RetryPolicy) -> Spec:
-    spec: Spec = {
-        "max_retries": policy.max_retries,
-        "per_retry_timeout": duration(policy.per_retry_timeout),
-    }
-    if policy.http_retry_events:
-        spec["http_retry_events"] = list(policy.http_retry_events)
-    if policy.tcp_retry_events:
-        spec["tcp_retry_events"] = list(policy.tcp_retry_events)
+def retry_policy(retry: Retry) -> Spec:
+    """A retry policy the spec gave (App Mesh's default is App Mesh's to apply, never written)."""
+    if retry.per_try_timeout_ms is None:
+        raise ValueError("App Mesh needs a per-retry timeout; its own default policy is not written out")
+    spec: Spec = {"max_retries": retry.max_retries, "per_retry_timeout": duration(retry.per_try_timeout_ms)}
+    if retry.http_events:
+        spec["http_retry_events"] = list(retry.http_events)
+    if retry.tcp_events:
+        spec["tcp_retry_events"] = list(retry.tcp_events)
     return spec
 
 
@@ -121,47 +134,48 @@ def outlier_detection(policy: OutlierDetection) -> Spec:
     }
 
 
-def listener_timeout(service: Service, version: str) -> tuple[int, int]:
-    """The node listener's (per_request, idle) in ms: at least those of every route that targets
-    this version (meshspec's Service.listener_timeouts, shared with the local renderer)."""
-    widest = service.listener_timeouts(version)
-    return widest.per_request, widest.idle
-
-
-def backend(b: MeshBackend, trust_bundle: str = DEFAULT_TRUST_BUNDLE) -> Spec:
-    virtual_service: Spec = {"virtual_service_name": b.virtual_service_name}
-    if b.tls:
+def _backend(dns_name: str, port: int, tls: bool, trust_bundle: str) -> Spec:
+    virtual_service: Spec = {"virtual_service_name": dns_name}
+    if tls:
         # App Mesh trusts ACM only for ACM Private CA certificates; a public endpoint is
         # validated with the system CA bundle shipped in the Envoy image (file trust).
         virtual_service["client_policy"] = {
             "tls": {
                 "enforce": True,
-                "ports": [b.port],
+                "ports": [port],
                 "validation": {"trust": {"file": {"certificate_chain": trust_bundle}}},
             }
         }
     return {"virtual_service": virtual_service}
 
 
-def virtual_node_spec(
-    service: Service,
-    version: str,
+def backend_of(callee: Callee, trust_bundle: str = DEFAULT_TRUST_BUNDLE) -> Spec:
+    return _backend(callee.dns_name, callee.port, callee.tls, trust_bundle)
+
+
+def backend(b: MeshBackend, trust_bundle: str = DEFAULT_TRUST_BUNDLE) -> Spec:
+    return _backend(b.virtual_service_name, b.port, b.tls, trust_bundle)
+
+
+def _node_spec(
     *,
+    port: int,
+    protocol: str,
+    check: HealthCheck,
+    listener_timeout: Timeout,
+    outliers: OutlierDetection | None,
     namespace: str,
     cloud_map_service: str,
     task_family: str,
-    backends: Sequence[MeshBackend] = (),
-    trust_bundle: str = DEFAULT_TRUST_BUNDLE,
+    backends: list[Spec],
 ) -> Spec:
-    """One version's node: listener (health check, timeouts, outlier detection), backends,
-    Cloud Map discovery filtered on this version's task family, access log."""
     listener: Spec = {
-        "port_mapping": {"port": service.port, "protocol": service.protocol},
-        "health_check": health_check(service.health_check, service.protocol, service.port),
-        "timeout": {service.protocol: timeout_ms(*listener_timeout(service, version))},
+        "port_mapping": {"port": port, "protocol": protocol},
+        "health_check": health_check(check, protocol, port),
+        "timeout": {protocol: timeout(listener_timeout)},
     }
-    if service.outlier_detection is not None:
-        listener["outlier_detection"] = outlier_detection(service.outlier_detection)
+    if outliers is not None:
+        listener["outlier_detection"] = outlier_detection(outliers)
     spec: Spec = {
         "listeners": [listener],
         "service_discovery": {
@@ -176,37 +190,100 @@ def virtual_node_spec(
         "logging": access_log(),
     }
     if backends:
-        spec["backends"] = [backend(b, trust_bundle) for b in backends]
+        spec["backends"] = backends
     return spec
 
 
-def virtual_router_spec(service: Service) -> Spec:
+def virtual_node_spec_of(
+    mesh: CompiledMesh,
+    service: CompiledService,
+    version: CompiledVersion,
+    trust_bundle: str = DEFAULT_TRUST_BUNDLE,
+) -> Spec:
+    """One version's node: listener (health check, timeouts, outlier detection), backends,
+    Cloud Map discovery filtered on this version's task family, access log."""
+    return _node_spec(
+        port=service.port,
+        protocol=service.protocol,
+        check=service.health_check,
+        listener_timeout=version.listener_timeout,
+        outliers=service.outlier_detection,
+        namespace=mesh.namespace,
+        cloud_map_service=service.cloud_map_service,
+        task_family=version.task_family,
+        backends=[backend_of(c, trust_bundle) for c in service.callees],
+    )
+
+
+def virtual_node_spec(
+    service: Service,
+    version: str,
+    *,
+    namespace: str,
+    cloud_map_service: str,
+    task_family: str,
+    backends: Sequence[MeshBackend] = (),
+    trust_bundle: str = DEFAULT_TRUST_BUNDLE,
+) -> Spec:
+    """virtual_node_spec_of for a spec Service (the components' call until they read the compiled mesh)."""
+    return _node_spec(
+        port=service.port,
+        protocol=service.protocol,
+        check=service.health_check,
+        listener_timeout=listener_timeout(service, version),
+        outliers=service.outlier_detection,
+        namespace=namespace,
+        cloud_map_service=cloud_map_service,
+        task_family=task_family,
+        backends=[backend(b, trust_bundle) for b in backends],
+    )
+
+
+def virtual_router_spec(service: CompiledService | Service) -> Spec:
     return {"listeners": [{"port_mapping": {"port": service.port, "protocol": service.protocol}}]}
 
 
-def route_spec(route: Route, service: Service, node_names: Mapping[str, pulumi.Input[str]]) -> Spec:
+def _route_spec(
+    match: HttpMatch,
+    targets: list[tuple[pulumi.Input[str], int]],
+    policy: RoutePolicy,
+    protocol: str,
+    priority: int | None,
+) -> Spec:
+    body: Spec = {
+        "match": http_match(match),
+        "action": {
+            "weighted_targets": [{"virtual_node": node, "weight": weight} for node, weight in targets]
+        },
+        "timeout": timeout(policy.timeout),
+    }
+    # Without a retry policy in the spec App Mesh applies its own default (model.APP_MESH_DEFAULT_RETRY).
+    if policy.retry_given:
+        body["retry_policy"] = retry_policy(policy.retry)
+    spec: Spec = {f"{protocol}_route": body}
+    if priority is not None:
+        spec["priority"] = priority
+    return spec
+
+
+def route_spec_of(
+    route: CompiledRoute, service: CompiledService, node_names: Mapping[str, pulumi.Input[str]] | None = None
+) -> Spec:
     """A router route: match, weighted targets over version nodes, retry policy, timeout.
 
-    The retry policy and timeout are the route's own or the service's; with no retry policy at
-    all App Mesh silently retries twice (see APPMESH.md), which the spec leaves to the user.
+    Targets are written as the spec gives them, zero weights included (App Mesh sends those no
+    traffic). node_names: the nodes' names by version, e.g. the VirtualNode resources' outputs so the
+    route waits for them (default: the compiled names).
     """
-    retry = route.retry_policy or service.retry_policy
-    body: Spec = {
-        "match": http_match(route.match),
-        "action": {
-            "weighted_targets": [
-                {"virtual_node": node_names[version], "weight": weight}
-                for version, weight in route.targets.items()
-            ]
-        },
-        "timeout": timeout(route.timeout or service.timeout),
-    }
-    if retry is not None:
-        body["retry_policy"] = retry_policy(retry)
-    spec: Spec = {f"{service.protocol}_route": body}
-    if route.priority is not None:
-        spec["priority"] = route.priority
-    return spec
+    names = node_names or {t.version: t.node for t in route.written_targets}
+    targets = [(names[t.version], t.weight) for t in route.written_targets]
+    return _route_spec(route.match, targets, route.policy, service.protocol, route.priority)
+
+
+def route_spec(route: Route, service: Service, node_names: Mapping[str, pulumi.Input[str]]) -> Spec:
+    """route_spec_of for spec objects (the components' call until they read the compiled mesh)."""
+    targets = [(node_names[version], weight) for version, weight in route.targets.items()]
+    return _route_spec(route.match, targets, route_policy(route, service), service.protocol, route.priority)
 
 
 def router_virtual_service_spec(router_name: pulumi.Input[str]) -> Spec:
@@ -225,15 +302,15 @@ def external_node_spec(host: str, port: int) -> Spec:
     }
 
 
-def virtual_gateway_spec(gateway: Gateway) -> Spec:
+def _gateway_spec(port: int, health_check_path: str) -> Spec:
     return {
         "listeners": [
             {
-                "port_mapping": {"port": gateway.port, "protocol": "http"},
+                "port_mapping": {"port": port, "protocol": "http"},
                 "health_check": {
                     "protocol": "http",
-                    "path": gateway.alb_health_check_path(),
-                    "port": gateway.port,
+                    "path": health_check_path,
+                    "port": port,
                     "healthy_threshold": 2,
                     "unhealthy_threshold": 2,
                     "interval_millis": 5_000,
@@ -245,7 +322,22 @@ def virtual_gateway_spec(gateway: Gateway) -> Spec:
     }
 
 
-def gateway_route_spec(route: GatewayRoute, virtual_service_name: str, port: int) -> Spec:
+def virtual_gateway_spec_of(gateway: CompiledGateway) -> Spec:
+    return _gateway_spec(gateway.port, gateway.health_check_path)
+
+
+def virtual_gateway_spec(gateway: Gateway) -> Spec:
+    """virtual_gateway_spec_of for a spec Gateway (the components' call until they read the compiled mesh)."""
+    return _gateway_spec(gateway.port, gateway.alb_health_check_path())
+
+
+def gateway_route_spec_of(route: CompiledGatewayRoute) -> Spec:
+    return gateway_route_spec(route, route.target_dns_name, route.target_port)
+
+
+def gateway_route_spec(
+    route: CompiledGatewayRoute | GatewayRoute, virtual_service_name: str, port: int
+) -> Spec:
     """A gateway route into one service.
 
     Rewrite: App Mesh strips the matched prefix by default; this product keeps the path

@@ -1,12 +1,15 @@
-"""The Envoy renderer: a pure function from a mesh spec and an address plan to Envoy v3 bootstraps.
+"""The Envoy renderer: a pure function from a compiled mesh and an address plan to Envoy v3 bootstraps.
 
-Plain dicts, JSON-serialisable, static resources only (no xDS), App Mesh semantics (APPMESH.md §3).
-Only the plan's addresses are used (listen addresses for listeners, peer addresses for what is dialled),
-so the same renderer serves proxies on one machine or in Fargate tasks.
+Plain dicts, JSON-serialisable, static resources only (no xDS). The compiled mesh (fargate_mesh.model)
+carries every decision (route order, policies, listener timeouts, callees); this package translates
+them into Envoy's shapes, following App Mesh's Envoy where it shows one (listener and cluster names,
+retry conditions, circuit breaker thresholds). Only the plan's addresses are used (listen addresses
+for listeners, peer addresses for what is dialled), so the same renderer serves proxies on one
+machine (plan.loopback_plan) or in Fargate tasks (plan.fargate_plan).
 
-    render_gateway(mesh, plan)                 the ingress gateway (gateway and router routes, gateway.py)
-    render_sidecar(mesh, plan, service, ver)   one version's sidecar (ingress + egress, sidecar.py)
-    render_all(mesh, plan)                     {"gateway": ..., "<service>-<version>": ...}
+    render_gateway(compiled, plan)                 the ingress gateway (gateway and router routes, gateway.py)
+    render_sidecar(compiled, plan, service, ver)   one version's sidecar (ingress + egress, sidecar.py)
+    render_all(compiled, plan)                     {"gateway": ..., "<service>-<version>": ...}
 """
 
 from __future__ import annotations
@@ -14,17 +17,17 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy.gateway import render_gateway
 from fargate_mesh.render.envoy.plan import MeshPlan
 from fargate_mesh.render.envoy.sidecar import render_sidecar
-from fargate_mesh.spec import Mesh
 
 # render_all's key for the gateway's config (the others are virtual node names).
 GATEWAY = "gateway"
 
 
 def render_all(
-    mesh: Mesh, plan: MeshPlan, access_log_dir: str | None = None, ca_file: str | None = None
+    mesh: CompiledMesh, plan: MeshPlan, access_log_dir: str | None = None, ca_file: str | None = None
 ) -> dict[str, dict[str, Any]]:
     """Every proxy of the mesh, keyed "gateway" and "<service>-<version>" (the virtual node name).
 
@@ -37,10 +40,11 @@ def render_all(
         return "/dev/stdout" if access_log_dir is None else os.path.join(access_log_dir, f"{key}.access.log")
 
     configs = {GATEWAY: render_gateway(mesh, plan, log(GATEWAY))}
-    for name, service in mesh.services.items():
-        for version in service.versions:
-            key = mesh.virtual_node_name(name, version)
-            configs[key] = render_sidecar(mesh, plan, name, version, log(key), ca_file)
+    for service in mesh.services.values():
+        for version in service.versions.values():
+            configs[version.node] = render_sidecar(
+                mesh, plan, service.name, version.name, log(version.node), ca_file
+            )
     return configs
 
 

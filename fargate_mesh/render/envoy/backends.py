@@ -1,17 +1,17 @@
-"""How a caller (a peer sidecar's egress, the gateway) reaches a backend: the routes
-to put in its virtual host and the clusters those routes use."""
+"""How a caller (a peer sidecar's egress, the gateway) reaches a backend: the routes to put in its
+virtual host and the clusters those routes use."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from fargate_mesh.render.envoy import names
+from fargate_mesh import naming
+from fargate_mesh.model import CompiledMesh, CompiledService, Target
 from fargate_mesh.render.envoy.clusters import external_cluster, node_cluster
 from fargate_mesh.render.envoy.plan import MeshPlan, SidecarPlan
-from fargate_mesh.render.envoy.retries import default_retry_policy
-from fargate_mesh.render.envoy.routes import router_routes, target_versions, timeouts
-from fargate_mesh.spec import Mesh, Timeouts
+from fargate_mesh.render.envoy.retries import retry_policy
+from fargate_mesh.render.envoy.routes import router_route, timeouts
 
 
 @dataclass(frozen=True)
@@ -25,37 +25,48 @@ def sidecar_of(plan: MeshPlan, service: str, version: str) -> SidecarPlan:
         return plan.sidecar(service, version)
     except KeyError:
         raise ValueError(
-            f"the plan has no address for {service} {version}; make the plan from the same mesh (plan_mesh)"
+            f"the plan has no address for {service} {version}; make the plan from the same mesh"
         ) from None
 
 
-def mesh_service(mesh: Mesh, plan: MeshPlan, service: str) -> Backend:
+def egress_cluster(mesh: CompiledMesh, service: CompiledService, node: str) -> str:
+    return naming.egress_cluster(mesh.name, node, service.protocol, service.port)
+
+
+def mesh_service(mesh: CompiledMesh, plan: MeshPlan, name: str) -> Backend:
     """A virtual service with a router: its routes, and a cluster per version they send traffic to."""
-    spec = mesh.services[service]
-    routes = router_routes(spec, lambda version: names.egress_cluster(mesh, service, version))
+    service = mesh.services[name]
+
+    def cluster_of(target: Target) -> str:
+        return egress_cluster(mesh, service, target.node)
+
+    routes = [router_route(route, cluster_of) for route in service.routes]
     clusters = [
         node_cluster(
-            names.egress_cluster(mesh, service, version),
-            spec,
-            mesh.virtual_service_name(service),
-            [sidecar_of(plan, service, version).peer_address],
+            egress_cluster(mesh, service, version.node),
+            service,
+            [sidecar_of(plan, name, version.name).peer_address],
         )
-        for version in target_versions(spec)
+        for version in service.target_versions
     ]
     return Backend(routes, clusters)
 
 
-def external_service(mesh: Mesh, plan: MeshPlan, name: str, ca_file: str | None) -> Backend:
-    """An external backend is a virtual service provided by a DNS virtual node, with no router: App
-    Mesh's default retry policy and timeouts apply to it (roadmap #194: no retry policy for node
-    providers). ca_file: the trust store its TLS is validated with; required when it uses TLS."""
-    cluster = names.external_cluster(mesh, name)
+def external_service(mesh: CompiledMesh, plan: MeshPlan, name: str, ca_file: str | None) -> Backend:
+    """An external backend: one route with its policy (App Mesh's defaults) to a DNS cluster.
+    ca_file: the trust store its TLS is validated with; required when it uses TLS."""
+    external = mesh.externals[name]
+    cluster = naming.egress_cluster(mesh.name, external.node, "http", external.port)
     at = plan.external.get(name)
     if at is None:
-        raise ValueError(f"the plan has no address for external backend {name!r}; plan_mesh adds one")
+        raise ValueError(f"the plan has no address for external backend {name!r}; plans add one")
     route = {
-        "name": mesh.virtual_node_name(name),
+        "name": external.node,
         "match": {"prefix": "/"},
-        "route": {"cluster": cluster, **timeouts(Timeouts()), "retry_policy": default_retry_policy()},
+        "route": {
+            "cluster": cluster,
+            **timeouts(external.policy.timeout),
+            "retry_policy": retry_policy(external.policy.retry),
+        },
     }
-    return Backend([route], [external_cluster(cluster, name, mesh.external[name], at, ca_file)])
+    return Backend([route], [external_cluster(cluster, external, at, ca_file)])

@@ -7,9 +7,10 @@ Policies and where they sit:
   cluster (App Mesh applies them between the local Envoy and its own app).
 - Outlier detection: set on the server's spec, enforced on every *caller's* cluster for that node (a
   peer sidecar's egress cluster, the gateway's cluster), as App Mesh does.
-- Active health checks *[inferred placement]*: on every cluster that targets the node (a peer
-  sidecar's egress cluster, the gateway's cluster), checking through the node's sidecar ingress, so a
-  check covers the sidecar and the app together. `no_traffic_interval` is the spec's interval: without
+- Active health checks: App Mesh sets the health check on the node's listener and does not say which
+  Envoy runs it; here it runs on every cluster that targets the node (a peer sidecar's egress cluster,
+  the gateway's cluster), checking through the node's sidecar ingress, so a check covers the sidecar
+  and the app together. `no_traffic_interval` is the spec's interval: without
   it Envoy checks a cluster that carries no traffic only every 60 s, so a caller would see a failure or
   a recovery up to a minute late.
 - What a failed check does: Envoy's panic threshold stays at its default (50 %). When fewer than
@@ -19,9 +20,9 @@ Policies and where they sit:
   (`failed_active_hc`) and in the `health_check.*` and `lb_healthy_panic` stats, but diverts no
   traffic. With several tasks (on AWS) an unhealthy task is skipped while at least half are healthy.
   Either way a check never moves weight to another version: weights pick a cluster, and App Mesh's
-  weighted targets are fixed too. This is deliberate: App Mesh documents no panic threshold, and its
-  Envoy is not known to change the default *[inferred]*; with panic mode off, a one-task version
-  would answer 503 (no healthy upstream) instead, which is no better.
+  weighted targets are fixed too. This is deliberate: App Mesh documents no panic threshold (its
+  "Envoy defaults set by App Mesh" page lists none), so Envoy's default is kept; with panic mode off,
+  a one-task version would answer 503 (no healthy upstream) instead, which is no better.
 - No check on the sidecar's own cluster for its app: the callers' checks already reach the app through
   the sidecar, and one more checker there could change nothing (one host, panic mode).
 """
@@ -30,10 +31,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from fargate_mesh.model import CompiledExternal, CompiledService
 from fargate_mesh.render.envoy.addresses import internal_address, is_ip, load_assignment, socket_address
+from fargate_mesh.render.envoy.durations import envoy_duration
 from fargate_mesh.render.envoy.plan import Endpoint
-from fargate_mesh.spec import ExternalBackend, HealthCheck, OutlierDetection, Service
-from fargate_mesh.spec.durations import envoy_duration
+from fargate_mesh.spec import HealthCheck, OutlierDetection
 
 MAX = 2_147_483_647
 MESH_CONNECT_TIMEOUT = "1s"
@@ -85,16 +87,16 @@ def _http2(cluster: dict[str, Any], protocol: str) -> dict[str, Any]:
     return cluster
 
 
-def app_cluster(name: str, service: Service, app: Endpoint) -> dict[str, Any]:
+def app_cluster(name: str, service: CompiledService, app: Endpoint) -> dict[str, Any]:
     """A sidecar's cluster for its own app."""
     return _http2(_base(name, [app], MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
 
 
-def node_cluster(name: str, service: Service, virtual_service: str, peers: list[Endpoint]) -> dict[str, Any]:
+def node_cluster(name: str, service: CompiledService, peers: list[Endpoint]) -> dict[str, Any]:
     """A caller's cluster for one version of a service: where peers reach that version's sidecar
     ingress (IPs, or names resolved by DNS)."""
     cluster = _http2(_base(name, peers, MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
-    cluster["health_checks"] = [health_check(service.health_check, virtual_service, service.protocol)]
+    cluster["health_checks"] = [health_check(service.health_check, service.dns_name, service.protocol)]
     if service.outlier_detection is not None:
         cluster["outlier_detection"] = outlier_detection(service.outlier_detection)
     return cluster
@@ -126,7 +128,7 @@ def outlier_detection(policy: OutlierDetection) -> dict[str, Any]:
 
 
 def external_cluster(
-    name: str, backend_name: str, backend: ExternalBackend, at: Endpoint, ca_file: str | None
+    name: str, backend: CompiledExternal, at: Endpoint, ca_file: str | None
 ) -> dict[str, Any]:
     """An external backend: DNS-resolved, and TLS originated here when the backend uses TLS.
 
@@ -137,10 +139,10 @@ def external_cluster(
     depends on the machine or image Envoy runs in, so the caller says (localmesh finds this host's).
     """
     cluster = _base(name, [at], EXTERNAL_CONNECT_TIMEOUT, "LOGICAL_DNS")
-    if backend.uses_tls:
+    if backend.tls:
         if ca_file is None:
             raise ValueError(
-                f"external backend {backend_name!r} uses TLS: pass ca_file, the CA bundle Envoy "
+                f"external backend {backend.name!r} uses TLS: pass ca_file, the CA bundle Envoy "
                 "validates its certificate with"
             )
         cluster["transport_socket"] = {

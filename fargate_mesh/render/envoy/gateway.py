@@ -7,7 +7,7 @@ its path and Host, and hands it to a virtual service; that service's router rout
 
 Flattened (the usual case): a gateway route G that keeps the path, where neither G nor a router
 route of its service matches the path with a regex, becomes routes of the public listener
-`lds_ingress_0.0.0.0_<spec gateway port>` (names.py) itself, one per router route R in router
+`lds_ingress_0.0.0.0_<spec gateway port>` (fargate_mesh.naming) itself, one per router route R in router
 order, named `<G>/<R>`. A request reaches R iff it matches G, then (after a rewrite that only
 changes Host, which router routes never match) matches R and no router route before it. So each
 combination matches G ∧ R (matches.combined_match: the narrower of the two literal paths, the
@@ -38,7 +38,8 @@ chosen service matches after the rewrite gets a 404 too (NR at stage 2, or the f
 direct 404), as at an App Mesh gateway. The access log's `route` names the route taken.
 
 Rewrites (the spec's `rewrite`, App Mesh's names in brackets):
-- default: keep the path (`default_prefix: DISABLED`), the product's choice (APPMESH.md §1);
+- default: keep the path (`default_prefix: DISABLED`), the product's choice: App Mesh's default
+  rewrite would strip `/v1/products` from `/v1/products/7` (App Mesh user guide, "Gateway routes");
 - `stripPrefix` (App Mesh's default, `default_prefix: ENABLED`): the matched prefix becomes `/`,
   `/v1/products/7` → `/7`. A prefix without a trailing `/` is stripped with a regex so that the
   slash after it goes too (Envoy's prefix_rewrite would leave `//7`);
@@ -52,8 +53,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fargate_mesh.render.envoy import names
-from fargate_mesh.render.envoy.backends import Backend, mesh_service
+from fargate_mesh import naming
+from fargate_mesh.model import CompiledGatewayRoute, CompiledMesh, CompiledService, Target
+from fargate_mesh.render.envoy.backends import Backend, egress_cluster, mesh_service
 from fargate_mesh.render.envoy.bootstrap import bootstrap
 from fargate_mesh.render.envoy.clusters import internal_cluster
 from fargate_mesh.render.envoy.http import (
@@ -64,23 +66,24 @@ from fargate_mesh.render.envoy.http import (
     virtual_host,
 )
 from fargate_mesh.render.envoy.matches import combined_match, has_regex_path, route_match
-from fargate_mesh.render.envoy.ordering import ordered
 from fargate_mesh.render.envoy.plan import MeshPlan
 from fargate_mesh.render.envoy.routes import router_route
-from fargate_mesh.spec import GatewayRoute, Mesh
 
 # The name suffix of a flattened gateway route's "no router route matched" 404.
 NO_ROUTE = "(no-route)"
 
 
-def render_gateway(mesh: Mesh, plan: MeshPlan, access_log_path: str = "/dev/stdout") -> dict[str, Any]:
+def render_gateway(
+    mesh: CompiledMesh, plan: MeshPlan, access_log_path: str = "/dev/stdout"
+) -> dict[str, Any]:
     """The bootstrap of the ingress gateway Envoy."""
-    public = names.gateway_listener(mesh)
+    public = naming.gateway_listener(mesh.gateway.port)
     routes: list[dict[str, Any]] = []
     two_stage: set[str] = set()
-    for route in ordered(mesh.gateway.routes):
-        if flattens(mesh, route):
-            routes += flattened_routes(mesh, route)
+    for route in mesh.gateway.routes:
+        service = mesh.services[route.service]
+        if flattens(route, service):
+            routes += flattened_routes(mesh, route, service)
         else:
             routes.append(gateway_route(mesh, route))
             two_stage.add(route.service)
@@ -90,7 +93,7 @@ def render_gateway(mesh: Mesh, plan: MeshPlan, access_log_path: str = "/dev/stdo
             plan.gateway,
             connection_manager(
                 "gateway",
-                route_config(public, [virtual_host(mesh.gateway_name, ["*"], routes)]),
+                route_config(public, [virtual_host(mesh.gateway.name, ["*"], routes)]),
                 access_log_path,
                 public,
                 edge=True,
@@ -98,15 +101,17 @@ def render_gateway(mesh: Mesh, plan: MeshPlan, access_log_path: str = "/dev/stdo
         )
     ]
     clusters: list[dict[str, Any]] = []
-    for service in _targeted_services(mesh):
-        backend = mesh_service(mesh, plan, service)
-        if service in two_stage:
-            inner = names.virtual_service_listener(mesh, service)
-            listeners.append(_virtual_service_listener(mesh, service, inner, backend, access_log_path))
-            clusters.append(internal_cluster(names.virtual_service_cluster(mesh, service), inner))
+    for service in mesh.gateway_services:
+        backend = mesh_service(mesh, plan, service.name)
+        if service.name in two_stage:
+            inner = naming.virtual_service_listener(service.dns_name)
+            listeners.append(_virtual_service_listener(service, inner, backend, access_log_path))
+            clusters.append(
+                internal_cluster(naming.virtual_service_cluster(mesh.name, service.dns_name), inner)
+            )
         clusters += backend.clusters
     return bootstrap(
-        names.virtual_gateway_id(mesh),
+        naming.virtual_gateway_id(mesh.name, mesh.gateway.name),
         plan.gateway_admin,
         listeners,
         clusters,
@@ -114,57 +119,54 @@ def render_gateway(mesh: Mesh, plan: MeshPlan, access_log_path: str = "/dev/stdo
     )
 
 
-def flattens(mesh: Mesh, route: GatewayRoute) -> bool:
+def flattens(route: CompiledGatewayRoute, service: CompiledService) -> bool:
     """Whether one route table can do both stages for this gateway route: it keeps the path, and
     neither it nor a router route of its service matches the path with a regex."""
     if route.rewrite.prefix is not None or route.rewrite.strip_prefix:
         return False
-    service = mesh.services[route.service]
-    return not any(has_regex_path(m) for m in [route.match, *(r.match for r in service.effective_routes())])
+    return not any(has_regex_path(m) for m in [route.match, *(r.match for r in service.routes)])
 
 
-def flattened_routes(mesh: Mesh, route: GatewayRoute) -> list[dict[str, Any]]:
+def flattened_routes(
+    mesh: CompiledMesh, route: CompiledGatewayRoute, service: CompiledService
+) -> list[dict[str, Any]]:
     """The gateway route's combinations with its service's router routes, in router order, then its
     404 for a request no router route matches (unless a combination already takes every request)."""
-    service = mesh.services[route.service]
     own = route_match(route.match)
     flat: list[dict[str, Any]] = []
-    for inner in ordered(service.effective_routes()):
+
+    def cluster_of(target: Target) -> str:
+        return egress_cluster(mesh, service, target.node)
+
+    for inner in service.routes:
         match = combined_match(route.match, inner.match)
         if match is None:  # no request meets both: the router route is unreachable from here
             continue
-        rendered = router_route(
-            inner, service, lambda version: names.egress_cluster(mesh, route.service, version)
-        )
-        action = {**rendered["route"], **host_rewrite(mesh, route)}
-        flat.append({"name": f"{route.resource_name}/{inner.name}", "match": match, "route": action})
+        action = {**router_route(inner, cluster_of)["route"], **host_rewrite(route)}
+        flat.append({"name": f"{route.name}/{inner.name}", "match": match, "route": action})
         if match == own:  # every request of this gateway route stops here; later ones are unreachable
             return flat
-    flat.append(
-        {"name": f"{route.resource_name}/{NO_ROUTE}", "match": own, "direct_response": {"status": 404}}
-    )
+    flat.append({"name": f"{route.name}/{NO_ROUTE}", "match": own, "direct_response": {"status": 404}})
     return flat
 
 
-def gateway_route(mesh: Mesh, route: GatewayRoute) -> dict[str, Any]:
+def gateway_route(mesh: CompiledMesh, route: CompiledGatewayRoute) -> dict[str, Any]:
     action: dict[str, Any] = {
-        "cluster": names.virtual_service_cluster(mesh, route.service),
+        "cluster": naming.virtual_service_cluster(mesh.name, route.target_dns_name),
         # Stage 2 enforces the service's timeouts; see the module docstring.
         "timeout": "0s",
         "idle_timeout": "0s",
         **path_rewrite(route),
-        **host_rewrite(mesh, route),
+        **host_rewrite(route),
     }
-    return {"name": route.resource_name, "match": route_match(route.match), "route": action}
+    return {"name": route.name, "match": route_match(route.match), "route": action}
 
 
-def host_rewrite(mesh: Mesh, route: GatewayRoute) -> dict[str, Any]:
-    return (
-        {"host_rewrite_literal": mesh.virtual_service_name(route.service)} if route.rewrite.hostname else {}
-    )
+def host_rewrite(route: CompiledGatewayRoute) -> dict[str, Any]:
+    return {"host_rewrite_literal": route.target_dns_name} if route.rewrite.hostname else {}
 
 
-def path_rewrite(route: GatewayRoute) -> dict[str, Any]:
+def path_rewrite(route: CompiledGatewayRoute) -> dict[str, Any]:
     if route.rewrite.prefix is not None:
         return {"prefix_rewrite": route.rewrite.prefix}
     if not route.rewrite.strip_prefix:
@@ -176,16 +178,13 @@ def path_rewrite(route: GatewayRoute) -> dict[str, Any]:
     return {"regex_rewrite": {"pattern": {"regex": f"^{re.escape(prefix)}/*"}, "substitution": "/"}}
 
 
-def _targeted_services(mesh: Mesh) -> list[str]:
-    wanted = {r.service for r in mesh.gateway.routes}
-    return [s for s in mesh.services if s in wanted]
-
-
 def _virtual_service_listener(
-    mesh: Mesh, service: str, name: str, backend: Backend, access_log_path: str
+    service: CompiledService, name: str, backend: Backend, access_log_path: str
 ) -> dict[str, Any]:
-    vhost = virtual_host(mesh.virtual_router_name(service), ["*"], backend.routes)
+    vhost = virtual_host(service.router, ["*"], backend.routes)
     return internal_listener(
         name,
-        connection_manager(f"virtual_service.{service}", route_config(name, [vhost]), access_log_path, name),
+        connection_manager(
+            f"virtual_service.{service.name}", route_config(name, [vhost]), access_log_path, name
+        ),
     )

@@ -39,9 +39,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fargate_mesh.facts import ENVOY_ADMIN_PORT
 from fargate_mesh.render.envoy.plan import Endpoint
 
-ADMIN = Endpoint("127.0.0.1", 9901)
+ADMIN = Endpoint("127.0.0.1", ENVOY_ADMIN_PORT)
 DRAIN_SECONDS = 15
 STOP_TIMEOUT_SECONDS = 25
 FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120

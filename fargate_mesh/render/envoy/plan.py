@@ -1,5 +1,6 @@
 """Where every proxy and app of a mesh listens, and where it is reached: the only input the Envoy
-renderer takes besides the spec (and the trust store for external TLS).
+renderer takes besides the compiled mesh (and the trust store for external TLS). Two plans ship:
+loopback_plan (localmesh: everything on one machine) and fargate_plan (one task per proxy).
 
 An Endpoint is any host and port; a host may be an IP or a name. A sidecar has two addresses for its
 ingress, because "where I listen" and "where others dial me" differ as soon as proxies are not all on
@@ -16,11 +17,12 @@ works because everything it plans is on loopback. External backends are dial add
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fargate_mesh.spec import Mesh
+from fargate_mesh.facts import ENVOY_ADMIN_PORT, ENVOY_EGRESS_PORT, ENVOY_INGRESS_PORT
+from fargate_mesh.model import CompiledMesh
 
 
 @dataclass(frozen=True)
@@ -90,36 +92,62 @@ class MeshPlan:
         }
 
 
-def plan_mesh(
-    mesh: Mesh,
+def loopback_plan(
+    mesh: CompiledMesh,
     next_port: Callable[[], int],
     gateway_port: int | None = None,
     host: str = "127.0.0.1",
-    external: dict[str, Endpoint] | None = None,
+    external: Mapping[str, Endpoint] | None = None,
 ) -> MeshPlan:
-    """Every listener of the mesh on `host`, ports from next_port (e.g. free ports); peers dial the
-    listen addresses. A plan for proxies on several hosts is built directly from the dataclasses."""
+    """localmesh's plan: every listener of the mesh on `host`, ports from next_port (e.g. free ones);
+    peers dial the listen addresses. external: where external backends are reached instead of their
+    own host and port."""
 
     def endpoint() -> Endpoint:
         return Endpoint(host, next_port())
 
     sidecars = {
-        (name, version): SidecarPlan(
-            service=name,
+        (service.name, version): SidecarPlan(
+            service=service.name,
             version=version,
             app=endpoint(),
             ingress=endpoint(),
             egress=endpoint(),
             admin=endpoint(),
         )
-        for name, service in mesh.services.items()
+        for service in mesh.services.values()
         for version in service.versions
     }
-    externals = {name: Endpoint(ext.host, ext.port) for name, ext in mesh.external.items()}
-    externals.update(external or {})
     return MeshPlan(
         gateway=Endpoint(host, gateway_port if gateway_port is not None else next_port()),
         gateway_admin=endpoint(),
         sidecars=sidecars,
-        external=externals,
+        external={**_own_addresses(mesh), **(external or {})},
     )
+
+
+def fargate_plan(mesh: CompiledMesh) -> MeshPlan:
+    """Addresses as in Fargate tasks, one task per proxy: a sidecar listens on 0.0.0.0:15000 for peers
+    and on 127.0.0.1:15001 for its app's calls, reaches its app on 127.0.0.1 at the service's port, and
+    peers dial it by the version's Cloud Map name (products-v1.shop.local:15000). The gateway listens
+    on 0.0.0.0 at the spec's port. Admin interfaces stay on 127.0.0.1: only the task itself (its
+    health check) may reach them."""
+    admin = Endpoint("127.0.0.1", ENVOY_ADMIN_PORT)
+    sidecars = {
+        (service.name, version.name): SidecarPlan(
+            service=service.name,
+            version=version.name,
+            app=Endpoint("127.0.0.1", service.port),
+            ingress=Endpoint("0.0.0.0", ENVOY_INGRESS_PORT),
+            egress=Endpoint("127.0.0.1", ENVOY_EGRESS_PORT),
+            admin=admin,
+            peer=Endpoint(version.dns_name, ENVOY_INGRESS_PORT),
+        )
+        for service in mesh.services.values()
+        for version in service.versions.values()
+    }
+    return MeshPlan(Endpoint("0.0.0.0", mesh.gateway.port), admin, sidecars, _own_addresses(mesh))
+
+
+def _own_addresses(mesh: CompiledMesh) -> dict[str, Endpoint]:
+    return {name: Endpoint(ext.host, ext.port) for name, ext in mesh.externals.items()}

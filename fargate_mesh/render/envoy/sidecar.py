@@ -2,10 +2,9 @@
 
 Ingress (`lds_ingress_0.0.0.0_15000`, listening on the plan's sidecar.ingress; peers dial
 sidecar.peer_address): every request goes to the local app (`cds_ingress_...` at sidecar.app) with
-the node listener's timeouts, Service.listener_timeouts: the widest of the service's and of every
-route that targets this version, as the AWS renderer sets the node listener. App Mesh cuts a request
-at the route and again at the target's listener, so a route allowed 5 s on a service whose own
-timeout is 1 s gets its 5 s here too; the route's own timeout is enforced by the caller.
+the version's listener timeout (model/policies.py: the widest of the service's and of every route that
+targets the version), so a route allowed 5 s on a service whose own timeout is 1 s gets its 5 s here
+too; the route's own timeout is enforced by the caller.
 
 Egress (`lds_egress_0.0.0.0_15001`, on sidecar.egress): the app's HTTP proxy. An app with
 HTTP_PROXY set sends absolute-form requests (`GET http://prices.shop.local:8080/v1/prices/p-001`),
@@ -25,7 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fargate_mesh.render.envoy import names
+from fargate_mesh import naming
+from fargate_mesh.model import DEFAULT_TIMEOUT, CompiledMesh
 from fargate_mesh.render.envoy.backends import Backend, external_service, mesh_service, sidecar_of
 from fargate_mesh.render.envoy.bootstrap import bootstrap
 from fargate_mesh.render.envoy.clusters import (
@@ -37,11 +37,10 @@ from fargate_mesh.render.envoy.clusters import (
 from fargate_mesh.render.envoy.http import connection_manager, listener, route_config, virtual_host
 from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan
 from fargate_mesh.render.envoy.routes import timeouts
-from fargate_mesh.spec import Mesh, Timeouts
 
 
 def render_sidecar(
-    mesh: Mesh,
+    mesh: CompiledMesh,
     plan: MeshPlan,
     service: str,
     version: str,
@@ -55,46 +54,46 @@ def render_sidecar(
     if version not in mesh.services[service].versions:
         known = ", ".join(mesh.services[service].versions)
         raise ValueError(f"service {service!r} has no version {version!r}; versions are: {known}")
+    compiled = mesh.services[service]
+    node = compiled.versions[version].node
     sidecar = sidecar_of(plan, service, version)
-    local = names.ingress_cluster(mesh, service, version)
+    local = naming.ingress_cluster(mesh.name, node, compiled.protocol, compiled.port)
     ingress = _ingress(mesh, service, version, sidecar.ingress, local, access_log_path)
     egress, egress_clusters = _egress(mesh, plan, service, sidecar.egress, access_log_path, ca_file)
-    clusters = [app_cluster(local, mesh.services[service], sidecar.app), *egress_clusters]
-    node = names.virtual_node_id(mesh, service, version)
-    return bootstrap(node, sidecar.admin, [ingress, egress], clusters)
+    clusters = [app_cluster(local, compiled, sidecar.app), *egress_clusters]
+    return bootstrap(naming.virtual_node_id(mesh.name, node), sidecar.admin, [ingress, egress], clusters)
 
 
 def _ingress(
-    mesh: Mesh, service: str, version: str, at: Endpoint, local: str, access_log_path: str
+    mesh: CompiledMesh, service: str, version: str, at: Endpoint, local: str, access_log_path: str
 ) -> dict[str, Any]:
-    name = names.SIDECAR_INGRESS_LISTENER
+    name = naming.SIDECAR_INGRESS_LISTENER
+    compiled = mesh.version(service, version)
     route = {
         "name": "ingress",
         "match": {"prefix": "/"},
         # No retries here: the caller's router retries, as App Mesh does.
-        "route": {"cluster": local, **timeouts(mesh.services[service].listener_timeouts(version))},
+        "route": {"cluster": local, **timeouts(compiled.listener_timeout)},
     }
-    vhost = virtual_host(mesh.virtual_node_name(service, version), ["*"], [route])
+    vhost = virtual_host(compiled.node, ["*"], [route])
     return listener(
         name, at, connection_manager("ingress", route_config(name, [vhost]), access_log_path, name)
     )
 
 
 def _egress(
-    mesh: Mesh, plan: MeshPlan, service: str, at: Endpoint, access_log_path: str, ca_file: str | None
+    mesh: CompiledMesh, plan: MeshPlan, service: str, at: Endpoint, access_log_path: str, ca_file: str | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    name = names.SIDECAR_EGRESS_LISTENER
+    name = naming.SIDECAR_EGRESS_LISTENER
     vhosts: list[dict[str, Any]] = []
     clusters: list[dict[str, Any]] = []
-    for backend_name in mesh.services[service].backends:
-        if backend_name in mesh.external:
-            backend: Backend = external_service(mesh, plan, backend_name, ca_file)
-            port = mesh.external[backend_name].port
+    for callee in mesh.services[service].callees:
+        if callee.external:
+            backend: Backend = external_service(mesh, plan, callee.name, ca_file)
         else:
-            backend = mesh_service(mesh, plan, backend_name)
-            port = mesh.services[backend_name].port
-        host = mesh.virtual_service_name(backend_name)
-        vhosts.append(virtual_host(host, [host, f"{host}:{port}"], backend.routes))
+            backend = mesh_service(mesh, plan, callee.name)
+        host = callee.dns_name
+        vhosts.append(virtual_host(host, [host, f"{host}:{callee.port}"], backend.routes))
         clusters += backend.clusters
     filters: list[dict[str, Any]] = []
     if mesh.egress_filter == "ALLOW_ALL":
@@ -126,7 +125,7 @@ def _forward_anywhere() -> dict[str, Any]:
     return {
         "name": "allow_all",
         "match": {"prefix": "/"},
-        "route": {"cluster": ALLOW_ALL_CLUSTER, **timeouts(Timeouts())},
+        "route": {"cluster": ALLOW_ALL_CLUSTER, **timeouts(DEFAULT_TIMEOUT)},
     }
 
 

@@ -10,18 +10,17 @@ from typing import Any
 
 import pytest
 
+from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import render_all, render_sidecar
-from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, SidecarPlan, plan_mesh
-from fargate_mesh.spec import Mesh, parse_mesh
+from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, fargate_plan, loopback_plan
+from tests.helpers.envoy import clusters, hcm
+from tests.helpers.meshes import SHOP, compiled, fixed_plan
 
-# Rendering never opens the trust store; Envoy does (test_envoy_validate.py uses a real one).
+# Rendering never opens the trust store; Envoy does (tests/golden validates with a real one).
 CA = "/etc/test/ca.pem"
 
 BASE: dict[str, Any] = {
-    "name": "shop",
-    "namespace": "shop.local",
-    "domain": "api.shop.com",
-    "hostedZone": "shop.com",
+    **SHOP,
     "gateway": {"routes": [{"match": {"prefix": "/v1/products"}, "service": "products"}]},
     "external": {
         "payments": {"host": "api.payments.example", "port": 443},
@@ -40,23 +39,17 @@ BASE: dict[str, Any] = {
 }
 
 
-def mesh_with(**changes: Any) -> Mesh:
+def mesh_with(**changes: Any) -> CompiledMesh:
     spec = copy.deepcopy(BASE)
     for key, value in changes.items():
         if key in spec["services"]:
             spec["services"][key].update(value)
         else:
             spec[key] = value
-    return parse_mesh(spec)
+    return compiled(spec)
 
 
-def plan_for(mesh: Mesh, host: str = "127.0.0.1", external: dict[str, Endpoint] | None = None) -> MeshPlan:
-    ports = itertools.count(20000)
-    return plan_mesh(mesh, lambda: next(ports), host=host, external=external)
-
-
-def hcm(listener: dict[str, Any]) -> dict[str, Any]:
-    return listener["filter_chains"][0]["filters"][0]["typed_config"]
+plan_for = fixed_plan
 
 
 def listener_of(config: dict[str, Any], direction: str) -> dict[str, Any]:
@@ -69,11 +62,7 @@ def vhosts(config: dict[str, Any], direction: str) -> dict[str, dict[str, Any]]:
     return {v["name"]: v for v in hcm(listener_of(config, direction))["route_config"]["virtual_hosts"]}
 
 
-def clusters(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["name"]: c for c in config["static_resources"]["clusters"]}
-
-
-def products_v1(mesh: Mesh | None = None, **kwargs: Any) -> dict[str, Any]:
+def products_v1(mesh: CompiledMesh | None = None, **kwargs: Any) -> dict[str, Any]:
     mesh = mesh or mesh_with()
     kwargs.setdefault("ca_file", CA)
     return render_sidecar(mesh, plan_for(mesh), "products", "v1", **kwargs)
@@ -111,34 +100,6 @@ def test_ingress_sends_everything_to_the_local_app_with_the_services_timeouts():
     app = clusters(config)["cds_ingress_shop_products-v1_http_8080"]
     assert only_endpoint(app) == {"address": "127.0.0.1", "port_value": sidecar.app.port}
     assert "health_checks" not in app
-
-
-def test_ingress_allows_the_longest_route_timeout_that_targets_the_version():
-    """GIVEN prices with a 1 s / 60 s service timeout, a 5 s route to v1 only and a catch-all to both
-    WHEN prices v1's and v2's sidecars are rendered
-    THEN v1's ingress allows 5 s (App Mesh widens the node listener to the route's timeout) and v2's
-    keeps the service's 1 s; idle stays 60 s"""
-    mesh = mesh_with(
-        prices={
-            "timeout": {"perRequest": "1s", "idle": "60s"},
-            "routes": [
-                {
-                    "name": "long",
-                    "priority": 1,
-                    "match": {"prefix": "/reports"},
-                    "targets": {"v1": 100},
-                    "timeout": {"perRequest": "5s", "idle": "30s"},
-                },
-                {"name": "rest", "priority": 2, "targets": {"v1": 50, "v2": 50}},
-            ],
-        }
-    )
-    plan = plan_for(mesh)
-    for version, per_request in (("v1", "5s"), ("v2", "1s")):
-        [route] = vhosts(render_sidecar(mesh, plan, "prices", version), "ingress")[f"prices-{version}"][
-            "routes"
-        ]
-        assert (route["route"]["timeout"], route["route"]["idle_timeout"]) == (per_request, "60s")
 
 
 def test_node_identity_and_admin():
@@ -215,26 +176,21 @@ def test_allow_all_forwards_undeclared_hosts_through_a_dynamic_forward_proxy():
 
 
 def test_peers_dial_the_peer_address_while_the_sidecar_listens_on_its_ingress():
-    """GIVEN a plan where prices v1 listens on 0.0.0.0:15000 and is reached as prices-v1.shop.local:15000
+    """GIVEN the Fargate plan: prices v1 listens on 0.0.0.0:15000, reaches its app on 127.0.0.1:9090 and
+    is reached as prices-v1.shop.local:15000; its admin and egress stay on 127.0.0.1
     WHEN prices v1's and products' sidecars are rendered
-    THEN prices v1's ingress listener binds 0.0.0.0:15000, and products' cluster for prices v1 dials the
-    name (resolved by DNS, STRICT_DNS)"""
+    THEN prices v1's listeners and app cluster use those addresses, and products' cluster for prices v1
+    dials the name (resolved by DNS, STRICT_DNS)"""
     mesh = mesh_with()
-    plan = plan_for(mesh)
-    fargate = copy.copy(plan.sidecars)
-    old = plan.sidecar("prices", "v1")
-    fargate[("prices", "v1")] = SidecarPlan(
-        "prices",
-        "v1",
-        app=Endpoint("127.0.0.1", 9090),
-        ingress=Endpoint("0.0.0.0", 15000),
-        egress=old.egress,
-        admin=old.admin,
-        peer=Endpoint("prices-v1.shop.local", 15000),
-    )
-    plan = MeshPlan(plan.gateway, plan.gateway_admin, fargate, plan.external)
-    ingress = listener_of(render_sidecar(mesh, plan, "prices", "v1"), "ingress")
+    plan = fargate_plan(mesh)
+    prices = render_sidecar(mesh, plan, "prices", "v1")
+    ingress = listener_of(prices, "ingress")
     assert ingress["address"]["socket_address"] == {"address": "0.0.0.0", "port_value": 15000}
+    egress = listener_of(prices, "egress")
+    assert egress["address"]["socket_address"] == {"address": "127.0.0.1", "port_value": 15001}
+    assert prices["admin"]["address"]["socket_address"] == {"address": "127.0.0.1", "port_value": 9901}
+    app = clusters(prices)["cds_ingress_shop_prices-v1_http_9090"]
+    assert only_endpoint(app) == {"address": "127.0.0.1", "port_value": 9090}
     cluster = clusters(render_sidecar(mesh, plan, "products", "v1", ca_file=CA))[
         "cds_egress_shop_prices-v1_http_9090"
     ]
@@ -461,7 +417,7 @@ def test_listener_names_do_not_change_between_runs():
     lds_ingress_0.0.0.0_8080), not after local ports"""
     mesh = mesh_with()
     ports = itertools.count(30000)
-    moved = plan_mesh(mesh, lambda: next(ports), gateway_port=18080)
+    moved = loopback_plan(mesh, lambda: next(ports), gateway_port=18080)
 
     def listener_names(plan: MeshPlan) -> dict[str, list[str]]:
         configs = render_all(mesh, plan, ca_file=CA)
@@ -476,14 +432,12 @@ def test_listener_names_do_not_change_between_runs():
 def test_rendering_is_pure_and_json_serialisable():
     """GIVEN one mesh and plan
     WHEN rendered twice
-    THEN the results are equal, survive a JSON round trip and the spec is unchanged"""
+    THEN the results are equal and survive a JSON round trip"""
     mesh = mesh_with()
-    before = mesh.model_dump()
     plan = plan_for(mesh)
     first, second = render_all(mesh, plan, ca_file=CA), render_all(mesh, plan, ca_file=CA)
     assert first == second
     assert json.loads(json.dumps(first)) == first
-    assert mesh.model_dump() == before
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Builders and assertions shared by the spec tests: a minimal valid mesh and `expect_problem`."""
+"""Spec builders and assertions: a minimal valid mesh, edits at dotted paths, the problems a spec gets
+from parse_mesh (`expect_problem`) and from a data plane's capability check (`refused_on`, `runs_on`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from fargate_mesh.model import CompiledMesh, compile_checked
 from fargate_mesh.spec import Mesh, Problem, SpecError, parse_mesh
 
 DELETE = object()  # pass as a value to `edit` to remove the key
@@ -65,7 +67,19 @@ def problems_of(data: Any) -> list[Problem]:
 
 def expect_problem(data: Any, path: str, text: str) -> Problem:
     """Assert parse_mesh reports a problem at exactly `path` whose message contains `text`."""
-    problems = problems_of(data)
+    return problem_at(problems_of(data), path, text)
+
+
+def accepted(data: Any) -> Mesh:
+    """parse_mesh's result, with every problem in the failure message if it refuses."""
+    try:
+        return parse_mesh(data)
+    except SpecError as err:  # pragma: no cover - shown only when a test fails
+        pytest.fail(str(err))
+
+
+def problem_at(problems: list[Problem], path: str, text: str) -> Problem:
+    """The problem at exactly `path` whose message contains `text`; fails listing what was reported."""
     at_path = [p for p in problems if p.path == path]
     assert at_path, f"no problem at {path!r}; got:\n" + "\n".join(map(str, problems))
     matching = [p for p in at_path if text in p.message]
@@ -73,9 +87,18 @@ def expect_problem(data: Any, path: str, text: str) -> Problem:
     return matching[0]
 
 
-def accepted(data: Any) -> Mesh:
-    """parse_mesh's result, with every problem in the failure message if it refuses."""
+def refused_on(data: Any, dataplane: str) -> list[Problem]:
+    """A valid spec's problems on `dataplane` (compile_checked); fails the test if it runs there."""
+    mesh = accepted(data)
+    with pytest.raises(SpecError) as caught:
+        compile_checked(mesh, dataplane)
+    return caught.value.problems
+
+
+def runs_on(data: Any, dataplane: str) -> CompiledMesh:
+    """The compiled mesh of a spec `dataplane` carries, with every problem in the failure otherwise."""
+    mesh = accepted(data)
     try:
-        return parse_mesh(data)
+        return compile_checked(mesh, dataplane)
     except SpecError as err:  # pragma: no cover - shown only when a test fails
         pytest.fail(str(err))

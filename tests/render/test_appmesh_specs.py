@@ -1,15 +1,20 @@
-"""The spec in App Mesh's shape: pure functions, no Pulumi runtime needed."""
+"""The compiled mesh in App Mesh's shape: pure functions, no Pulumi runtime needed."""
 
 from __future__ import annotations
 
 import pytest
+import yaml
 
+from fargate_mesh.model import CompiledGatewayRoute, CompiledService
 from fargate_mesh.render.appmesh import specs
-from fargate_mesh.spec import GatewayRoute, Route, Service, parse_mesh
+from fargate_mesh.spec import Route
+from tests.helpers.meshes import SHIPPED, compiled, stack_file, stack_mesh
+from tests.helpers.spec import edit, with_mesh
 
 
-def service(**fields: object) -> Service:
-    return Service.model_validate({"versions": {"v1": {"weight": 100}}, **fields})
+def dev_spec() -> dict:
+    """The dev stack's mesh value, as a mapping to edit."""
+    return yaml.safe_load(stack_file("dev").read_text())["config"]["myshop:mesh"]
 
 
 def test_match_renders_every_kind_of_rule():
@@ -63,18 +68,25 @@ def test_header_only_match_gets_the_catch_all_prefix():
     assert specs.http_match(route.match)["prefix"] == "/"
 
 
-def test_route_has_weighted_targets_priority_and_the_services_policies():
+def products(**fields: object) -> CompiledService:
+    """products compiled from the minimal mesh with these spec fields."""
+    return compiled(with_mesh(**{f"services.products.{k}": v for k, v in fields.items()})).services[
+        "products"
+    ]
+
+
+def test_route_has_weighted_targets_priority_and_the_given_policies():
     """GIVEN a service with a retry policy and timeout, and a route over two versions
-    WHEN the route is rendered with the versions' node names
-    THEN targets carry those names and weights, the priority is kept, and the service's retry
+    WHEN the route is rendered
+    THEN targets carry the versions' node names and weights, the priority is kept, and the retry
     policy and timeout are written out in App Mesh durations."""
-    svc = service(
+    svc = products(
         versions={"v1": {"weight": 90}, "v2": {"weight": 10}},
         retryPolicy={"maxRetries": 2, "perRetryTimeout": "2s", "httpRetryEvents": ["gateway-error"]},
         timeout={"perRequest": "10s"},
         routes=[{"name": "default", "priority": 10, "targets": {"v1": 90, "v2": 10}}],
     )
-    spec = specs.route_spec(svc.routes[0], svc, {"v1": "products-v1", "v2": "products-v2"})
+    spec = specs.route_spec_of(svc.routes[0], svc)
     http = spec["http_route"]
     assert spec["priority"] == 10
     assert http["action"]["weighted_targets"] == [
@@ -89,11 +101,36 @@ def test_route_has_weighted_targets_priority_and_the_services_policies():
     assert http["timeout"] == {"per_request": {"unit": "s", "value": 10}, "idle": {"unit": "s", "value": 300}}
 
 
-def test_route_override_wins_and_no_policy_means_no_retry_block():
-    """GIVEN a route with its own retry policy and timeout, and a service without a retry policy
+def test_zero_weights_are_written_and_node_names_can_be_outputs():
+    """GIVEN a route with v1: 100 and v2: 0, and node names given by the caller
     WHEN rendered
-    THEN the route's policies are used; a route without any retry policy has no retry block."""
-    svc = service(
+    THEN both targets are written as the spec gives them (App Mesh sends a zero weight no traffic),
+    with the caller's names"""
+    svc = products(
+        versions={"v1": {}, "v2": {"unrouted": "soon"}},
+        routes=[{"name": "r", "targets": {"v1": 100, "v2": 0}}],
+    )
+    spec = specs.route_spec_of(svc.routes[0], svc, {"v1": "node-a", "v2": "node-b"})
+    assert spec["http_route"]["action"]["weighted_targets"] == [
+        {"virtual_node": "node-a", "weight": 100},
+        {"virtual_node": "node-b", "weight": 0},
+    ]
+
+
+def test_durations_are_seconds_when_exact():
+    """GIVEN durations in milliseconds
+    WHEN written for App Mesh
+    THEN whole seconds are in seconds, so the console shows '15 s' rather than '15000 ms'"""
+    assert specs.duration(15_000) == {"unit": "s", "value": 15}
+    assert specs.duration(250) == {"unit": "ms", "value": 250}
+
+
+def test_tcp_retry_events_and_no_retry_block_without_a_given_policy():
+    """GIVEN a route with its own TCP-only retry policy and timeout, and one without any retry policy
+    WHEN rendered
+    THEN the first carries tcp_retry_events only; the second no retry block at all, so App Mesh
+    applies its own default."""
+    svc = products(
         routes=[
             {
                 "name": "slow",
@@ -108,72 +145,53 @@ def test_route_override_wins_and_no_policy_means_no_retry_block():
             {"name": "plain", "priority": 2, "match": {"prefix": "/p"}, "targets": {"v1": 100}},
         ]
     )
-    slow = specs.route_spec(svc.routes[0], svc, {"v1": "n"})["http_route"]
-    assert slow["retry_policy"] == {
+    plain, slow = svc.routes
+    written = specs.route_spec_of(slow, svc)["http_route"]
+    assert written["retry_policy"] == {
         "max_retries": 1,
         "per_retry_timeout": {"unit": "ms", "value": 250},
         "tcp_retry_events": ["connection-error"],
     }
-    assert slow["timeout"]["per_request"] == {"unit": "s", "value": 30}
-    assert slow["timeout"]["idle"] == {"unit": "s", "value": 60}
-    assert "retry_policy" not in specs.route_spec(svc.routes[1], svc, {"v1": "n"})["http_route"]
+    assert written["timeout"] == {
+        "per_request": {"unit": "s", "value": 30},
+        "idle": {"unit": "s", "value": 60},
+    }
+    assert "retry_policy" not in specs.route_spec_of(plain, svc)["http_route"]
 
 
 def test_http2_service_routes_are_http2_routes():
     """GIVEN an http2 service
-    WHEN its catch-all route is rendered
+    WHEN its catch-all route and router are rendered
     THEN it is an http2_route (the protocol must match the router and node listeners)."""
-    svc = service(protocol="http2")
-    spec = specs.route_spec(svc.effective_routes()[0], svc, {"v1": "n"})
-    assert set(spec) == {"http2_route"}
+    svc = products(protocol="http2")
+    assert set(specs.route_spec_of(svc.routes[0], svc)) == {"http2_route"}
     assert specs.virtual_router_spec(svc) == {
         "listeners": [{"port_mapping": {"port": 8080, "protocol": "http2"}}]
     }
 
 
-def test_listener_timeout_is_at_least_every_route_timeout_of_its_version():
-    """GIVEN a 30 s route to v2 only, and a route with per-request 0 (disabled) to v3
-    WHEN each version's node listener timeout is computed
-    THEN v1 keeps the service's 15 s, v2 gets 30 s, v3 gets 0 (a disabled timeout is the widest)."""
-    svc = service(
-        versions={"v1": {"weight": 50}, "v2": {"weight": 50}, "v3": {"weight": 0, "unrouted": "x"}},
-        routes=[
-            {"name": "a", "priority": 1, "targets": {"v1": 50, "v2": 50}},
-            {"name": "b", "priority": 2, "targets": {"v2": 100}, "timeout": {"perRequest": "30s"}},
-            {"name": "c", "priority": 3, "targets": {"v3": 100}, "timeout": {"perRequest": "0s"}},
-        ],
-    )
-    assert specs.listener_timeout(svc, "v1") == (15_000, 300_000)
-    assert specs.listener_timeout(svc, "v2") == (30_000, 300_000)
-    assert specs.listener_timeout(svc, "v3") == (0, 300_000)
-
-
 def test_node_spec_health_check_discovery_backends_and_outlier_detection():
-    """GIVEN a service with a custom health check, outlier detection and two backends (one TLS)
+    """GIVEN the dev stack's products with a custom health check, outlier detection and a 30 s route
     WHEN its v1 node is rendered
-    THEN the listener has the explicit health check and timeouts, Cloud Map discovery is by names
-    with the version's task family, backends are FQDN strings, TLS is originated only for the
-    TLS backend (file trust, enforce, its port), and access logs go to stdout."""
-    svc = service(
-        healthCheck={"path": "/ready", "unhealthyThreshold": 3},
-        outlierDetection={
-            "maxServerErrors": 5,
-            "maxEjectionPercent": 50,
-            "interval": "10s",
-            "baseEjectionDuration": "30s",
+    THEN the listener has the explicit health check and the version's listener timeout, Cloud Map
+    discovery is by names with the version's task family, backends are FQDN strings, TLS is
+    originated only for the TLS backend (file trust, enforce, its port), and access logs go to stdout."""
+    data = edit(
+        dev_spec(),
+        **{
+            "services.products.healthCheck": {"path": "/ready", "unhealthyThreshold": 3},
+            "services.products.outlierDetection": {
+                "maxServerErrors": 5,
+                "maxEjectionPercent": 50,
+                "interval": "10s",
+                "baseEjectionDuration": "30s",
+            },
+            "services.products.routes[0].timeout": {"perRequest": "30s"},
         },
     )
-    spec = specs.virtual_node_spec(
-        svc,
-        "v1",
-        namespace="shop.local",
-        cloud_map_service="products",
-        task_family="shop-dev-products-v1",
-        backends=[
-            specs.MeshBackend("prices", "prices.shop.local", 8080),
-            specs.MeshBackend("payments", "api.payments.example", 443, tls=True),
-        ],
-    )
+    mesh = compiled(data)
+    svc = mesh.services["products"]
+    spec = specs.virtual_node_spec_of(mesh, svc, svc.versions["v2"])
     (listener,) = spec["listeners"]
     assert listener["port_mapping"] == {"port": 8080, "protocol": "http"}
     assert listener["health_check"] == {
@@ -186,7 +204,7 @@ def test_node_spec_health_check_discovery_backends_and_outlier_detection():
         "timeout_millis": 2000,
     }
     assert listener["timeout"] == {
-        "http": {"per_request": {"unit": "s", "value": 15}, "idle": {"unit": "s", "value": 300}}
+        "http": {"per_request": {"unit": "s", "value": 30}, "idle": {"unit": "s", "value": 300}}
     }
     assert listener["outlier_detection"] == {
         "max_server_errors": 5,
@@ -198,7 +216,7 @@ def test_node_spec_health_check_discovery_backends_and_outlier_detection():
         "aws_cloud_map": {
             "namespace_name": "shop.local",
             "service_name": "products",
-            "attributes": {"ECS_TASK_DEFINITION_FAMILY": "shop-dev-products-v1"},
+            "attributes": {"ECS_TASK_DEFINITION_FAMILY": "shop-dev-products-v2"},
         }
     }
     assert spec["backends"][0] == {"virtual_service": {"virtual_service_name": "prices.shop.local"}}
@@ -216,15 +234,45 @@ def test_node_without_backends_or_outlier_detection_omits_them():
     """GIVEN a service with no backends and no outlier detection
     WHEN its node is rendered
     THEN neither block is present (App Mesh needs all four outlier fields or none)."""
-    spec = specs.virtual_node_spec(
-        service(), "v1", namespace="n.local", cloud_map_service="s", task_family="f"
-    )
+    mesh = compiled(with_mesh())
+    svc = mesh.services["products"]
+    spec = specs.virtual_node_spec_of(mesh, svc, svc.versions["v1"])
     assert "backends" not in spec
     assert "outlier_detection" not in spec["listeners"][0]
 
 
-def gateway_route(**fields: object) -> GatewayRoute:
-    return GatewayRoute.model_validate({"service": "products", **fields})
+@pytest.mark.parametrize("stack", SHIPPED)
+def test_the_components_spec_object_functions_write_what_the_compiled_ones_write(stack: str):
+    """GIVEN a shipped stack, as spec objects (what the Pulumi components pass today) and compiled
+    WHEN every node, route and gateway is rendered both ways
+    THEN the dicts are equal: App Mesh sees no change while the components move to the compiled mesh"""
+    mesh = stack_mesh(stack)
+    built = compiled(mesh)
+    for name, svc in built.services.items():
+        service = mesh.services[name]
+        backends = [specs.MeshBackend(c.name, c.dns_name, c.port, c.tls) for c in svc.callees]
+        for version in svc.versions.values():
+            assert specs.virtual_node_spec(
+                service,
+                version.name,
+                namespace=mesh.namespace,
+                cloud_map_service=svc.cloud_map_service,
+                task_family=version.task_family,
+                backends=backends,
+            ) == specs.virtual_node_spec_of(built, svc, version)
+        nodes = {v: v_.node for v, v_ in svc.versions.items()}
+        written = {r.name: r for r in service.effective_routes()}
+        for route in svc.routes:
+            assert specs.route_spec(written[route.name], service, nodes) == specs.route_spec_of(route, svc)
+    assert specs.virtual_gateway_spec(mesh.gateway) == specs.virtual_gateway_spec_of(built.gateway)
+
+
+def gateway_route(**fields: object) -> CompiledGatewayRoute:
+    """The compiled gateway route of the minimal mesh with these fields (match, rewrite, priority)."""
+    health = {"gateway.healthCheckPath": "/health"} if "rewrite" in fields or "match" in fields else {}
+    plain = {"service": "products", "match": {"prefix": "/health"}}
+    data = with_mesh(**{"gateway.routes": [{"service": "products", **fields}, plain], **health})
+    return next(r for r in compiled(data).gateway.routes if r.path == "gateway.routes[0]")
 
 
 @pytest.mark.parametrize(
@@ -241,7 +289,7 @@ def test_gateway_route_prefix_rewrite(rewrite, expected_prefix):
     THEN the path is kept by default (DISABLED), stripped when asked (ENABLED) or replaced (value),
     and the Host is rewritten to the virtual service (ENABLED)."""
     route = gateway_route(match={"prefix": "/v1/products/"}, rewrite=rewrite)
-    action = specs.gateway_route_spec(route, "products.shop.local", 8080)["http_route"]["action"]
+    action = specs.gateway_route_spec_of(route)["http_route"]["action"]
     assert action["rewrite"] == {
         "prefix": expected_prefix,
         "hostname": {"default_target_hostname": "ENABLED"},
@@ -257,11 +305,11 @@ def test_gateway_route_path_match_has_no_prefix_rewrite():
     WHEN rendered
     THEN no prefix rewrite is sent (App Mesh rejects it on path matches); only a non-default
     host rewrite is."""
-    plain = specs.gateway_route_spec(gateway_route(match={"path": {"exact": "/v1/products"}}), "p.local", 80)
+    plain = specs.gateway_route_spec_of(gateway_route(match={"path": {"exact": "/v1/products"}}))
     assert "rewrite" not in plain["http_route"]["action"]
     assert plain["http_route"]["match"]["path"] == {"exact": "/v1/products"}
-    no_host = specs.gateway_route_spec(
-        gateway_route(match={"path": {"exact": "/x"}}, rewrite={"hostname": False}), "p.local", 80
+    no_host = specs.gateway_route_spec_of(
+        gateway_route(match={"path": {"exact": "/x"}}, rewrite={"hostname": False})
     )
     assert no_host["http_route"]["action"]["rewrite"] == {"hostname": {"default_target_hostname": "DISABLED"}}
 
@@ -279,7 +327,7 @@ def test_gateway_route_hostname_headers_query_and_priority():
             "queryParameters": [{"name": "debug", "exact": "1"}],
         },
     )
-    spec = specs.gateway_route_spec(route, "p.local", 8080)
+    spec = specs.gateway_route_spec_of(route)
     match = spec["http_route"]["match"]
     assert spec["priority"] == 5
     assert match["hostname"] == {"suffix": ".myshop.com"}
@@ -288,20 +336,10 @@ def test_gateway_route_hostname_headers_query_and_priority():
 
 
 def test_virtual_gateway_listener_and_health_check():
-    """GIVEN the dev stack's gateway (port 8080, first route /v1/products)
+    """GIVEN the minimal mesh's gateway (port 8080, one route /v1/products)
     WHEN the virtual gateway is rendered
     THEN it has one HTTP listener on 8080 whose health check uses the ALB health check path."""
-    mesh = parse_mesh(
-        {
-            "name": "m",
-            "namespace": "shop.local",
-            "domain": "api.myshop.com",
-            "hostedZone": "myshop.com",
-            "gateway": {"routes": [{"match": {"prefix": "/v1/products"}, "service": "products"}]},
-            "services": {"products": {"versions": {"v1": {"weight": 100}}}},
-        }
-    )
-    (listener,) = specs.virtual_gateway_spec(mesh.gateway)["listeners"]
+    (listener,) = specs.virtual_gateway_spec_of(compiled(with_mesh()).gateway)["listeners"]
     assert listener["port_mapping"] == {"port": 8080, "protocol": "http"}
     assert listener["health_check"]["path"] == "/v1/products"
     assert listener["health_check"]["port"] == 8080

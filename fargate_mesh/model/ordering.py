@@ -1,15 +1,16 @@
-"""The order App Mesh evaluates routes in, for router routes and gateway routes alike.
+"""The order routes are evaluated in, for router routes and gateway routes alike.
 
-Documented: routes with a priority come first, lowest number first; routes without one follow,
-longest prefix first. *[inferred]* for what App Mesh leaves open, this renderer ranks the routes
-without priority by
+App Mesh documents the first two rules: routes with a priority come first, lowest number first;
+routes without one follow, longest prefix first (App Mesh user guide, "Routes" and "Gateway routes").
+Where App Mesh says nothing, this order is the product's own, and every data plane the product
+renders keeps it. Routes without a priority are ranked by
   1. the literal length of their path: an exact path counts its length and wins a tie with a prefix
      (it is the narrower match); a regex ranks after every literal path, since its reach cannot be
      measured;
   2. then the number of extra conditions (headers, query parameters, method, hostname), so that a
      header canary on `/` is not shadowed by a plain `/`;
   3. then the order written in the spec (the sort is stable).
-Envoy then takes the first route that matches, as App Mesh does.
+The first route that matches a request serves it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class Prioritised(Protocol):
 
 R = TypeVar("R", bound=Prioritised)
 
-# Ranks after every literal path of any length Envoy would accept.
+# Ranks after every literal path of any length.
 _REGEX_LENGTH = -1
 
 
@@ -52,6 +53,7 @@ def _specificity(match: HttpMatch) -> tuple[int, int, int]:
 
 
 def ordered(routes: Sequence[R]) -> list[R]:
+    """The routes in evaluation order."""
     with_priority = sorted((r for r in routes if r.priority is not None), key=lambda r: r.priority or 0)
     without = sorted((r for r in routes if r.priority is None), key=lambda r: _specificity(r.match))
     return [*with_priority, *without]

@@ -1,29 +1,27 @@
-"""Router routes as Envoy renders them: weights, order, retries, timeouts and matches.
+"""Router routes as Envoy renders them: targets, retries, timeouts and matches, translated.
 
-Each spec here has `products` calling `prices`; the routes under test are prices' router routes as
-products-v1's egress renders them (the gateway renders the same ones, flattened or at its second stage).
+Which route comes first, which policy a route has and which targets get traffic is the compiled mesh's
+(tests/model); here each is checked only as Envoy writes it. Each spec has `products` calling `prices`;
+the routes under test are prices' router routes as products-v1's egress renders them (the gateway
+renders the same ones, flattened or at its second stage).
 """
 
 from __future__ import annotations
 
 import copy
-import itertools
 import re
 from typing import Any
 
 import pytest
 
+from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import render_gateway, render_sidecar
-from fargate_mesh.render.envoy.ordering import ordered
-from fargate_mesh.render.envoy.plan import MeshPlan, plan_mesh
 from fargate_mesh.render.envoy.retries import GATEWAY_ERROR_CODES, SERVER_ERROR_CODES
-from fargate_mesh.spec import Mesh, Route, parse_mesh
+from tests.helpers.envoy import hcm, listeners, vhosts
+from tests.helpers.meshes import SHOP, compiled, fixed_plan
 
 BASE: dict[str, Any] = {
-    "name": "shop",
-    "namespace": "shop.local",
-    "domain": "api.shop.com",
-    "hostedZone": "shop.com",
+    **SHOP,
     "gateway": {"routes": [{"match": {"prefix": "/v1/prices"}, "service": "prices"}]},
     "services": {
         "products": {"backends": ["prices"], "versions": {"v1": {"weight": 100}}},
@@ -46,31 +44,20 @@ DEFAULT_RETRY = {
 }
 
 
-def mesh_with(**prices: Any) -> Mesh:
+def mesh_with(**prices: Any) -> CompiledMesh:
     spec = copy.deepcopy(BASE)
     spec["services"]["prices"].update(prices)
     routes = prices.get("routes", [])
     if routes and not any(r["targets"].get("v2") for r in routes):
         # The spec insists an unreached version says why.
         spec["services"]["prices"]["versions"]["v2"]["unrouted"] = "not under test"
-    return parse_mesh(spec)
+    return compiled(spec)
 
 
-def plan_for(mesh: Mesh) -> MeshPlan:
-    ports = itertools.count(20000)
-    return plan_mesh(mesh, lambda: next(ports))
-
-
-def hcm(listener: dict[str, Any]) -> dict[str, Any]:
-    return listener["filter_chains"][0]["filters"][0]["typed_config"]
-
-
-def prices_routes(mesh: Mesh) -> list[dict[str, Any]]:
+def prices_routes(mesh: CompiledMesh) -> list[dict[str, Any]]:
     """prices' router routes as products-v1's egress renders them."""
-    config = render_sidecar(mesh, plan_for(mesh), "products", "v1")
-    egress = next(x for x in config["static_resources"]["listeners"] if x["name"].startswith("lds_egress_"))
-    vhosts = {v["name"]: v for v in hcm(egress)["route_config"]["virtual_hosts"]}
-    return vhosts["prices.shop.local"]["routes"]
+    config = render_sidecar(mesh, fixed_plan(mesh), "products", "v1")
+    return vhosts(listeners(config)["lds_egress_0.0.0.0_15001"])["prices.shop.local"]["routes"]
 
 
 def names_of(routes: list[dict[str, Any]]) -> list[str]:
@@ -96,10 +83,10 @@ def test_versions_weights_become_weighted_clusters():
     assert "cluster" not in route["route"]
 
 
-def test_single_target_routes_to_one_cluster_and_zero_weight_is_dropped():
-    """GIVEN a route with targets v1: 100 and v2: 0
+def test_a_route_with_one_live_target_routes_to_one_cluster():
+    """GIVEN a route with targets v1: 100 and v2: 0 (the compiled route's only live target is v1)
     WHEN rendered
-    THEN it goes straight to v1's cluster: a zero weight gets no traffic in App Mesh"""
+    THEN it goes straight to v1's cluster, with no weighted clusters"""
     mesh = mesh_with(routes=[{"name": "only-v1", "targets": {"v1": 100, "v2": 0}}])
     [route] = prices_routes(mesh)
     assert route["route"]["cluster"] == V1
@@ -109,10 +96,10 @@ def test_single_target_routes_to_one_cluster_and_zero_weight_is_dropped():
 # --- order -------------------------------------------------------------------------------------
 
 
-def test_header_canary_route_comes_before_the_default():
+def test_routes_are_rendered_in_the_compiled_order():
     """GIVEN the dev stack's pattern: a canary header route (priority 1) written after the default (10)
     WHEN rendered
-    THEN the canary route is first and sends x-canary: true to v2 only"""
+    THEN the routes follow the compiled order, canary first, sending x-canary: true to v2 only"""
     mesh = mesh_with(
         routes=[
             {"name": "default", "priority": 10, "match": {"prefix": "/"}, "targets": {"v1": 90, "v2": 10}},
@@ -125,6 +112,7 @@ def test_header_canary_route_comes_before_the_default():
         ]
     )
     canary, default = prices_routes(mesh)
+    assert [canary["name"], default["name"]] == [r.name for r in mesh.services["prices"].routes]
     assert canary["name"] == "canary-header"
     assert canary["match"] == {
         "prefix": "/",
@@ -132,62 +120,6 @@ def test_header_canary_route_comes_before_the_default():
     }
     assert canary["route"]["cluster"] == V2
     assert default["name"] == "default"
-
-
-def test_priority_first_then_longest_prefix():
-    """GIVEN routes with and without priority, written in a scrambled order
-    WHEN rendered
-    THEN prioritised routes come first (ascending), then the rest by longest prefix"""
-    targets = {"v1": 100}
-    mesh = mesh_with(
-        routes=[
-            {"name": "root", "match": {"prefix": "/"}, "targets": targets},
-            {"name": "p20", "priority": 20, "match": {"prefix": "/a"}, "targets": targets},
-            {"name": "short", "match": {"prefix": "/v1"}, "targets": targets},
-            {"name": "long", "match": {"prefix": "/v1/prices/special"}, "targets": targets},
-            {"name": "p3", "priority": 3, "match": {"prefix": "/z"}, "targets": targets},
-            {"name": "mid", "match": {"prefix": "/v1/prices"}, "targets": targets},
-        ]
-    )
-    assert names_of(prices_routes(mesh)) == ["p3", "p20", "long", "mid", "short", "root"]
-
-
-def test_unprioritised_specificity_exact_path_and_conditions():
-    """GIVEN unprioritised routes: a prefix, an exact path of the same length, and a plain and a
-    header-matching route on the same prefix
-    WHEN rendered
-    THEN the exact path beats the equal-length prefix, and the route with more conditions precedes the
-    plain one on the same prefix (spec order otherwise)"""
-    t = {"v1": 100}
-    mesh = mesh_with(
-        routes=[
-            {"name": "plain", "match": {"prefix": "/v1/"}, "targets": t},
-            {
-                "name": "with-header",
-                "match": {"prefix": "/v1/", "headers": [{"name": "x", "exact": "1"}]},
-                "targets": t,
-            },
-            {"name": "exact", "match": {"path": {"exact": "/v1/"}}, "targets": t},
-            {"name": "root", "match": {"prefix": "/"}, "targets": t},
-        ]
-    )
-    assert names_of(prices_routes(mesh)) == ["exact", "with-header", "plain", "root"]
-
-
-def test_an_unprioritised_regex_ranks_after_every_literal_path():
-    """GIVEN unprioritised routes with a prefix, a regex and a shorter prefix (which the spec refuses
-    side by side, since App Mesh leaves their order open; the renderer still orders them)
-    WHEN they are ordered
-    THEN the regex comes after both prefixes, however long its pattern"""
-    t = {"v1": 100}
-    routes = [
-        Route.model_validate(
-            {"name": "regex", "match": {"path": {"regex": "/v1/[0-9]+/long"}}, "targets": t}
-        ),
-        Route.model_validate({"name": "plain", "match": {"prefix": "/v1/"}, "targets": t}),
-        Route.model_validate({"name": "root", "match": {"prefix": "/"}, "targets": t}),
-    ]
-    assert [r.name for r in ordered(routes)] == ["plain", "root", "regex"]
 
 
 # --- retries -----------------------------------------------------------------------------------
@@ -270,85 +202,26 @@ def test_server_and_gateway_error_codes_are_not_duplicated():
     assert route["route"]["retry_policy"]["retriable_status_codes"] == list(SERVER_ERROR_CODES)
 
 
-def test_no_retry_policy_gets_app_mesh_hidden_default():
-    """GIVEN no retry policy on the service or the route
+def test_app_meshs_default_retry_is_written_out():
+    """GIVEN no retry policy on the service or the route (the compiled route carries App Mesh's default)
     WHEN rendered
-    THEN App Mesh's default applies: 2 retries on 503, reset, connect-failure, refused-stream and
-    gRPC unavailable, each retry on another host"""
+    THEN Envoy retries as App Mesh's Envoy does: 2 retries on 503, reset, connect-failure,
+    refused-stream and gRPC unavailable, each retry on another host"""
     [route] = prices_routes(mesh_with())
     assert route["route"]["retry_policy"] == DEFAULT_RETRY
-
-
-def test_route_retry_policy_overrides_the_services():
-    """GIVEN a service retry policy and one route with its own
-    WHEN rendered
-    THEN that route uses its own policy and the other route the service's"""
-    mesh = mesh_with(
-        retryPolicy={"maxRetries": 2, "perRetryTimeout": "2s", "httpRetryEvents": ["gateway-error"]},
-        routes=[
-            {
-                "name": "writes",
-                "priority": 1,
-                "match": {"method": "POST"},
-                "targets": {"v1": 100},
-                "retryPolicy": {
-                    "maxRetries": 0,
-                    "perRetryTimeout": "1s",
-                    "httpRetryEvents": ["stream-error"],
-                },
-            },
-            {"name": "reads", "priority": 2, "targets": {"v1": 100}},
-        ],
-    )
-    writes, reads = prices_routes(mesh)
-    assert writes["route"]["retry_policy"] == {
-        "retry_on": "refused-stream",
-        "num_retries": 0,
-        "per_try_timeout": "1s",
-    }
-    assert reads["route"]["retry_policy"]["retry_on"] == "reset,retriable-status-codes"
-    assert reads["route"]["retry_policy"]["retriable_status_codes"] == [502, 503, 504]
 
 
 # --- timeouts ----------------------------------------------------------------------------------
 
 
-def test_timeouts_default_to_15s_and_300s():
-    """GIVEN no timeout anywhere
+def test_timeouts_in_envoys_durations_and_zero_disables():
+    """GIVEN the service's timeout perRequest 0s and idle 2500ms, and the default 15 s / 300 s
     WHEN rendered
-    THEN the route has App Mesh's defaults: 15 s per request, 300 s idle"""
-    [route] = prices_routes(mesh_with())
-    assert (route["route"]["timeout"], route["route"]["idle_timeout"]) == ("15s", "300s")
-
-
-def test_explicit_service_timeouts_and_zero_disables():
-    """GIVEN the service's timeout perRequest 0s and idle 2500ms
-    WHEN rendered
-    THEN the route timeout is 0s (Envoy: none, App Mesh: disabled) and idle 2.5 s"""
+    THEN the route timeout is 0s (Envoy: none, App Mesh: disabled) and idle 2.5 s; defaults in seconds"""
     [route] = prices_routes(mesh_with(timeout={"perRequest": "0s", "idle": "2500ms"}))
     assert (route["route"]["timeout"], route["route"]["idle_timeout"]) == ("0s", "2.500s")
-
-
-def test_route_timeout_overrides_the_services():
-    """GIVEN a service timeout of 10 s and one route with perRequest 60s
-    WHEN rendered
-    THEN that route has 60 s (and the default idle), the other the service's 10 s"""
-    mesh = mesh_with(
-        timeout={"perRequest": "10s"},
-        routes=[
-            {
-                "name": "slow",
-                "priority": 1,
-                "match": {"prefix": "/reports"},
-                "targets": {"v1": 100},
-                "timeout": {"perRequest": "60s"},
-            },
-            {"name": "rest", "priority": 2, "targets": {"v1": 100}},
-        ],
-    )
-    slow, rest = prices_routes(mesh)
-    assert (slow["route"]["timeout"], slow["route"]["idle_timeout"]) == ("60s", "300s")
-    assert rest["route"]["timeout"] == "10s"
+    [default] = prices_routes(mesh_with())
+    assert (default["route"]["timeout"], default["route"]["idle_timeout"]) == ("15s", "300s")
 
 
 # --- matches -----------------------------------------------------------------------------------
@@ -433,7 +306,7 @@ def test_gateway_flattened_routes_carry_the_same_router_routes():
     THEN the gateway's public listener has one route per router route, in the same order, with the
     router route's match under /v1/prices and exactly the peer's action plus the Host rewrite"""
     mesh = mesh_with(**ROUTES_UNDER_TEST)
-    gateway = render_gateway(mesh, plan_for(mesh))
+    gateway = render_gateway(mesh, fixed_plan(mesh))
     public = next(x for x in gateway["static_resources"]["listeners"] if "address" in x)
     [vhost] = hcm(public)["route_config"]["virtual_hosts"]
     peer = prices_routes(mesh)
@@ -451,8 +324,8 @@ def test_gateway_second_stage_renders_the_same_router_routes():
     spec["gateway"]["routes"][0]["rewrite"] = {"stripPrefix": True}
     spec["gateway"]["healthCheckPath"] = "/v1/prices"
     spec["services"]["prices"].update(copy.deepcopy(ROUTES_UNDER_TEST))
-    mesh = parse_mesh(spec)
-    gateway = render_gateway(mesh, plan_for(mesh))
+    mesh = compiled(spec)
+    gateway = render_gateway(mesh, fixed_plan(mesh))
     inner = next(
         x
         for x in gateway["static_resources"]["listeners"]

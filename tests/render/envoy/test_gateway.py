@@ -4,22 +4,20 @@ and rewrites."""
 from __future__ import annotations
 
 import copy
-import dataclasses
 import itertools
 import re
 from typing import Any
 
 import pytest
 
+from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import render_gateway
-from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, plan_mesh
-from fargate_mesh.spec import Mesh, parse_mesh
+from fargate_mesh.render.envoy.plan import MeshPlan, fargate_plan, loopback_plan
+from tests.helpers.envoy import clusters, hcm, listeners
+from tests.helpers.meshes import SHOP, compiled
 
 BASE: dict[str, Any] = {
-    "name": "shop",
-    "namespace": "shop.local",
-    "domain": "api.shop.com",
-    "hostedZone": "shop.com",
+    **SHOP,
     "gateway": {"routes": [{"match": {"prefix": "/v1/products"}, "service": "products"}]},
     "services": {
         "products": {"versions": {"v1": {"weight": 90}, "v2": {"weight": 10}}},
@@ -32,7 +30,7 @@ BASE: dict[str, Any] = {
 ALB_HEALTH_ROUTE = {"name": "alb-health", "match": {"path": {"exact": "/alb-health"}}, "service": "prices"}
 
 
-def mesh_with(routes: list[dict[str, Any]] | None = None, **services: Any) -> Mesh:
+def mesh_with(routes: list[dict[str, Any]] | None = None, **services: Any) -> CompiledMesh:
     spec = copy.deepcopy(BASE)
     if routes is not None:
         spec["gateway"]["routes"] = routes
@@ -45,24 +43,12 @@ def mesh_with(routes: list[dict[str, Any]] | None = None, **services: Any) -> Me
             spec["gateway"]["healthCheckPath"] = "/alb-health"
     for name, extra in services.items():
         spec["services"][name].update(extra)
-    return parse_mesh(spec)
+    return compiled(spec)
 
 
-def plan_for(mesh: Mesh, host: str = "127.0.0.1") -> MeshPlan:
+def plan_for(mesh: CompiledMesh, host: str = "127.0.0.1") -> MeshPlan:
     ports = itertools.count(20000)
-    return plan_mesh(mesh, lambda: next(ports), gateway_port=8080, host=host)
-
-
-def hcm(listener: dict[str, Any]) -> dict[str, Any]:
-    return listener["filter_chains"][0]["filters"][0]["typed_config"]
-
-
-def listeners(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {x["name"]: x for x in config["static_resources"]["listeners"]}
-
-
-def clusters(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["name"]: c for c in config["static_resources"]["clusters"]}
+    return loopback_plan(mesh, lambda: next(ports), gateway_port=8080, host=host)
 
 
 def public_routes(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -478,7 +464,7 @@ def test_rewrites_and_regex_paths_fall_back_to_two_stages(
     assert inner["internal_listener"] == {}
     assert "address" not in inner
     assert [r["name"] for r in inner_routes(config, "products")] == [
-        r.name for r in mesh.services["products"].effective_routes()
+        r.name for r in mesh.services["products"].routes
     ]
     assert [e["name"] for e in config["bootstrap_extensions"]] == ["envoy.bootstrap.internal_listener"]
     assert set(listeners(config)) == {"lds_ingress_0.0.0.0_8080", "lds_virtual_service_products.shop.local"}
@@ -551,10 +537,10 @@ def test_gateway_identity_admin_and_edge_settings():
 # --- order -------------------------------------------------------------------------------------
 
 
-def test_gateway_routes_priority_first_then_longest_prefix():
+def test_gateway_routes_are_rendered_in_the_compiled_order():
     """GIVEN gateway routes written shortest prefix first, one with a priority
     WHEN rendered
-    THEN the prioritised route is first, then the rest longest prefix first"""
+    THEN the public routes follow the compiled order (prioritised first, then longest prefix)"""
     mesh = mesh_with(
         [
             {"name": "root", "match": {"prefix": "/"}, "service": "reviews"},
@@ -565,9 +551,8 @@ def test_gateway_routes_priority_first_then_longest_prefix():
         ]
     )
     routes = public_routes(render_gateway(mesh, plan_for(mesh)))
-    assert [r["name"] for r in routes] == [
-        f"{name}/default" for name in ("pinned", "special", "prices", "v1", "root")
-    ]
+    assert [r["name"] for r in routes] == [f"{r.name}/default" for r in mesh.gateway.routes]
+    assert [r.name for r in mesh.gateway.routes] == ["pinned", "special", "prices", "v1", "root"]
 
 
 # --- rewrites ----------------------------------------------------------------------------------
@@ -723,16 +708,16 @@ def test_gateway_uses_only_plan_addresses():
 
 
 def test_plan_endpoint_names_are_resolved_by_dns():
-    """GIVEN a plan whose sidecars are reached by DNS name (as on Fargate with Cloud Map)
+    """GIVEN the Fargate plan, whose sidecars are reached by their Cloud Map names
     WHEN the gateway is rendered
-    THEN clusters to those names are STRICT_DNS, not STATIC"""
+    THEN clusters to those names are STRICT_DNS dialling products-v1.shop.local:15000; a loopback
+    plan's are STATIC"""
     mesh = mesh_with()
-    plan = plan_for(mesh)
-    sidecars = {
-        key: dataclasses.replace(sc, peer=Endpoint(f"{sc.service}-{sc.version}.shop.local", 15000))
-        for key, sc in plan.sidecars.items()
-    }
-    dns_plan = MeshPlan(plan.gateway, plan.gateway_admin, sidecars, plan.external)
-    cluster = clusters(render_gateway(mesh, dns_plan))["cds_egress_shop_products-v1_http_8080"]
+    cluster = clusters(render_gateway(mesh, fargate_plan(mesh)))["cds_egress_shop_products-v1_http_8080"]
     assert cluster["type"] == "STRICT_DNS"
-    assert clusters(render_gateway(mesh, plan))["cds_egress_shop_products-v1_http_8080"]["type"] == "STATIC"
+    endpoint = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
+    assert endpoint["address"]["socket_address"] == {"address": "products-v1.shop.local", "port_value": 15000}
+    assert (
+        clusters(render_gateway(mesh, plan_for(mesh)))["cds_egress_shop_products-v1_http_8080"]["type"]
+        == "STATIC"
+    )

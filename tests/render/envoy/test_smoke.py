@@ -24,19 +24,17 @@ from typing import Any
 import envoy
 import pytest
 
+from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import render_gateway, render_sidecar
 from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, SidecarPlan
-from fargate_mesh.spec import Mesh, parse_mesh
+from tests.helpers.meshes import SHOP, compiled
 
 pytestmark = pytest.mark.e2e
 
 HOST = "127.0.0.1"
 
 SPEC = {
-    "name": "shop",
-    "namespace": "shop.local",
-    "domain": "api.shop.com",
-    "hostedZone": "shop.com",
+    **SHOP,
     "gateway": {
         "routes": [
             {"match": {"prefix": "/v1/products"}, "service": "products"},
@@ -155,7 +153,7 @@ def wait_ready(admin: Endpoint, proc: subprocess.Popen[bytes], log: Path) -> Non
 
 @dataclass
 class Mesh1:
-    mesh: Mesh
+    mesh: CompiledMesh
     plan: MeshPlan
     stubs: dict[str, Stub]
     logs: Path
@@ -164,7 +162,7 @@ class Mesh1:
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh1]:
     folder = tmp_path_factory.mktemp("smoke")
-    mesh = parse_mesh(SPEC)
+    mesh = compiled(SPEC)
     stubs = {name: start_stub(name) for name in ("products-v1", "products-v2", "prices-v1")}
     processes: list[subprocess.Popen[bytes]] = []
     try:

@@ -1,0 +1,60 @@
+"""Facts about AWS and the Envoy sidecar convention that the spec, the model and the renderers share.
+
+Each value is written once here. Sources: the Amazon ECS developer guide (Fargate task sizes and
+platform versions), the CloudWatch Logs API reference (PutRetentionPolicy), and the App Mesh user
+guide's "Envoy image" and "Getting started with ECS" pages (proxy ports and the Envoy image).
+"""
+
+from __future__ import annotations
+
+# The sidecar Envoy's ports inside a task, as App Mesh's proxy configuration fixes them
+# (ProxyIngressPort, ProxyEgressPort) and its Envoy image serves its admin interface.
+ENVOY_INGRESS_PORT = 15000
+ENVOY_EGRESS_PORT = 15001
+ENVOY_ADMIN_PORT = 9901
+ENVOY_PORTS = (ENVOY_INGRESS_PORT, ENVOY_EGRESS_PORT, ENVOY_ADMIN_PORT)
+
+# Pinned: App Mesh's Envoy has no `latest` tag (SSM /aws/service/appmesh/envoy names the newest).
+DEFAULT_ENVOY_IMAGE = "public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29.12.2-prod"
+DEFAULT_XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
+
+# Fargate platform version 1.4.0 is the newest; pinned so a new LATEST is a choice, not a surprise.
+FARGATE_PLATFORM_VERSION = "1.4.0"
+
+# Fargate task sizes: CPU units → allowed memory (MiB).
+FARGATE_SIZES: dict[int, range] = {
+    256: range(512, 2049, 512),
+    512: range(1024, 4097, 1024),
+    1024: range(2048, 8193, 1024),
+    2048: range(4096, 16385, 1024),
+    4096: range(8192, 30721, 1024),
+    8192: range(16384, 61441, 4096),
+    16384: range(32768, 122881, 8192),
+}
+
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+DEFAULT_LOG_RETENTION_DAYS = 30

@@ -1,0 +1,333 @@
+"""What each data plane can carry, as data: one entry per feature, checked on the compiled mesh.
+
+A Feature names what the spec asks for, the spec fields it lives in, and for each data plane that
+cannot carry it, what to do instead. `unsupported(compiled, dataplane)` lists every use of such a
+feature as a Problem at its field path, so a stack learns all of them at once, before any resource
+exists (model/gate.py raises them as the spec's own SpecError). docs/dataplanes.md is generated from
+FEATURES (model/dataplanes_doc.py), so the table users read is this list.
+
+Facts behind the entries: the App Mesh user guide ("Service quotas", "Routes", "Gateway routes"),
+the pulumi-aws App Mesh schema (GatewayRoute has no method match), the ECS developer guide ("Service
+Connect"), and the ELB user guide ("Listener rules for your Application Load Balancer"). The
+serviceConnect entries are conservative until that data plane is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from fargate_mesh.model.compiled import CompiledGatewayRoute, CompiledMesh, CompiledRoute
+from fargate_mesh.model.dataplanes import INFO
+from fargate_mesh.spec import HttpMatch, Problem
+from fargate_mesh.spec.mesh import DataPlane
+
+# Reserved by App Mesh for its own use (App Mesh user guide, "Gateway routes").
+APP_MESH_RESERVED_PREFIXES = ("/aws-appmesh", "/aws-app-mesh")
+APP_MESH_MAX_WEIGHTED_TARGETS = 10  # per route, fixed
+APP_MESH_MAX_ROUTES = 50  # per virtual router, the default quota
+APP_MESH_MAX_BACKENDS = 50  # per virtual node, fixed
+APP_MESH_MAX_MATCHES = 10  # header matches, and query parameter matches, per route match
+
+Finder = Callable[[CompiledMesh], Iterator[str]]
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str  # reads after "does not support": "a method match on a gateway route"
+    applies_to: tuple[str, ...]  # the spec fields it lives in, as users find them in docs/spec.md
+    unsupported_on: Mapping[DataPlane, str]  # data plane → what to do instead
+    find: Finder  # the field paths where a compiled mesh uses it
+
+    def supported_on(self, dataplane: DataPlane) -> bool:
+        return dataplane not in self.unsupported_on
+
+
+# -- where features are used --------------------------------------------------------------------------
+
+
+def _router_routes(mesh: CompiledMesh) -> Iterator[CompiledRoute]:
+    for service in mesh.services.values():
+        yield from service.routes
+
+
+def _matches(mesh: CompiledMesh) -> Iterator[tuple[str, HttpMatch]]:
+    """Every written match: gateway routes' and router routes' (the default route has none)."""
+    for gateway_route in mesh.gateway.routes:
+        yield gateway_route.path, gateway_route.match
+    for route in _router_routes(mesh):
+        if route.written:
+            yield route.path, route.match
+
+
+def _gateway_methods(mesh: CompiledMesh) -> Iterator[str]:
+    for route in mesh.gateway.routes:
+        if route.match.method is not None:
+            yield f"{route.path}.match.method"
+
+
+def _targets_field(route: CompiledRoute) -> str:
+    return f"{route.path}.targets" if route.written else route.path
+
+
+def _many_targets(mesh: CompiledMesh) -> Iterator[str]:
+    for route in _router_routes(mesh):
+        if len(route.written_targets) > APP_MESH_MAX_WEIGHTED_TARGETS:
+            yield _targets_field(route)
+
+
+def _many_routes(mesh: CompiledMesh) -> Iterator[str]:
+    for service in mesh.services.values():
+        if len(service.routes) > APP_MESH_MAX_ROUTES:
+            yield f"{service.path}.routes"
+
+
+def _many_backends(mesh: CompiledMesh) -> Iterator[str]:
+    for service in mesh.services.values():
+        if len(service.callees) > APP_MESH_MAX_BACKENDS:
+            yield f"{service.path}.backends"
+
+
+def _many_headers(mesh: CompiledMesh) -> Iterator[str]:
+    for path, match in _matches(mesh):
+        if len(match.headers) > APP_MESH_MAX_MATCHES:
+            yield f"{path}.match.headers"
+
+
+def _many_query_parameters(mesh: CompiledMesh) -> Iterator[str]:
+    for path, match in _matches(mesh):
+        if len(match.query_parameters) > APP_MESH_MAX_MATCHES:
+            yield f"{path}.match.queryParameters"
+
+
+def _reserved(path: str | None) -> bool:
+    return path is not None and path.lower().startswith(APP_MESH_RESERVED_PREFIXES)
+
+
+def _reserved_paths(mesh: CompiledMesh) -> Iterator[str]:
+    for path, match in _matches(mesh):
+        if _reserved(match.prefix):
+            yield f"{path}.match.prefix"
+        if match.path is not None and _reserved(match.path.exact):
+            yield f"{path}.match.path.exact"
+    for route in mesh.gateway.routes:
+        if _reserved(route.rewrite.prefix):
+            yield f"{route.path}.rewrite.prefix"
+    if _reserved(mesh.gateway.health_check_path):
+        yield "gateway.healthCheckPath"
+    for service in mesh.services.values():
+        if _reserved(service.health_check.path):
+            yield f"{service.path}.healthCheck.path"
+
+
+def _unordered_regexes(mesh: CompiledMesh) -> Iterator[str]:
+    """Regex-path routes without priority in a route list that also has prefix routes without one."""
+    lists: list[Sequence[CompiledGatewayRoute | CompiledRoute]] = [
+        mesh.gateway.routes,
+        *(s.routes for s in mesh.services.values()),
+    ]
+    for routes in lists:
+        loose = [r for r in routes if r.priority is None]
+        regex = [r for r in loose if r.match.path is not None and r.match.path.regex is not None]
+        if regex and any(r.match.path is None for r in loose):
+            yield from sorted(f"{r.path}.priority" for r in regex)
+
+
+def _weighted_splits(mesh: CompiledMesh) -> Iterator[str]:
+    for route in _router_routes(mesh):
+        if len(route.targets) > 1:
+            yield _targets_field(route)
+
+
+def _conditional_routes(mesh: CompiledMesh) -> Iterator[str]:
+    for route in _router_routes(mesh):
+        match = route.match
+        if route.written and not (match.is_plain and match.effective_prefix == "/"):
+            yield f"{route.path}.match"
+
+
+def _retry_policies(mesh: CompiledMesh) -> Iterator[str]:
+    sources = {r.policy.retry_source for r in _router_routes(mesh)}
+    yield from sorted(s for s in sources if s is not None)
+
+
+def _outlier_detection(mesh: CompiledMesh) -> Iterator[str]:
+    for service in mesh.services.values():
+        if service.outlier_detection is not None:
+            yield f"{service.path}.outlierDetection"
+
+
+def _route_timeouts(mesh: CompiledMesh) -> Iterator[str]:
+    for route in _router_routes(mesh):
+        if route.own_timeout:
+            yield f"{route.path}.timeout"
+
+
+def _drop_all(mesh: CompiledMesh) -> Iterator[str]:
+    if mesh.egress_filter == "DROP_ALL":
+        yield "egressFilter"
+
+
+def _external_tls(mesh: CompiledMesh) -> Iterator[str]:
+    for external in mesh.externals.values():
+        if external.tls:
+            yield f"{external.path}.tls"
+
+
+def _gateway_header_ranges(mesh: CompiledMesh) -> Iterator[str]:
+    for route in mesh.gateway.routes:
+        for i, header in enumerate(route.match.headers):
+            if header.range is not None or header.invert:
+                yield f"{route.path}.match.headers[{i}]"
+
+
+# -- the features -------------------------------------------------------------------------------------
+
+_NO_SPLIT = "Service Connect sends a client's calls to one ECS service, so versions cannot share traffic"
+
+FEATURES: tuple[Feature, ...] = (
+    Feature(
+        "a method match on a gateway route",
+        ("gateway.routes[N].match.method",),
+        {
+            "appmesh": "pulumi-aws's App Mesh gateway route schema cannot express a method match; put the "
+            "method match on a route of the service"
+        },
+        _gateway_methods,
+    ),
+    Feature(
+        f"more than {APP_MESH_MAX_WEIGHTED_TARGETS} weighted targets in one route",
+        ("services.S.routes[N].targets", "services.S.versions"),
+        {
+            "appmesh": f"App Mesh takes at most {APP_MESH_MAX_WEIGHTED_TARGETS} weighted targets per route "
+            "(a fixed limit); write routes that split the versions between them",
+            "serviceConnect": _NO_SPLIT,
+        },
+        _many_targets,
+    ),
+    Feature(
+        f"more than {APP_MESH_MAX_ROUTES} routes in one service",
+        ("services.S.routes",),
+        {
+            "appmesh": f"App Mesh's default quota is {APP_MESH_MAX_ROUTES} routes per virtual router; merge routes"
+        },
+        _many_routes,
+    ),
+    Feature(
+        f"more than {APP_MESH_MAX_BACKENDS} backends on one service",
+        ("services.S.backends",),
+        {
+            "appmesh": f"App Mesh takes at most {APP_MESH_MAX_BACKENDS} backends per virtual node (a fixed limit)"
+        },
+        _many_backends,
+    ),
+    Feature(
+        f"more than {APP_MESH_MAX_MATCHES} header matches in one match",
+        ("gateway.routes[N].match.headers", "services.S.routes[N].match.headers"),
+        {"appmesh": f"App Mesh takes at most {APP_MESH_MAX_MATCHES} header matches per route"},
+        _many_headers,
+    ),
+    Feature(
+        f"more than {APP_MESH_MAX_MATCHES} query parameter matches in one match",
+        ("gateway.routes[N].match.queryParameters", "services.S.routes[N].match.queryParameters"),
+        {"appmesh": f"App Mesh takes at most {APP_MESH_MAX_MATCHES} query parameter matches per route"},
+        _many_query_parameters,
+    ),
+    Feature(
+        "paths under /aws-appmesh or /aws-app-mesh",
+        (
+            "gateway.routes[N].match.prefix",
+            "gateway.routes[N].match.path.exact",
+            "gateway.routes[N].rewrite.prefix",
+            "gateway.healthCheckPath",
+            "services.S.routes[N].match.prefix",
+            "services.S.routes[N].match.path.exact",
+            "services.S.healthCheck.path",
+        ),
+        {"appmesh": "App Mesh reserves these prefixes for itself; use another path"},
+        _reserved_paths,
+    ),
+    Feature(
+        "regex path routes without a priority next to prefix routes without one",
+        ("gateway.routes[N].priority", "services.S.routes[N].priority"),
+        {
+            "appmesh": "App Mesh orders unprioritised routes by longest prefix and leaves regex paths "
+            "unordered; give these routes priorities"
+        },
+        _unordered_regexes,
+    ),
+    Feature(
+        "a steady weighted split between versions",
+        ("services.S.routes[N].targets", "services.S.versions"),
+        {
+            "serviceConnect": f"{_NO_SPLIT}; shift between versions with an ECS deployment "
+            "(canary, linear or blue/green) instead"
+        },
+        _weighted_splits,
+    ),
+    Feature(
+        "service routes that match less than every request",
+        ("services.S.routes[N].match",),
+        {
+            "serviceConnect": "a Service Connect client alias names one ECS service, with no routing by "
+            "path or header; route at the gateway instead"
+        },
+        _conditional_routes,
+    ),
+    Feature(
+        "a retry policy",
+        ("services.S.retryPolicy", "services.S.routes[N].retryPolicy"),
+        {"serviceConnect": "Service Connect's proxy retries as AWS sets it; remove retryPolicy"},
+        _retry_policies,
+    ),
+    Feature(
+        "outlier detection",
+        ("services.S.outlierDetection",),
+        {"serviceConnect": "Service Connect applies AWS's own outlier detection; remove outlierDetection"},
+        _outlier_detection,
+    ),
+    Feature(
+        "a timeout on a route",
+        ("services.S.routes[N].timeout",),
+        {
+            "serviceConnect": "Service Connect sets timeouts per service, not per route; set the "
+            "service's timeout"
+        },
+        _route_timeouts,
+    ),
+    Feature(
+        "the DROP_ALL egress filter",
+        ("egressFilter",),
+        {
+            "serviceConnect": "Service Connect does not filter egress (security groups do); set "
+            "egressFilter: ALLOW_ALL"
+        },
+        _drop_all,
+    ),
+    Feature(
+        "TLS originated to an external backend",
+        ("external.E.tls",),
+        {"serviceConnect": "the app must speak TLS to the host itself; set tls: false and call https"},
+        _external_tls,
+    ),
+    Feature(
+        "a header range or inverted header match on a gateway route",
+        ("gateway.routes[N].match.headers[M]",),
+        {
+            "serviceConnect": "load balancer listener rules compare header values only: use exact, "
+            "prefix or suffix without invert"
+        },
+        _gateway_header_ranges,
+    ),
+)
+
+
+def unsupported(compiled: CompiledMesh, dataplane: DataPlane) -> list[Problem]:
+    """Every use of a feature `dataplane` cannot carry, by field path, with what to do instead."""
+    info = INFO[dataplane]
+    return [
+        Problem(path, f"{info.title} (dataplane: {dataplane}) does not support {feature.name}: {instead}")
+        for feature in FEATURES
+        if (instead := feature.unsupported_on.get(dataplane)) is not None
+        for path in feature.find(compiled)
+    ]

@@ -1,0 +1,38 @@
+"""The data planes a stack can choose (`dataplane:` in the spec): what carries its traffic on AWS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fargate_mesh.spec.mesh import DataPlane
+
+
+@dataclass(frozen=True)
+class DataPlaneInfo:
+    key: DataPlane
+    title: str
+    summary: str
+    # The Pulumi program can deploy it today (else only checked, or run by localmesh).
+    deployable: bool
+
+
+INFO: dict[DataPlane, DataPlaneInfo] = {
+    "appmesh": DataPlaneInfo(
+        "appmesh",
+        "AWS App Mesh",
+        "App Mesh's control plane configures the Envoy sidecars (end of support 2026-09-30)",
+        deployable=True,
+    ),
+    "envoy": DataPlaneInfo(
+        "envoy",
+        "self-managed Envoy",
+        "Envoy sidecars run the bootstraps this product renders; what localmesh runs on this machine",
+        deployable=False,
+    ),
+    "serviceConnect": DataPlaneInfo(
+        "serviceConnect",
+        "Amazon ECS Service Connect",
+        "ECS injects and configures its own proxy; the load balancer routes north-south",
+        deployable=False,
+    ),
+}

@@ -1,0 +1,44 @@
+"""Envoy bootstraps in tests: have the real Envoy validate them, and read the parts tests look at."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from fargate_mesh.localmesh.launch import envoy_validate
+
+
+def validate_files(files: list[Path]) -> dict[str, str]:
+    """`envoy --mode validate` on each file, in parallel; Envoy's output for each one it rejects."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = dict(zip(files, pool.map(envoy_validate, files), strict=True))
+    return {p.name: r.stdout + r.stderr for p, r in results.items() if r.returncode != 0}
+
+
+def validate_all(configs: dict[str, dict[str, Any]], folder: Path) -> dict[str, str]:
+    """Write each config to folder/<name>.json and validate them all (see validate_files)."""
+    files = []
+    for name, config in configs.items():
+        path = folder / f"{name}.json"
+        path.write_text(json.dumps(config), encoding="utf-8")
+        files.append(path)
+    return validate_files(files)
+
+
+def hcm(listener: dict[str, Any]) -> dict[str, Any]:
+    """A listener's HTTP connection manager config."""
+    return listener["filter_chains"][0]["filters"][0]["typed_config"]
+
+
+def listeners(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {item["name"]: item for item in config["static_resources"]["listeners"]}
+
+
+def clusters(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {item["name"]: item for item in config["static_resources"]["clusters"]}
+
+
+def vhosts(listener: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {v["name"]: v for v in hcm(listener)["route_config"]["virtual_hosts"]}
