@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fargate_mesh.model.policies import RoutePolicy, Timeout
+from fargate_mesh.model.tls import CompiledTls
 from fargate_mesh.spec import (
     Autoscaling,
     GatewayMatch,
@@ -160,6 +161,7 @@ class CompiledMesh:
     gateway: CompiledGateway
     services: Mapping[str, CompiledService]  # in spec order
     externals: Mapping[str, CompiledExternal]  # in spec order
+    tls: CompiledTls  # identities, each listener's mode and clients, the authority (model/tls.py)
 
     def service(self, name: str) -> CompiledService:
         return self.services[name]

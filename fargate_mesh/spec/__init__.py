@@ -7,26 +7,33 @@ from fargate_mesh.spec.mesh import ExternalBackend, Gateway, Mesh, Network
 from fargate_mesh.spec.policies import HealthCheck, OutlierDetection, RetryPolicy, Timeouts
 from fargate_mesh.spec.routes import GatewayRoute, Rewrite, Route
 from fargate_mesh.spec.service import Autoscaling, Service, TaskSize, Version
+from fargate_mesh.spec.tls import Authority, GatewayTls, MeshTls, PrivateCa, SecretFiles, ServiceTls
 
 __all__ = [
+    "Authority",
     "Autoscaling",
     "ExternalBackend",
     "Gateway",
     "GatewayMatch",
     "GatewayRoute",
+    "GatewayTls",
     "HeaderMatch",
     "HealthCheck",
     "HttpMatch",
     "Mesh",
+    "MeshTls",
     "Network",
     "OutlierDetection",
     "PathMatch",
+    "PrivateCa",
     "Problem",
     "QueryParameterMatch",
     "RetryPolicy",
     "Rewrite",
     "Route",
+    "SecretFiles",
     "Service",
+    "ServiceTls",
     "SpecError",
     "TaskSize",
     "Timeouts",

@@ -11,6 +11,7 @@ from fargate_mesh.spec.base import Int, SpecModel, VersionName, Weight, check_po
 from fargate_mesh.spec.errors import FieldProblems, Loc
 from fargate_mesh.spec.policies import HealthCheck, OutlierDetection, RetryPolicy, Timeouts
 from fargate_mesh.spec.routes import Route
+from fargate_mesh.spec.tls import ServiceTls
 
 Protocol = Literal["http", "http2"]
 
@@ -113,6 +114,8 @@ class Service(SpecModel):
     desired_count: Int = Field(1, ge=0, le=1000)
     autoscaling: Autoscaling | None = None
     env: AppEnv = Field(default_factory=dict)
+    # Overrides the mesh's tls mode or mutual for this service's listener.
+    tls: ServiceTls = Field(default_factory=ServiceTls)
 
     @field_validator("port")
     @classmethod

@@ -6,6 +6,8 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from fargate_mesh.model import CompiledMesh, compile_mesh
 from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, loopback_plan
 from fargate_mesh.spec import Mesh, load_stack_file, parse_mesh
@@ -29,6 +31,15 @@ def stack_file(stack: str) -> Path:
 
 def stack_mesh(stack: str) -> Mesh:
     return load_stack_file(stack_file(stack))
+
+
+def stack_data(stack: str, **tls: Any) -> dict[str, Any]:
+    """A shipped stack's mesh as the stack file writes it; with `tls` keys, its mesh tls replaced."""
+    config = yaml.safe_load(stack_file(stack).read_text())["config"]
+    data = next(value for key, value in config.items() if key.endswith(":mesh"))
+    if tls:
+        data["tls"] = tls
+    return data
 
 
 def compiled(spec: Mesh | dict[str, Any]) -> CompiledMesh:
