@@ -42,17 +42,26 @@ def stack_data(stack: str, **tls: Any) -> dict[str, Any]:
     return data
 
 
+# The dev stack with STRICT mutual TLS everywhere but prices, which is PERMISSIVE (still mutual for
+# TLS callers); the load balancer → gateway hop encrypted.
+TLS_DEV: dict[str, Any] = stack_data("dev", mode="STRICT", mutual=True)
+TLS_DEV["services"]["prices"]["tls"] = {"mode": "PERMISSIVE"}
+
+
 def compiled(spec: Mesh | dict[str, Any]) -> CompiledMesh:
     """A spec (a Mesh, or a mapping as the stack file writes it) compiled; parse errors fail loudly."""
     return compile_mesh(spec if isinstance(spec, Mesh) else parse_mesh(spec))
 
 
 def fixed_plan(
-    mesh: CompiledMesh, host: str = "127.0.0.1", external: dict[str, Endpoint] | None = None
+    mesh: CompiledMesh,
+    host: str = "127.0.0.1",
+    external: dict[str, Endpoint] | None = None,
+    certificates: str | None = None,
 ) -> MeshPlan:
     """A loopback plan with ports counted from 20000: the same addresses on every run."""
     ports = itertools.count(20000)
-    return loopback_plan(mesh, lambda: next(ports), host=host, external=external)
+    return loopback_plan(mesh, lambda: next(ports), host=host, external=external, certificates=certificates)
 
 
 # Every construct the renderers can emit, so Envoy checks each (regexes compile in RE2, rewrites, TLS, ...).

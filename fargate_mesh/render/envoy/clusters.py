@@ -92,10 +92,14 @@ def app_cluster(name: str, service: CompiledService, app: Endpoint) -> dict[str,
     return _http2(_base(name, [app], MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
 
 
-def node_cluster(name: str, service: CompiledService, peers: list[Endpoint]) -> dict[str, Any]:
+def node_cluster(
+    name: str, service: CompiledService, peers: list[Endpoint], transport_socket: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A caller's cluster for one version of a service: where peers reach that version's sidecar
-    ingress (IPs, or names resolved by DNS)."""
+    ingress (IPs, or names resolved by DNS); transport_socket: mesh TLS to it (health checks too)."""
     cluster = _http2(_base(name, peers, MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
+    if transport_socket is not None:
+        cluster["transport_socket"] = transport_socket
     cluster["health_checks"] = [health_check(service.health_check, service.dns_name, service.protocol)]
     if service.outlier_detection is not None:
         cluster["outlier_detection"] = outlier_detection(service.outlier_detection)

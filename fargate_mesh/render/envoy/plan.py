@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fargate_mesh.facts import ENVOY_ADMIN_PORT, ENVOY_EGRESS_PORT, ENVOY_INGRESS_PORT
-from fargate_mesh.model import CompiledMesh
+from fargate_mesh.facts import ENVOY_ADMIN_PORT, ENVOY_EGRESS_PORT, ENVOY_INGRESS_PORT, TASK_TLS_DIRECTORY
+from fargate_mesh.model import CompiledMesh, Identity
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,33 @@ class SidecarPlan:
 
 
 @dataclass(frozen=True)
+class CertificateFiles:
+    """Where a proxy finds mesh TLS files: the CA bundle, and each identity's certificate chain and
+    private key (PEM), named after the identity's DNS name. In a task the folder holds only that
+    task's own identity; on one machine (localmesh) it holds every one."""
+
+    directory: str
+
+    @property
+    def ca(self) -> str:
+        return f"{self.directory}/ca.pem"
+
+    def chain(self, identity: Identity) -> str:
+        return f"{self.directory}/{identity.dns_name}.crt"
+
+    def key(self, identity: Identity) -> str:
+        return f"{self.directory}/{identity.dns_name}.key"
+
+
+@dataclass(frozen=True)
 class MeshPlan:
     gateway: Endpoint  # where the ingress gateway listens (localmesh's users call it there)
     gateway_admin: Endpoint
     sidecars: dict[tuple[str, str], SidecarPlan]  # (service, version) → plan
     # Where each external backend is really reached; by default its own host and port.
     external: dict[str, Endpoint] = field(default_factory=dict)
+    # Mesh TLS files; used only when the compiled mesh's tls is enabled.
+    certificates: CertificateFiles = CertificateFiles(TASK_TLS_DIRECTORY)
 
     def sidecar(self, service: str, version: str) -> SidecarPlan:
         return self.sidecars[(service, version)]
@@ -98,10 +119,11 @@ def loopback_plan(
     gateway_port: int | None = None,
     host: str = "127.0.0.1",
     external: Mapping[str, Endpoint] | None = None,
+    certificates: str | None = None,
 ) -> MeshPlan:
     """localmesh's plan: every listener of the mesh on `host`, ports from next_port (e.g. free ones);
     peers dial the listen addresses. external: where external backends are reached instead of their
-    own host and port."""
+    own host and port. certificates: the folder of mesh TLS files (default: a task's)."""
 
     def endpoint() -> Endpoint:
         return Endpoint(host, next_port())
@@ -123,6 +145,7 @@ def loopback_plan(
         gateway_admin=endpoint(),
         sidecars=sidecars,
         external={**_own_addresses(mesh), **(external or {})},
+        certificates=CertificateFiles(certificates or TASK_TLS_DIRECTORY),
     )
 
 
