@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -23,16 +24,17 @@ from types import TracebackType
 import httpx
 
 from fargate_mesh.localmesh import DATAPLANE
+from fargate_mesh.localmesh.certificates import issue
 from fargate_mesh.localmesh.diagnose import describe_exit, failure_reason
 from fargate_mesh.localmesh.launch import AppCommand, app_launch, envoy_argv, envoy_binary
 from fargate_mesh.localmesh.ports import PortAllocator, require_free
 from fargate_mesh.localmesh.processes import ManagedProcess, stop_all
-from fargate_mesh.localmesh.readiness import Probe, probe
+from fargate_mesh.localmesh.readiness import Probe, probe, tls_probe_context
 from fargate_mesh.localmesh.supervisor import RestartPolicy, Supervisor, Task, attach_probes
 from fargate_mesh.localmesh.trust import ca_file_candidates, default_ca_file
 from fargate_mesh.model import CompiledMesh, compile_checked
 from fargate_mesh.render.envoy import GATEWAY, render_all
-from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, loopback_plan
+from fargate_mesh.render.envoy.plan import CertificateFiles, Endpoint, MeshPlan, SidecarPlan, loopback_plan
 from fargate_mesh.spec import Mesh
 
 
@@ -146,7 +148,32 @@ class LocalMesh:
 
     @property
     def gateway_url(self) -> str:
-        return f"http://{self.plan.gateway}"
+        scheme = "https" if self.compiled.tls.gateway.mode == "STRICT" else "http"
+        return f"{scheme}://{self.plan.gateway}"
+
+    @property
+    def certificates(self) -> CertificateFiles | None:
+        """The run's mesh TLS files (<run>/tls: the throwaway CA and a certificate per identity), or
+        None when no hop of the mesh uses TLS. Removed on stop."""
+        return self.plan.certificates if self.compiled.tls.enabled else None
+
+    def gateway_client(self, timeout: float = 5.0) -> httpx.Client:
+        """An HTTP client for the gateway (relative URLs go to it) as the load balancer would be: over TLS when that hop is
+        encrypted, trusting the run's CA and checking the gateway's name (sent as SNI)."""
+        if self.compiled.tls.gateway.mode != "STRICT":
+            return httpx.Client(base_url=self.gateway_url, trust_env=False, timeout=timeout)
+        name = self.compiled.tls.gateway.identity.dns_name
+
+        def name_the_gateway(request: httpx.Request) -> None:
+            request.extensions["sni_hostname"] = name
+
+        return httpx.Client(
+            base_url=self.gateway_url,
+            verify=tls_probe_context(self.plan.certificates.ca),
+            trust_env=False,
+            timeout=timeout,
+            event_hooks={"request": [name_the_gateway]},
+        )
 
     def app_url(self, service: str, version: str) -> str:
         return f"http://{self.plan.sidecar(service, version).app}"
@@ -206,11 +233,19 @@ class LocalMesh:
         external = {
             name: self.external.get(name) or Endpoint(self.host, ports()) for name in self.compiled.externals
         }
-        self._plan = loopback_plan(self.compiled, ports, self.gateway_port, self.host, external)
-        self.tasks = self._plan_tasks()
         self._run_dir = self.run_dir or new_run_dir(self.runs_root)
         self._run_dir.mkdir(parents=True, exist_ok=True)
+        tls_dir = self._run_dir.resolve() / "tls"
+        self._plan = loopback_plan(
+            self.compiled, ports, self.gateway_port, self.host, external, certificates=str(tls_dir)
+        )
+        self.tasks = self._plan_tasks()
         self._say(f"run folder: {self._run_dir.resolve()}")
+        if self.compiled.tls.enabled:
+            issue(tls_dir, self.compiled.tls.identities)
+            self._say(
+                f"mesh TLS: a throwaway CA and {len(self.compiled.tls.identities)} certificates in {tls_dir}"
+            )
         configs = self._write_configs(ca_file)
         deadline = started + self.ready_timeout
         try:
@@ -243,6 +278,8 @@ class LocalMesh:
         if self._supervisor is not None:  # first, so that nothing is started again while we stop
             self._supervisor.stop()
         stop_all(self.processes, self.stop_grace)
+        if self._run_dir is not None:  # the throwaway CA's certificates and keys never outlive the run
+            shutil.rmtree(self._run_dir / "tls", ignore_errors=True)
 
     # -- startup steps -------------------------------------------------------------------------
     def _trust_store(self) -> str | None:
@@ -348,11 +385,31 @@ class LocalMesh:
             proc = self._spawn(node, "envoy", self._envoy_argv(configs[node]))
             probes.append(Probe(f"{proc.name} admin /ready", f"http://{sidecar.admin}/ready", proc))
             # Also through the ingress listener: proves the sidecar reaches its own app.
-            path = self.compiled.services[sidecar.service].health_check.path
-            url = f"http://{sidecar.peer_address}{path}"
-            probes.append(Probe(f"{proc.name} ingress {path}", url, proc))
+            ingress = self._ingress_probe(sidecar, proc)
+            if ingress is not None:
+                probes.append(ingress)
         self._say(f"starting Envoy sidecars of {', '.join(services)}")
         self._wait(probes, client, deadline)
+
+    def _ingress_probe(self, sidecar: SidecarPlan, proc: ManagedProcess) -> Probe | None:
+        """A health check through the sidecar's inbound listener, speaking as a caller would: TLS when
+        the listener takes it, with a certificate of one of its callers when it is mutual (none when
+        nobody may call it: then the admin probe alone tells readiness)."""
+        path = self.compiled.services[sidecar.service].health_check.path
+        what = f"{proc.name} ingress {path}"
+        listener = self.compiled.tls.services[sidecar.service]
+        if not listener.encrypted:
+            return Probe(what, f"http://{sidecar.peer_address}{path}", proc)
+        files = self.plan.certificates
+        if listener.mutual:
+            if not listener.clients:
+                return None
+            caller = listener.clients[0]
+            context = tls_probe_context(files.ca, files.chain(caller), files.key(caller))
+        else:
+            context = tls_probe_context(files.ca)
+        url = f"https://{sidecar.peer_address}{path}"
+        return Probe(what, url, proc, tls=context, server_name=listener.identity.dns_name)
 
     def _start_envoy(self, name: str, config: Path, client: httpx.Client, deadline: float) -> None:
         proc = self._spawn(name, "envoy", self._envoy_argv(config))

@@ -28,6 +28,10 @@ TLS_INSPECTOR = {
 }
 
 
+# Not a DNS name (a space is not allowed in one), so no certificate's DNS name equals it.
+NOBODY = "no caller is allowed"
+
+
 def _dns_names(names: list[str]) -> list[dict[str, Any]]:
     return [{"san_type": "DNS", "matcher": {"exact": name}} for name in names]
 
@@ -50,7 +54,10 @@ def downstream(
     common: dict[str, Any] = {"tls_certificates": [_certificate(files, identity)], "alpn_protocols": alpn}
     context: dict[str, Any] = {"@type": _TLS_TYPES + "DownstreamTlsContext", "common_tls_context": common}
     if clients is not None:
-        common["validation_context"] = _validation(files, [c.dns_name for c in clients])
+        # Envoy reads an empty name list as "any certificate of the CA": a listener nobody may call
+        # gets a name no DNS certificate can carry instead.
+        names = [c.dns_name for c in clients] or [NOBODY]
+        common["validation_context"] = _validation(files, names)
         context["require_client_certificate"] = True
     return {"name": _TLS_SOCKET, "typed_config": context}
 

@@ -8,6 +8,7 @@ import copy
 from typing import Any
 
 from fargate_mesh.render.envoy import render_all
+from fargate_mesh.render.envoy.tls import NOBODY
 from tests.helpers.envoy import clusters, listeners
 from tests.helpers.meshes import TLS_DEV, compiled, fixed_plan
 
@@ -126,3 +127,15 @@ def test_a_disabled_mesh_has_no_tls_at_all():
             assert all("transport_socket" not in c for c in listener["filter_chains"])
         sockets = [n for n, c in clusters(config).items() if "transport_socket" in c]
         assert all("external-payments" in n for n in sockets)
+
+
+def test_a_mutual_listener_nobody_calls_admits_no_one():
+    """GIVEN a mutual mesh where reviews is neither a backend nor behind the gateway
+    WHEN its sidecar is rendered
+    THEN its listener still requires a client certificate, with a name no certificate carries
+    (Envoy would read an empty list as any certificate of the CA)"""
+    spec = strict_mutual()
+    spec["services"]["reviews"] = {"versions": {"v1": {"weight": 100}}}
+    tls = context(ingress(configs(spec)["reviews-v1"])["filter_chains"][0]["transport_socket"])
+    assert tls["require_client_certificate"] is True
+    assert sans(tls["common_tls_context"]) == [NOBODY]
