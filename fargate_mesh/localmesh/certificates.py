@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from fargate_mesh.model import Identity
-from fargate_mesh.render.envoy.plan import CertificateFiles
+from fargate_mesh.tls_files import CertificateFiles
 
 VALIDITY = datetime.timedelta(days=1)
 # Clocks of processes on one machine agree; a minute back covers a certificate used the second it is made.

@@ -34,8 +34,9 @@ from fargate_mesh.localmesh.supervisor import RestartPolicy, Supervisor, Task, a
 from fargate_mesh.localmesh.trust import ca_file_candidates, default_ca_file
 from fargate_mesh.model import CompiledMesh, compile_checked
 from fargate_mesh.render.envoy import GATEWAY, render_all
-from fargate_mesh.render.envoy.plan import CertificateFiles, Endpoint, MeshPlan, SidecarPlan, loopback_plan
+from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, SidecarPlan, loopback_plan
 from fargate_mesh.spec import Mesh
+from fargate_mesh.tls_files import CertificateFiles
 
 
 class LocalMeshError(RuntimeError):

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fargate_mesh.facts import ENVOY_ADMIN_PORT, ENVOY_EGRESS_PORT, ENVOY_INGRESS_PORT, TASK_TLS_DIRECTORY
-from fargate_mesh.model import CompiledMesh, Identity
+from fargate_mesh.model import CompiledMesh
+from fargate_mesh.tls_files import CertificateFiles
 
 
 @dataclass(frozen=True)
@@ -64,25 +65,6 @@ class SidecarPlan:
 
 
 @dataclass(frozen=True)
-class CertificateFiles:
-    """Where a proxy finds mesh TLS files: the CA bundle, and each identity's certificate chain and
-    private key (PEM), named after the identity's DNS name. In a task the folder holds only that
-    task's own identity; on one machine (localmesh) it holds every one."""
-
-    directory: str
-
-    @property
-    def ca(self) -> str:
-        return f"{self.directory}/ca.pem"
-
-    def chain(self, identity: Identity) -> str:
-        return f"{self.directory}/{identity.dns_name}.crt"
-
-    def key(self, identity: Identity) -> str:
-        return f"{self.directory}/{identity.dns_name}.key"
-
-
-@dataclass(frozen=True)
 class MeshPlan:
     gateway: Endpoint  # where the ingress gateway listens (localmesh's users call it there)
     gateway_admin: Endpoint
@@ -90,7 +72,7 @@ class MeshPlan:
     # Where each external backend is really reached; by default its own host and port.
     external: dict[str, Endpoint] = field(default_factory=dict)
     # Mesh TLS files; used only when the compiled mesh's tls is enabled.
-    certificates: CertificateFiles = CertificateFiles(TASK_TLS_DIRECTORY)
+    certificates: CertificateFiles = field(default_factory=lambda: CertificateFiles(TASK_TLS_DIRECTORY))
 
     def sidecar(self, service: str, version: str) -> SidecarPlan:
         return self.sidecars[(service, version)]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from fargate_mesh.model import EdgeTls, Identity, ListenerTls
-from fargate_mesh.render.envoy.plan import CertificateFiles
+from fargate_mesh.tls_files import CertificateFiles
 
 _TLS_SOCKET = "envoy.transport_sockets.tls"
 _TLS_TYPES = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3."
