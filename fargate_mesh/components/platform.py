@@ -28,6 +28,7 @@ from fargate_mesh.components.images import AppImage, AppImageArgs, repository_ar
 from fargate_mesh.components.names import StackNames
 from fargate_mesh.components.network import Network, NetworkArgs
 from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
+from fargate_mesh.model import compile_mesh
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 from fargate_mesh.spec import Mesh
 
@@ -168,6 +169,7 @@ class MeshPlatform(pulumi.ComponentResource):
                 public_subnet_ids=network.public_subnet_ids,
                 target_port=mesh.gateway.port,
                 health_check_path=mesh.gateway.alb_health_check_path(),
+                target_protocol=gateway_target_protocol(mesh),
                 ssl_policy=args.ssl_policy,
                 deletion_protection=args.alb_deletion_protection,
                 access_logs_bucket=args.alb_access_logs_bucket,
@@ -296,3 +298,8 @@ def _unique(items: list[pulumi.Input[str]]) -> list[pulumi.Input[str]]:
             seen.add(key)
             unique.append(item)
     return unique
+
+
+def gateway_target_protocol(mesh: Mesh) -> str:
+    """HTTPS to the gateway when its listener speaks TLS (model/tls.py decides), else HTTP."""
+    return "HTTPS" if compile_mesh(mesh).tls.gateway.mode == "STRICT" else "HTTP"

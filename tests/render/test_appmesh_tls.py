@@ -7,7 +7,7 @@ import copy
 
 from fargate_mesh.facts import TASK_TLS_DIRECTORY
 from fargate_mesh.render.appmesh import specs
-from fargate_mesh.render.appmesh.tls import MeshCertificates, needs_files, with_gateway_tls, with_node_tls
+from fargate_mesh.render.appmesh.tls import MeshCertificates, task_needs, with_gateway_tls, with_node_tls
 from tests.helpers.meshes import TLS_DEV, compiled, stack_mesh
 
 CA = "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/ca"
@@ -77,16 +77,21 @@ def test_the_gateway_encrypts_the_load_balancer_hop_and_enforces_tls_to_routed_s
     assert tls["certificate"]["file"]["certificate_chain"].endswith("/shop-dev-gateway.shop.local.crt")
 
 
-def test_server_only_tls_needs_no_files():
-    """GIVEN dev with STRICT TLS, not mutual, certificates from ACM
-    WHEN a task asks whether it needs its TLS folder filled
-    THEN none does: App Mesh hands Envoy the ACM certificates and trust itself"""
+def test_server_only_tls_needs_no_files_and_only_callers_read_the_ca():
+    """GIVEN dev with STRICT TLS, not mutual, certificates from ACM; then with mutual TLS
+    WHEN each task's needs are worked out
+    THEN none needs files (App Mesh hands Envoy the ACM certificate and trust), each exports its own
+    certificate, only callers (products, the gateway) read the CA; with mutual TLS every task needs files"""
     spec = copy.deepcopy(TLS_DEV)
     spec["tls"]["mutual"] = False
     spec["services"]["prices"].pop("tls")
     mesh = compiled(spec)
-    assert not any(needs_files(mesh, CERTS, identity) for identity in mesh.tls.identities)
-    assert all(needs_files(compiled(TLS_DEV), CERTS, i) for i in compiled(TLS_DEV).tls.identities)
+    needs = {i.name: task_needs(mesh, CERTS, i) for i in mesh.tls.identities}
+    assert not any(n.files for n in needs.values())
+    assert all(n.export_own for n in needs.values())  # every listener serves its ACM certificate
+    assert needs["products"].read_ca and needs["gateway"].read_ca and not needs["prices"].read_ca
+    mutual = compiled(TLS_DEV)
+    assert all(task_needs(mutual, CERTS, i).files for i in mutual.tls.identities)
 
 
 def test_a_stack_without_tls_renders_exactly_as_before():

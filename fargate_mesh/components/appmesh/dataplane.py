@@ -15,10 +15,14 @@ from fargate_mesh.components.appmesh.gateway import GatewayTarget, IngressGatewa
 from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs
 from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs, mesh_backends
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND, EnvoyOptions
+from fargate_mesh.components.appmesh.tls_setup import MeshTlsParts
+from fargate_mesh.components.appmesh.trust import MeshTrust, MeshTrustArgs
 from fargate_mesh.components.base import child
 from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
 from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.components.firewall import GATEWAY
+from fargate_mesh.facts import DEFAULT_TLS_SETUP_IMAGE
+from fargate_mesh.model import compile_mesh
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 
 
@@ -28,9 +32,12 @@ class AppMeshDataPlane:
     envoy_health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND
     trust_bundle: str = DEFAULT_TRUST_BUNDLE
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
+    # Fills a task's mesh TLS folder when it needs certificate files (components/appmesh/tls_setup.py).
+    tls_setup_image: str = DEFAULT_TLS_SETUP_IMAGE
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
         mesh, names, tags = parts.mesh, parts.names, parts.tags
+        mesh_tls = self._mesh_tls(platform, parts)
         app_mesh = AppMesh(
             names.mesh,
             AppMeshArgs(
@@ -74,6 +81,7 @@ class AppMeshDataPlane:
                     envoy=envoy,
                     trust_bundle=self.trust_bundle,
                     read_only_root_filesystem=name not in parts.writable_root_services,
+                    mesh_tls=mesh_tls,
                     tags=tags,
                 ),
                 opts=child(platform),
@@ -99,6 +107,7 @@ class AppMeshDataPlane:
                 envoy=envoy,
                 route_dependencies=list(services.values()),
                 service_dependencies=[parts.endpoint.https_listener],
+                mesh_tls=mesh_tls,
                 tags=tags,
             ),
             opts=child(platform),
@@ -109,3 +118,14 @@ class AppMeshDataPlane:
             gateway_arn=gateway.virtual_gateway_arn,
             service_names={name: s.virtual_service_name for name, s in services.items()},
         )
+
+    def _mesh_tls(self, platform: pulumi.Resource, parts: PlatformParts) -> MeshTlsParts | None:
+        """The mesh's certificate authority and certificates, when any hop uses TLS (a stack without
+        the `tls` key, or with DISABLED, registers nothing here)."""
+        compiled = compile_mesh(parts.mesh)
+        if not compiled.tls.enabled:
+            return None
+        trust = MeshTrust(
+            "mesh-tls", MeshTrustArgs(parts.mesh.name, compiled.tls, parts.tags), opts=child(platform)
+        )
+        return MeshTlsParts(compiled, trust.certificates, self.tls_setup_image)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from fargate_mesh.components.alarms import GatewayAlarmArgs, target_group_alarms
 from fargate_mesh.components.appmesh.sidecar import ENVOY_CONTAINER, AppMeshEnvoy, EnvoyOptions
+from fargate_mesh.components.appmesh.tls_setup import MeshTlsParts
 from fargate_mesh.components.base import child, type_token
 from fargate_mesh.components.ecs.task import Capacity, TaskArgs, TaskGroup, Telemetry
 from fargate_mesh.components.ecs.workload import LoadBalancerTarget, TaskPlacement
@@ -46,6 +48,8 @@ class IngressGatewayArgs:
     route_dependencies: Sequence[pulumi.Resource] = ()
     # ECS rejects a target group no load balancer uses yet: the HTTPS listener.
     service_dependencies: Sequence[pulumi.Resource] = ()
+    # Mesh TLS (None: the mesh has none): the listener's certificate, backend defaults, delivery.
+    mesh_tls: MeshTlsParts | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -79,7 +83,7 @@ class IngressGateway(pulumi.ComponentResource):
             f"{name}-gateway",
             name=args.names.gateway,
             mesh_name=args.mesh_name,
-            spec=specs.virtual_gateway_spec(gateway),
+            spec=_with_tls(specs.virtual_gateway_spec(gateway), args.mesh_tls),
             tags=tags,
             opts=mesh_opts,
         )
@@ -110,7 +114,12 @@ class IngressGateway(pulumi.ComponentResource):
             f"{name}-envoy",
             TaskArgs(
                 # No app: the gateway's Envoy is the task's only listener.
-                proxy=AppMeshEnvoy.gateway(virtual_gateway.arn, gateway.port, args.envoy),
+                proxy=AppMeshEnvoy.gateway(
+                    virtual_gateway.arn,
+                    gateway.port,
+                    args.envoy,
+                    args.mesh_tls.gateway_delivery() if args.mesh_tls else None,
+                ),
                 names=args.names.task,
                 task_role=f"{name}-task",
                 label=args.names.gateway,
@@ -134,3 +143,7 @@ class IngressGateway(pulumi.ComponentResource):
                 "alarm_names": self.alarm_names,
             }
         )
+
+
+def _with_tls(spec: dict[str, Any], mesh_tls: MeshTlsParts | None) -> dict[str, Any]:
+    return mesh_tls.gateway_spec(spec) if mesh_tls is not None else spec

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from fargate_mesh.components.appmesh.tls_setup import MeshTlsParts
 from fargate_mesh.components.base import child, type_token
 from fargate_mesh.components.names import ServiceNames
 from fargate_mesh.render.appmesh import specs
@@ -24,6 +25,8 @@ class ServiceRoutingArgs:
     namespace: str  # Cloud Map namespace the versions register in (shop.local)
     backends: Sequence[specs.MeshBackend] = ()
     trust_bundle: str = specs.DEFAULT_TRUST_BUNDLE
+    # Mesh TLS (None: the mesh has none): listener TLS and client policies on every node.
+    mesh_tls: MeshTlsParts | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -50,19 +53,22 @@ class ServiceRouting(pulumi.ComponentResource):
         names = args.names
         nodes: dict[str, aws.appmesh.VirtualNode] = {}
         for version in service.versions:
+            spec = specs.virtual_node_spec(
+                service,
+                version,
+                namespace=args.namespace,
+                cloud_map_service=names.cloud_map_service,
+                task_family=names.versions[version].task.family,
+                backends=args.backends,
+                trust_bundle=args.trust_bundle,
+            )
+            if args.mesh_tls is not None:
+                spec = args.mesh_tls.node_spec(spec, args.name)
             nodes[version] = aws.appmesh.VirtualNode(
                 f"{name}-{version}",
                 name=names.versions[version].node,
                 mesh_name=args.mesh_name,
-                spec=specs.virtual_node_spec(
-                    service,
-                    version,
-                    namespace=args.namespace,
-                    cloud_map_service=names.cloud_map_service,
-                    task_family=names.versions[version].task.family,
-                    backends=args.backends,
-                    trust_bundle=args.trust_bundle,
-                ),
+                spec=spec,
                 tags=tags,
                 opts=mesh_opts,
             )

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from fargate_mesh.components.appmesh.routing import ServiceRouting, ServiceRoutingArgs, check_versions
 from fargate_mesh.components.appmesh.sidecar import AppMeshEnvoy, EnvoyOptions
+from fargate_mesh.components.appmesh.tls_setup import MeshTlsParts
 from fargate_mesh.components.base import child, type_token
 from fargate_mesh.components.ecs import containers
 from fargate_mesh.components.ecs.task import App, Capacity, TaskArgs, TaskGroup, Telemetry
@@ -59,6 +60,8 @@ class MeshServiceArgs:
     # Secure by default: the app cannot write to its image's filesystem. False is a knowing
     # loosening for an app (often a prebuilt image) that writes outside mounted volumes.
     read_only_root_filesystem: bool = True
+    # Mesh TLS (None: the mesh has none): node TLS, and each task's certificate delivery.
+    mesh_tls: MeshTlsParts | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -111,10 +114,12 @@ class MeshService(pulumi.ComponentResource):
                 namespace=args.namespace,
                 backends=args.backends,
                 trust_bundle=args.trust_bundle,
+                mesh_tls=args.mesh_tls,
                 tags=tags,
             ),
             opts=child(self),
         )
+        delivery = args.mesh_tls.service_delivery(args.name) if args.mesh_tls else None
 
         self.ecs_service_names = {}
         for version in service.versions:
@@ -127,7 +132,9 @@ class MeshService(pulumi.ComponentResource):
                         env=app_environment(args, version),
                         read_only_root=args.read_only_root_filesystem,
                     ),
-                    proxy=AppMeshEnvoy.sidecar(routing.node_arns[version], service.port, args.envoy),
+                    proxy=AppMeshEnvoy.sidecar(
+                        routing.node_arns[version], service.port, args.envoy, delivery
+                    ),
                     names=args.names.versions[version].task,
                     task_role=f"{name}-{version}-task",
                     label=f"{args.name} {version}",

@@ -55,6 +55,8 @@ class FargateServiceArgs:
     # What must exist before tasks start (e.g. the roles' policies, the load balancer's listener).
     # Given here because a component's own depends_on does not reach its children.
     depends_on: Sequence[pulumi.Resource] = ()
+    # Task storage volumes the containers share (e.g. the mesh TLS folder); none by default.
+    volumes: Sequence[Mapping[str, Any]] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -81,6 +83,7 @@ class FargateService(pulumi.ComponentResource):
             execution_role_arn=args.execution_role_arn,
             container_definitions=pulumi.Output.json_dumps(list(args.containers)),
             proxy_configuration=dict(args.proxy_configuration) if args.proxy_configuration else None,
+            volumes=[dict(v) for v in args.volumes] or None,
             tags=tags,
             opts=child(self),
         )

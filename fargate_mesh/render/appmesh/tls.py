@@ -176,18 +176,29 @@ def with_gateway_tls(spec: Spec, mesh: CompiledMesh, certs: MeshCertificates) ->
     return spec
 
 
-def needs_files(mesh: CompiledMesh, certs: MeshCertificates, identity: Identity) -> bool:
-    """Whether `identity`'s task needs its TLS folder filled at start: it presents a client certificate
-    (a callee is mutual), validates client certificates (it is mutual), or takes every certificate
-    and trust from files (user secrets)."""
+@dataclass(frozen=True)
+class TaskTlsNeeds:
+    """What one identity's task needs for mesh TLS on App Mesh, each the least that works."""
+
+    export_own: bool  # App Mesh or the setup container exports its ACM certificate
+    read_ca: bool  # it validates peers against the Private CA's certificate
+    files: bool  # its TLS folder is filled at start (client certificate, mutual trust, user secrets)
+
+
+def task_needs(mesh: CompiledMesh, certs: MeshCertificates, identity: Identity) -> TaskTlsNeeds:
+    """For `identity`'s task: files when it presents a client certificate (a callee is mutual),
+    validates client certificates (it is mutual), or takes everything from files (user secrets)."""
     if not mesh.tls.enabled:
-        return False
-    if not certs.from_acm:
-        return True
-    if identity.name in mesh.tls.services and mesh.tls.services[identity.name].mutual:
-        return True
+        return TaskTlsNeeds(False, False, False)
     if identity == mesh.tls.gateway.identity:
+        serves = mesh.tls.gateway.mode != "DISABLED"
+        mutual = False
         callees = [mesh.tls.services[s.name] for s in mesh.gateway_services]
     else:
+        own = mesh.tls.services[identity.name]
+        serves, mutual = own.encrypted, own.mutual
         callees = [mesh.tls.services[c.name] for c in mesh.services[identity.name].callees if not c.external]
-    return any(c.mutual for c in callees)
+    files = not certs.from_acm or mutual or any(c.mutual for c in callees)
+    calls = any(c.encrypted for c in callees)
+    acm = certs.from_acm
+    return TaskTlsNeeds(export_own=acm and (serves or files), read_ca=acm and (calls or files), files=files)
