@@ -80,8 +80,15 @@ class PublicEndpointArgs:
                 *rule_problems(
                     "health_check_path", lambda p: check_path(p, "health check path"), self.health_check_path
                 ),
+                *rule_problems("target_protocol", _target_protocol, self.target_protocol),
             ],
         )
+
+
+def _target_protocol(protocol: str) -> str:
+    if protocol not in ("HTTP", "HTTPS"):
+        raise ValueError(f"must be HTTP or HTTPS (got {protocol!r})")
+    return protocol
 
 
 def _validation_field(certificate: aws.acm.Certificate, attribute: str) -> pulumi.Output[str]:

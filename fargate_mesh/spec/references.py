@@ -52,6 +52,14 @@ def _check_tls_identities(tls: Mapping[str, Any], services: Mapping[str, Any]) -
         for name in given
         if name not in wanted
     ]
+    if naming.GATEWAY_IDENTITY in services:
+        problems.append(
+            Problem(
+                f"services.{naming.GATEWAY_IDENTITY}",
+                f"with tls.authority.secrets, {naming.GATEWAY_IDENTITY!r} names the ingress gateway's "
+                "certificate; rename the service",
+            )
+        )
     missing = [name for name in wanted if name not in given]
     if missing:
         problems.append(Problem(path, f"needs a secret for every identity; missing: {', '.join(missing)}"))

@@ -74,3 +74,18 @@ def test_user_secrets_cover_every_identity_and_no_stranger():
     assert "tls.authority.secrets.caCertificate" in paths
     expect_problem(data, "tls.authority.secrets.identities.orders", "not a service")
     expect_problem(data, "tls.authority.secrets.identities", "missing: gateway")
+
+
+def test_a_service_named_gateway_is_ambiguous_with_user_secrets():
+    """GIVEN user-provided certificates and a service named 'gateway'
+    WHEN it is loaded
+    THEN the service is refused: its identity key would be the ingress gateway's"""
+    data = with_mesh(
+        tls={
+            "authority": {
+                "secrets": {"caCertificate": SECRET + "ca", "identities": {"products": SECRET + "p"}}
+            }
+        },
+        **{"services.gateway": {"versions": {"v1": {"weight": 100}}}},
+    )
+    expect_problem(data, "services.gateway", "names the ingress gateway's certificate")
