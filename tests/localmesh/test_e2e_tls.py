@@ -107,6 +107,9 @@ def test_every_hop_completes_tls_handshakes(running: LocalMesh, gateway: httpx.C
         assert stat(admin, f"cluster.{cluster}.ssl.handshake") >= 1, f"gateway → {node}"
         sidecar = running.plan.sidecar(service, version)
         assert stat(running.admin_url(service, version), listener_stat(sidecar.ingress, "handshake")) >= 1
+        assert (
+            stat(running.admin_url(service, version), listener_stat(sidecar.ingress, "versions.TLSv1.3")) >= 1
+        )
     prices = mesh.services["prices"]
     to_prices = naming.egress_cluster(mesh.name, "prices-v1", prices.protocol, prices.port)
     for version in ("v1", "v2"):

@@ -47,11 +47,23 @@ def _validation(files: CertificateFiles, names: list[str]) -> dict[str, Any]:
     return {"trusted_ca": {"filename": files.ca}, "match_typed_subject_alt_names": _dns_names(names)}
 
 
+# Both ends of a hop inside the mesh are our Envoys, so TLS 1.3 only (Envoy's clients stop at 1.2
+# unless told). The load balancer's hop to the gateway keeps Envoy's defaults (TLS 1.2 and up).
+MESH_TLS_PARAMS = {"tls_minimum_protocol_version": "TLSv1_3", "tls_maximum_protocol_version": "TLSv1_3"}
+
+
 def downstream(
-    files: CertificateFiles, identity: Identity, clients: tuple[Identity, ...] | None, alpn: list[str]
+    files: CertificateFiles,
+    identity: Identity,
+    clients: tuple[Identity, ...] | None,
+    alpn: list[str],
+    *,
+    inside_mesh: bool = True,
 ) -> dict[str, Any]:
     """A listener's TLS: present `identity`; clients not None: require a certificate naming one of them."""
     common: dict[str, Any] = {"tls_certificates": [_certificate(files, identity)], "alpn_protocols": alpn}
+    if inside_mesh:
+        common["tls_params"] = MESH_TLS_PARAMS
     context: dict[str, Any] = {"@type": _TLS_TYPES + "DownstreamTlsContext", "common_tls_context": common}
     if clients is not None:
         # Envoy reads an empty name list as "any certificate of the CA": a listener nobody may call
@@ -68,6 +80,7 @@ def upstream(
     """A caller's TLS to `callee`: SNI and the expected name are the callee's; its certificate only
     when the callee asks for one."""
     common: dict[str, Any] = {
+        "tls_params": MESH_TLS_PARAMS,
         "validation_context": _validation(files, [callee.identity.dns_name]),
         "alpn_protocols": alpn,
     }
@@ -95,7 +108,7 @@ def protect_edge(listener: dict[str, Any], edge: EdgeTls, files: CertificateFile
     if edge.mode == "DISABLED":
         return listener
     [chain] = listener["filter_chains"]
-    socket = downstream(files, edge.identity, None, alpn_for("http"))
+    socket = downstream(files, edge.identity, None, alpn_for("http"), inside_mesh=False)
     return {**listener, "filter_chains": [{**chain, "transport_socket": socket}]}
 
 

@@ -57,6 +57,7 @@ def test_a_mutual_listener_presents_its_service_and_admits_exactly_its_callers()
     ]
     assert common["validation_context"]["trusted_ca"] == {"filename": f"{TLS_DIR}/ca.pem"}
     assert sans(common) == ["products.shop.local", "shop-dev-gateway.shop.local"]
+    assert common["tls_params"]["tls_minimum_protocol_version"] == "TLSv1_3"
     assert "listener_filters" not in listener
 
 
@@ -73,6 +74,10 @@ def test_a_caller_checks_the_callees_name_and_presents_its_own_certificate():
         common = tls["common_tls_context"]
         assert sans(common) == ["prices.shop.local"]
         assert common["tls_certificates"][0]["certificate_chain"]["filename"] == f"{TLS_DIR}/{own}.crt"
+        assert common["tls_params"] == {
+            "tls_minimum_protocol_version": "TLSv1_3",
+            "tls_maximum_protocol_version": "TLSv1_3",
+        }
 
 
 def test_server_only_tls_asks_no_client_certificate():
@@ -107,10 +112,12 @@ def test_permissive_takes_tls_and_plaintext_on_two_chains():
 def test_the_load_balancer_hop_is_encrypted_without_a_client_certificate():
     """GIVEN dev with mesh TLS (gateway.tls unset)
     WHEN the gateway is rendered
-    THEN its public listener presents the gateway's certificate and asks for none"""
+    THEN its public listener presents the gateway's certificate and asks for none, with Envoy's
+    default TLS versions (the load balancer picks), not the mesh's TLS 1.3 only"""
     public = listeners(configs(TLS_DEV)["gateway"])["lds_ingress_0.0.0.0_8080"]
     tls = context(public["filter_chains"][0]["transport_socket"])
     assert "require_client_certificate" not in tls
+    assert "tls_params" not in tls["common_tls_context"]  # the load balancer's TLS versions, not ours
     chain = tls["common_tls_context"]["tls_certificates"][0]["certificate_chain"]["filename"]
     assert chain == f"{TLS_DIR}/shop-dev-gateway.shop.local.crt"
 
