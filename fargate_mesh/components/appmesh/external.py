@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
@@ -36,7 +37,7 @@ class ExternalService(pulumi.ComponentResource):
             f"{name}-node",
             name=args.external.node,
             mesh_name=args.mesh_name,
-            spec=specs.external_node_spec_of(args.external),
+            spec=cast(aws.appmesh.VirtualNodeSpecArgsDict, specs.external_node_spec_of(args.external)),
             tags=tags,
             opts=mesh_opts,
         )
@@ -44,7 +45,7 @@ class ExternalService(pulumi.ComponentResource):
             f"{name}-service",
             name=args.external.host,
             mesh_name=args.mesh_name,
-            spec=specs.node_virtual_service_spec(node.name),
+            spec=cast(aws.appmesh.VirtualServiceSpecArgsDict, specs.node_virtual_service_spec(node.name)),
             tags=tags,
             opts=mesh_opts,
         )

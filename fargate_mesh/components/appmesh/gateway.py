@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
@@ -73,7 +74,7 @@ class IngressGateway(pulumi.ComponentResource):
             f"{name}-gateway",
             name=gateway.name,
             mesh_name=args.mesh_name,
-            spec=specs.virtual_gateway_spec_of(gateway),
+            spec=cast(aws.appmesh.VirtualGatewaySpecArgsDict, specs.virtual_gateway_spec_of(gateway)),
             tags=tags,
             opts=mesh_opts,
         )
@@ -83,7 +84,7 @@ class IngressGateway(pulumi.ComponentResource):
                 name=route.name,
                 mesh_name=args.mesh_name,
                 virtual_gateway_name=virtual_gateway.name,
-                spec=specs.gateway_route_spec_of(route),
+                spec=cast(aws.appmesh.GatewayRouteSpecArgsDict, specs.gateway_route_spec_of(route)),
                 tags=tags,
                 opts=child(self, delete_before_replace=True, depends_on=list(args.route_dependencies)),
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
@@ -48,7 +49,10 @@ class ServiceRouting(pulumi.ComponentResource):
                 f"{name}-{version.name}",
                 name=version.node,
                 mesh_name=args.mesh_name,
-                spec=specs.virtual_node_spec_of(args.namespace, service, version, args.trust_bundle),
+                spec=cast(
+                    aws.appmesh.VirtualNodeSpecArgsDict,
+                    specs.virtual_node_spec_of(args.namespace, service, version, args.trust_bundle),
+                ),
                 tags=tags,
                 opts=mesh_opts,
             )
@@ -58,7 +62,7 @@ class ServiceRouting(pulumi.ComponentResource):
             f"{name}-router",
             name=service.router,
             mesh_name=args.mesh_name,
-            spec=specs.virtual_router_spec(service),
+            spec=cast(aws.appmesh.VirtualRouterSpecArgsDict, specs.virtual_router_spec(service)),
             tags=tags,
             opts=mesh_opts,
         )
@@ -70,7 +74,7 @@ class ServiceRouting(pulumi.ComponentResource):
                 name=route.name,
                 mesh_name=args.mesh_name,
                 virtual_router_name=router.name,
-                spec=specs.route_spec_of(route, service, node_names),
+                spec=cast(aws.appmesh.RouteSpecArgsDict, specs.route_spec_of(route, service, node_names)),
                 tags=tags,
                 opts=mesh_opts,
             )
@@ -78,7 +82,7 @@ class ServiceRouting(pulumi.ComponentResource):
             f"{name}-service",
             name=service.dns_name,
             mesh_name=args.mesh_name,
-            spec=specs.router_virtual_service_spec(router.name),
+            spec=cast(aws.appmesh.VirtualServiceSpecArgsDict, specs.router_virtual_service_spec(router.name)),
             tags=tags,
             opts=mesh_opts,
         )
