@@ -70,6 +70,8 @@ class MeshPlan:
     sidecars: dict[tuple[str, str], SidecarPlan]  # (service, version) → plan
     # Where each external backend is really reached; by default its own host and port.
     external: dict[str, Endpoint] = field(default_factory=dict)
+    # The DNS server Envoy asks for peers' names; None: the system's (the VPC resolver on Fargate).
+    resolver: Endpoint | None = None
 
     def sidecar(self, service: str, version: str) -> SidecarPlan:
         return self.sidecars[(service, version)]
@@ -89,6 +91,7 @@ class MeshPlan:
             "gatewayAdmin": str(self.gateway_admin),
             "sidecars": [s.as_dict() for s in self],
             "external": {name: str(e) for name, e in self.external.items()},
+            "resolver": str(self.resolver) if self.resolver else None,
         }
 
 
