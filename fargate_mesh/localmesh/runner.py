@@ -153,6 +153,7 @@ class LocalMesh:
         self.dns_port = dns_port
         self.dns: LocalDnsServer | None = None
         self._layout: LocalLayout | None = None
+        self.trusted_ca: str | None = None  # the CA bundle the sidecars were given (started)
         self.processes: list[ManagedProcess] = []
         self.tasks: dict[str, Task] = {}  # by name: "prices-v1", "gateway"
         self._supervisor: Supervisor | None = None
@@ -230,7 +231,7 @@ class LocalMesh:
 
     def start(self) -> LocalMesh:
         started = time.monotonic()
-        ca_file = self._trust_store()
+        ca_file = self.trusted_ca = self._trust_store()
         if self.gateway_port is not None:
             require_free(self.host, self.gateway_port, "gateway")
         ports = PortAllocator(self.host, reserved={self.gateway_port} if self.gateway_port else None)
