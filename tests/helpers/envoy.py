@@ -55,11 +55,13 @@ def differences(left: Any, right: Any, path: str = "") -> list[tuple[str, Any, A
         return found
     if isinstance(left, list) and isinstance(right, list):
         if _named(left) and _named(right):
-            return differences(
-                {i["name"]: i for i in left}, {i["name"]: i for i in right}, path
-            )
+            return differences({i["name"]: i for i in left}, {i["name"]: i for i in right}, path)
         if len(left) == len(right):
-            return [d for i, (a, b) in enumerate(zip(left, right)) for d in differences(a, b, f"{path}[{i}]")]
+            return [
+                d
+                for i, (a, b) in enumerate(zip(left, right, strict=True))
+                for d in differences(a, b, f"{path}[{i}]")
+            ]
     return [] if left == right else [(path, left, right)]
 
 

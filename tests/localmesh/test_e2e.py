@@ -137,7 +137,9 @@ def test_weighted_split_90_10(running: LocalMesh) -> None:
     # Envoy picks a weighted cluster at random per request: v2's count is binomial(n, 10 %).
     # 4.5 sigma: a correct mesh fails this once in ~150,000 runs; 80/20 or 100/0 fails every time.
     sigma = math.sqrt(n * p * (1 - p))
-    print(f"\n90/10 split over {n} requests: v1 {seen['v1']}, v2 {seen['v2']} (band {n * p:.0f} ± {4.5 * sigma:.0f})")
+    print(
+        f"\n90/10 split over {n} requests: v1 {seen['v1']}, v2 {seen['v2']} (band {n * p:.0f} ± {4.5 * sigma:.0f})"
+    )
     assert abs(seen["v2"] - n * p) <= 4.5 * sigma, seen
 
 
