@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fargate_mesh import spec as meshspec
 from fargate_mesh.localmesh import DATAPLANE
+from fargate_mesh.localmesh.layout import MAX_REPLICAS
 from fargate_mesh.localmesh.ports import PortNeedsPrivilegesError, PortUnavailableError, free_port_near
 from fargate_mesh.localmesh.route_table import route_table
 from fargate_mesh.localmesh.trust import default_ca_file
@@ -236,6 +237,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         external=args.external,
         ca_file=args.ca_file,
         say=say,
+        replicas=args.replicas,
     )
     code = EXIT_OK
     with _stop_signals():
@@ -422,6 +424,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=1, help="worker threads per Envoy")
     p.add_argument("--demo", action="store_true", help="once ready, send sample requests and show results")
     p.add_argument(
+        "--replicas",
+        type=int,
+        default=None,
+        help=f"tasks per version (default: each version's desiredCount, at most {MAX_REPLICAS})",
+    )
+    p.add_argument(
         "--external",
         type=_external_arg,
         action=_MergeDict,
@@ -446,7 +454,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("stop-task", help="stop one task of a running mesh (it is started again)")
-    p.add_argument("task", metavar="TASK", help="a task name as status shows it, e.g. prices-v1 or gateway")
+    p.add_argument(
+        "task",
+        metavar="TASK",
+        help="a task name as status shows it (prices-v1, prices-v1/2, gateway); a version's name stops all its tasks",
+    )
     p.add_argument("--kill", action="store_true", help="SIGKILL instead of SIGTERM")
     run_args(p)
     p.set_defaults(handler=cmd_stop_task)
@@ -457,6 +469,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "port", None) is not None and not 1 <= args.port <= 65535:
         error(f"localmesh: --port must be 1..65535 (got {args.port})")
+        return EXIT_SPEC
+    if getattr(args, "replicas", None) is not None and not 1 <= args.replicas <= MAX_REPLICAS:
+        error(f"localmesh: --replicas must be 1..{MAX_REPLICAS} (got {args.replicas})")
         return EXIT_SPEC
     return args.handler(args)
 
