@@ -25,7 +25,7 @@ from fargate_mesh.localmesh.route_table import route_table
 from fargate_mesh.localmesh.trust import default_ca_file
 from fargate_mesh.model import CompiledMesh, compile_checked, unsupported
 from fargate_mesh.model.dataplanes import INFO
-from fargate_mesh.render.envoy.plan import Endpoint, loopback_plan
+from fargate_mesh.render.envoy.plan import Endpoint, fargate_plan
 from fargate_mesh.spec import Mesh, SpecError
 from fargate_mesh.spec.loader import StackNotFoundError
 
@@ -120,10 +120,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     if loaded is None:
         return EXIT_SPEC
     mesh = loaded[1]
-    # Fixed, predictable ports (not free ones): the files are for reading and diffing.
-    ports = iter(range(args.base_port, 65536))
-    gateway_port = args.port if args.port is not None else mesh.gateway.port
-    plan = loopback_plan(mesh, lambda: next(ports), gateway_port, args.host)
+    # What the envoy data plane ships to its Fargate tasks, and what `up` runs but for addresses.
+    plan = fargate_plan(mesh)
     ca_file = str(args.ca_file) if args.ca_file is not None else default_ca_file()
     try:
         configs = render_all(mesh, plan, access_log_dir=args.access_log_dir, ca_file=ca_file)
@@ -390,12 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
     stack_args(p)
     p.set_defaults(handler=cmd_routes)
 
-    p = sub.add_parser("render", help="write every Envoy config as JSON")
+    p = sub.add_parser("render", help="write every Envoy bootstrap as shipped to Fargate tasks, as JSON")
     stack_args(p)
     p.add_argument("--out", type=Path, required=True, help="folder for the JSON files")
-    p.add_argument("--port", type=int, default=None, help="gateway port (default: the spec's, 8080 in dev)")
-    p.add_argument("--host", default="127.0.0.1", help="address every listener uses")
-    p.add_argument("--base-port", type=int, default=20000, help="first of the other ports, counted up")
     p.add_argument("--access-log-dir", default=None, help="where the configs write access logs")
     p.add_argument("--check", action="store_true", help="also have Envoy validate each file")
     p.add_argument("--ca-file", type=Path, default=None, help=CA_FILE_HELP)

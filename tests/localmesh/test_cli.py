@@ -132,8 +132,12 @@ def test_routes_of_invalid_stack_exits_2(invalid_stack: Path) -> None:
 
 
 def test_render_writes_one_config_per_proxy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """GIVEN the dev stack
+    WHEN rendered
+    THEN each proxy's bootstrap is the one shipped to Fargate tasks (the gateway on 0.0.0.0 at the
+    spec's port, peers dialled by Cloud Map name), and addresses.json is that plan"""
     out = tmp_path / "configs"
-    assert main(["render", *DEV, "--out", str(out), "--port", "18080"]) == 0
+    assert main(["render", *DEV, "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
         ["gateway.json", "products-v1.json", "products-v2.json", "prices-v1.json", "addresses.json"]
@@ -144,12 +148,13 @@ def test_render_writes_one_config_per_proxy(tmp_path: Path, capsys: pytest.Captu
         for listener in gateway["static_resources"]["listeners"]
         if "address" in listener
     ]
-    assert ports == [18080]
+    assert ports == [8080]
     addresses = json.loads((out / "addresses.json").read_text())
-    assert addresses["gateway"] == "127.0.0.1:18080"
+    assert addresses["gateway"] == "0.0.0.0:8080"
     sidecars = {f"{s['service']}-{s['version']}": s for s in addresses["sidecars"]}
     assert set(sidecars) == {"products-v1", "products-v2", "prices-v1"}
-    assert sidecars["prices-v1"]["peer"] == sidecars["prices-v1"]["ingress"]
+    assert sidecars["prices-v1"]["peer"] == "prices-v1.shop.local:15000"
+    assert sidecars["prices-v1"]["ingress"] == "0.0.0.0:15000"
     assert addresses["external"] == {"payments": "api.payments.example:443"}
     assert "wrote" in capsys.readouterr().out
 
