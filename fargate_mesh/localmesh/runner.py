@@ -38,7 +38,7 @@ from fargate_mesh.localmesh.layout import (
     local_layout,
     replica_counts,
 )
-from fargate_mesh.localmesh.loopback import random_block
+from fargate_mesh.localmesh.loopback import LoopbackBlock, random_block
 from fargate_mesh.localmesh.ports import PortAllocator, require_free
 from fargate_mesh.localmesh.processes import ManagedProcess, stop_all
 from fargate_mesh.localmesh.readiness import Probe, probe
@@ -242,23 +242,11 @@ class LocalMesh:
         }
         block = random_block()
         self.dns = self._start_dns(block.host(DNS_HOST))
-        gateway = Endpoint(self.host, self.gateway_port) if self.gateway_port is not None else None
-        counts = replica_counts(self.compiled, self.replicas)
-        for node, asked in capped_versions(self.compiled, self.replicas).items():
-            self._say(f"{node}: {asked} tasks asked, {MAX_REPLICAS} run here (localmesh's cap per version)")
-        self._layout = local_layout(
-            self.compiled, block, Endpoint(*self.dns.address), counts, gateway=gateway, external=external
-        )
-        self.dns.set_records(self._layout.records(self.compiled))
-        self._plan = self._layout.plan
-        self._say(
-            f"tasks on {block.network}, Cloud Map names answered by the DNS server at {self.plan.resolver}"
-        )
-        self.tasks = self._plan_tasks()
-        self._run_dir = self.run_dir or new_run_dir(self.runs_root)
-        self._run_dir.mkdir(parents=True, exist_ok=True)
-        self._say(f"run folder: {self._run_dir.resolve()}")
-        configs = self._write_configs(ca_file)
+        try:
+            configs = self._lay_out(block, self.dns, external, ca_file)
+        except BaseException:
+            self.stop()
+            raise
         deadline = started + self.ready_timeout
         try:
             with httpx.Client(trust_env=False, timeout=1.0) as client:
@@ -285,6 +273,28 @@ class LocalMesh:
         )
         self._supervisor.start()
         return self
+
+    def _lay_out(
+        self, block: LoopbackBlock, dns: LocalDnsServer, external: dict[str, Endpoint], ca_file: str | None
+    ) -> dict[str, Path]:
+        """Every task's address, the DNS server's records, the run folder and each task's bootstrap."""
+        gateway = Endpoint(self.host, self.gateway_port) if self.gateway_port is not None else None
+        counts = replica_counts(self.compiled, self.replicas)
+        for node, asked in capped_versions(self.compiled, self.replicas).items():
+            self._say(f"{node}: {asked} tasks asked, {MAX_REPLICAS} run here (localmesh's cap per version)")
+        self._layout = local_layout(
+            self.compiled, block, Endpoint(*dns.address), counts, gateway=gateway, external=external
+        )
+        dns.set_records(self._layout.records(self.compiled))
+        self._plan = self._layout.plan
+        self._say(
+            f"tasks on {block.network}, Cloud Map names answered by the DNS server at {self.plan.resolver}"
+        )
+        self.tasks = self._plan_tasks()
+        self._run_dir = self.run_dir or new_run_dir(self.runs_root)
+        self._run_dir.mkdir(parents=True, exist_ok=True)
+        self._say(f"run folder: {self._run_dir.resolve()}")
+        return self._write_configs(ca_file)
 
     def stop(self) -> None:
         if self._supervisor is not None:  # first, so that nothing is started again while we stop
