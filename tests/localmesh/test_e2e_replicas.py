@@ -24,7 +24,7 @@ import pytest
 from fargate_mesh import naming
 from fargate_mesh.localmesh.layout import LocalTask
 from fargate_mesh.localmesh.runner import LocalMesh, file_name
-from fargate_mesh.localmesh.status import load_run, stop_task
+from fargate_mesh.localmesh.status import collect, load_run, stop_task
 from fargate_mesh.localmesh.supervisor import Phase, RestartPolicy
 from fargate_mesh.render.envoy.plan import Endpoint
 from tests.helpers.localmesh import flaky_app, free_port, one_service_mesh, running_mesh
@@ -195,7 +195,8 @@ def test_a_task_that_returns_5xx_is_ejected_and_back_after_the_ejection_time(
 ) -> None:
     """GIVEN outlier detection: 3 consecutive 5xx eject a task for 3 s (checked every 1 s)
     WHEN flaky v1's second task answers 503 until the gateway ejects it, then is fixed
-    THEN the gateway's stats show the ejection (ejections_enforced_consecutive_5xx +1, active 1), and
+    THEN the gateway's stats show the ejection (ejections_enforced_consecutive_5xx +1, active 1) and
+    `localmesh status` shows the task ejected by the gateway, and
     the task is back (active 0, requests reach it again) between 3 s and 3 s + two intervals later"""
     wait_both_serving(running, client)
     _, broken = tasks(running)
@@ -210,6 +211,7 @@ def test_a_task_that_returns_5xx_is_ejected_and_back_after_the_ejection_time(
         ejected_at = time.monotonic()
     finally:
         flag.unlink()
+    shown = {row.name: row.seen_by for row in collect(load_run(running.run_path), client).tasks}
     after = gateway_stat(running, client, "outlier_detection.ejections_enforced_consecutive_5xx")
     while gateway_stat(running, client, "outlier_detection.ejections_active") == 1:
         assert time.monotonic() < ejected_at + 15, "still ejected after 15 s"
@@ -221,6 +223,7 @@ def test_a_task_that_returns_5xx_is_ejected_and_back_after_the_ejection_time(
         f"ejections_active 1), back after {back_after:.2f}s (ejections_active 0); then {dict(seen)}"
     )
     assert after == enforced + 1
+    assert shown[broken.name]["gateway"] == "ejected", shown  # `localmesh status` says so too
     assert EJECTION_SECONDS - 0.2 <= back_after <= EJECTION_SECONDS + 2 * INTERVAL_SECONDS + 0.5
     assert app_of(broken) in seen
 
