@@ -2,7 +2,8 @@
 outlier detection and the task supervisor keep clients whole when one fails.
 
 One mesh per module: the flaky app as service `flaky`, v1 with desiredCount 2, each task on its own
-loopback address, the gateway as their caller. Every test leaves both tasks serving (tests of this
+loopback address; its callers are the gateway and the sidecar of `front` (one task, flaky declared as
+its backend), which tests use as an HTTP proxy, as front's app would. Every test leaves both tasks serving (tests of this
 module may also run on another pytest worker, with a mesh of its own). A task is "broken" while a
 file named after it exists: it answers 503 but passes its health check, so only retries and outlier
 detection can route around it. The figures each test prints are the report's.
@@ -22,12 +23,13 @@ import httpx
 import pytest
 
 from fargate_mesh import naming
+from fargate_mesh import spec as meshspec
 from fargate_mesh.localmesh.layout import LocalTask
 from fargate_mesh.localmesh.runner import LocalMesh, file_name
 from fargate_mesh.localmesh.status import collect, load_run, stop_task
 from fargate_mesh.localmesh.supervisor import Phase, RestartPolicy
 from fargate_mesh.render.envoy.plan import Endpoint
-from tests.helpers.localmesh import flaky_app, free_port, one_service_mesh, running_mesh
+from tests.helpers.localmesh import flaky_app, free_port, running_mesh
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +41,8 @@ OUTLIER = {
     "interval": f"{INTERVAL_SECONDS:g}s",
     "baseEjectionDuration": f"{EJECTION_SECONDS:g}s",
 }
+# What front's app would call: flaky's virtual service, through front's sidecar (its HTTP proxy).
+FLAKY_URL = "http://flaky.t.local:8080/load"
 # The route's per-request timeout: App Mesh's default, as the spec gives none.
 ROUTE_TIMEOUT_SECONDS = 15.0
 
@@ -59,10 +63,31 @@ def flags(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("flags")
 
 
+def two_services() -> meshspec.Mesh:
+    """flaky (v1: two tasks, outlier detection), called by the gateway and by front's sidecar."""
+    return meshspec.parse_mesh(
+        {
+            "name": "replicas",
+            "namespace": "t.local",
+            "domain": "api.t.example.com",
+            "hostedZone": "example.com",
+            "gateway": {"routes": [{"match": {"prefix": "/"}, "service": "flaky"}]},
+            "services": {
+                "flaky": {
+                    "desiredCount": 2,
+                    "outlierDetection": OUTLIER,
+                    "versions": {"v1": {"weight": 100}},
+                },
+                "front": {"backends": ["flaky"], "versions": {"v1": {"weight": 100}}},
+            },
+        }
+    )
+
+
 @pytest.fixture(scope="module")
 def running(flags: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMesh]:
     mesh = LocalMesh(
-        one_service_mesh(desiredCount=2, outlierDetection=OUTLIER),
+        two_services(),
         gateway_port=free_port(),
         run_dir=tmp_path_factory.mktemp("replicas-run"),
         app_command=app_command(flags),
@@ -88,15 +113,19 @@ def app_of(task: LocalTask) -> str:
 
 
 def cluster(running: LocalMesh) -> str:
-    """The gateway's cluster for flaky v1 (App Mesh's name)."""
+    """Every caller's cluster for flaky v1 (App Mesh's name)."""
     service = running.compiled.services["flaky"]
     return naming.egress_cluster(running.compiled.name, service.versions["v1"].node, "http", service.port)
 
 
 def gateway_stat(running: LocalMesh, client: httpx.Client, name: str) -> int:
-    """A counter or gauge of the gateway's flaky-v1 cluster (0 before Envoy creates it)."""
+    return caller_stat(running, client, name, running.admin_url())
+
+
+def caller_stat(running: LocalMesh, client: httpx.Client, name: str, admin: str) -> int:
+    """A counter or gauge of a caller's flaky-v1 cluster (0 before Envoy creates it)."""
     full = f"cluster.{cluster(running)}.{name}"
-    for line in client.get(f"{running.admin_url()}/stats", params={"filter": full}).text.splitlines():
+    for line in client.get(f"{admin}/stats", params={"filter": full}).text.splitlines():
         key, _, value = line.partition(": ")
         if key == full:
             return int(value)
@@ -128,18 +157,18 @@ def wait_both_serving(running: LocalMesh, client: httpx.Client, timeout: float =
     pytest.fail(f"both tasks did not serve again within {timeout}s")
 
 
-def access_lines(running: LocalMesh, since: int) -> list[dict[str, object]]:
-    """The gateway's access log entries from byte `since` on."""
-    log = running.access_log_dir / f"{file_name('gateway')}.access.log"
+def access_lines(running: LocalMesh, since: int, task: str = "gateway") -> list[dict[str, object]]:
+    """A task's Envoy access log entries from byte `since` on."""
+    log = running.access_log_dir / f"{file_name(task)}.access.log"
     time.sleep(0.7)  # Envoy flushes access logs every 500 ms
     with log.open("rb") as f:
         f.seek(since)
         return [json.loads(line) for line in f.read().decode().splitlines() if line.strip()]
 
 
-def access_offset(running: LocalMesh) -> int:
+def access_offset(running: LocalMesh, task: str = "gateway") -> int:
     time.sleep(0.7)
-    log = running.access_log_dir / "gateway.access.log"
+    log = running.access_log_dir / f"{file_name(task)}.access.log"
     return log.stat().st_size if log.exists() else 0
 
 
@@ -149,16 +178,19 @@ def test_the_gateway_balances_round_robin_across_the_versions_tasks(
     """GIVEN flaky v1 with desiredCount 2: two tasks, each on its own address at Fargate's app port
     WHEN 40 requests go through the gateway one after another
     THEN the gateway found both tasks by asking our DNS server for flaky-v1.t.local, and its round
-    robin (App Mesh's policy) gives each task half of the requests"""
+    robin (App Mesh's policy) gives each task half of the requests; so does front's sidecar"""
     wait_both_serving(running, client)
     both = tasks(running)
     assert len(both) == 2 and len({t.address for t in both}) == 2
     assert all(app_of(t).endswith(":8080") for t in both)
     assert running.dns is not None and running.dns.queries("flaky-v1.t.local")
     seen = served_by(client, running, 40)
-    print(f"\nround robin over 40 requests: {dict(seen)}")
-    assert set(seen) == {app_of(t) for t in both}
-    assert abs(seen[app_of(both[0])] - seen[app_of(both[1])]) <= 2, seen
+    with httpx.Client(proxy=running.egress_proxy_url("front", "v1"), trust_env=False, timeout=5) as front:
+        via_front = Counter(front.get(FLAKY_URL).headers["x-served-by"] for _ in range(40))
+    print(f"\nround robin over 40 requests: gateway {dict(seen)}, front's sidecar {dict(via_front)}")
+    for counts in (seen, via_front):
+        assert set(counts) == {app_of(t) for t in both}
+        assert abs(counts[app_of(both[0])] - counts[app_of(both[1])]) <= 2, counts
 
 
 def test_a_retry_lands_on_the_healthy_task_while_a_broken_replica_answers_503(
@@ -231,24 +263,28 @@ def test_a_task_that_returns_5xx_is_ejected_and_back_after_the_ejection_time(
 def test_one_of_two_tasks_killed_under_steady_load_fails_no_request(
     running: LocalMesh, client: httpx.Client
 ) -> None:
-    """GIVEN steady load through the gateway (4 clients, back to back) on flaky v1's two tasks
+    """GIVEN steady load from front (4 clients, back to back, through front's sidecar) on flaky v1's
+    two tasks
     WHEN the first task is killed with SIGKILL (app and sidecar: `localmesh stop-task --kill`)
     THEN no client request fails: the ones in flight or sent to the dead task are retried on the
-    other one (printed from the gateway's access log), outlier detection and the health check take
-    it out, and the supervisor starts it again on its address"""
+    other one (printed from front's sidecar's access log), outlier detection and the health check
+    take it out, and the supervisor starts it again on its address"""
     wait_both_serving(running, client)
     killed, alive = tasks(running)
-    retries_before = gateway_stat(running, client, "upstream_rq_retry")
-    since = access_offset(running)
+    front = running.layout.tasks_of("front", "v1")[0].name
+    front_admin = running.admin_url("front", "v1")
+    retries_before = caller_stat(running, client, "upstream_rq_retry", front_admin)
+    since = access_offset(running, front)
     stop = threading.Event()
     results: Counter[str] = Counter()
     lock = threading.Lock()
 
     def load() -> None:
-        with httpx.Client(trust_env=False, timeout=ROUTE_TIMEOUT_SECONDS + 5) as c:
+        proxy = running.egress_proxy_url("front", "v1")
+        with httpx.Client(proxy=proxy, trust_env=False, timeout=ROUTE_TIMEOUT_SECONDS + 5) as c:
             while not stop.is_set():
                 try:
-                    outcome = str(c.get(f"{running.gateway_url}/load").status_code)
+                    outcome = str(c.get(FLAKY_URL).status_code)
                 except httpx.HTTPError as err:
                     outcome = type(err).__name__
                 with lock:
@@ -266,10 +302,14 @@ def test_one_of_two_tasks_killed_under_steady_load_fails_no_request(
         stop.set()
         for worker in workers:
             worker.join()
-    retries = gateway_stat(running, client, "upstream_rq_retry") - retries_before
-    retried = [e for e in access_lines(running, since) if e["path"] == "/load" and e["attempts"] != 1]
+    retries = caller_stat(running, client, "upstream_rq_retry", front_admin) - retries_before
+    ejections = caller_stat(running, client, "outlier_detection.ejections_enforced_total", front_admin)
+    retried = [e for e in access_lines(running, since, front) if e["path"] == "/load" and e["attempts"] != 1]
     total = sum(results.values())
-    print(f"\n{total} requests over 4 s, {killed.name} killed after 1 s: {dict(results)}; {retries} retried:")
+    print(
+        f"\n{total} requests from front over 4 s, {killed.name} killed after 1 s: {dict(results)}; "
+        f"front's sidecar ejected it {ejections} time(s) so far and retried {retries}:"
+    )
     for entry in retried:
         print(
             f"  {entry['request_id']} status {entry['status']} after {entry['attempts']} attempts, "
