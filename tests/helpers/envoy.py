@@ -66,4 +66,6 @@ def differences(left: Any, right: Any, path: str = "") -> list[tuple[str, Any, A
 
 
 def _named(items: list[Any]) -> bool:
-    return bool(items) and all(isinstance(i, dict) and isinstance(i.get("name"), str) for i in items)
+    """Every item is an object with a name of its own (no two alike, so matching by name loses none)."""
+    names = [i.get("name") if isinstance(i, dict) else None for i in items]
+    return bool(items) and all(isinstance(n, str) for n in names) and len(set(names)) == len(names)
