@@ -15,6 +15,8 @@ ENVOY_ADMIN_PORT = 9901
 ENVOY_PORTS = (ENVOY_INGRESS_PORT, ENVOY_EGRESS_PORT, ENVOY_ADMIN_PORT)
 # Where a proxy in a task reads its mesh TLS files: a volume its task's setup container fills.
 TASK_TLS_DIRECTORY = "/etc/fargate-mesh/tls"
+# The open-files limit the App Mesh user guide sets on the Envoy container (ulimit nofile).
+ENVOY_NOFILE_LIMIT = 15000
 
 # Pinned: App Mesh's Envoy has no `latest` tag (SSM /aws/service/appmesh/envoy names the newest).
 DEFAULT_ENVOY_IMAGE = "public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29.12.2-prod"

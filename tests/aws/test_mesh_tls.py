@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +31,10 @@ TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 def recording() -> Recording:
     document = yaml.safe_load((REPO_ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
     document["config"]["myshop:mesh"] = TLS_DEV
-    folder = Path(__file__).resolve().parent / ".tls-stack"
-    folder.mkdir(exist_ok=True)
-    path = folder / "Pulumi.tlsdev.yaml"
-    path.write_text(yaml.safe_dump(document))
-    try:
+    with tempfile.TemporaryDirectory(prefix="tls-stack-") as folder:  # one per test process
+        path = Path(folder) / "Pulumi.tlsdev.yaml"
+        path.write_text(yaml.safe_dump(document))
         data, proc = run_recording("dev", path)
-    finally:
-        path.unlink()
-        folder.rmdir()
     assert proc.returncode == 0, proc.stderr
     return Recording(data)
 

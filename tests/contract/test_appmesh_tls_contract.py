@@ -56,7 +56,7 @@ def test_every_node_and_the_gateway_conform_to_the_api_model(source: str):
     for service in mesh.services.values():
         for version in service.versions.values():
             spec = with_node_tls(
-                specs.virtual_node_spec_of(mesh, service, version), mesh, service.name, certs
+                specs.virtual_node_spec_of(mesh.namespace, service, version), mesh, service.name, certs
             )
             sent = request(VIRTUAL_NODE, version.node, spec)
             assert validate(sent.service, sent.operation, sent.params) == []
@@ -74,7 +74,10 @@ def test_a_wrong_shape_is_reported():
     mesh = compiled(TLS_DEV)
     products = mesh.services["products"]
     spec = with_node_tls(
-        specs.virtual_node_spec_of(mesh, products, products.versions["v1"]), mesh, "products", acm(mesh)
+        specs.virtual_node_spec_of(mesh.namespace, products, products.versions["v1"]),
+        mesh,
+        "products",
+        acm(mesh),
     )
     spec["listeners"][0]["tls"]["validation"]["trust"] = {"acm": {"certificate_authority_arns": [CA_ARN]}}
     with pytest.raises(TranslationError, match="no API member 'acm'"):

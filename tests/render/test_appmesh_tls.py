@@ -18,7 +18,9 @@ CERTS = MeshCertificates(
 
 def node(mesh, service: str, version: str = "v1"):
     s = mesh.services[service]
-    return with_node_tls(specs.virtual_node_spec_of(mesh, s, s.versions[version]), mesh, service, CERTS)
+    return with_node_tls(
+        specs.virtual_node_spec_of(mesh.namespace, s, s.versions[version]), mesh, service, CERTS
+    )
 
 
 def backend(spec, name: str):
@@ -101,7 +103,7 @@ def test_a_stack_without_tls_renders_exactly_as_before():
     mesh = compiled(stack_mesh("dev"))
     for service in mesh.services.values():
         for version in service.versions.values():
-            plain = specs.virtual_node_spec_of(mesh, service, version)
+            plain = specs.virtual_node_spec_of(mesh.namespace, service, version)
             assert with_node_tls(plain, mesh, service.name, CERTS) == plain
     gateway = specs.virtual_gateway_spec_of(mesh.gateway)
     assert with_gateway_tls(gateway, mesh, CERTS) == gateway

@@ -77,7 +77,8 @@ class MeshTrust(pulumi.ComponentResource):
 
     def _private_ca(
         self, name: str, args: MeshTrustArgs, tags: dict[str, str]
-    ) -> aws.acmpca.CertificateAuthority:
+    ) -> tuple[aws.acmpca.CertificateAuthority, aws.acmpca.CertificateAuthorityCertificate]:
+        """The CA, and its installed certificate (before which it issues nothing)."""
         authority = args.tls.authority
         assert authority is not None
         ca = aws.acmpca.CertificateAuthority(

@@ -52,6 +52,7 @@ def mesh_service(mesh: CompiledMesh, plan: MeshPlan, name: str, caller: Identity
             egress_cluster(mesh, service, version.node),
             service,
             [sidecar_of(plan, name, version.name).peer_address],
+            plan.resolver,
             socket,
         )
         for version in service.target_versions
