@@ -31,6 +31,7 @@ platform = MeshPlatform(
     MeshPlatformArgs(
         mesh=mesh,
         apps_dir=APPS_DIR,
+        data_plane=mesh.dataplane,
         alb_deletion_protection=config.get_bool("albDeletionProtection") or False,
         force_delete_repositories=config.get_bool("forceDeleteRepositories") or False,
     ),
