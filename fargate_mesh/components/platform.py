@@ -27,8 +27,8 @@ from fargate_mesh.components.foundation import MeshFoundation, MeshFoundationArg
 from fargate_mesh.components.images import AppImage, AppImageArgs, repository_arn_from_uri
 from fargate_mesh.components.names import StackNames
 from fargate_mesh.components.network import Network, NetworkArgs
-from fargate_mesh.components.serviceconnect.dataplane import ServiceConnectDataPlane
 from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
+from fargate_mesh.components.serviceconnect.dataplane import ServiceConnectDataPlane
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 from fargate_mesh.spec import Mesh
 
