@@ -140,7 +140,7 @@ class ConnectService(pulumi.ComponentResource):
                 conditions=list(rule.conditions),
                 transforms=list(rule.transforms) or None,
                 actions=[forward],
-                tags={**tags, "Name": f"{rule.path}: {rule.name}"[:255]},
+                tags={**tags, "Name": rule.name},
                 # During a rollout ECS moves the weights between the two target groups; they are its.
                 opts=child(self, ignore_changes=["actions"] if alternate else None),
             )
