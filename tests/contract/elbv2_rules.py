@@ -41,7 +41,7 @@ def _condition(condition: Mapping[str, Any], where: str) -> dict[str, Any]:
     given = {k: v for k, v in condition.items() if v is not None}
     if len(given) != 1:
         raise TranslationError(f"{where}: a condition sets exactly one field, got {sorted(given)}")
-    (key, value), = given.items()
+    ((key, value),) = given.items()
     if key == "queryStrings":
         pairs = [_renamed(q, {"key": "Key", "value": "Value"}, f"{where}.queryStrings") for q in value]
         return {"Field": "query-string", "QueryStringConfig": {"Values": pairs}}

@@ -33,7 +33,15 @@ from tests.contract.moto_account import (
     TASK_DEFINITION,
     VIRTUAL_NODE,
 )
-from tests.contract.stacks import APP_MESH_STACKS, STACKS, cases, envoy_resource_arns, outcome, resource, resources
+from tests.contract.stacks import (
+    APP_MESH_STACKS,
+    STACKS,
+    cases,
+    envoy_resource_arns,
+    outcome,
+    resource,
+    resources,
+)
 from tests.contract.translate import translate
 
 FAMILY_ATTRIBUTE = "ECS_TASK_DEFINITION_FAMILY"
