@@ -89,6 +89,17 @@ def _load_balancer(target: LoadBalancerTarget) -> dict[str, Any]:
     return result
 
 
+def _ignored_changes(args: FargateServiceArgs) -> list[str]:
+    """Inputs ECS itself changes after they are set: the desired count under autoscaling, and the
+    target groups, which a blue/green, canary or linear deployment swaps."""
+    ignored = []
+    if args.autoscaling is not None:
+        ignored.append("desired_count")
+    if args.load_balancer is not None and args.load_balancer.blue_green is not None:
+        ignored.append("load_balancers")
+    return ignored
+
+
 class FargateService(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
     service_arn: pulumi.Output[str]
@@ -161,7 +172,7 @@ class FargateService(pulumi.ComponentResource):
                 self,
                 # A fixed name cannot exist twice, so a replacement must delete first.
                 delete_before_replace=True,
-                ignore_changes=["desired_count"] if args.autoscaling is not None else None,
+                ignore_changes=_ignored_changes(args) or None,
                 depends_on=list(args.depends_on),
             ),
         )
