@@ -10,6 +10,7 @@ to each routed service on its port, by reference.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -70,7 +71,7 @@ class ServiceConnectDataPlane:
             listener_arn=endpoint.https_listener_arn,
             priority=alb.NOT_FOUND_PRIORITY,
             conditions=[{"path_pattern": {"values": ["/*"]}}],
-            actions=[alb.NOT_FOUND],
+            actions=[cast(Any, alb.NOT_FOUND)],
             tags={**tags, "Name": "no gateway route matches"},
             opts=child(platform),
         )
@@ -92,25 +93,19 @@ def _admit_load_balancer(
     """The ALB may open connections to the service's tasks on its port, and nothing else."""
     alb_group = parts.endpoint.alb_security_group_id
     service_group = parts.firewall.group_ids[service]
-    aws.vpc.SecurityGroupIngressRule(
-        f"{service}-from-alb",
-        security_group_id=service_group,
-        referenced_security_group_id=alb_group,
-        ip_protocol="tcp",
-        from_port=port,
-        to_port=port,
-        description="the ALB forwards gateway routes to this service",
-        tags=tags,
-        opts=child(platform),
+    rules = (
+        (aws.vpc.SecurityGroupIngressRule, f"{service}-from-alb", service_group, alb_group, "this service"),
+        (aws.vpc.SecurityGroupEgressRule, f"alb-to-{service}", alb_group, service_group, service),
     )
-    aws.vpc.SecurityGroupEgressRule(
-        f"alb-to-{service}",
-        security_group_id=alb_group,
-        referenced_security_group_id=service_group,
-        ip_protocol="tcp",
-        from_port=port,
-        to_port=port,
-        description=f"the ALB forwards gateway routes to {service}",
-        tags=tags,
-        opts=child(platform),
-    )
+    for rule, name, group, peer, to in rules:
+        rule(
+            name,
+            security_group_id=group,
+            referenced_security_group_id=peer,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=f"the ALB forwards gateway routes to {to}",
+            tags=tags,
+            opts=child(platform),
+        )

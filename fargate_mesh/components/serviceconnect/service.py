@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -137,9 +138,10 @@ class ConnectService(pulumi.ComponentResource):
                 f"{name}-{rule.name}",
                 listener_arn=edge.listener_arn,
                 priority=rule.priority,
-                conditions=list(rule.conditions),
-                transforms=list(rule.transforms) or None,
-                actions=[forward],
+                # The renderer writes pulumi-aws's input shapes as plain dicts.
+                conditions=cast(Any, list(rule.conditions)),
+                transforms=cast(Any, list(rule.transforms) or None),
+                actions=[cast(Any, forward)],
                 tags={**tags, "Name": rule.name},
                 # During a rollout ECS moves the weights between the two target groups; they are its.
                 opts=child(self, ignore_changes=["actions"] if alternate else None),
