@@ -19,7 +19,6 @@ from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.base import child
 from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
 from fargate_mesh.components.serviceconnect.service import ConnectService, ConnectServiceArgs, EdgeArgs
-from fargate_mesh.model import compile_checked
 from fargate_mesh.model.rollouts import steady_version
 from fargate_mesh.render import alb
 
@@ -30,9 +29,7 @@ class ServiceConnectDataPlane:
     alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
-        # The platform's caller checked the stack already; checking again here keeps a library user
-        # who builds the platform directly from deploying what Service Connect cannot carry.
-        compiled = compile_checked(parts.mesh, "serviceConnect")
+        compiled = parts.mesh  # compiled and checked for serviceConnect by MeshPlatformArgs
         endpoint, tags = parts.endpoint, dict(parts.tags)
         rules = alb.listener_rules(compiled)
         services: dict[str, ConnectService] = {}

@@ -61,8 +61,8 @@ class ConnectServiceArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
-    def names(self) -> CompiledService:  # TaskGroup reads names.log_group
-        return self.service
+    def log_group(self) -> str:
+        return self.service.log_group
 
     @property
     def execution_role_description(self) -> str:
