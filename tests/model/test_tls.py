@@ -3,8 +3,12 @@ the authority's defaults per data plane, and the data planes that refuse parts o
 
 from __future__ import annotations
 
+import pytest
+
+from fargate_mesh.model import compile_checked
+from fargate_mesh.spec import SpecError
 from tests.helpers.meshes import SHIPPED, compiled, stack_data, stack_mesh
-from tests.helpers.spec import problem_at, refused_on, runs_on, with_mesh
+from tests.helpers.spec import accepted, problem_at, refused_on, runs_on, with_mesh
 
 
 def test_the_shipped_stacks_are_explicitly_disabled():
@@ -101,7 +105,7 @@ def test_service_connect_takes_server_tls_but_refuses_mutual_and_permissive():
     WHEN they are checked
     THEN the first runs; the second is refused at tls.mutual and tls.mode, saying why"""
     runs_on(
-        with_mesh(tls={"mutual": False}, dataplane="serviceConnect", egressFilter="ALLOW_ALL"),
+        with_mesh(tls={"mutual": False}, dataplane="serviceConnect", egressFilter="ALLOW_ALL", tracing=False),
         "serviceConnect",
     )
     problems = refused_on(with_mesh(tls={"mode": "PERMISSIVE"}), "serviceConnect")
@@ -116,3 +120,19 @@ def test_app_mesh_and_envoy_take_strict_mutual_tls():
     data = stack_data("dev", mode="STRICT", mutual=True)
     for dataplane in ("appmesh", "envoy"):
         runs_on(data, dataplane)
+
+
+def test_a_data_plane_whose_components_lack_mesh_tls_refuses_to_deploy_it():
+    """GIVEN server-only STRICT TLS, which Service Connect can carry, on dataplane serviceConnect
+    WHEN it is checked for deployment
+    THEN it is refused at tls (our Service Connect components do not configure TLS yet), while the
+    same stack without TLS, and the capability check alone, pass"""
+    data = stack_data("sc")
+    data["tls"] = {"mode": "STRICT", "mutual": False}
+    mesh = accepted(data)
+    compile_checked(mesh)  # what Service Connect can carry
+    with pytest.raises(SpecError) as caught:
+        compile_checked(mesh, deploying=True)
+    problem_at(caught.value.problems, "tls", "do not configure mesh TLS yet")
+    data["tls"] = {"mode": "DISABLED"}
+    compile_checked(accepted(data), deploying=True)
