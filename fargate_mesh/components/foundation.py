@@ -11,6 +11,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
 
 
@@ -22,6 +23,15 @@ class MeshFoundationArgs:
     vpc_id: pulumi.Input[str]
     container_insights: Literal["enabled", "enhanced"] = "enabled"
     tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        require_plain(
+            "MeshFoundationArgs",
+            mesh_name=self.mesh_name,
+            namespace=self.namespace,
+            cluster_name=self.cluster_name,
+            container_insights=self.container_insights,
+        )
 
 
 class MeshFoundation(pulumi.ComponentResource):

@@ -14,6 +14,7 @@ import pulumi
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.dataplane import AppMeshDataPlane
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND
+from fargate_mesh.components.args import raise_problems, require_plain
 from fargate_mesh.components.base import child, standard_tags, type_token
 from fargate_mesh.components.dataplane import DataPlane, PlatformParts, ServiceImages
 from fargate_mesh.components.firewall import (
@@ -29,7 +30,9 @@ from fargate_mesh.components.names import StackNames
 from fargate_mesh.components.network import Network, NetworkArgs
 from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
-from fargate_mesh.spec import Mesh
+from fargate_mesh.model import compile_checked
+from fargate_mesh.spec import Mesh, Problem, SpecError
+from fargate_mesh.spec.mesh import DATAPLANES
 
 
 def prebuilt_image(mesh: Mesh, service: str, version: str) -> str | None:
@@ -89,13 +92,18 @@ def _build_problem(apps_dir: str | Path, app: str) -> str | None:
     return None
 
 
-def missing_build_contexts(mesh: Mesh, apps_dir: str | Path = "apps") -> list[str]:
-    """Apps the spec wants built that cannot be, as one message each."""
+def build_problems(mesh: Mesh, apps_dir: str | Path = "apps") -> list[Problem]:
+    """Apps the spec wants built that cannot be, at the first service that runs each."""
     return [
-        f"services.{users[0][0]}: {problem}"
+        Problem(f"services.{users[0][0]}", problem)
         for app, users in apps_to_build(mesh).items()
         if (problem := _build_problem(apps_dir, app)) is not None
     ]
+
+
+def missing_build_contexts(mesh: Mesh, apps_dir: str | Path = "apps") -> list[str]:
+    """Apps the spec wants built that cannot be, as one message each."""
+    return [str(problem) for problem in build_problems(mesh, apps_dir)]
 
 
 @dataclass(frozen=True)
@@ -121,17 +129,39 @@ class MeshPlatformArgs:
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
 
     def __post_init__(self) -> None:
+        """Every check that can fail, all at once, before the platform registers anything."""
+        require_plain(
+            "MeshPlatformArgs",
+            apps_dir=self.apps_dir,
+            data_plane=self.data_plane,
+            platform_version=self.platform_version,
+            writable_root_services=self.writable_root_services,
+            keep_images=self.keep_images,
+            force_delete_repositories=self.force_delete_repositories,
+        )
+        problems: list[Problem] = []
         if self.data_plane not in DATA_PLANES:
-            raise ValueError(
-                f"data_plane {self.data_plane!r} is not one this library has; choose one of: "
-                f"{', '.join(DATA_PLANES)}"
+            problems.append(
+                Problem(
+                    "data_plane",
+                    f"{self.data_plane!r} is not one this library has; choose one of: {', '.join(DATA_PLANES)}",
+                )
             )
+        elif self.data_plane in DATAPLANES:  # what the spec's capability table knows
+            try:
+                compile_checked(self.mesh, self.data_plane)
+            except SpecError as err:
+                problems += [Problem(f"mesh.{p.path}" if p.path else "mesh", p.message) for p in err.problems]
         unknown = sorted(set(self.writable_root_services) - set(self.mesh.services))
         if unknown:
-            raise ValueError(
-                f"writable_root_services names services the spec does not have: {unknown}; "
-                f"services are: {', '.join(self.mesh.services)}"
+            problems.append(
+                Problem(
+                    "writable_root_services",
+                    f"names services the spec does not have: {unknown}; services are: {', '.join(self.mesh.services)}",
+                )
             )
+        problems += [Problem(f"mesh.{p.path}", p.message) for p in build_problems(self.mesh, self.apps_dir)]
+        raise_problems("MeshPlatformArgs", problems)
 
 
 # Each data plane, built from the platform's args. Another data plane is one more entry here.

@@ -218,7 +218,7 @@ def test_an_unknown_data_plane_is_refused_with_the_choices():
     """GIVEN a data plane the library does not have
     WHEN the platform args are made
     THEN a ValueError names it and lists those it has."""
-    with pytest.raises(ValueError, match=r"data_plane 'servicemesh' .* choose one of: appmesh"):
+    with pytest.raises(ValueError, match=r"data_plane: 'servicemesh' .* choose one of: appmesh"):
         MeshPlatformArgs(mesh=stack_mesh("dev"), data_plane="servicemesh")
 
 

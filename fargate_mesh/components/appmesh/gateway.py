@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from fargate_mesh.components.alarms import GatewayAlarmArgs, target_group_alarms
 from fargate_mesh.components.appmesh.sidecar import ENVOY_CONTAINER, AppMeshEnvoy, EnvoyOptions
+from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
 from fargate_mesh.components.ecs.task import Capacity, TaskArgs, TaskGroup, Telemetry
 from fargate_mesh.components.ecs.workload import LoadBalancerTarget, TaskPlacement
@@ -47,6 +48,9 @@ class IngressGatewayArgs:
     # ECS rejects a target group no load balancer uses yet: the HTTPS listener.
     service_dependencies: Sequence[pulumi.Resource] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        require_plain("IngressGatewayArgs", names=self.names, targets=self.targets)
 
     @property
     def execution_role_description(self) -> str:

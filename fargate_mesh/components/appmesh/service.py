@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from fargate_mesh.components.appmesh.routing import ServiceRouting, ServiceRoutingArgs, check_versions
 from fargate_mesh.components.appmesh.sidecar import AppMeshEnvoy, EnvoyOptions
+from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
 from fargate_mesh.components.ecs import containers
 from fargate_mesh.components.ecs.task import App, Capacity, TaskArgs, TaskGroup, Telemetry
@@ -60,6 +61,16 @@ class MeshServiceArgs:
     # loosening for an app (often a prebuilt image) that writes outside mounted volumes.
     read_only_root_filesystem: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        require_plain(
+            "MeshServiceArgs",
+            name=self.name,
+            names=self.names,
+            namespace=self.namespace,
+            backends=self.backends,
+            read_only_root_filesystem=self.read_only_root_filesystem,
+        )
 
     @property
     def execution_role_description(self) -> str:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import pulumi
 import pulumi_aws as aws
 
+from fargate_mesh.components.args import raise_problems, require_plain, rule_problems
 from fargate_mesh.components.base import child
 from fargate_mesh.components.ecs import containers, iam
 from fargate_mesh.components.ecs.containers import Container
@@ -27,7 +28,8 @@ from fargate_mesh.components.ecs.workload import (
 )
 from fargate_mesh.components.names import TaskNames
 from fargate_mesh.spec import Autoscaling, TaskSize
-from fargate_mesh.spec.mesh import DEFAULT_XRAY_IMAGE
+from fargate_mesh.spec.base import check_log_retention
+from fargate_mesh.spec.mesh import DEFAULT_LOG_RETENTION_DAYS, DEFAULT_XRAY_IMAGE
 
 
 class Proxy(Protocol):
@@ -69,9 +71,16 @@ class Proxy(Protocol):
 class Telemetry:
     """How tasks log and trace."""
 
-    log_retention_days: int = 30
+    log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS  # one of CloudWatch Logs' periods
     tracing: bool = True  # an X-Ray daemon in every task, and the task role may write to X-Ray
     xray_image: str = DEFAULT_XRAY_IMAGE
+
+    def __post_init__(self) -> None:
+        require_plain("Telemetry", log_retention_days=self.log_retention_days, tracing=self.tracing)
+        # The spec's own rule and message: 45 days is refused here as in a stack file.
+        raise_problems(
+            "Telemetry", rule_problems("log_retention_days", check_log_retention, self.log_retention_days)
+        )
 
 
 class WorkloadNames(Protocol):

@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
 from fargate_mesh.spec import Autoscaling
 
@@ -29,9 +30,12 @@ class TaskPlacement:
     cluster_arn: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    security_group_ids: Sequence[pulumi.Input[str]]
+    security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]  # a list, or an Output of one
     # Fargate 1.4.0 is the newest; App Mesh needs >= 1.3.0. Pinned so a new LATEST is a choice.
     platform_version: str = "1.4.0"
+
+    def __post_init__(self) -> None:
+        require_plain("TaskPlacement", platform_version=self.platform_version)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,16 @@ class FargateServiceArgs:
     # Given here because a component's own depends_on does not reach its children.
     depends_on: Sequence[pulumi.Resource] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        require_plain(
+            "FargateServiceArgs",
+            service_name=self.service_name,
+            family=self.family,
+            cpu=self.cpu,
+            memory=self.memory,
+            desired_count=self.desired_count,
+        )
 
 
 class FargateService(pulumi.ComponentResource):
@@ -98,7 +112,7 @@ class FargateService(pulumi.ComponentResource):
             desired_count=desired,
             network_configuration={
                 "subnets": placement.subnet_ids,
-                "security_groups": list(placement.security_group_ids),
+                "security_groups": placement.security_group_ids,
                 "assign_public_ip": False,
             },
             service_registries={"registry_arn": args.service_registry_arn}
