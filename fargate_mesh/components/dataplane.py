@@ -15,6 +15,7 @@ from typing import Protocol
 
 import pulumi
 
+from fargate_mesh.components.base import Scope
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.firewall import MeshFirewall
 from fargate_mesh.components.foundation import MeshFoundation
@@ -35,6 +36,7 @@ class ServiceImages:
 class PlatformParts:
     """What the platform has built when the data plane's turn comes, and the names it gives."""
 
+    scope: Scope  # names the data plane's components after the platform (components/base.py)
     mesh: Mesh
     names: StackNames
     foundation: MeshFoundation  # Cloud Map namespace and ECS cluster

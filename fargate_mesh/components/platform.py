@@ -15,7 +15,7 @@ from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.dataplane import AppMeshDataPlane
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND
 from fargate_mesh.components.args import raise_problems, require_plain
-from fargate_mesh.components.base import child, standard_tags, type_token
+from fargate_mesh.components.base import Scope, standard_tags, type_token
 from fargate_mesh.components.dataplane import DataPlane, PlatformParts, ServiceImages
 from fargate_mesh.components.firewall import (
     ALB,
@@ -29,8 +29,8 @@ from fargate_mesh.components.images import AppImage, AppImageArgs, repository_ar
 from fargate_mesh.components.names import StackNames
 from fargate_mesh.components.network import Network, NetworkArgs
 from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
-from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 from fargate_mesh.model import compile_checked
+from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 from fargate_mesh.spec import Mesh, Problem, SpecError
 from fargate_mesh.spec.mesh import DATAPLANES
 
@@ -188,9 +188,13 @@ class MeshPlatform(pulumi.ComponentResource):
         mesh = args.mesh
         names = StackNames(mesh)
         tags = standard_tags(mesh.name, mesh.tags)
-        network = Network(mesh.name, _network_args(args, tags), opts=child(self))
+        # Children are named after the platform; platforms made before were named after the spec.
+        scope = Scope(self, name)
+        network_name, network_opts = scope.named(formerly=mesh.name)
+        network = Network(network_name, _network_args(args, tags), opts=network_opts)
+        endpoint_name, endpoint_opts = scope.named(formerly=mesh.name)
         endpoint = PublicEndpoint(
-            mesh.name,
+            endpoint_name,
             PublicEndpointArgs(
                 domain=mesh.domain,
                 hosted_zone=mesh.hosted_zone,
@@ -203,10 +207,11 @@ class MeshPlatform(pulumi.ComponentResource):
                 access_logs_bucket=args.alb_access_logs_bucket,
                 tags=tags,
             ),
-            opts=child(self),
+            opts=endpoint_opts,
         )
+        foundation_name, foundation_opts = scope.named(formerly=mesh.name)
         foundation = MeshFoundation(
-            mesh.name,
+            foundation_name,
             MeshFoundationArgs(
                 mesh_name=mesh.name,
                 namespace=names.namespace,
@@ -214,10 +219,11 @@ class MeshPlatform(pulumi.ComponentResource):
                 vpc_id=network.vpc_id,
                 tags=tags,
             ),
-            opts=child(self),
+            opts=foundation_opts,
         )
+        firewall_name, firewall_opts = scope.named("sg", formerly=f"{mesh.name}-sg")
         firewall = MeshFirewall(
-            f"{mesh.name}-sg",
+            firewall_name,
             MeshFirewallArgs(
                 vpc_id=network.vpc_id,
                 # The ALB and the gateway under keys no service name can take: a service may be
@@ -228,18 +234,19 @@ class MeshPlatform(pulumi.ComponentResource):
                 labels={GATEWAY: names.gateway.gateway, ALB: "alb"},
                 tags=tags,
             ),
-            opts=child(self),
+            opts=firewall_opts,
         )
         deployed = DATA_PLANES[args.data_plane](args).deploy(
             self,
             PlatformParts(
+                scope=scope,
                 mesh=mesh,
                 names=names,
                 foundation=foundation,
                 endpoint=endpoint,
                 firewall=firewall,
                 private_subnet_ids=network.private_subnet_ids,
-                images=self._images(args, names, tags),
+                images=self._images(scope, args, names, tags),
                 platform_version=args.platform_version,
                 writable_root_services=args.writable_root_services,
                 tags=tags,
@@ -266,13 +273,15 @@ class MeshPlatform(pulumi.ComponentResource):
         )
 
     def _images(
-        self, args: MeshPlatformArgs, names: StackNames, tags: dict[str, str]
+        self, scope: Scope, args: MeshPlatformArgs, names: StackNames, tags: dict[str, str]
     ) -> dict[str, ServiceImages]:
         """An AppImage per app to build; per service, what each version runs and pulls from."""
         mesh = args.mesh
-        built = {
-            app: AppImage(
-                f"{mesh.name}-{app}",
+        built = {}
+        for app in apps_to_build(mesh):
+            image_name, image_opts = scope.named(app, formerly=f"{mesh.name}-{app}")
+            built[app] = AppImage(
+                image_name,
                 AppImageArgs(
                     repository_name=names.repository(app),
                     **app_build(args.apps_dir, app),
@@ -280,10 +289,8 @@ class MeshPlatform(pulumi.ComponentResource):
                     force_delete=args.force_delete_repositories,
                     tags=tags,
                 ),
-                opts=child(self),
+                opts=image_opts,
             )
-            for app in apps_to_build(mesh)
-        }
         images: dict[str, ServiceImages] = {}
         for name, service in mesh.services.items():
             by_version: dict[str, pulumi.Input[str]] = {}

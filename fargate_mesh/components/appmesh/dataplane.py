@@ -15,7 +15,6 @@ from fargate_mesh.components.appmesh.gateway import GatewayTarget, IngressGatewa
 from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs
 from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs, mesh_backends
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND, EnvoyOptions
-from fargate_mesh.components.base import child
 from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
 from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.components.firewall import GATEWAY
@@ -30,9 +29,10 @@ class AppMeshDataPlane:
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
-        mesh, names, tags = parts.mesh, parts.names, parts.tags
+        mesh, names, tags, scope = parts.mesh, parts.names, parts.tags, parts.scope
+        mesh_name, mesh_opts = scope.named(formerly=names.mesh)
         app_mesh = AppMesh(
-            names.mesh,
+            mesh_name,
             AppMeshArgs(
                 mesh_name=names.mesh,
                 egress_filter=mesh.egress_filter,
@@ -40,13 +40,14 @@ class AppMeshDataPlane:
                 previous_parents=[parts.foundation],
                 tags=tags,
             ),
-            opts=child(platform),
+            opts=mesh_opts,
         )
         telemetry = Telemetry(mesh.log_retention_days, mesh.tracing, mesh.xray_image)
         envoy = EnvoyOptions(image=mesh.envoy_image, health_check_command=self.envoy_health_check_command)
         for name, external in mesh.external.items():
+            external_name, external_opts = scope.named(name, formerly=name)
             ExternalService(
-                name,
+                external_name,
                 ExternalServiceArgs(
                     mesh_name=app_mesh.mesh_name,
                     host=external.host,
@@ -54,11 +55,13 @@ class AppMeshDataPlane:
                     port=external.port,
                     tags=tags,
                 ),
-                opts=child(platform),
+                opts=external_opts,
             )
-        services = {
-            name: MeshService(
-                name,
+        services = {}
+        for name, service in mesh.services.items():
+            service_name, service_opts = scope.named(name, formerly=name)
+            services[name] = MeshService(
+                service_name,
                 MeshServiceArgs(
                     name=name,
                     service=service,
@@ -76,12 +79,11 @@ class AppMeshDataPlane:
                     read_only_root_filesystem=name not in parts.writable_root_services,
                     tags=tags,
                 ),
-                opts=child(platform),
+                opts=service_opts,
             )
-            for name, service in mesh.services.items()
-        }
+        gateway_name, gateway_opts = scope.named("ingress", formerly="ingress")
         gateway = IngressGateway(
-            "ingress",
+            gateway_name,
             IngressGatewayArgs(
                 gateway=mesh.gateway,
                 names=names.gateway,
@@ -101,7 +103,7 @@ class AppMeshDataPlane:
                 service_dependencies=[parts.endpoint.https_listener],
                 tags=tags,
             ),
-            opts=child(platform),
+            opts=gateway_opts,
         )
         return DeployedDataPlane(
             mesh_name=app_mesh.mesh_name,

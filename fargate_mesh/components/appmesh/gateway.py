@@ -19,6 +19,9 @@ from fargate_mesh.components.names import GatewayNames
 from fargate_mesh.render.appmesh import specs
 from fargate_mesh.spec import Gateway
 
+# The gateway's inline IAM policies are named after it; unique within their roles.
+GATEWAY_POLICY_PREFIX = "ingress"
+
 
 @dataclass(frozen=True)
 class GatewayTarget:
@@ -99,7 +102,8 @@ class IngressGateway(pulumi.ComponentResource):
                 opts=child(self, delete_before_replace=True, depends_on=list(args.route_dependencies)),
             )
 
-        tasks = TaskGroup(name, self, args)
+        # Inline policies keep the names they had when every gateway was called "ingress".
+        tasks = TaskGroup(name, self, args, policy_prefix=GATEWAY_POLICY_PREFIX)
         # Named after the gateway (<mesh>-gateway-...): alarm names are unique per account and region.
         alarms = target_group_alarms(
             f"{name}-alarm",
@@ -117,6 +121,7 @@ class IngressGateway(pulumi.ComponentResource):
                 proxy=AppMeshEnvoy.gateway(virtual_gateway.arn, gateway.port, args.envoy),
                 names=args.names.task,
                 task_role=f"{name}-task",
+                task_policy=f"{GATEWAY_POLICY_PREFIX}-task-inline",
                 label=args.names.gateway,
                 capacity=Capacity(gateway.size, gateway.desired_count, gateway.autoscaling),
                 load_balancer=LoadBalancerTarget(args.target_group_arn, ENVOY_CONTAINER, gateway.port),

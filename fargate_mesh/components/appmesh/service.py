@@ -92,7 +92,9 @@ class MeshService(pulumi.ComponentResource):
         super().__init__(type_token("appmesh", "MeshService"), name, None, opts)
         service = args.service
         tags = dict(args.tags)
-        tasks = TaskGroup(name, self, args)
+        # Inline policies are named after the service, not the component: unique within their
+        # role, and the same as before components were named after their platform.
+        tasks = TaskGroup(name, self, args, policy_prefix=args.name)
         # One Cloud Map service for all versions; each version's node filters on its task family.
         discovery = aws.servicediscovery.Service(
             f"{name}-discovery",
@@ -141,6 +143,7 @@ class MeshService(pulumi.ComponentResource):
                     proxy=AppMeshEnvoy.sidecar(routing.node_arns[version], service.port, args.envoy),
                     names=args.names.versions[version].task,
                     task_role=f"{name}-{version}-task",
+                    task_policy=f"{args.name}-{version}-task-inline",
                     label=f"{args.name} {version}",
                     capacity=Capacity(service.size, service.desired_count_of(version), service.autoscaling),
                     service_registry_arn=discovery.arn,

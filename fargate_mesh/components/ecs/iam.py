@@ -102,8 +102,11 @@ def task_role(
     statements: Sequence[Statement],
     description: str,
     tags: Mapping[str, str],
+    policy_name: str | None = None,
 ) -> TaskRole:
-    """A role for ECS tasks with one inline policy, if it has statements (children of `parent`)."""
+    """A role for ECS tasks with one inline policy, if it has statements (children of `parent`).
+    The policy is called `policy_name` (default `<name>-inline`): it only has to be unique within
+    its role, and a name that does not follow the logical one survives a component's rename."""
     role = aws.iam.Role(
         name,
         assume_role_policy=assume_role_policy(account_id),
@@ -116,7 +119,7 @@ def task_role(
     policy = aws.iam.RolePolicy(
         name,
         role=role.id,
-        name=f"{name}-inline",
+        name=policy_name or f"{name}-inline",
         policy=policy_document(statements),
         opts=pulumi.ResourceOptions(parent=parent),
     )

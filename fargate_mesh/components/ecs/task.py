@@ -140,6 +140,8 @@ class TaskArgs:
     capacity: Capacity
     proxy: Proxy | None
     app: App | None = None  # None: the proxy is the workload (a gateway)
+    # The inline policy's name in its role; default `<task_role>-inline`.
+    task_policy: str | None = None
     service_registry_arn: pulumi.Input[str] | None = None
     load_balancer: LoadBalancerTarget | None = None
     health_check_grace_period_seconds: int | None = None
@@ -150,9 +152,12 @@ class TaskArgs:
 
 class TaskGroup:
     """The shared part of one workload's tasks, made as children of `parent`: the log group
-    (`<name>-logs`) and the execution role (`<name>-execution`)."""
+    (`<name>-logs`) and the execution role (`<name>-execution`, its inline policy
+    `<policy_prefix>-execution-inline`, by default `<name>-execution-inline`)."""
 
-    def __init__(self, name: str, parent: pulumi.Resource, workload: Workload) -> None:
+    def __init__(
+        self, name: str, parent: pulumi.Resource, workload: Workload, policy_prefix: str | None = None
+    ) -> None:
         self._parent = parent
         self._workload = workload
         self._account = iam.account_id(parent)
@@ -171,6 +176,7 @@ class TaskGroup:
             statements=iam.execution_statements([self.log_group.arn], workload.repository_arns),
             description=workload.execution_role_description,
             tags=workload.tags,
+            policy_name=f"{policy_prefix or name}-execution-inline",
         )
 
     def service(self, name: str, task: TaskArgs) -> FargateService:
@@ -187,6 +193,7 @@ class TaskGroup:
             statements=statements,
             description=f"{task.label}: {purpose}",
             tags=workload.tags,
+            policy_name=task.task_policy,
         )
         capacity = task.capacity
         return FargateService(
