@@ -9,7 +9,7 @@ from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.dataplane import AppMeshDataPlane
 from fargate_mesh.components.appmesh.external import ExternalService, ExternalServiceArgs
 from fargate_mesh.components.appmesh.gateway import GatewayTarget, IngressGateway, IngressGatewayArgs
-from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs
+from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs, ExistingMesh
 from fargate_mesh.components.appmesh.routing import ServiceRouting, ServiceRoutingArgs
 from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs, mesh_backends
 from fargate_mesh.components.appmesh.sidecar import AppMeshEnvoy, EnvoyOptions
@@ -22,7 +22,12 @@ from fargate_mesh.components.ecs.workload import (
     TaskPlacement,
 )
 from fargate_mesh.components.firewall import Admission, MeshFirewall, MeshFirewallArgs, admissions_from_spec
-from fargate_mesh.components.foundation import MeshFoundation, MeshFoundationArgs
+from fargate_mesh.components.foundation import (
+    ExistingCluster,
+    ExistingNamespace,
+    MeshFoundation,
+    MeshFoundationArgs,
+)
 from fargate_mesh.components.images import AppImage, AppImageArgs
 from fargate_mesh.components.names import GatewayNames, ServiceNames, StackNames, TaskNames, VersionNames
 from fargate_mesh.components.network import ExistingNetwork, Network, NetworkArgs
@@ -49,6 +54,9 @@ __all__ = [
     "DataPlane",
     "DeployedDataPlane",
     "EnvoyOptions",
+    "ExistingCluster",
+    "ExistingMesh",
+    "ExistingNamespace",
     "ExistingNetwork",
     "ExternalService",
     "ExternalServiceArgs",

@@ -13,6 +13,7 @@ import pulumi
 
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.dataplane import AppMeshDataPlane
+from fargate_mesh.components.appmesh.mesh import ExistingMesh
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND
 from fargate_mesh.components.args import raise_problems, require_plain
 from fargate_mesh.components.base import Scope, standard_tags, type_token
@@ -24,7 +25,12 @@ from fargate_mesh.components.firewall import (
     MeshFirewallArgs,
     admissions_from_spec,
 )
-from fargate_mesh.components.foundation import MeshFoundation, MeshFoundationArgs
+from fargate_mesh.components.foundation import (
+    ExistingCluster,
+    ExistingNamespace,
+    MeshFoundation,
+    MeshFoundationArgs,
+)
 from fargate_mesh.components.images import AppImage, AppImageArgs, repository_arn_from_uri
 from fargate_mesh.components.names import StackNames
 from fargate_mesh.components.network import Network, NetworkArgs
@@ -127,6 +133,13 @@ class MeshPlatformArgs:
     envoy_trust_bundle: str = DEFAULT_TRUST_BUNDLE
     # Thresholds of the gateway's deployment alarms, and an optional SNS topic to notify.
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
+    # Bring your own (docs/reuse.md): each is made by default; given, the platform uses it instead.
+    existing_mesh: ExistingMesh | None = None  # an App Mesh mesh, possibly another account's
+    existing_cluster: ExistingCluster | None = None
+    existing_namespace: ExistingNamespace | None = None  # named as the spec's namespace
+    certificate_arn: pulumi.Input[str] | None = None  # an issued ACM certificate for the domain
+    # Task egress to anywhere (MeshFirewallArgs.open_egress); False: add the rules tasks need.
+    open_egress: bool = True
 
     def __post_init__(self) -> None:
         """Every check that can fail, all at once, before the platform registers anything."""
@@ -138,6 +151,7 @@ class MeshPlatformArgs:
             writable_root_services=self.writable_root_services,
             keep_images=self.keep_images,
             force_delete_repositories=self.force_delete_repositories,
+            open_egress=self.open_egress,
         )
         problems: list[Problem] = []
         if self.data_plane not in DATA_PLANES:
@@ -170,6 +184,7 @@ DATA_PLANES: dict[str, Callable[[MeshPlatformArgs], DataPlane]] = {
         envoy_health_check_command=args.envoy_health_check_command,
         trust_bundle=args.envoy_trust_bundle,
         gateway_alarms=args.gateway_alarms,
+        existing_mesh=args.existing_mesh,
     ),
 }
 
@@ -205,6 +220,7 @@ class MeshPlatform(pulumi.ComponentResource):
                 ssl_policy=args.ssl_policy,
                 deletion_protection=args.alb_deletion_protection,
                 access_logs_bucket=args.alb_access_logs_bucket,
+                certificate_arn=args.certificate_arn,
                 tags=tags,
             ),
             opts=endpoint_opts,
@@ -217,6 +233,8 @@ class MeshPlatform(pulumi.ComponentResource):
                 namespace=names.namespace,
                 cluster_name=names.cluster,
                 vpc_id=network.vpc_id,
+                existing_cluster=args.existing_cluster,
+                existing_namespace=args.existing_namespace,
                 tags=tags,
             ),
             opts=foundation_opts,
@@ -232,6 +250,7 @@ class MeshPlatform(pulumi.ComponentResource):
                 admissions=admissions_from_spec(mesh),
                 external_sources={ALB: endpoint.alb_security_group_id},
                 labels={GATEWAY: names.gateway.gateway, ALB: "alb"},
+                open_egress=args.open_egress,
                 tags=tags,
             ),
             opts=firewall_opts,

@@ -12,7 +12,7 @@ import pulumi
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.external import ExternalService, ExternalServiceArgs
 from fargate_mesh.components.appmesh.gateway import GatewayTarget, IngressGateway, IngressGatewayArgs
-from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs
+from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs, ExistingMesh
 from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs, mesh_backends
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND, EnvoyOptions
 from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
@@ -27,21 +27,33 @@ class AppMeshDataPlane:
     envoy_health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND
     trust_bundle: str = DEFAULT_TRUST_BUNDLE
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
+    # A mesh made elsewhere (possibly shared by another account); None: the stack makes its own.
+    existing_mesh: ExistingMesh | None = None
 
-    def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
-        mesh, names, tags, scope = parts.mesh, parts.names, parts.tags, parts.scope
-        mesh_name, mesh_opts = scope.named(formerly=names.mesh)
+    def _mesh(
+        self, platform: pulumi.Resource, parts: PlatformParts
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """The mesh's name and ARN: the existing one's, else those of one made here."""
+        if self.existing_mesh is not None:
+            return pulumi.Output.from_input(self.existing_mesh.name), self.existing_mesh.mesh_arn(platform)
+        mesh_name, mesh_opts = parts.scope.named(formerly=parts.names.mesh)
         app_mesh = AppMesh(
             mesh_name,
             AppMeshArgs(
-                mesh_name=names.mesh,
-                egress_filter=mesh.egress_filter,
+                mesh_name=parts.names.mesh,
+                egress_filter=parts.mesh.egress_filter,
                 # Stacks made before the App Mesh data plane was its own module hold the mesh there.
                 previous_parents=[parts.foundation],
-                tags=tags,
+                tags=parts.tags,
             ),
             opts=mesh_opts,
         )
+        return app_mesh.mesh_name, app_mesh.mesh_arn
+
+    def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
+        mesh, names, tags, scope = parts.mesh, parts.names, parts.tags, parts.scope
+        mesh_owner = self.existing_mesh.owner if self.existing_mesh is not None else None
+        mesh_name, mesh_arn = self._mesh(platform, parts)
         telemetry = Telemetry(mesh.log_retention_days, mesh.tracing, mesh.xray_image)
         envoy = EnvoyOptions(image=mesh.envoy_image, health_check_command=self.envoy_health_check_command)
         for name, external in mesh.external.items():
@@ -49,7 +61,8 @@ class AppMeshDataPlane:
             ExternalService(
                 external_name,
                 ExternalServiceArgs(
-                    mesh_name=app_mesh.mesh_name,
+                    mesh_name=mesh_name,
+                    mesh_owner=mesh_owner,
                     host=external.host,
                     node_name=names.external_node(name),
                     port=external.port,
@@ -66,7 +79,8 @@ class AppMeshDataPlane:
                     name=name,
                     service=service,
                     names=names.service(name),
-                    mesh_name=app_mesh.mesh_name,
+                    mesh_name=mesh_name,
+                    mesh_owner=mesh_owner,
                     namespace=names.namespace,
                     namespace_id=parts.foundation.namespace_id,
                     placement=parts.placement(name),
@@ -87,7 +101,8 @@ class AppMeshDataPlane:
             IngressGatewayArgs(
                 gateway=mesh.gateway,
                 names=names.gateway,
-                mesh_name=app_mesh.mesh_name,
+                mesh_name=mesh_name,
+                mesh_owner=mesh_owner,
                 targets={
                     name: GatewayTarget(names.virtual_service(name), service.port)
                     for name, service in mesh.services.items()
@@ -106,8 +121,8 @@ class AppMeshDataPlane:
             opts=gateway_opts,
         )
         return DeployedDataPlane(
-            mesh_name=app_mesh.mesh_name,
-            mesh_arn=app_mesh.mesh_arn,
+            mesh_name=mesh_name,
+            mesh_arn=mesh_arn,
             gateway_arn=gateway.virtual_gateway_arn,
             service_names={name: s.virtual_service_name for name, s in services.items()},
         )

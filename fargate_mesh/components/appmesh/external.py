@@ -20,6 +20,8 @@ class ExternalServiceArgs:
     host: str  # api.payments.example: also the virtual service's name
     node_name: str  # external-payments
     port: int = 443
+    # The account owning a mesh shared with this one (AWS RAM); None: this account owns it.
+    mesh_owner: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -37,6 +39,7 @@ class ExternalService(pulumi.ComponentResource):
             f"{name}-node",
             name=args.node_name,
             mesh_name=args.mesh_name,
+            mesh_owner=args.mesh_owner,
             spec=specs.external_node_spec(args.host, args.port),
             tags=tags,
             opts=mesh_opts,
@@ -45,6 +48,7 @@ class ExternalService(pulumi.ComponentResource):
             f"{name}-service",
             name=args.host,
             mesh_name=args.mesh_name,
+            mesh_owner=args.mesh_owner,
             spec=specs.node_virtual_service_spec(node.name),
             tags=tags,
             opts=mesh_opts,

@@ -50,6 +50,8 @@ class IngressGatewayArgs:
     route_dependencies: Sequence[pulumi.Resource] = ()
     # ECS rejects a target group no load balancer uses yet: the HTTPS listener.
     service_dependencies: Sequence[pulumi.Resource] = ()
+    # The account owning a mesh shared with this one (AWS RAM); None: this account owns it.
+    mesh_owner: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -86,6 +88,7 @@ class IngressGateway(pulumi.ComponentResource):
             f"{name}-gateway",
             name=args.names.gateway,
             mesh_name=args.mesh_name,
+            mesh_owner=args.mesh_owner,
             spec=specs.virtual_gateway_spec(gateway),
             tags=tags,
             opts=mesh_opts,
@@ -96,6 +99,7 @@ class IngressGateway(pulumi.ComponentResource):
                 f"{name}-route-{route.resource_name}",
                 name=route.resource_name,
                 mesh_name=args.mesh_name,
+                mesh_owner=args.mesh_owner,
                 virtual_gateway_name=virtual_gateway.name,
                 spec=specs.gateway_route_spec(route, target.virtual_service_name, target.port),
                 tags=tags,

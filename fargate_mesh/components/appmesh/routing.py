@@ -24,6 +24,8 @@ class ServiceRoutingArgs:
     namespace: str  # Cloud Map namespace the versions register in (shop.local)
     backends: Sequence[specs.MeshBackend] = ()
     trust_bundle: str = specs.DEFAULT_TRUST_BUNDLE
+    # The account owning a mesh shared with this one (AWS RAM); None: this account owns it.
+    mesh_owner: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -54,6 +56,7 @@ class ServiceRouting(pulumi.ComponentResource):
                 f"{name}-{version}",
                 name=names.versions[version].node,
                 mesh_name=args.mesh_name,
+                mesh_owner=args.mesh_owner,
                 spec=specs.virtual_node_spec(
                     service,
                     version,
@@ -70,6 +73,7 @@ class ServiceRouting(pulumi.ComponentResource):
             f"{name}-router",
             name=names.router,
             mesh_name=args.mesh_name,
+            mesh_owner=args.mesh_owner,
             spec=specs.virtual_router_spec(service),
             tags=tags,
             opts=mesh_opts,
@@ -81,6 +85,7 @@ class ServiceRouting(pulumi.ComponentResource):
                 f"{name}-route-{route.name}",
                 name=route.name,
                 mesh_name=args.mesh_name,
+                mesh_owner=args.mesh_owner,
                 virtual_router_name=router.name,
                 spec=specs.route_spec(route, service, node_names),
                 tags=tags,
@@ -90,6 +95,7 @@ class ServiceRouting(pulumi.ComponentResource):
             f"{name}-service",
             name=names.virtual_service,
             mesh_name=args.mesh_name,
+            mesh_owner=args.mesh_owner,
             spec=specs.router_virtual_service_spec(router.name),
             tags=tags,
             opts=mesh_opts,

@@ -60,6 +60,8 @@ class MeshServiceArgs:
     # Secure by default: the app cannot write to its image's filesystem. False is a knowing
     # loosening for an app (often a prebuilt image) that writes outside mounted volumes.
     read_only_root_filesystem: bool = True
+    # The account owning a mesh shared with this one (AWS RAM); None: this account owns it.
+    mesh_owner: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -124,6 +126,7 @@ class MeshService(pulumi.ComponentResource):
                 namespace=args.namespace,
                 backends=args.backends,
                 trust_bundle=args.trust_bundle,
+                mesh_owner=args.mesh_owner,
                 tags=tags,
             ),
             opts=child(self),
