@@ -43,7 +43,7 @@ def holds_unresolved(value: object) -> bool:
     return False
 
 
-def require_plain(owner: str, **values: object) -> None:
+def require_plain(owner: str, /, **values: object) -> None:
     """Refuse, with one TypeError naming each arg, Outputs where `owner` needs the value itself."""
     wired = [name for name, value in values.items() if holds_unresolved(value)]
     if wired:

@@ -26,12 +26,16 @@ class TaskNames:
 
 @dataclass(frozen=True)
 class VersionNames:
+    """One version's AWS names."""
+
     node: str  # App Mesh virtual node: products-v1
     task: TaskNames
 
 
 @dataclass(frozen=True)
 class ServiceNames:
+    """One service's AWS names."""
+
     virtual_service: str  # the name callers call: products.shop.local
     router: str  # App Mesh virtual router: products-router
     cloud_map_service: str  # the Cloud Map service every version registers in: products
@@ -41,6 +45,8 @@ class ServiceNames:
 
 @dataclass(frozen=True)
 class GatewayNames:
+    """The gateway's AWS names."""
+
     gateway: str  # App Mesh virtual gateway: shop-dev-gateway; its alarms' prefix too
     log_group: str  # /ecs/shop-dev/shop-dev-gateway
     task: TaskNames

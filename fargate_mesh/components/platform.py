@@ -33,7 +33,7 @@ from fargate_mesh.components.foundation import (
 )
 from fargate_mesh.components.images import AppImage, AppImageArgs, repository_arn_from_uri
 from fargate_mesh.components.names import StackNames
-from fargate_mesh.components.network import Network, NetworkArgs
+from fargate_mesh.components.network import ExistingNetwork, Network, NetworkArgs
 from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
 from fargate_mesh.model import compile_checked
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
@@ -114,6 +114,32 @@ def missing_build_contexts(mesh: Mesh, apps_dir: str | Path = "apps") -> list[st
 
 @dataclass(frozen=True)
 class MeshPlatformArgs:
+    """A whole stack's mesh from one validated spec. Every check (the spec on the data plane, the
+    build folders, the names below) runs when the args are made, before anything is registered.
+
+    Args:
+        mesh: The validated spec (parse_mesh / load_stack_file). Required.
+        apps_dir: Where app folders are, relative to where `pulumi up` runs. Default "apps".
+        data_plane: A key of DATA_PLANES. Default "appmesh".
+        availability_zones: For a new VPC. Default None: looked up.
+        platform_version: Fargate's. Default "1.4.0".
+        ssl_policy: The HTTPS listener's. Default TLS 1.3/1.2, forward secret only.
+        alb_deletion_protection: Default False (turn on for production).
+        alb_access_logs_bucket: Default None: no access logs.
+        force_delete_repositories: Let destroy delete ECR repositories holding images. Default False.
+        keep_images: Images each repository keeps. Default 20.
+        writable_root_services: Services whose app may write its root filesystem. Default none.
+        envoy_health_check_command, envoy_trust_bundle: The App Mesh guide's. Confirm on the
+            first deploy.
+        gateway_alarms: Thresholds of the gateway's rollback alarms. Default GatewayAlarmArgs().
+        existing_mesh: Put the services in this mesh (ExistingMesh.from_arn, owner for a shared
+            mesh). Default None: one is made.
+        existing_network: Use this VPC and subnets, overriding the spec's network. Default None.
+        existing_cluster, existing_namespace: Use these. Default None: made.
+        certificate_arn: Use this issued ACM certificate. Default None: one is requested.
+        open_egress: Task egress to anywhere. Default True; False closes it.
+    """
+
     mesh: Mesh
     apps_dir: str = "apps"  # relative to the project, where `pulumi up` runs
     # Which data plane runs the services and the gateway: a key of DATA_PLANES.
@@ -135,6 +161,8 @@ class MeshPlatformArgs:
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
     # Bring your own (docs/reuse.md): each is made by default; given, the platform uses it instead.
     existing_mesh: ExistingMesh | None = None  # an App Mesh mesh, possibly another account's
+    # A VPC and subnets made elsewhere (ids may be Outputs); overrides the spec's `network`.
+    existing_network: ExistingNetwork | None = None
     existing_cluster: ExistingCluster | None = None
     existing_namespace: ExistingNamespace | None = None  # named as the spec's namespace
     certificate_arn: pulumi.Input[str] | None = None  # an issued ACM certificate for the domain
@@ -330,7 +358,10 @@ class MeshPlatform(pulumi.ComponentResource):
 
 
 def _network_args(args: MeshPlatformArgs, tags: dict[str, str]) -> NetworkArgs:
-    """The spec's network, in the availability zones given (a new VPC only), else looked up."""
+    """The existing network given, else the spec's, in the availability zones given (a new VPC
+    only), else looked up."""
+    if args.existing_network is not None:
+        return NetworkArgs(existing=args.existing_network, tags=tags)
     network_args = NetworkArgs.from_spec(args.mesh.network, tags)
     if args.availability_zones is None or network_args.existing is not None:
         return network_args

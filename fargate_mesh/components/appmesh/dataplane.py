@@ -23,6 +23,9 @@ from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 
 @dataclass(frozen=True)
 class AppMeshDataPlane:
+    """The App Mesh data plane (MeshPlatform's "appmesh"): a mesh (or existing_mesh, default None),
+    external services, a MeshService per service and the IngressGateway."""
+
     # What the App Mesh docs give; both depend on the Envoy image, so check them on the first deploy.
     envoy_health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND
     trust_bundle: str = DEFAULT_TRUST_BUNDLE

@@ -16,6 +16,17 @@ from fargate_mesh.render.appmesh import specs
 
 @dataclass(frozen=True)
 class ExternalServiceArgs:
+    """A host outside the mesh, reachable under DROP_ALL.
+
+    Args:
+        mesh_name: The mesh. Required.
+        host: The host callers call; also the virtual service's name. Required, plain.
+        node_name: The virtual node's name. Required, plain.
+        port: The host's port. Default 443.
+        mesh_owner: The account owning a shared mesh. Default None: this account.
+        tags: Added to every resource. Default none.
+    """
+
     mesh_name: pulumi.Input[str]
     host: str  # api.payments.example: also the virtual service's name
     node_name: str  # external-payments

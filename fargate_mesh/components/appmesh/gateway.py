@@ -33,6 +33,27 @@ class GatewayTarget:
 
 @dataclass(frozen=True)
 class IngressGatewayArgs:
+    """The mesh's front door: a virtual gateway with the spec's gateway routes, run as an
+    Envoy-only ECS service behind the ALB's target group.
+
+    Args:
+        gateway: The spec's gateway (port, routes, size, count, autoscaling). Required.
+        names: Virtual gateway, log group, ECS service and task family. Required, plain.
+        mesh_name: The mesh. Required.
+        targets: Service name → its virtual service and port. Required, plain.
+        placement: Cluster, private subnets, the gateway's security groups. Required.
+        target_group_arn: The ALB target group the tasks register in. Required.
+        load_balancer_arn_suffix, target_group_arn_suffix: CloudWatch dimensions of the alarms
+            that roll a bad deployment back. Required.
+        alarms: Their thresholds. Default GatewayAlarmArgs().
+        telemetry: Logs (30 days) and tracing (on). Default Telemetry().
+        envoy: The Envoy image and health check. Default EnvoyOptions().
+        route_dependencies: What gateway routes wait for (the services). Default none.
+        service_dependencies: What the ECS service waits for (the HTTPS listener). Default none.
+        mesh_owner: The account owning a shared mesh. Default None: this account.
+        tags: Added to every resource. Default none.
+    """
+
     gateway: Gateway  # port, routes, size, desired count, autoscaling
     names: GatewayNames  # virtual gateway (also the alarms' prefix), log group, ECS service and task family
     mesh_name: pulumi.Input[str]

@@ -60,6 +60,17 @@ MESH_ARN = re.compile(r"arn:[a-z-]+:appmesh:[a-z0-9-]+:(?P<owner>\d{12}):mesh/(?
 
 @dataclass(frozen=True)
 class AppMeshArgs:
+    """One App Mesh mesh.
+
+    Args:
+        mesh_name: The mesh's name. Required.
+        egress_filter: "DROP_ALL" (default): apps reach only modelled backends (and
+            *.amazonaws.com); "ALLOW_ALL" lets them reach anything.
+        previous_parents: Components that held the mesh in older stacks; aliased so such a stack
+            keeps its mesh. Default none.
+        tags: Added to the mesh. Default none.
+    """
+
     mesh_name: str
     # DROP_ALL: only modelled backends (and *.amazonaws.com) are reachable from the mesh.
     egress_filter: Literal["DROP_ALL", "ALLOW_ALL"] = "DROP_ALL"

@@ -17,6 +17,10 @@ from fargate_mesh.spec import Service
 
 @dataclass(frozen=True)
 class ServiceRoutingArgs:
+    """A service's App Mesh routing: a virtual node per version, a router, its routes, and the
+    virtual service. Args as MeshServiceArgs' of the same names; mesh_owner default None (this
+    account), backends and tags default none, trust_bundle the Envoy image's."""
+
     name: str  # the service (products)
     service: Service
     names: ServiceNames  # virtual service, router, Cloud Map service; per version node and task family

@@ -43,6 +43,27 @@ def mesh_backends(mesh: Mesh, service: str) -> list[specs.MeshBackend]:
 
 @dataclass(frozen=True)
 class MeshServiceArgs:
+    """One service in App Mesh: its routing, one Cloud Map service, and an ECS service per version.
+
+    Args:
+        name: The service's name in the spec. Required, plain.
+        service: The spec's service. Required.
+        names: What its AWS resources are called (StackNames(mesh).service(name)). Required, plain.
+        mesh_name: The mesh. Required.
+        namespace: The Cloud Map namespace's name (spelled into node names). Required, plain.
+        namespace_id: The namespace's id. Required.
+        placement: Cluster, private subnets, the service's security groups. Required.
+        images: Version → image reference. Required.
+        repository_arns: Private ECR repositories the images come from. Default none.
+        backends: What the service calls (mesh_backends(mesh, name)). Default none.
+        telemetry: Logs (30 days) and tracing (on). Default Telemetry().
+        envoy: The Envoy image and health check. Default EnvoyOptions().
+        trust_bundle: CA bundle TLS backends are checked against. Default the Envoy image's.
+        read_only_root_filesystem: Default True; False lets the app write its image's files.
+        mesh_owner: The account owning a shared mesh. Default None: this account.
+        tags: Added to every resource. Default none.
+    """
+
     name: str  # the service's name in the spec
     service: Service
     names: ServiceNames  # what its AWS resources are called

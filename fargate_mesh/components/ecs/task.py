@@ -134,6 +134,10 @@ class Capacity:
 
 @dataclass(frozen=True)
 class TaskArgs:
+    """One ECS service of a TaskGroup: its names, roles' names, size and count, proxy and app.
+    task_policy defaults to `<task_role>-inline`; app None runs the proxy alone (a gateway);
+    registry, load balancer, grace period, alarms and depends_on default to none."""
+
     names: TaskNames  # ECS service, task family, log stream prefix
     task_role: str  # the task role's (and its inline policy's) logical name
     label: str  # who the task is, in its role's description: "products v1"

@@ -18,6 +18,8 @@ from fargate_mesh.spec import Autoscaling
 
 @dataclass(frozen=True)
 class LoadBalancerTarget:
+    """A target group and the container port its targets are."""
+
     target_group_arn: pulumi.Input[str]
     container_name: str
     container_port: int
@@ -40,6 +42,27 @@ class TaskPlacement:
 
 @dataclass(frozen=True)
 class FargateServiceArgs:
+    """One task definition and the ECS service running it on Fargate: private subnets, no public
+    IP, circuit breaker with rollback, 100/200 % deployments.
+
+    Args:
+        service_name: The ECS service's name in the cluster. Required, plain.
+        family: The task definition family. Required, plain.
+        placement: Cluster, subnets, security groups, platform version. Required.
+        containers: ECS container definitions (values may be Outputs). Required.
+        cpu, memory: Fargate task size. Required.
+        task_role_arn, execution_role_arn: The task's roles. Required.
+        desired_count: Tasks to run. Default 1 (kept inside autoscaling's bounds).
+        proxy_configuration: The task's proxy configuration. Default None.
+        service_registry_arn: A Cloud Map service to register tasks in. Default None.
+        load_balancer: A target group for one container port. Default None.
+        autoscaling: CPU target tracking. Default None: a fixed count.
+        health_check_grace_period_seconds: Default None (ECS's default).
+        deployment_alarm_names: Alarms that roll a deployment back. Default none.
+        depends_on: What must exist before tasks start. Default none.
+        tags: Added to every resource. Default none.
+    """
+
     service_name: str  # the ECS service's name in the cluster
     family: str  # task definition family; unique per version (App Mesh filters Cloud Map on it)
     placement: TaskPlacement
