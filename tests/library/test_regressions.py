@@ -114,7 +114,9 @@ def test_an_existing_network_takes_its_subnet_list_as_one_output():
     subnets = ["subnet-pub-a", "subnet-pub-b"]
 
     def program() -> Any:
-        existing = ExistingNetwork(vpc_id="vpc-1", public_subnet_ids=later(subnets), private_subnet_ids=["subnet-qa", "subnet-qb"])
+        existing = ExistingNetwork(
+            vpc_id="vpc-1", public_subnet_ids=later(subnets), private_subnet_ids=["subnet-qa", "subnet-qb"]
+        )
         return {"public": Network("net", NetworkArgs(existing=existing)).public_subnet_ids}
 
     assert deploy(program).outputs == {"public": subnets}
