@@ -239,7 +239,11 @@ class PublicEndpoint(pulumi.ComponentResource):
         )
 
     def _certificate(
-        self, name: str, args: PublicEndpointArgs, zone_id: pulumi.Input[str], tags: dict[str, str]
+        self,
+        name: str,
+        args: PublicEndpointArgs,
+        zone_id: pulumi.Input[str],
+        tags: Mapping[str, pulumi.Input[str]],
     ) -> pulumi.Output[str]:
         """A certificate for the domain, validated by DNS in the zone: its ARN once ACM issued it."""
         certificate = aws.acm.Certificate(

@@ -118,7 +118,7 @@ class MeshStack(pulumi.ComponentResource):
         self.mesh_arn = platform.mesh_arn
         self.cluster_name = platform.cluster_name
         self.gateway_arn = platform.gateway_arn
-        self.virtual_service_names = pulumi.Output.from_input(platform.virtual_service_names)
+        self.virtual_service_names = pulumi.Output.all(**platform.virtual_service_names)
         self.register_outputs({"url": self.url, "mesh_arn": self.mesh_arn})
 
 
@@ -142,7 +142,7 @@ class Network(pulumi.ComponentResource):
     private_subnet_ids: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        network_args = network.NetworkArgs(**args)  # type: ignore[arg-type]  # same keys, checked there
+        network_args = network.NetworkArgs(**args)
         super().__init__(_token("Network"), name, None, opts)
         made = network.Network(name, network_args, opts=child(self))
         self.vpc_id = made.vpc_id
@@ -227,7 +227,7 @@ class MeshFirewall(pulumi.ComponentResource):
         firewall_args = firewall.MeshFirewallArgs(**{**args, "admissions": admissions})  # type: ignore[arg-type]
         super().__init__(_token("MeshFirewall"), name, None, opts)
         made = firewall.MeshFirewall(name, firewall_args, opts=child(self))
-        self.group_ids = pulumi.Output.from_input(made.group_ids)
+        self.group_ids = pulumi.Output.all(**made.group_ids)
         self.register_outputs({"group_ids": self.group_ids})
 
 

@@ -32,7 +32,7 @@ def provider() -> ComponentProvider:
 
 
 def inferred_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(provider().schema)
+    schema: dict[str, Any] = json.loads(provider().schema or "{}")
     return schema
 
 

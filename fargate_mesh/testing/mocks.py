@@ -430,7 +430,7 @@ class RecordingMonitor(MockMonitor):
     real stack's state."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
-        super().__init__(mocks)  # type: ignore[no-untyped-call]  # Pulumi's own
+        super().__init__(mocks)
         self._names: dict[str, tuple[str, str]] = {}  # URN → (name, identity)
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -466,7 +466,7 @@ class RecordingMonitor(MockMonitor):
                 return str(alias.spec.name)
         parent_name, parent_identity = self._names.get(request.parent, ("", ""))
         if parent_name != parent_identity and request.name.startswith(parent_name):
-            return parent_identity + request.name[len(parent_name) :]
+            return parent_identity + str(request.name)[len(parent_name) :]
         return str(request.name)
 
     def RegisterResource(self, request: Any) -> Any:

@@ -27,9 +27,9 @@ from fargate_mesh.components.ecs.workload import (
     TaskPlacement,
 )
 from fargate_mesh.components.names import TaskNames
+from fargate_mesh.facts import DEFAULT_LOG_RETENTION_DAYS, DEFAULT_XRAY_IMAGE
 from fargate_mesh.spec import Autoscaling, TaskSize
 from fargate_mesh.spec.base import check_log_retention
-from fargate_mesh.spec.mesh import DEFAULT_LOG_RETENTION_DAYS, DEFAULT_XRAY_IMAGE
 
 
 class Proxy(Protocol):

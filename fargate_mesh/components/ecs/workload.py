@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -117,7 +117,10 @@ class FargateService(pulumi.ComponentResource):
             task_role_arn=args.task_role_arn,
             execution_role_arn=args.execution_role_arn,
             container_definitions=pulumi.Output.json_dumps(list(args.containers)),
-            proxy_configuration=dict(args.proxy_configuration) if args.proxy_configuration else None,
+            # ECS's proxyConfiguration, as the Proxy wrote it (snake_case keys of pulumi-aws's dict form).
+            proxy_configuration=cast(Any, dict(args.proxy_configuration))
+            if args.proxy_configuration
+            else None,
             tags=tags,
             opts=child(self),
         )
