@@ -1,6 +1,9 @@
-"""MeshPlatform: a whole stack's mesh from one validated spec. It composes what every data plane
-needs (Network, PublicEndpoint, MeshFoundation, an AppImage per app, MeshFirewall), then hands them
-to the chosen data plane (components/dataplane.py), which deploys the services and the gateway."""
+"""MeshPlatform: a whole stack's mesh from one validated spec. Its args compile the spec for the
+spec's own data plane (`dataplane`, fargate_mesh.model.compile_checked), refusing what that data
+plane cannot carry before anything is registered; the platform reads only the compiled mesh. It
+composes what every data plane needs (Network, PublicEndpoint, MeshFoundation, an AppImage per app,
+MeshFirewall), then hands them to the data plane (components/dataplane.py), which deploys the
+services and the gateway."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.dataplane import AppMeshDataPlane
 from fargate_mesh.components.appmesh.mesh import ExistingMesh
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND
-from fargate_mesh.components.args import raise_problems, require_plain
+from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import Scope, standard_tags, type_token
 from fargate_mesh.components.dataplane import DataPlane, PlatformParts, ServiceImages
 from fargate_mesh.components.firewall import (
@@ -35,25 +38,20 @@ from fargate_mesh.components.images import AppImage, AppImageArgs, repository_ar
 from fargate_mesh.components.names import StackNames
 from fargate_mesh.components.network import ExistingNetwork, Network, NetworkArgs
 from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
-from fargate_mesh.model import compile_checked
+from fargate_mesh.facts import FARGATE_PLATFORM_VERSION
+from fargate_mesh.model import CompiledMesh, compile_checked, compile_mesh
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 from fargate_mesh.spec import Mesh, Problem, SpecError
-from fargate_mesh.spec.mesh import DATAPLANES
 
 
-def prebuilt_image(mesh: Mesh, service: str, version: str) -> str | None:
-    """The spec's image for a version (its own, else its service's); None means build the app."""
-    svc = mesh.services[service]
-    return svc.versions[version].image or svc.image
-
-
-def apps_to_build(mesh: Mesh) -> dict[str, list[tuple[str, str]]]:
-    """App folder name → the (service, version)s that run the image built from it."""
+def apps_to_build(mesh: CompiledMesh) -> dict[str, list[tuple[str, str]]]:
+    """App folder name → the (service, version)s that run the image built from it (those without
+    a prebuilt image)."""
     apps: dict[str, list[tuple[str, str]]] = {}
     for name, service in mesh.services.items():
-        for version in service.versions:
-            if prebuilt_image(mesh, name, version) is None:
-                apps.setdefault(service.app or name, []).append((name, version))
+        for version in service.versions.values():
+            if version.image is None:
+                apps.setdefault(service.app, []).append((name, version.name))
     return apps
 
 
@@ -98,7 +96,7 @@ def _build_problem(apps_dir: str | Path, app: str) -> str | None:
     return None
 
 
-def build_problems(mesh: Mesh, apps_dir: str | Path = "apps") -> list[Problem]:
+def build_problems(mesh: CompiledMesh, apps_dir: str | Path = "apps") -> list[Problem]:
     """Apps the spec wants built that cannot be, at the first service that runs each."""
     return [
         Problem(f"services.{users[0][0]}", problem)
@@ -107,22 +105,24 @@ def build_problems(mesh: Mesh, apps_dir: str | Path = "apps") -> list[Problem]:
     ]
 
 
-def missing_build_contexts(mesh: Mesh, apps_dir: str | Path = "apps") -> list[str]:
+def missing_build_contexts(mesh: CompiledMesh, apps_dir: str | Path = "apps") -> list[str]:
     """Apps the spec wants built that cannot be, as one message each."""
     return [str(problem) for problem in build_problems(mesh, apps_dir)]
 
 
 @dataclass(frozen=True)
 class MeshPlatformArgs:
-    """A whole stack's mesh from one validated spec. Every check (the spec on the data plane, the
-    build folders, the names below) runs when the args are made, before anything is registered.
+    """A whole stack's mesh from one validated spec. Every check (what the spec's data plane cannot
+    carry, app folders that cannot be built, the names below) runs when the args are made, all
+    problems in one SpecError, before anything is registered.
 
     Args:
-        mesh: The validated spec (parse_mesh / load_stack_file). Required.
+        mesh: The validated spec (parse_mesh / load_stack_file); its `dataplane` key chooses the
+            data plane. Required.
+        spec_source: What errors call the spec. Default "mesh spec".
         apps_dir: Where app folders are, relative to where `pulumi up` runs. Default "apps".
-        data_plane: A key of DATA_PLANES. Default "appmesh".
         availability_zones: For a new VPC. Default None: looked up.
-        platform_version: Fargate's. Default "1.4.0".
+        platform_version: Fargate's. Default facts.FARGATE_PLATFORM_VERSION.
         ssl_policy: The HTTPS listener's. Default TLS 1.3/1.2, forward secret only.
         alb_deletion_protection: Default False (turn on for production).
         alb_access_logs_bucket: Default None: no access logs.
@@ -132,20 +132,23 @@ class MeshPlatformArgs:
         envoy_health_check_command, envoy_trust_bundle: The App Mesh guide's. Confirm on the
             first deploy.
         gateway_alarms: Thresholds of the gateway's rollback alarms. Default GatewayAlarmArgs().
-        existing_mesh: Put the services in this mesh (ExistingMesh.from_arn, owner for a shared
-            mesh). Default None: one is made.
-        existing_network: Use this VPC and subnets, overriding the spec's network. Default None.
-        existing_cluster, existing_namespace: Use these. Default None: made.
+        existing_mesh: Put the services in this App Mesh mesh (ExistingMesh.from_arn; its owner
+            for a mesh another account shares). Default None: one is made.
+        existing_network: Use this VPC and subnets (ids may be Outputs), overriding the spec's
+            network. Default None.
+        existing_cluster: Use this ECS cluster. Default None: one is made.
+        existing_namespace: Use this Cloud Map namespace, named as the spec's. Default None: made.
         certificate_arn: Use this issued ACM certificate. Default None: one is requested.
         open_egress: Task egress to anywhere. Default True; False closes it.
     """
 
+    # The stack's spec; its `dataplane` key says which data plane runs the services and the gateway.
     mesh: Mesh
+    # What errors call the spec ("myshop:mesh is invalid ..."): where the user wrote it.
+    spec_source: str = "mesh spec"
     apps_dir: str = "apps"  # relative to the project, where `pulumi up` runs
-    # Which data plane runs the services and the gateway: a key of DATA_PLANES.
-    data_plane: str = "appmesh"
     availability_zones: Sequence[str] | None = None  # default: looked up
-    platform_version: str = "1.4.0"
+    platform_version: str = FARGATE_PLATFORM_VERSION
     ssl_policy: str = DEFAULT_SSL_POLICY
     alb_deletion_protection: bool = False
     alb_access_logs_bucket: str | None = None
@@ -160,40 +163,35 @@ class MeshPlatformArgs:
     # Thresholds of the gateway's deployment alarms, and an optional SNS topic to notify.
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
     # Bring your own (docs/reuse.md): each is made by default; given, the platform uses it instead.
-    existing_mesh: ExistingMesh | None = None  # an App Mesh mesh, possibly another account's
-    # A VPC and subnets made elsewhere (ids may be Outputs); overrides the spec's `network`.
+    existing_mesh: ExistingMesh | None = None
     existing_network: ExistingNetwork | None = None
     existing_cluster: ExistingCluster | None = None
-    existing_namespace: ExistingNamespace | None = None  # named as the spec's namespace
-    certificate_arn: pulumi.Input[str] | None = None  # an issued ACM certificate for the domain
-    # Task egress to anywhere (MeshFirewallArgs.open_egress); False: add the rules tasks need.
+    existing_namespace: ExistingNamespace | None = None
+    certificate_arn: pulumi.Input[str] | None = None
     open_egress: bool = True
+    # The spec compiled for its data plane: what the platform reads (set from `mesh`, never given).
+    compiled: CompiledMesh = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        """Every check that can fail, all at once, before the platform registers anything."""
         require_plain(
             "MeshPlatformArgs",
+            spec_source=self.spec_source,
             apps_dir=self.apps_dir,
-            data_plane=self.data_plane,
             platform_version=self.platform_version,
             writable_root_services=self.writable_root_services,
             keep_images=self.keep_images,
             force_delete_repositories=self.force_delete_repositories,
             open_egress=self.open_egress,
         )
+        # One SpecError with all the data plane cannot carry, the apps that cannot be built and
+        # unknown service names, before any resource is registered.
         problems: list[Problem] = []
-        if self.data_plane not in DATA_PLANES:
-            problems.append(
-                Problem(
-                    "data_plane",
-                    f"{self.data_plane!r} is not one this library has; choose one of: {', '.join(DATA_PLANES)}",
-                )
-            )
-        elif self.data_plane in DATAPLANES:  # what the spec's capability table knows
-            try:
-                compile_checked(self.mesh, self.data_plane)
-            except SpecError as err:
-                problems += [Problem(f"mesh.{p.path}" if p.path else "mesh", p.message) for p in err.problems]
+        try:
+            compiled = compile_checked(self.mesh, deploying=True, source=self.spec_source)
+        except SpecError as refused:
+            problems += refused.problems
+            compiled = compile_mesh(self.mesh)
+        object.__setattr__(self, "compiled", compiled)
         unknown = sorted(set(self.writable_root_services) - set(self.mesh.services))
         if unknown:
             problems.append(
@@ -202,11 +200,13 @@ class MeshPlatformArgs:
                     f"names services the spec does not have: {unknown}; services are: {', '.join(self.mesh.services)}",
                 )
             )
-        problems += [Problem(f"mesh.{p.path}", p.message) for p in build_problems(self.mesh, self.apps_dir)]
-        raise_problems("MeshPlatformArgs", problems)
+        problems += build_problems(compiled, self.apps_dir)
+        if problems:
+            raise SpecError(problems, self.spec_source)
 
 
-# Each data plane, built from the platform's args. Another data plane is one more entry here.
+# Each deployable data plane (the spec's `dataplane`), built from the platform's args. Another data
+# plane is one more entry here, and `deployable=True` in fargate_mesh.model.dataplanes.
 DATA_PLANES: dict[str, Callable[[MeshPlatformArgs], DataPlane]] = {
     "appmesh": lambda args: AppMeshDataPlane(
         envoy_health_check_command=args.envoy_health_check_command,
@@ -228,7 +228,7 @@ class MeshPlatform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MeshPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("platform", "MeshPlatform"), name, None, opts)
-        mesh = args.mesh
+        mesh = args.compiled
         names = StackNames(mesh)
         tags = standard_tags(mesh.name, mesh.tags)
         # Children are named after the platform; platforms made before were named after the spec.
@@ -244,7 +244,7 @@ class MeshPlatform(pulumi.ComponentResource):
                 vpc_id=network.vpc_id,
                 public_subnet_ids=network.public_subnet_ids,
                 target_port=mesh.gateway.port,
-                health_check_path=mesh.gateway.alb_health_check_path(),
+                health_check_path=mesh.gateway.health_check_path,
                 ssl_policy=args.ssl_policy,
                 deletion_protection=args.alb_deletion_protection,
                 access_logs_bucket=args.alb_access_logs_bucket,
@@ -277,18 +277,17 @@ class MeshPlatform(pulumi.ComponentResource):
                 workloads=[GATEWAY, *mesh.services],
                 admissions=admissions_from_spec(mesh),
                 external_sources={ALB: endpoint.alb_security_group_id},
-                labels={GATEWAY: names.gateway.gateway, ALB: "alb"},
+                labels={GATEWAY: mesh.gateway.name, ALB: "alb"},
                 open_egress=args.open_egress,
                 tags=tags,
             ),
             opts=firewall_opts,
         )
-        deployed = DATA_PLANES[args.data_plane](args).deploy(
+        deployed = DATA_PLANES[mesh.dataplane](args).deploy(
             self,
             PlatformParts(
                 scope=scope,
                 mesh=mesh,
-                names=names,
                 foundation=foundation,
                 endpoint=endpoint,
                 firewall=firewall,
@@ -323,7 +322,7 @@ class MeshPlatform(pulumi.ComponentResource):
         self, scope: Scope, args: MeshPlatformArgs, names: StackNames, tags: dict[str, str]
     ) -> dict[str, ServiceImages]:
         """An AppImage per app to build; per service, what each version runs and pulls from."""
-        mesh = args.mesh
+        mesh = args.compiled
         built = {}
         for app in apps_to_build(mesh):
             image_name, image_opts = scope.named(app, formerly=f"{mesh.name}-{app}")
@@ -342,15 +341,14 @@ class MeshPlatform(pulumi.ComponentResource):
         for name, service in mesh.services.items():
             by_version: dict[str, pulumi.Input[str]] = {}
             repositories: list[pulumi.Input[str]] = []
-            for version in service.versions:
-                prebuilt = prebuilt_image(mesh, name, version)
-                if prebuilt is None:
-                    image = built[service.app or name]
-                    by_version[version] = image.image_ref
+            for version in service.versions.values():
+                if version.image is None:
+                    image = built[service.app]
+                    by_version[version.name] = image.image_ref
                     repositories.append(image.repository_arn)
                 else:
-                    by_version[version] = prebuilt
-                    arn = repository_arn_from_uri(prebuilt)
+                    by_version[version.name] = version.image
+                    arn = repository_arn_from_uri(version.image)
                     if arn is not None:
                         repositories.append(arn)
             images[name] = ServiceImages(by_version, _unique(repositories))
@@ -362,7 +360,7 @@ def _network_args(args: MeshPlatformArgs, tags: dict[str, str]) -> NetworkArgs:
     only), else looked up."""
     if args.existing_network is not None:
         return NetworkArgs(existing=args.existing_network, tags=tags)
-    network_args = NetworkArgs.from_spec(args.mesh.network, tags)
+    network_args = NetworkArgs.from_spec(args.compiled.network, tags)
     if args.availability_zones is None or network_args.existing is not None:
         return network_args
     return NetworkArgs(

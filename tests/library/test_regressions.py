@@ -181,7 +181,7 @@ def test_a_missing_app_folder_fails_with_nothing_registered(tmp_path: Path):
     THEN one SpecError names the service and the folder, and no resource was registered."""
     mocks = set_recording_mocks()
     mesh = parse_mesh(minimal())
-    with pytest.raises(SpecError, match=r"mesh\.services\.products: no folder .*products"):
+    with pytest.raises(SpecError, match=r"  - services\.products: no folder .*products"):
         deploy(lambda: platform(mesh=mesh, apps_dir=str(tmp_path)).urn, mocks)
     assert mocks.resources == []
 

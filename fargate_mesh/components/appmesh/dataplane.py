@@ -1,6 +1,6 @@
 """The App Mesh data plane: the mesh, an ExternalService per external callee, a MeshService per
 service (virtual nodes, router, Envoy sidecars) and the IngressGateway (virtual gateway, Envoy
-behind the ALB)."""
+behind the ALB), each from its part of the compiled mesh."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pulumi
 
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.external import ExternalService, ExternalServiceArgs
-from fargate_mesh.components.appmesh.gateway import GatewayTarget, IngressGateway, IngressGatewayArgs
+from fargate_mesh.components.appmesh.gateway import IngressGateway, IngressGatewayArgs
 from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs, ExistingMesh
-from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs, mesh_backends
+from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND, EnvoyOptions
 from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
 from fargate_mesh.components.ecs.task import Telemetry
@@ -23,8 +23,8 @@ from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 
 @dataclass(frozen=True)
 class AppMeshDataPlane:
-    """The App Mesh data plane (MeshPlatform's "appmesh"): a mesh (or existing_mesh, default None),
-    external services, a MeshService per service and the IngressGateway."""
+    """The App Mesh data plane (the spec's `dataplane: appmesh`): a mesh (or existing_mesh, default
+    None), an ExternalService per external callee, a MeshService per service and the IngressGateway."""
 
     # What the App Mesh docs give; both depend on the Envoy image, so check them on the first deploy.
     envoy_health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND
@@ -39,11 +39,11 @@ class AppMeshDataPlane:
         """The mesh's name and ARN: the existing one's, else those of one made here."""
         if self.existing_mesh is not None:
             return pulumi.Output.from_input(self.existing_mesh.name), self.existing_mesh.mesh_arn(platform)
-        mesh_name, mesh_opts = parts.scope.named(formerly=parts.names.mesh)
+        mesh_name, mesh_opts = parts.scope.named(formerly=parts.mesh.name)
         app_mesh = AppMesh(
             mesh_name,
             AppMeshArgs(
-                mesh_name=parts.names.mesh,
+                mesh_name=parts.mesh.name,
                 egress_filter=parts.mesh.egress_filter,
                 # Stacks made before the App Mesh data plane was its own module hold the mesh there.
                 previous_parents=[parts.foundation],
@@ -54,23 +54,16 @@ class AppMeshDataPlane:
         return app_mesh.mesh_name, app_mesh.mesh_arn
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
-        mesh, names, tags, scope = parts.mesh, parts.names, parts.tags, parts.scope
+        mesh, tags, scope = parts.mesh, parts.tags, parts.scope
         mesh_owner = self.existing_mesh.owner if self.existing_mesh is not None else None
         mesh_name, mesh_arn = self._mesh(platform, parts)
         telemetry = Telemetry(mesh.log_retention_days, mesh.tracing, mesh.xray_image)
         envoy = EnvoyOptions(image=mesh.envoy_image, health_check_command=self.envoy_health_check_command)
-        for name, external in mesh.external.items():
+        for name, external in mesh.externals.items():
             external_name, external_opts = scope.named(name, formerly=name)
             ExternalService(
                 external_name,
-                ExternalServiceArgs(
-                    mesh_name=mesh_name,
-                    mesh_owner=mesh_owner,
-                    host=external.host,
-                    node_name=names.external_node(name),
-                    port=external.port,
-                    tags=tags,
-                ),
+                ExternalServiceArgs(external=external, mesh_name=mesh_name, mesh_owner=mesh_owner, tags=tags),
                 opts=external_opts,
             )
         services = {}
@@ -79,17 +72,14 @@ class AppMeshDataPlane:
             services[name] = MeshService(
                 service_name,
                 MeshServiceArgs(
-                    name=name,
                     service=service,
-                    names=names.service(name),
                     mesh_name=mesh_name,
                     mesh_owner=mesh_owner,
-                    namespace=names.namespace,
+                    namespace=mesh.namespace,
                     namespace_id=parts.foundation.namespace_id,
                     placement=parts.placement(name),
                     images=parts.images[name].by_version,
                     repository_arns=parts.images[name].repository_arns,
-                    backends=mesh_backends(mesh, name),
                     telemetry=telemetry,
                     envoy=envoy,
                     trust_bundle=self.trust_bundle,
@@ -103,13 +93,8 @@ class AppMeshDataPlane:
             gateway_name,
             IngressGatewayArgs(
                 gateway=mesh.gateway,
-                names=names.gateway,
                 mesh_name=mesh_name,
                 mesh_owner=mesh_owner,
-                targets={
-                    name: GatewayTarget(names.virtual_service(name), service.port)
-                    for name, service in mesh.services.items()
-                },
                 placement=parts.placement(GATEWAY),
                 target_group_arn=parts.endpoint.target_group_arn,
                 load_balancer_arn_suffix=parts.endpoint.alb_arn_suffix,

@@ -83,16 +83,13 @@ class Telemetry:
         )
 
 
-class WorkloadNames(Protocol):
-    @property
-    def log_group(self) -> str: ...
-
-
 class Workload(Protocol):
     """What a TaskGroup reads from the workload it runs (MeshServiceArgs, IngressGatewayArgs)."""
 
     @property
-    def names(self) -> WorkloadNames: ...
+    def log_group(self) -> str:
+        """The log group its tasks share."""
+        ...
 
     @property
     def placement(self) -> TaskPlacement: ...
@@ -168,7 +165,7 @@ class TaskGroup:
         self._region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=workload.names.log_group,
+            name=workload.log_group,
             retention_in_days=workload.telemetry.log_retention_days,
             tags=dict(workload.tags),
             opts=child(parent),

@@ -2,42 +2,36 @@
 
 from __future__ import annotations
 
-from fargate_mesh.components import (
-    ExistingMesh,
-    MeshService,
-    MeshServiceArgs,
-    ServiceNames,
-    TaskNames,
-    TaskPlacement,
-    VersionNames,
-)
-from fargate_mesh.spec import Service
+from fargate_mesh.components import ExistingMesh, MeshService, MeshServiceArgs, TaskPlacement
+from fargate_mesh.model import compile_checked
+from fargate_mesh.spec import parse_mesh
 
 SHARED_MESH_ARN = "arn:aws:appmesh:us-east-1:210987654321:mesh/shared"
 
 
 def reviews_in_shared_mesh() -> MeshService:
-    mesh = ExistingMesh.from_arn(SHARED_MESH_ARN)
-    reviews = Service.model_validate(
-        {"port": 8080, "healthCheck": {"path": "/health"}, "versions": {"v1": {"weight": 100}}}
+    shared = ExistingMesh.from_arn(SHARED_MESH_ARN)
+    mesh = compile_checked(
+        parse_mesh(
+            {
+                "name": shared.name,
+                "namespace": "shop.local",
+                "domain": "api.myshop.com",
+                "hostedZone": "myshop.com",
+                "gateway": {"routes": [{"match": {"prefix": "/v1/reviews"}, "service": "reviews"}]},
+                "services": {
+                    "reviews": {"healthCheck": {"path": "/health"}, "versions": {"v1": {"weight": 100}}}
+                },
+            }
+        )
     )
     return MeshService(
         "shared-reviews",
         MeshServiceArgs(
-            name="reviews",
-            service=reviews,
-            names=ServiceNames(
-                virtual_service="reviews.shop.local",
-                router="reviews-router",
-                cloud_map_service="reviews",
-                log_group="/ecs/shared/reviews",
-                versions={
-                    "v1": VersionNames("reviews-v1", TaskNames("reviews-v1", "shared-reviews-v1", "v1"))
-                },
-            ),
-            mesh_name=mesh.name,
-            mesh_owner=mesh.owner,
-            namespace="shop.local",
+            service=mesh.services["reviews"],
+            mesh_name=shared.name,
+            mesh_owner=shared.owner,
+            namespace=mesh.namespace,
             namespace_id="ns-0123456789abcdef",
             placement=TaskPlacement(
                 cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/shared",
