@@ -15,7 +15,16 @@ from fargate_mesh.components.appmesh.routing import ServiceRouting, ServiceRouti
 from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs
 from fargate_mesh.components.appmesh.sidecar import AppMeshEnvoy, EnvoyOptions
 from fargate_mesh.components.dataplane import DataPlane, DeployedDataPlane, PlatformParts, ServiceImages
-from fargate_mesh.components.ecs.task import App, Capacity, Proxy, TaskArgs, TaskGroup, Telemetry, Workload
+from fargate_mesh.components.ecs.task import (
+    App,
+    Capacity,
+    ExistingTaskResources,
+    Proxy,
+    TaskArgs,
+    TaskGroup,
+    Telemetry,
+    Workload,
+)
 from fargate_mesh.components.ecs.workload import (
     FargateService,
     FargateServiceArgs,
@@ -58,6 +67,7 @@ __all__ = [
     "ExistingMesh",
     "ExistingNamespace",
     "ExistingNetwork",
+    "ExistingTaskResources",
     "ExternalService",
     "ExternalServiceArgs",
     "FargateService",

@@ -140,10 +140,15 @@ def test_bring_your_own_example(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_join_mesh_example():
-    """GIVEN the example of one service joining a shared mesh
+    """GIVEN the example of one service joining a shared mesh with its own log group and role
     WHEN it runs
-    THEN its node, router, route and virtual service are made in that mesh, for its owner."""
+    THEN its node, router, route and virtual service are made in that mesh, for its owner, and no
+    log group or execution role is made: its task runs with the role given and logs there."""
     rec = run("join-mesh")
+    assert not rec.of_type("aws:cloudwatch/logGroup:LogGroup")
+    (task,) = rec.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    assert task["inputs"]["executionRoleArn"] == "arn:aws:iam::123456789012:role/platform-ecs-execution"
+    assert "/platform/reviews" in task["inputs"]["containerDefinitions"]
     app_mesh = [r for r in rec if r["type"].startswith("aws:appmesh/")]
     assert sorted(r["type"].rsplit(":", 1)[-1] for r in app_mesh) == [
         "Route",

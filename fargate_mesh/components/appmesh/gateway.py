@@ -15,7 +15,13 @@ from fargate_mesh.components.alarms import GatewayAlarmArgs, target_group_alarms
 from fargate_mesh.components.appmesh.sidecar import ENVOY_CONTAINER, AppMeshEnvoy, EnvoyOptions
 from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
-from fargate_mesh.components.ecs.task import Capacity, TaskArgs, TaskGroup, Telemetry
+from fargate_mesh.components.ecs.task import (
+    Capacity,
+    ExistingTaskResources,
+    TaskArgs,
+    TaskGroup,
+    Telemetry,
+)
 from fargate_mesh.components.ecs.workload import LoadBalancerTarget, TaskPlacement
 from fargate_mesh.components.names import TaskNames
 from fargate_mesh.model import CompiledGateway
@@ -44,6 +50,7 @@ class IngressGatewayArgs:
         route_dependencies: What gateway routes wait for (the services). Default none.
         service_dependencies: What the ECS service waits for (the HTTPS listener). Default none.
         mesh_owner: The account owning a shared mesh (AWS RAM). Default None: this account.
+        existing: A log group and execution role of your own. Default none: both are made.
         tags: Added to every resource. Default none.
     """
 
@@ -65,6 +72,7 @@ class IngressGatewayArgs:
     # ECS rejects a target group no load balancer uses yet: the HTTPS listener.
     service_dependencies: Sequence[pulumi.Resource] = ()
     mesh_owner: str | None = None
+    existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

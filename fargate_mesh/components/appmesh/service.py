@@ -20,7 +20,14 @@ from fargate_mesh.components.appmesh.routing import ServiceRouting, ServiceRouti
 from fargate_mesh.components.appmesh.sidecar import AppMeshEnvoy, EnvoyOptions
 from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
-from fargate_mesh.components.ecs.task import App, Capacity, TaskArgs, TaskGroup, Telemetry
+from fargate_mesh.components.ecs.task import (
+    App,
+    Capacity,
+    ExistingTaskResources,
+    TaskArgs,
+    TaskGroup,
+    Telemetry,
+)
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.names import TaskNames
 from fargate_mesh.model import CompiledService
@@ -45,6 +52,7 @@ class MeshServiceArgs:
         trust_bundle: CA bundle TLS backends are checked against. Default the Envoy image's.
         read_only_root_filesystem: Default True; False lets the app write its image's files.
         mesh_owner: The account owning a shared mesh (AWS RAM). Default None: this account.
+        existing: A log group and execution role of your own. Default none: both are made.
         tags: Added to every resource. Default none.
     """
 
@@ -63,6 +71,7 @@ class MeshServiceArgs:
     # loosening for an app (often a prebuilt image) that writes outside mounted volumes.
     read_only_root_filesystem: bool = True
     mesh_owner: str | None = None
+    existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -156,7 +165,7 @@ class MeshService(pulumi.ComponentResource):
 
         self.virtual_service_name = routing.virtual_service_name
         self.node_arns = routing.node_arns
-        self.log_group_name = tasks.log_group.name
+        self.log_group_name = tasks.log_group_name
         self.discovery_service_arn = discovery.arn
         self.register_outputs(
             {

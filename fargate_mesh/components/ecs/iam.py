@@ -126,5 +126,13 @@ def task_role(
     return TaskRole(role, policy)
 
 
+def log_group_arn(
+    parent: pulumi.Resource, account: pulumi.Input[str], region: pulumi.Input[str], name: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """The ARN of a log group known by name (one made elsewhere), in this account and region."""
+    partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent)).partition
+    return pulumi.Output.concat("arn:", partition, ":logs:", region, ":", account, ":log-group:", name)
+
+
 def account_id(parent: pulumi.Resource) -> pulumi.Output[str]:
     return aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id

@@ -83,6 +83,21 @@ class Telemetry:
         )
 
 
+@dataclass(frozen=True)
+class ExistingTaskResources:
+    """A workload's log group and execution role made elsewhere; what is not given is made.
+
+    Args:
+        log_group_name: A CloudWatch log group its tasks log to. Default None: one is made, named
+            as the workload's, keeping logs as long as its Telemetry says.
+        execution_role_arn: The role ECS starts its tasks with: it must let ECS pull the images
+            and write to the log group. Default None: one is made, allowed exactly that.
+    """
+
+    log_group_name: pulumi.Input[str] | None = None
+    execution_role_arn: pulumi.Input[str] | None = None
+
+
 class Workload(Protocol):
     """What a TaskGroup reads from the workload it runs (MeshServiceArgs, IngressGatewayArgs)."""
 
@@ -107,6 +122,11 @@ class Workload(Protocol):
 
     @property
     def tags(self) -> Mapping[str, str]: ...
+
+    @property
+    def existing(self) -> ExistingTaskResources:
+        """What it brings of its own (nothing: ExistingTaskResources())."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -152,9 +172,13 @@ class TaskArgs:
 
 
 class TaskGroup:
-    """The shared part of one workload's tasks, made as children of `parent`: the log group
-    (`<name>-logs`) and the execution role (`<name>-execution`, its inline policy
-    `<policy_prefix>-execution-inline`, by default `<name>-execution-inline`)."""
+    """The shared part of one workload's tasks, made as children of `parent` unless the workload
+    brings its own (`workload.existing`): the log group (`<name>-logs`) and the execution role
+    (`<name>-execution`, its inline policy `<policy_prefix>-execution-inline`, by default
+    `<name>-execution-inline`)."""
+
+    log_group_name: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, parent: pulumi.Resource, workload: Workload, policy_prefix: str | None = None
@@ -163,22 +187,35 @@ class TaskGroup:
         self._workload = workload
         self._account = iam.account_id(parent)
         self._region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=workload.log_group,
-            retention_in_days=workload.telemetry.log_retention_days,
-            tags=dict(workload.tags),
-            opts=child(parent),
-        )
-        self.execution_role = iam.task_role(
-            f"{name}-execution",
-            parent=parent,
-            account_id=self._account,
-            statements=iam.execution_statements([self.log_group.arn], workload.repository_arns),
-            description=workload.execution_role_description,
-            tags=workload.tags,
-            policy_name=f"{policy_prefix or name}-execution-inline",
-        )
+        existing = workload.existing
+        if existing.log_group_name is None:
+            log_group = aws.cloudwatch.LogGroup(
+                f"{name}-logs",
+                name=workload.log_group,
+                retention_in_days=workload.telemetry.log_retention_days,
+                tags=dict(workload.tags),
+                opts=child(parent),
+            )
+            self.log_group_name, log_group_arn = log_group.name, log_group.arn
+        else:
+            self.log_group_name = pulumi.Output.from_input(existing.log_group_name)
+            log_group_arn = iam.log_group_arn(parent, self._account, self._region, self.log_group_name)
+        # The execution role's policy, when the role is made here: tasks wait for it.
+        self._execution_policies: list[pulumi.Resource] = []
+        if existing.execution_role_arn is None:
+            role = iam.task_role(
+                f"{name}-execution",
+                parent=parent,
+                account_id=self._account,
+                statements=iam.execution_statements([log_group_arn], workload.repository_arns),
+                description=workload.execution_role_description,
+                tags=workload.tags,
+                policy_name=f"{policy_prefix or name}-execution-inline",
+            )
+            self.execution_role_arn = role.arn
+            self._execution_policies = [role.policy] if role.policy else []
+        else:
+            self.execution_role_arn = pulumi.Output.from_input(existing.execution_role_arn)
 
     def service(self, name: str, task: TaskArgs) -> FargateService:
         """One task definition and its ECS service (`name`), with the task's own role."""
@@ -207,7 +244,7 @@ class TaskGroup:
                 cpu=capacity.size.cpu,
                 memory=capacity.size.memory,
                 task_role_arn=task_role.arn,
-                execution_role_arn=self.execution_role.arn,
+                execution_role_arn=self.execution_role_arn,
                 desired_count=capacity.desired_count,
                 proxy_configuration=task.proxy.proxy_configuration if task.proxy else None,
                 service_registry_arn=task.service_registry_arn,
@@ -217,7 +254,8 @@ class TaskGroup:
                 deployment_alarm_names=task.deployment_alarm_names,
                 # Tasks started before their roles can act would fail their first deployment.
                 depends_on=[
-                    *(role.policy for role in (task_role, self.execution_role) if role.policy),
+                    *([task_role.policy] if task_role.policy else []),
+                    *self._execution_policies,
                     *task.depends_on,
                 ],
                 tags=workload.tags,
@@ -228,7 +266,7 @@ class TaskGroup:
     def _containers(self, task: TaskArgs) -> list[Container]:
         """App, then the proxy's containers, then the X-Ray daemon, all logging to the group."""
         telemetry = self._workload.telemetry
-        logs = containers.awslogs(self.log_group.name, self._region, task.names.log_stream_prefix)
+        logs = containers.awslogs(self.log_group_name, self._region, task.names.log_stream_prefix)
         result: list[Container] = []
         if task.app is not None:
             result.append(
