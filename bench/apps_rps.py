@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -73,12 +73,24 @@ def child_env(**extra: str) -> dict[str, str]:
 @contextlib.contextmanager
 def serve(app: str, module: str, env: dict[str, str]) -> Iterator[str]:
     """Run `python -m uvicorn <module>:app` from apps/<app>; yield its base URL; always stop it."""
+
+    def argv(port: int) -> list[str]:
+        return [
+            sys.executable, "-m", "uvicorn", f"{module}:app",
+            "--host", HOST, "--port", str(port),
+            "--workers", "1", "--no-access-log", "--timeout-graceful-shutdown", "2",
+        ]  # fmt: skip
+
+    with serve_argv(app, argv, env) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def serve_argv(app: str, argv: Callable[[int], list[str]], env: dict[str, str]) -> Iterator[str]:
+    """Run `argv(port)` from apps/<app> on a free port; yield its base URL once /health answers;
+    always stop it (SIGTERM, then SIGKILL after 5 s)."""
     port = free_port()
-    cmd = [
-        sys.executable, "-m", "uvicorn", f"{module}:app",
-        "--host", HOST, "--port", str(port),
-        "--workers", "1", "--no-access-log", "--timeout-graceful-shutdown", "2",
-    ]  # fmt: skip
+    cmd = argv(port)
     with tempfile.TemporaryFile("w+") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT / "apps" / app, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -163,7 +175,11 @@ async def drive(
     result = Result(label=label, duration_s=duration_s)
     url = httpx.URL(base_url)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=5.0, trust_env=False) as shared:
+    # "h2c": HTTP/2 with prior knowledge over plain http (needs the h2 package), as Envoy speaks it.
+    h2c = client_kind == "h2c"
+    async with httpx.AsyncClient(
+        base_url=base_url, limits=limits, timeout=5.0, trust_env=False, http1=not h2c, http2=h2c
+    ) as shared:
 
         async def worker(until: float, record: bool) -> None:
             raw = RawConnection(url.host, url.port or 80)
