@@ -1,9 +1,9 @@
 """The Products -> Prices connection pool against a REAL local HTTP server (127.0.0.1 only).
 
-respx cannot show this: the bug lives in httpcore's pool. Cancelling an httpx call from
-outside (asyncio.timeout / wait_for) while httpcore is connecting or waiting for a connection
-leaves entries stuck in the pool (encode/httpcore#1093), so after one overload every later
-call times out although Prices answers in milliseconds.
+A mock cannot show this: the bug lived in the client's pool. Cancelling an httpx call from
+outside (asyncio.timeout / wait_for) while httpcore was connecting or waiting for a connection
+left entries stuck in the pool (encode/httpcore#1093), so after one overload every later
+call timed out although Prices answered in milliseconds. Any client must pass the same test.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from fastapi.testclient import TestClient
 from products_api.main import create_app
-from products_api.prices_client import PriceLookup, PricesClient, PriceStatus, build_http_client
+from products_api.prices_client import PriceLookup, PricesClient, PriceStatus, build_http_session
 
 P001_PRICE = {"productId": "p-001", "amountCents": 8999, "currency": "USD"}
 
@@ -78,7 +78,7 @@ def test_pool_recovers_after_a_burst_of_timeouts(server: _SlowThenFastServer) ->
 
     async def scenario() -> tuple[list[PriceStatus], PriceStatus, float]:
         # A small pool, so that a handful of leaked connections is enough to fill it.
-        http = build_http_client(timeout_seconds=timeout, user_agent="test", max_connections=4)
+        http = build_http_session(timeout_seconds=timeout, user_agent="test", max_connections=4)
         async with http:
             client = PricesClient(http, base_url=base_url, timeout_seconds=timeout)
             # WHEN bursts of concurrent lookups (ten times what the pool holds) all time out
@@ -118,3 +118,27 @@ def test_slow_prices_is_cut_off_at_the_configured_timeout(
     assert response.json()["priceStatus"] == "unavailable"
     assert response.json()["priceReason"] == "prices timed out after 0.05s"
     assert elapsed < 1
+
+
+def test_waiting_for_a_pooled_connection_is_cut_off_at_the_timeout(server: _SlowThenFastServer) -> None:
+    # GIVEN a pool of one connection, held by a call that Prices does not answer
+    timeout = 0.1
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    server.slow.set()
+
+    async def scenario() -> tuple[PriceLookup, float]:
+        async with build_http_session(timeout_seconds=timeout, user_agent="test", max_connections=1) as http:
+            client = PricesClient(http, base_url=base_url, timeout_seconds=timeout)
+            holder = asyncio.create_task(client.get_price("p-001"))
+            await asyncio.sleep(0.02)  # the holder has the only connection
+            # WHEN a second lookup has to wait for that connection
+            started = time.monotonic()
+            waiting = await client.get_price("p-001")
+            elapsed = time.monotonic() - started
+            await holder
+            return waiting, elapsed
+
+    waiting, elapsed = asyncio.run(asyncio.wait_for(scenario(), 10))
+    # THEN it gives up after the timeout, as a timeout, not a hang
+    assert (waiting.status, waiting.reason) == (PriceStatus.UNAVAILABLE, "prices timed out after 0.1s")
+    assert elapsed < 0.5
