@@ -5,7 +5,8 @@
 The sidecar of a `protocol: http2` service speaks h2c with prior knowledge to its app (no TLS, no
 Upgrade), and health checks, curl and the mesh's HTTP/1.1 paths still speak HTTP/1.1 to the same
 port. So the server must answer both on one port. Each candidate serves the same Prices endpoint
-(`GET /v1/prices`, one worker, uvloop) from apps/prices and is driven twice:
+(`GET /v1/prices`, one worker, uvloop) from apps/prices and is driven twice; a last row runs
+Prices as the kit ships it for APP_PROTOCOL=http2 (`python -m prices_api`, granian embedded):
 
   h1   HTTP/1.1, N keep-alive connections with one request each in flight (a load balancer, curl);
   h2c  HTTP/2 prior knowledge over ONE connection with N concurrent streams, as Envoy's upstream
@@ -27,20 +28,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import importlib.util
 import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.apps_rps import HOST, Result, child_env, drive, serve_argv
+from bench.apps_rps import HOST, ROOT, Result, child_env, drive, run_server, serve_app
 
 PATH = "/v1/prices"
 APP = "prices_api.main:app"
@@ -82,6 +86,8 @@ SERVERS: dict[str, Callable[[int], list[str]]] = {
     "hypercorn": hypercorn_argv,
     "granian": granian_argv,
 }
+# What ships: `python -m prices_api` with APP_PROTOCOL=http2 (granian embedded by the kit).
+KIT = "kit-http2"
 BASELINE = ("uvicorn", "h1")
 PROTOCOLS = ("h1", "h2c")
 
@@ -132,15 +138,15 @@ def wrk(base_url: str, duration_s: float, concurrency: int) -> Measured:
     )
 
 
-def h2load(base_url: str, duration_s: float, concurrency: int) -> Measured:
+def h2load(base_url: str, duration_s: float, concurrency: int, warmup_s: float) -> Measured:
     """h2c prior knowledge: one connection, `concurrency` streams in flight. Latencies come from
     h2load's per-request log, since it prints no percentiles."""
     with tempfile.NamedTemporaryFile("r", suffix=".log") as log:
         argv = [
-            "h2load", "-c", "1", "-m", str(concurrency), "-D", f"{duration_s:g}",
-            "--warm-up-time", f"{WARMUP_S:g}", "--log-file", log.name, base_url + PATH,
+            "h2load", "-c", "1", "-m", str(concurrency), "-D", _ms(duration_s),
+            "--warm-up-time", _ms(warmup_s), "--log-file", log.name, base_url + PATH,
         ]  # fmt: skip
-        out = _run(argv, duration_s + WARMUP_S)
+        out = _run(argv, duration_s + warmup_s)
         # Columns: start (µs since the epoch), status, time to the end of the response (µs).
         samples = [line.split("\t") for line in log.read().splitlines() if line]
     result = Result(label="h2c", duration_s=duration_s)
@@ -150,21 +156,53 @@ def h2load(base_url: str, duration_s: float, concurrency: int) -> Measured:
     return Measured.of(result)
 
 
+def _ms(seconds: float) -> str:
+    # h2load takes whole numbers with a unit ("1.5" is refused); wrk takes "1.5s" as it is.
+    return f"{round(seconds * 1000)}ms"
+
+
 def _run(argv: list[str], duration_s: float) -> str:
     return subprocess.run(argv, capture_output=True, text=True, timeout=duration_s + 60, check=False).stdout
 
 
-def native_load(base_url: str, protocol: str, duration_s: float, concurrency: int) -> Measured:
+def native_load(
+    base_url: str, protocol: str, duration_s: float, concurrency: int, warmup_s: float
+) -> Measured:
     if protocol == "h1":
-        # wrk has no warm-up phase of its own: a short run first.
-        wrk(base_url, WARMUP_S, concurrency)
+        # wrk has no warm-up phase of its own, and takes whole seconds: a 1 s run first, if any.
+        if warmup_s >= 1:
+            wrk(base_url, warmup_s, concurrency)
         return wrk(base_url, duration_s, concurrency)
-    return h2load(base_url, duration_s, concurrency)
+    return h2load(base_url, duration_s, concurrency, warmup_s)
 
 
-def python_load(base_url: str, protocol: str, duration_s: float, concurrency: int) -> Measured:
+def python_load(
+    base_url: str, protocol: str, duration_s: float, concurrency: int, warmup_s: float
+) -> Measured:
     client = "raw" if protocol == "h1" else "h2c"
-    return Measured.of(asyncio.run(drive(base_url, PATH, protocol, duration_s, concurrency, client)))
+    result = asyncio.run(drive(base_url, PATH, protocol, duration_s, concurrency, client, warmup_s=warmup_s))
+    return Measured.of(result)
+
+
+def combine(slices: list[Measured]) -> Measured:
+    """Equal-length slices: mean rps, median of each percentile, all errors."""
+    return Measured(
+        statistics.fmean(m.rps for m in slices),
+        statistics.median(m.p50 for m in slices),
+        statistics.median(m.p90 for m in slices),
+        statistics.median(m.p99 for m in slices),
+        sum(m.errors for m in slices),
+    )
+
+
+@contextlib.contextmanager
+def serving(name: str) -> Iterator[str]:
+    if name == KIT:
+        with serve_app(ROOT / "apps", "prices", child_env(APP_PROTOCOL="http2")) as served:
+            yield served.base_url
+        return
+    with run_server(ROOT / "apps" / "prices", SERVERS[name], child_env()) as served:
+        yield served.base_url
 
 
 def ratio(value: float, base: float) -> str:
@@ -201,9 +239,12 @@ def main(argv: list[str] | None = None) -> int:
         "--loadgen", choices=["auto", "native", "python"], default="auto", help="native: wrk and h2load"
     )
     parser.add_argument("--servers", default=",".join(SERVERS), help="comma-separated subset to run")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="each row's time in this many interleaved slices"
+    )
     args = parser.parse_args(argv)
-    if not 0 < args.duration <= 60 or not 1 <= args.concurrency <= 256:
-        parser.error("--duration must be in (0, 60] and --concurrency in [1, 256]")
+    if not 0 < args.duration <= 60 or not 1 <= args.concurrency <= 256 or not 1 <= args.rounds <= 20:
+        parser.error("--duration must be in (0, 60], --concurrency in [1, 256] and --rounds in [1, 20]")
     servers = [name.strip() for name in args.servers.split(",")]
     if BASELINE[0] not in servers or any(name not in SERVERS for name in servers):
         parser.error(f"--servers: a subset of {', '.join(SERVERS)} that includes {BASELINE[0]}")
@@ -214,20 +255,33 @@ def main(argv: list[str] | None = None) -> int:
     elif loadgen == "native" and not have_native:
         parser.error("wrk and h2load must be on PATH (Debian: apt-get install wrk nghttp2-client)")
     load = native_load if loadgen == "native" else python_load
+    # Whole seconds: wrk takes nothing finer.
+    slice_s = max(1, round(args.duration / args.rounds))
 
     print(
         f"Prices GET {PATH}, 1 worker per server on {HOST}, uvloop; {args.concurrency} requests in flight "
         f"(h1: {args.concurrency} connections; h2c: 1 connection, {args.concurrency} streams); "
-        f"{args.duration:g} s per row after {WARMUP_S:g} s warm-up; load: {LOADGEN_NAMES[loadgen]}; "
+        f"{args.rounds} interleaved slices of {slice_s} s per row (rps: mean, "
+        f"percentiles: median of the slices) after {WARMUP_S:g} s warm-up; load: {LOADGEN_NAMES[loadgen]}; "
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs (load generator shares them)\n"
         f"ratios (x) are against {BASELINE[0]} {BASELINE[1]} of this run; below 1.00 is faster for "
         f"latency, above 1.00 is faster for rps\n"
     )
-    rows: list[Row] = []
-    for name in servers:
-        with serve_argv("prices", SERVERS[name], child_env()) as base_url:
-            for protocol in PROTOCOLS:
-                rows.append(Row(name, protocol, load(base_url, protocol, args.duration, args.concurrency)))
+    names = [name for name in [*servers, KIT] if name == KIT or importlib.util.find_spec(name) is not None]
+    for name in sorted(set(servers) - set(names)):
+        print(f"{name}: not installed (pip install {name}), left out")
+    slices: dict[tuple[str, str], list[Measured]] = {
+        (name, protocol): [] for name in names for protocol in PROTOCOLS
+    }
+    with contextlib.ExitStack() as running:
+        # All servers up at once (an idle one costs nothing), so that the rows can be interleaved:
+        # on a shared machine the load of other processes drifts, and every row sees the same drift.
+        urls = {name: running.enter_context(serving(name)) for name in names}
+        for round_index in range(args.rounds):
+            warmup_s = WARMUP_S if round_index == 0 else WARMUP_S / 5
+            for (name, protocol), measured in slices.items():
+                measured.append(load(urls[name], protocol, slice_s, args.concurrency, warmup_s))
+    rows = [Row(name, protocol, combine(measured)) for (name, protocol), measured in slices.items()]
     print_rows(rows)
     return 0
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from bench.apps_rps import HOST, PROXY_VARS, free_port, wait_healthy
+from bench.apps_rps import HOST, child_env, run_server, with_kit_on_path
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
 
@@ -67,12 +65,8 @@ def write_slow_app(folder: Path) -> Path:
 
 
 def kit_env(**extra: str) -> dict[str, str]:
-    """The environment without proxies, with THIS checkout's kit first on the path (not whichever
-    copy an editable install points at)."""
-    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(APPS / "kit"), env.get("PYTHONPATH", "")]))
-    env.update(HOST=HOST, PYTHONDONTWRITEBYTECODE="1", **extra)
-    return env
+    """The environment without proxies, with THIS checkout's kit first on the path."""
+    return {**with_kit_on_path(child_env(), APPS), "HOST": HOST, "PYTHONDONTWRITEBYTECODE": "1", **extra}
 
 
 @dataclass
@@ -98,20 +92,8 @@ class KitProcess:
 @contextmanager
 def start(argv: list[str], cwd: Path, env: dict[str, str], *, wait: bool = True) -> Iterator[KitProcess]:
     """Start `argv` on a free port (PORT in env); with `wait`, until GET /health answers. Always stopped."""
-    port = free_port()
-    with tempfile.TemporaryFile("w+") as log:
-        proc = subprocess.Popen(
-            argv, cwd=cwd, env={**env, "PORT": str(port)}, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            kit = KitProcess(proc, f"http://{HOST}:{port}", log)
-            if wait:
-                wait_healthy(kit.base_url, proc, log)
-            yield kit
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+    with run_server(cwd, lambda _: argv, env, port_env="PORT", wait=wait) as served:
+        yield KitProcess(served.proc, served.base_url, served.log)
 
 
 def run_module(package: str) -> list[str]:
