@@ -6,9 +6,9 @@ that says why the price is missing, never an exception the caller has to handle.
 No retries here on purpose: the mesh route owns the retry policy, and retrying in both
 places multiplies the load on a struggling Prices service.
 
-The HTTP client is aiohttp: this call is most of a product detail's cost, and bench/apps_rps.py
-measured httpx (httpcore's pool) at about ten times aiohttp's CPU per call under concurrency, which
-held the detail endpoint to 12-17 % of what Prices serves (see apps/README.md).
+The HTTP client is aiohttp: this call is most of a product detail's cost, and httpx (httpcore's
+pool) measured about ten times aiohttp's CPU per call at 16 in flight, which held the detail
+endpoint to 7-20 % of what Prices serves in bench/apps_rps.py (see apps/README.md).
 """
 
 from __future__ import annotations
