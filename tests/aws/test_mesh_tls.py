@@ -133,12 +133,20 @@ def test_task_roles_export_exactly_their_own_certificate_and_read_exactly_the_ca
     each reads only the mesh CA's certificate; no other role may export"""
     rec = recording()
     ca_arn = rec.of_type(CA)[0]["outputs"]["arn"]
-    roles = {
+    owners = {
         "products-v1-task": "products.shop.local",
         "products-v2-task": "products.shop.local",
         "prices-v1-task": "prices.shop.local",
         "ingress-task": "shop-dev-gateway.shop.local",
     }
+    # Logical names carry the stack's component prefix (shop-dev-products-v1-task).
+    roles = {
+        r["name"]: dns_name
+        for r in rec.of_type(ROLE_POLICY)
+        for suffix, dns_name in owners.items()
+        if r["name"].endswith(f"-{suffix}")
+    }
+    assert len(roles) == len(owners), sorted(r["name"] for r in rec.of_type(ROLE_POLICY))
     exporting = {
         r["name"] for r in rec.of_type(ROLE_POLICY) if "acm:ExportCertificate" in r["inputs"]["policy"]
     }
