@@ -56,7 +56,12 @@ def gateway_name(mesh: str) -> str:
 def gateway_route_name(service: str, match: HttpMatch) -> str:
     """A gateway route without a given name: from its service and match, never from list order, so
     reordering the spec renames nothing."""
-    basis = (match.path.exact or "regex") if match.path is not None else (match.effective_prefix or "/")
+    if match.service_name is not None:  # a gRPC route: its service (and method)
+        basis = f"{match.service_name}-{match.method_name or ''}"
+    elif match.path is not None:
+        basis = match.path.exact or "regex"
+    else:
+        basis = match.effective_prefix or "/"
     slug = re.sub(r"[^a-z0-9]+", "-", basis.lower()).strip("-") or "root"
     return f"{service}-{slug}"[:255]
 

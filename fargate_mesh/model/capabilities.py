@@ -66,6 +66,27 @@ def _gateway_methods(mesh: CompiledMesh) -> Iterator[str]:
             yield f"{route.path}.match.method"
 
 
+def _gateway_schemes(mesh: CompiledMesh) -> Iterator[str]:
+    for route in mesh.gateway.routes:
+        if route.match.scheme is not None:
+            yield f"{route.path}.match.scheme"
+
+
+def _grpc_gateway_extras(mesh: CompiledMesh) -> Iterator[str]:
+    """gRPC gateway routes matching more than a service name (or less)."""
+    for route in mesh.gateway.routes:
+        if mesh.services[route.service].protocol != "grpc":
+            continue
+        if route.match.service_name is None:
+            yield f"{route.path}.match"
+        if route.match.method_name is not None:
+            yield f"{route.path}.match.methodName"
+        if route.match.metadata:
+            yield f"{route.path}.match.metadata"
+        if route.match.hostname is not None:
+            yield f"{route.path}.match.hostname"
+
+
 def _targets_field(route: CompiledRoute) -> str:
     return f"{route.path}.targets" if route.written else route.path
 
@@ -194,6 +215,29 @@ FEATURES: tuple[Feature, ...] = (
             "method match on a route of the service"
         },
         _gateway_methods,
+    ),
+    Feature(
+        "a scheme match on a gateway route",
+        ("gateway.routes[N].match.scheme",),
+        {
+            "appmesh": "App Mesh gateway routes cannot match the scheme (only router routes can); put the "
+            "scheme match on a route of the service"
+        },
+        _gateway_schemes,
+    ),
+    Feature(
+        "a gRPC gateway route that matches other than exactly one serviceName",
+        (
+            "gateway.routes[N].match",
+            "gateway.routes[N].match.methodName",
+            "gateway.routes[N].match.metadata",
+            "gateway.routes[N].match.hostname",
+        ),
+        {
+            "appmesh": "pulumi-aws's App Mesh gRPC gateway route matches a serviceName only; match the "
+            "method and metadata on a route of the service"
+        },
+        _grpc_gateway_extras,
     ),
     Feature(
         f"more than {APP_MESH_MAX_WEIGHTED_TARGETS} weighted targets in one route",

@@ -147,6 +147,7 @@ def _service(mesh: Mesh, name: str) -> CompiledService:
         log_group=naming.log_group(mesh.name, name),
         health_check=service.health_check,
         outlier_detection=service.outlier_detection,
+        connection_pool=service.connection_pool,
         size=service.size,
         autoscaling=service.autoscaling,
         routes=tuple(routes),

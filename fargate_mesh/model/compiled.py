@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fargate_mesh.model.policies import RoutePolicy, Timeout
 from fargate_mesh.spec import (
     Autoscaling,
+    ConnectionPool,
     GatewayMatch,
     HealthCheck,
     HttpMatch,
@@ -93,6 +94,7 @@ class CompiledService:
     log_group: str
     health_check: HealthCheck
     outlier_detection: OutlierDetection | None
+    connection_pool: ConnectionPool | None  # between each version's Envoy and its app
     size: TaskSize
     autoscaling: Autoscaling | None
     routes: tuple[CompiledRoute, ...]  # in evaluation order

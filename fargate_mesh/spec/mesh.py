@@ -176,7 +176,7 @@ class Gateway(SpecModel):
                 "every gateway route has header, hostname or query conditions or a regex path; "
                 "set healthCheckPath to a path a plain request reaches",
             )
-        if route.rewrite.prefix is not None or route.rewrite.strip_prefix:
+        if route.rewrite.rewrites_path:
             raise FieldProblems.at(
                 "healthCheckPath",
                 f"the first plain gateway route ({route.resource_name}) rewrites the path, so the "

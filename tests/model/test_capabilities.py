@@ -43,6 +43,29 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
         second_gateway_route({"method": "POST"}),
         ["gateway.routes[1].match.method"],
     ),
+    "a scheme match on a gateway route": (
+        second_gateway_route({"scheme": "https"}),
+        ["gateway.routes[1].match.scheme"],
+    ),
+    "a gRPC gateway route that matches other than exactly one serviceName": (
+        with_mesh(
+            **{
+                "services.greeter": {"protocol": "grpc", "versions": {"v1": {"weight": 100}}},
+                "gateway.routes": [
+                    {"service": "products", "match": {"prefix": "/v1/products"}},
+                    {
+                        "service": "greeter",
+                        "match": {
+                            "serviceName": "shop.Prices",
+                            "methodName": "Get",
+                            "metadata": [{"name": "x-a", "present": True}],
+                        },
+                    },
+                ],
+            }
+        ),
+        ["gateway.routes[1].match.methodName", "gateway.routes[1].match.metadata"],
+    ),
     "more than 10 weighted targets in one route": (
         with_mesh(**{f"{P}.versions": {f"v{i}": {"weight": 9} for i in range(11)}}),
         [f"{P}.versions"],

@@ -30,12 +30,14 @@ from fargate_mesh.model import (
 )
 from fargate_mesh.model.policies import listener_timeout, route_policy
 from fargate_mesh.spec import (
+    ConnectionPool,
     Gateway,
     GatewayRoute,
     HeaderMatch,
     HealthCheck,
     HttpMatch,
     OutlierDetection,
+    QueryParameterMatch,
     Route,
     Service,
 )
@@ -71,16 +73,35 @@ def access_log(path: str = ACCESS_LOG_PATH) -> Spec:
 
 
 def _header(header: HeaderMatch) -> Spec:
+    if header.present is not None:
+        # No `match`: the header is present; inverted, it is absent.
+        return {"name": header.name, "invert": not header.present}
     if header.range is not None:
         rule: Spec = {"range": {"start": header.range.start, "end": header.range.end}}
     else:
-        kind = next(k for k in ("exact", "prefix", "suffix", "regex") if getattr(header, k) is not None)
-        rule = {kind: getattr(header, kind)}
+        rule = {header.rule: getattr(header, header.rule)}
     return {"name": header.name, "invert": header.invert, "match": rule}
 
 
+def _query_parameter(query: QueryParameterMatch) -> Spec:
+    # No `match`: the parameter is present, with any value.
+    return {"name": query.name} if query.present else {"name": query.name, "match": {"exact": query.exact}}
+
+
+def grpc_match(match: HttpMatch) -> Spec:
+    """Service, method and metadata (App Mesh gRPC route match); {} matches every call."""
+    spec: Spec = {}
+    if match.service_name is not None:
+        spec["service_name"] = match.service_name
+    if match.method_name is not None:
+        spec["method_name"] = match.method_name
+    if match.metadata:
+        spec["metadatas"] = [_header(m) for m in match.metadata]
+    return spec
+
+
 def http_match(match: HttpMatch) -> Spec:
-    """Prefix or path, headers, query parameters, method (App Mesh route match)."""
+    """Prefix or path, headers, query parameters, method, scheme (App Mesh route match)."""
     spec: Spec = {}
     if match.path is not None:
         spec["path"] = {"exact": match.path.exact} if match.path.exact else {"regex": match.path.regex}
@@ -89,11 +110,11 @@ def http_match(match: HttpMatch) -> Spec:
     if match.headers:
         spec["headers"] = [_header(h) for h in match.headers]
     if match.query_parameters:
-        spec["query_parameters"] = [
-            {"name": q.name, "match": {"exact": q.exact}} for q in match.query_parameters
-        ]
+        spec["query_parameters"] = [_query_parameter(q) for q in match.query_parameters]
     if match.method:
         spec["method"] = match.method
+    if match.scheme:
+        spec["scheme"] = match.scheme
     return spec
 
 
@@ -110,13 +131,17 @@ def retry_policy(retry: Retry) -> Spec:
         spec["http_retry_events"] = list(retry.http_events)
     if retry.tcp_events:
         spec["tcp_retry_events"] = list(retry.tcp_events)
+    if retry.grpc_events:
+        spec["grpc_retry_events"] = list(retry.grpc_events)
     return spec
 
 
 def health_check(check: HealthCheck, protocol: str, port: int) -> Spec:
+    # A grpc check is the gRPC health checking protocol: App Mesh takes no path for it.
+    path = {} if protocol == "grpc" else {"path": check.path}
     return {
         "protocol": protocol,
-        "path": check.path,
+        **path,
         "port": port,
         "healthy_threshold": check.healthy_threshold,
         "unhealthy_threshold": check.unhealthy_threshold,
@@ -132,6 +157,17 @@ def outlier_detection(policy: OutlierDetection) -> Spec:
         "interval": duration(policy.interval),
         "base_ejection_duration": duration(policy.base_ejection_duration),
     }
+
+
+def connection_pool(pool: ConnectionPool, protocol: str) -> Spec:
+    """The listener's connection pool, keyed by its protocol (the spec checks which limits apply)."""
+    if protocol == "http":
+        limits: Spec = {"max_connections": pool.max_connections}
+        if pool.max_pending_requests is not None:
+            limits["max_pending_requests"] = pool.max_pending_requests
+    else:
+        limits = {"max_requests": pool.max_requests}
+    return {protocol: limits}
 
 
 def _backend(dns_name: str, port: int, tls: bool, trust_bundle: str) -> Spec:
@@ -164,6 +200,7 @@ def _node_spec(
     check: HealthCheck,
     listener_timeout: Timeout,
     outliers: OutlierDetection | None,
+    pool: ConnectionPool | None,
     namespace: str,
     cloud_map_service: str,
     task_family: str,
@@ -176,6 +213,8 @@ def _node_spec(
     }
     if outliers is not None:
         listener["outlier_detection"] = outlier_detection(outliers)
+    if pool is not None:
+        listener["connection_pool"] = connection_pool(pool, protocol)
     spec: Spec = {
         "listeners": [listener],
         "service_discovery": {
@@ -208,6 +247,7 @@ def virtual_node_spec_of(
         check=service.health_check,
         listener_timeout=version.listener_timeout,
         outliers=service.outlier_detection,
+        pool=service.connection_pool,
         namespace=mesh.namespace,
         cloud_map_service=service.cloud_map_service,
         task_family=version.task_family,
@@ -232,6 +272,7 @@ def virtual_node_spec(
         check=service.health_check,
         listener_timeout=listener_timeout(service, version),
         outliers=service.outlier_detection,
+        pool=service.connection_pool,
         namespace=namespace,
         cloud_map_service=cloud_map_service,
         task_family=task_family,
@@ -251,7 +292,7 @@ def _route_spec(
     priority: int | None,
 ) -> Spec:
     body: Spec = {
-        "match": http_match(match),
+        "match": grpc_match(match) if protocol == "grpc" else http_match(match),
         "action": {
             "weighted_targets": [{"virtual_node": node, "weight": weight} for node, weight in targets]
         },
@@ -342,15 +383,21 @@ def gateway_route_spec(
 
     Rewrite: App Mesh strips the matched prefix by default; this product keeps the path
     (DISABLED) unless the spec asks for stripPrefix (ENABLED) or a new prefix (value). App Mesh
-    rejects a prefix rewrite on a path match, so a path match carries only a non-default host rewrite.
+    rejects a prefix rewrite on a path match, so a path match carries only a non-default host rewrite,
+    or a rewrite of the whole path (`path.exact`). A gateway route with a gRPC match (a route into a
+    grpc service) is a grpc_route.
     """
+    if route.match.is_grpc:
+        return _grpc_gateway_route_spec(route, virtual_service_name, port)
     match = http_match(route.match)
     if route.match.hostname is not None:
         host = route.match.hostname
         match["hostname"] = {"exact": host.exact} if host.exact else {"suffix": host.suffix}
     hostname = {"default_target_hostname": "ENABLED" if route.rewrite.hostname else "DISABLED"}
     rewrite: Spec | None
-    if route.match.path is not None:
+    if route.rewrite.path is not None:
+        rewrite = {"path": {"exact": route.rewrite.path}, "hostname": hostname}
+    elif route.match.path is not None:
         rewrite = None if route.rewrite.hostname else {"hostname": hostname}
     else:
         if route.rewrite.prefix is not None:
@@ -364,6 +411,22 @@ def gateway_route_spec(
     if rewrite is not None:
         action["rewrite"] = rewrite
     spec: Spec = {"http_route": {"match": match, "action": action}}
+    if route.priority is not None:
+        spec["priority"] = route.priority
+    return spec
+
+
+def _grpc_gateway_route_spec(
+    route: CompiledGatewayRoute | GatewayRoute, virtual_service_name: str, port: int
+) -> Spec:
+    """A gRPC gateway route: the call's service name; the path is never rewritten (App Mesh's rule).
+    pulumi-aws's schema has no hostname or metadata match here (model/capabilities.py refuses them)."""
+    action: Spec = {
+        "target": {"virtual_service": {"virtual_service_name": virtual_service_name}, "port": port}
+    }
+    if not route.rewrite.hostname:
+        action["rewrite"] = {"hostname": {"default_target_hostname": "DISABLED"}}
+    spec: Spec = {"grpc_route": {"match": {"service_name": route.match.service_name}, "action": action}}
     if route.priority is not None:
         spec["priority"] = route.priority
     return spec
