@@ -40,7 +40,13 @@ RetryEvent = Literal[
     "unavailable",
 ]
 TCP_EVENTS: tuple[RetryEvent, ...] = ("connection-error",)
-GRPC_EVENTS: tuple[RetryEvent, ...] = ("cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable")
+GRPC_EVENTS: tuple[RetryEvent, ...] = (
+    "cancelled",
+    "deadline-exceeded",
+    "internal",
+    "resource-exhausted",
+    "unavailable",
+)
 
 
 @dataclass(frozen=True)

@@ -180,9 +180,18 @@ class HttpMatch(SpecModel):
         """Keys this match uses that a service of `protocol` cannot match on, each at its key."""
         if protocol == "grpc":
             http_keys = [k for k in HTTP_ONLY if getattr(self, k[0]) not in (None, [])]
-            return [((alias,), f"a gRPC service's routes match on serviceName, methodName and metadata, not {alias}") for _, alias in http_keys]
+            return [
+                (
+                    (alias,),
+                    f"a gRPC service's routes match on serviceName, methodName and metadata, not {alias}",
+                )
+                for _, alias in http_keys
+            ]
         grpc_keys = [alias for field, alias in GRPC_ONLY if getattr(self, field) not in (None, [])]
-        return [((alias,), f"{alias} matches gRPC calls; the service's protocol is {protocol}, not grpc") for alias in grpc_keys]
+        return [
+            ((alias,), f"{alias} matches gRPC calls; the service's protocol is {protocol}, not grpc")
+            for alias in grpc_keys
+        ]
 
     def literal_path(self) -> tuple[str, str] | None:
         """("prefix" | "path", value) of a literal path rule; None for a regex path. A gRPC match's

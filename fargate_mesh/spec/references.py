@@ -147,7 +147,9 @@ def _check_gateway(gateway: Mapping[str, Any], services: Mapping[str, Any]) -> l
     return problems
 
 
-def _gateway_protocol(path: str, route: Mapping[str, Any], match: Mapping[str, Any], protocol: Any) -> list[Problem]:
+def _gateway_protocol(
+    path: str, route: Mapping[str, Any], match: Mapping[str, Any], protocol: Any
+) -> list[Problem]:
     """A gateway route matches the way its service is called: gRPC keys for a grpc service, HTTP keys
     otherwise; a gRPC gateway route rewrites only the Host (App Mesh's GrpcGatewayRouteRewrite)."""
     if not isinstance(protocol, str):
@@ -156,12 +158,18 @@ def _gateway_protocol(path: str, route: Mapping[str, Any], match: Mapping[str, A
         parsed = GatewayMatch.model_validate(match)
     except ValueError:
         return []  # reported where the match is validated
-    problems = [Problem(f"{path}.match.{'.'.join(sub)}", message) for sub, message in parsed.protocol_problems(protocol)]
+    problems = [
+        Problem(f"{path}.match.{'.'.join(sub)}", message)
+        for sub, message in parsed.protocol_problems(protocol)
+    ]
     if protocol == "grpc":
         for key in ("prefix", "stripPrefix", "path"):
             if key in _mapping(route.get("rewrite")):
                 problems.append(
-                    Problem(f"{path}.rewrite.{key}", "a gRPC gateway route keeps the path; only rewrite.hostname applies")
+                    Problem(
+                        f"{path}.rewrite.{key}",
+                        "a gRPC gateway route keeps the path; only rewrite.hostname applies",
+                    )
                 )
     return problems
 

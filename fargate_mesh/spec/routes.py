@@ -64,7 +64,11 @@ class Rewrite(SpecModel):
 
     @model_validator(mode="after")
     def _one(self) -> Rewrite:
-        given = [k for k, v in (("prefix", self.prefix), ("stripPrefix", self.strip_prefix), ("path", self.path)) if v]
+        given = [
+            k
+            for k, v in (("prefix", self.prefix), ("stripPrefix", self.strip_prefix), ("path", self.path))
+            if v
+        ]
         if len(given) > 1:
             raise ValueError(f"rewrite takes one of prefix, stripPrefix, path (got {', '.join(given)})")
         return self
@@ -104,7 +108,12 @@ class GatewayRoute(SpecModel):
             )
         if self.rewrite.path is not None and self.match.path is None:
             raise FieldProblems(
-                [(("rewrite", "path"), "a path rewrite needs a path match (exact or regex), not a prefix match")]
+                [
+                    (
+                        ("rewrite", "path"),
+                        "a path rewrite needs a path match (exact or regex), not a prefix match",
+                    )
+                ]
             )
         prefix = self.match.effective_prefix or ""
         if self.rewrite.prefix is not None and not prefix.endswith("/"):

@@ -62,15 +62,38 @@ def _pool_problems(pool: ConnectionPool, protocol: str) -> list[tuple[Loc, str]]
     problems: list[tuple[Loc, str]] = []
     if protocol == "http":
         if pool.max_connections is None:
-            problems.append((("connectionPool", "maxConnections"), "an http service's connection pool needs maxConnections"))
+            problems.append(
+                (
+                    ("connectionPool", "maxConnections"),
+                    "an http service's connection pool needs maxConnections",
+                )
+            )
         if pool.max_requests is not None:
-            problems.append((("connectionPool", "maxRequests"), "maxRequests is for http2 and grpc services; an http service limits maxConnections and maxPendingRequests"))
+            problems.append(
+                (
+                    ("connectionPool", "maxRequests"),
+                    "maxRequests is for http2 and grpc services; an http service limits maxConnections and maxPendingRequests",
+                )
+            )
     else:
         if pool.max_requests is None:
-            problems.append((("connectionPool", "maxRequests"), f"a {protocol} service's connection pool needs maxRequests"))
-        for key, value in (("maxConnections", pool.max_connections), ("maxPendingRequests", pool.max_pending_requests)):
+            problems.append(
+                (
+                    ("connectionPool", "maxRequests"),
+                    f"a {protocol} service's connection pool needs maxRequests",
+                )
+            )
+        for key, value in (
+            ("maxConnections", pool.max_connections),
+            ("maxPendingRequests", pool.max_pending_requests),
+        ):
             if value is not None:
-                problems.append((("connectionPool", key), f"{key} is for http services; a {protocol} service limits maxRequests"))
+                problems.append(
+                    (
+                        ("connectionPool", key),
+                        f"{key} is for http services; a {protocol} service limits maxRequests",
+                    )
+                )
     return problems
 
 
@@ -150,9 +173,17 @@ class Service(SpecModel):
             *((("routes", i, "retryPolicy"), r.retry_policy) for i, r in enumerate(self.routes or [])),
         ]:
             if policy is not None and policy.grpc_retry_events and self.protocol != "grpc":
-                problems.append(((*loc, "grpcRetryEvents"), f"gRPC retry events need protocol: grpc (got {self.protocol})"))
+                problems.append(
+                    (
+                        (*loc, "grpcRetryEvents"),
+                        f"gRPC retry events need protocol: grpc (got {self.protocol})",
+                    )
+                )
         for i, route in enumerate(self.routes or []):
-            problems += [(("routes", i, "match", *sub), message) for sub, message in route.match.protocol_problems(self.protocol)]
+            problems += [
+                (("routes", i, "match", *sub), message)
+                for sub, message in route.match.protocol_problems(self.protocol)
+            ]
         if problems:
             raise FieldProblems(problems)
         return self
