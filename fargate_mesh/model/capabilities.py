@@ -72,19 +72,10 @@ def _gateway_schemes(mesh: CompiledMesh) -> Iterator[str]:
             yield f"{route.path}.match.scheme"
 
 
-def _grpc_gateway_extras(mesh: CompiledMesh) -> Iterator[str]:
-    """gRPC gateway routes matching more than a service name (or less)."""
+def _grpc_gateway_routes(mesh: CompiledMesh) -> Iterator[str]:
     for route in mesh.gateway.routes:
-        if mesh.services[route.service].protocol != "grpc":
-            continue
-        if route.match.service_name is None:
-            yield f"{route.path}.match"
-        if route.match.method_name is not None:
-            yield f"{route.path}.match.methodName"
-        if route.match.metadata:
-            yield f"{route.path}.match.metadata"
-        if route.match.hostname is not None:
-            yield f"{route.path}.match.hostname"
+        if mesh.services[route.service].protocol == "grpc":
+            yield f"{route.path}.service"
 
 
 def _targets_field(route: CompiledRoute) -> str:
@@ -226,18 +217,13 @@ FEATURES: tuple[Feature, ...] = (
         _gateway_schemes,
     ),
     Feature(
-        "a gRPC gateway route that matches other than exactly one serviceName",
-        (
-            "gateway.routes[N].match",
-            "gateway.routes[N].match.methodName",
-            "gateway.routes[N].match.metadata",
-            "gateway.routes[N].match.hostname",
-        ),
+        "a gateway route into a grpc service",
+        ("gateway.routes[N].service",),
         {
-            "appmesh": "pulumi-aws's App Mesh gRPC gateway route matches a serviceName only; match the "
-            "method and metadata on a route of the service"
+            "appmesh": "the App Mesh gateway is one http listener behind a load balancer target group "
+            "that speaks HTTP/1.1, which cannot carry gRPC; call grpc services from inside the mesh"
         },
-        _grpc_gateway_extras,
+        _grpc_gateway_routes,
     ),
     Feature(
         f"more than {APP_MESH_MAX_WEIGHTED_TARGETS} weighted targets in one route",

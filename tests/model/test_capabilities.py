@@ -47,24 +47,17 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
         second_gateway_route({"scheme": "https"}),
         ["gateway.routes[1].match.scheme"],
     ),
-    "a gRPC gateway route that matches other than exactly one serviceName": (
+    "a gateway route into a grpc service": (
         with_mesh(
             **{
                 "services.greeter": {"protocol": "grpc", "versions": {"v1": {"weight": 100}}},
                 "gateway.routes": [
                     {"service": "products", "match": {"prefix": "/v1/products"}},
-                    {
-                        "service": "greeter",
-                        "match": {
-                            "serviceName": "shop.Prices",
-                            "methodName": "Get",
-                            "metadata": [{"name": "x-a", "present": True}],
-                        },
-                    },
+                    {"service": "greeter", "match": {"serviceName": "demo.Greeter"}},
                 ],
             }
         ),
-        ["gateway.routes[1].match.methodName", "gateway.routes[1].match.metadata"],
+        ["gateway.routes[1].service"],
     ),
     "more than 10 weighted targets in one route": (
         with_mesh(**{f"{P}.versions": {f"v{i}": {"weight": 9} for i in range(11)}}),

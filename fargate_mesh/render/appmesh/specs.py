@@ -384,11 +384,9 @@ def gateway_route_spec(
     Rewrite: App Mesh strips the matched prefix by default; this product keeps the path
     (DISABLED) unless the spec asks for stripPrefix (ENABLED) or a new prefix (value). App Mesh
     rejects a prefix rewrite on a path match, so a path match carries only a non-default host rewrite,
-    or a rewrite of the whole path (`path.exact`). A gateway route with a gRPC match (a route into a
-    grpc service) is a grpc_route.
+    or a rewrite of the whole path (`path.exact`). Gateway routes into grpc services are refused on
+    App Mesh (model/capabilities.py).
     """
-    if route.match.is_grpc:
-        return _grpc_gateway_route_spec(route, virtual_service_name, port)
     match = http_match(route.match)
     if route.match.hostname is not None:
         host = route.match.hostname
@@ -415,18 +413,3 @@ def gateway_route_spec(
         spec["priority"] = route.priority
     return spec
 
-
-def _grpc_gateway_route_spec(
-    route: CompiledGatewayRoute | GatewayRoute, virtual_service_name: str, port: int
-) -> Spec:
-    """A gRPC gateway route: the call's service name; the path is never rewritten (App Mesh's rule).
-    pulumi-aws's schema has no hostname or metadata match here (model/capabilities.py refuses them)."""
-    action: Spec = {
-        "target": {"virtual_service": {"virtual_service_name": virtual_service_name}, "port": port}
-    }
-    if not route.rewrite.hostname:
-        action["rewrite"] = {"hostname": {"default_target_hostname": "DISABLED"}}
-    spec: Spec = {"grpc_route": {"match": {"service_name": route.match.service_name}, "action": action}}
-    if route.priority is not None:
-        spec["priority"] = route.priority
-    return spec
