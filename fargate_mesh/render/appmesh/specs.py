@@ -167,7 +167,10 @@ def connection_pool(pool: ConnectionPool, protocol: str) -> Spec:
             limits["max_pending_requests"] = pool.max_pending_requests
     else:
         limits = {"max_requests": pool.max_requests}
-    return {protocol: limits}
+    # pulumi-aws writes the http and http2 blocks as one-item lists (`https`, `http2s`), grpc as one object.
+    if protocol == "grpc":
+        return {"grpc": limits}
+    return {f"{protocol}s": [limits]}
 
 
 def _backend(dns_name: str, port: int, tls: bool, trust_bundle: str) -> Spec:
