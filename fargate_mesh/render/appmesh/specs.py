@@ -415,4 +415,3 @@ def gateway_route_spec(
     if route.priority is not None:
         spec["priority"] = route.priority
     return spec
-
