@@ -11,6 +11,7 @@ from typing import Any
 
 import pulumi
 
+from fargate_mesh import naming
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.dataplane import AppMeshDataPlane
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND
@@ -160,7 +161,7 @@ class MeshPlatform(pulumi.ComponentResource):
         tags = standard_tags(mesh.name, mesh.tags)
         network = Network(mesh.name, _network_args(args, tags), opts=child(self))
         endpoint = PublicEndpoint(
-            mesh.name,
+            naming.edge_name(mesh.name),
             PublicEndpointArgs(
                 domain=mesh.domain,
                 hosted_zone=mesh.hosted_zone,

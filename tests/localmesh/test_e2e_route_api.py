@@ -127,7 +127,11 @@ SPEC: dict[str, Any] = {
                         "metadata": [{"name": "x-no-retry", "present": True}],
                     },
                     "targets": {"v1": 100},
-                    "retryPolicy": {"maxRetries": 0, "perRetryTimeout": "2s", "grpcRetryEvents": ["unavailable"]},
+                    "retryPolicy": {
+                        "maxRetries": 0,
+                        "perRetryTimeout": "2s",
+                        "grpcRetryEvents": ["unavailable"],
+                    },
                 },
                 {
                     "name": "greeter",

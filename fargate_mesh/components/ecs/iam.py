@@ -11,6 +11,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from fargate_mesh import naming
+
 Statement = dict[str, Any]
 
 XRAY_WRITE_ACTIONS = [
@@ -104,6 +106,7 @@ def task_role(
     tags: Mapping[str, str],
 ) -> TaskRole:
     """A role for ECS tasks with one inline policy, if it has statements (children of `parent`)."""
+    name = naming.role_logical_name(name)
     role = aws.iam.Role(
         name,
         assume_role_policy=assume_role_policy(account_id),
