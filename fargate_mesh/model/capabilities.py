@@ -78,6 +78,18 @@ def _grpc_gateway_routes(mesh: CompiledMesh) -> Iterator[str]:
             yield f"{route.path}.service"
 
 
+def _several_ports(mesh: CompiledMesh) -> Iterator[str]:
+    for service in mesh.services.values():
+        if service.extra_ports:
+            yield f"{service.path}.extraPorts"
+        for route in service.routes:
+            if route.port is not None:
+                yield f"{route.path}.port"
+    for gateway_route in mesh.gateway.routes:
+        if gateway_route.target_port != mesh.services[gateway_route.service].port:
+            yield f"{gateway_route.path}.port"
+
+
 def _targets_field(route: CompiledRoute) -> str:
     return f"{route.path}.targets" if route.written else route.path
 
@@ -224,6 +236,18 @@ FEATURES: tuple[Feature, ...] = (
             "that speaks HTTP/1.1, which cannot carry gRPC; call grpc services from inside the mesh"
         },
         _grpc_gateway_routes,
+    ),
+    Feature(
+        "more than one listener port on a service",
+        ("services.S.extraPorts", "services.S.routes[N].port", "gateway.routes[N].port"),
+        {
+            "appmesh": "not built yet: the task gives App Mesh's proxy and the security groups one app "
+            "port; serve the other port as its own service",
+            "envoy": "not built yet: a sidecar has one ingress listener for one app port; serve the "
+            "other port as its own service",
+            "serviceConnect": "not built yet; serve the other port as its own service",
+        },
+        _several_ports,
     ),
     Feature(
         f"more than {APP_MESH_MAX_WEIGHTED_TARGETS} weighted targets in one route",

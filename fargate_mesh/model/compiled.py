@@ -43,6 +43,7 @@ class CompiledRoute:
     targets: tuple[Target, ...]  # the versions that get traffic: weight > 0, in spec order
     written_targets: tuple[Target, ...]  # as written, zero weights included
     policy: RoutePolicy
+    port: int | None  # the listener port it serves, when the service has several
     path: str  # where the spec writes it: services.products.routes[1] (or .versions, the default route)
     written: bool  # False for the default catch-all of a service without routes
 
@@ -86,6 +87,7 @@ class CompiledVersion:
 class CompiledService:
     name: str
     port: int
+    extra_ports: tuple[int, ...]  # more listener ports of the app
     protocol: str
     app: str  # the apps/ folder its image is built from
     dns_name: str  # the virtual service name callers use: products.shop.local

@@ -142,9 +142,22 @@ def _check_gateway(gateway: Mapping[str, Any], services: Mapping[str, Any]) -> l
                 )
             )
         if isinstance(target, str) and target in services:
+            problems += _gateway_port(path, route.get("port"), _mapping(services[target]))
             protocol = _mapping(services[target]).get("protocol", "http")
             problems += _gateway_protocol(path, route, match, protocol)
     return problems
+
+
+def _gateway_port(path: str, port: Any, service: Mapping[str, Any]) -> list[Problem]:
+    """A gateway route's target port is one of its service's ports."""
+    if not isinstance(port, int):
+        return []
+    ports = [service.get("port", 8080), *_list(service.get("extraPorts"))]
+    if port in ports:
+        return []
+    return [
+        Problem(f"{path}.port", f"port {port} is not a port of the service ({', '.join(map(str, ports))})")
+    ]
 
 
 def _gateway_protocol(
@@ -255,7 +268,8 @@ def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
         for i, route in enumerate(_list(routes)):
             route = _mapping(route)
             path = f"{base}.routes[{i}]"
-            key = _match_key(_mapping(route.get("match")), HttpMatch)
+            # Routes on different listener ports never see the same request.
+            key = f"{route.get('port')}:{_match_key(_mapping(route.get('match')), HttpMatch)}"
             if (first := _first_seen(matches, key, i)) is not None:
                 problems.append(
                     Problem(

@@ -21,6 +21,8 @@ class Route(SpecModel):
     targets: dict[str, Weight] = Field(min_length=1)
     retry_policy: RetryPolicy | None = None
     timeout: Timeouts | None = None
+    # The service listener port this route serves and sends to (App Mesh's match.port and target port).
+    port: Int | None = Field(None, ge=1, le=65535)
 
     @field_validator("name")
     @classmethod
@@ -93,6 +95,8 @@ class GatewayRoute(SpecModel):
     priority: Int | None = Field(None, ge=0, le=1000)
     match: GatewayMatch = Field(default_factory=GatewayMatch)
     rewrite: Rewrite = Field(default_factory=Rewrite)
+    # The service's listener port to send to (App Mesh's target port); its `port` when not given.
+    port: Int | None = Field(None, ge=1, le=65535)
 
     @field_validator("name")
     @classmethod

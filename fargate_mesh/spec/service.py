@@ -140,6 +140,8 @@ class Version(SpecModel):
 
 class Service(SpecModel):
     port: Int = Field(8080, ge=1, le=65535)
+    # More listener ports of the app (App Mesh: one virtual node and router listener per port).
+    extra_ports: list[Annotated[Int, Field(ge=1, le=65535)]] = Field(default_factory=list)
     protocol: Protocol = "http"
     app: str | None = None
     image: str | None = None
@@ -162,9 +164,29 @@ class Service(SpecModel):
     def _not_envoy_port(cls, port: int) -> int:
         return check_port(port, "port")
 
+    @field_validator("extra_ports")
+    @classmethod
+    def _extra_not_envoy(cls, ports: list[int]) -> list[int]:
+        return [check_port(p, "extraPorts") for p in ports]
+
+    @property
+    def ports(self) -> list[int]:
+        return [self.port, *self.extra_ports]
+
     @model_validator(mode="after")
     def _fits_protocol(self) -> Service:
         problems: list[tuple[Loc, str]] = []
+        for i, extra in enumerate(self.extra_ports):
+            if self.ports.index(extra) != i + 1:
+                problems.append(
+                    (("extraPorts", i), f"port {extra} is listed twice (port and extraPorts are distinct)")
+                )
+        for i, route in enumerate(self.routes or []):
+            if route.port is not None and route.port not in self.ports:
+                shown = ", ".join(map(str, self.ports))
+                problems.append(
+                    (("routes", i, "port"), f"port {route.port} is not a port of the service ({shown})")
+                )
         pool = self.connection_pool
         if pool is not None:
             problems += _pool_problems(pool, self.protocol)

@@ -59,6 +59,19 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
         ),
         ["gateway.routes[1].service"],
     ),
+    "more than one listener port on a service": (
+        with_mesh(
+            **{
+                f"{P}.extraPorts": [9090],
+                f"{P}.routes": [
+                    {"name": "admin", "port": 9090, "targets": {"v1": 100}},
+                    {"name": "api", "port": 8080, "targets": {"v1": 100}},
+                ],
+                "gateway.routes[0].port": 9090,
+            }
+        ),
+        [f"{P}.extraPorts", f"{P}.routes[0].port", f"{P}.routes[1].port", "gateway.routes[0].port"],
+    ),
     "more than 10 weighted targets in one route": (
         with_mesh(**{f"{P}.versions": {f"v{i}": {"weight": 9} for i in range(11)}}),
         [f"{P}.versions"],

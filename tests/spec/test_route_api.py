@@ -226,3 +226,23 @@ def test_a_gateway_route_into_a_grpc_service_matches_grpc_and_keeps_the_path() -
         "rewrite": {"stripPrefix": True},
     }
     expect_problem(data, "gateway.routes[1].rewrite.stripPrefix", "only rewrite.hostname")
+
+
+# --- more than one listener port ---------------------------------------------------------------
+
+
+def test_route_and_gateway_ports_must_be_ports_of_the_service() -> None:
+    """GIVEN products on 8080 with extraPorts [9090, 9090], a route on port 7000 and a gateway route
+    to port 7001
+    WHEN the spec is parsed
+    THEN the repeated port, the route's and the gateway route's ports are each reported"""
+    data = with_mesh(
+        **{
+            f"{P}.extraPorts": [9090, 9090],
+            f"{P}.routes": [{"name": "r", "port": 7000, "targets": {"v1": 100}}],
+            "gateway.routes[0].port": 7001,
+        }
+    )
+    expect_problem(data, f"{P}.extraPorts[1]", "listed twice")
+    expect_problem(data, f"{P}.routes[0].port", "not a port of the service (8080, 9090, 9090)")
+    expect_problem(data, "gateway.routes[0].port", "not a port of the service (8080, 9090, 9090)")
