@@ -201,7 +201,7 @@ def _external_tls(mesh: CompiledMesh) -> Iterator[str]:
 def _gateway_header_ranges(mesh: CompiledMesh) -> Iterator[str]:
     for route in mesh.gateway.routes:
         for i, header in enumerate(route.match.headers):
-            if header.range is not None or header.invert:
+            if header.range is not None or header.invert or header.present is False:
                 yield f"{route.path}.match.headers[{i}]"
 
 
@@ -365,11 +365,11 @@ FEATURES: tuple[Feature, ...] = (
         _external_tls,
     ),
     Feature(
-        "a header range or inverted header match on a gateway route",
+        "a header range, inverted or absent header match on a gateway route",
         ("gateway.routes[N].match.headers[M]",),
         {
             "serviceConnect": "load balancer listener rules compare header values only: use exact, "
-            "prefix or suffix without invert"
+            "prefix or suffix without invert, or present: true"
         },
         _gateway_header_ranges,
     ),

@@ -147,9 +147,17 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
         with_mesh(external={"payments": {"host": "api.payments.example"}}),
         ["external.payments.tls"],
     ),
-    "a header range or inverted header match on a gateway route": (
-        second_gateway_route({"headers": [{"name": "x-v", "range": {"start": 1, "end": 5}}]}),
-        ["gateway.routes[1].match.headers[0]"],
+    "a header range, inverted or absent header match on a gateway route": (
+        second_gateway_route(
+            {
+                "headers": [
+                    {"name": "x-v", "range": {"start": 1, "end": 5}},
+                    {"name": "x-here", "present": True},
+                    {"name": "x-gone", "present": False},
+                ]
+            }
+        ),
+        ["gateway.routes[1].match.headers[0]", "gateway.routes[1].match.headers[2]"],
     ),
 }
 BY_NAME = {feature.name: feature for feature in FEATURES}
