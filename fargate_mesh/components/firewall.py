@@ -43,13 +43,14 @@ def admissions_from_spec(mesh: Mesh, alb: str = ALB, gateway: str = GATEWAY) -> 
     ALB and the gateway by `alb` and `gateway` (by default ALB and GATEWAY: no service can be
     named that)."""
     rules = {Admission(gateway, alb, mesh.gateway.port, "the ALB forwards to the gateway Envoy")}
-    for name in {r.service for r in mesh.gateway.routes}:
-        rules.add(Admission(name, gateway, mesh.services[name].port, "gateway routes to this service"))
+    for route in mesh.gateway.routes:
+        port = route.port or mesh.services[route.service].port
+        rules.add(Admission(route.service, gateway, port, "gateway routes to this service"))
     for caller, service in mesh.services.items():
         for backend in service.backends:
             if backend in mesh.services:
-                port = mesh.services[backend].port
-                rules.add(Admission(backend, caller, port, f"{caller} declares {backend} as a backend"))
+                for port in mesh.services[backend].ports:
+                    rules.add(Admission(backend, caller, port, f"{caller} declares {backend} as a backend"))
     return sorted(rules)
 
 
@@ -139,9 +140,18 @@ class MeshFirewall(pulumi.ComponentResource):
                     opts=child(self),
                 )
         ids: dict[str, pulumi.Input[str]] = {w: g.id for w, g in groups.items()} | dict(args.external_sources)
+        named: set[tuple[str, str]] = set()
         for a in args.admissions:
+            # One rule per (target, source) keeps its old name; a second port of the pair (a service
+            # with extraPorts) adds its port, so no existing rule is renamed.
+            pair = (
+                f"{a.target}-from-{a.source}"
+                if (a.target, a.source) not in named
+                else f"{a.target}-from-{a.source}-{a.port}"
+            )
+            named.add((a.target, a.source))
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-{a.target}-from-{a.source}",
+                f"{name}-{pair}",
                 security_group_id=ids[a.target],
                 referenced_security_group_id=ids[a.source],
                 ip_protocol="tcp",
@@ -153,7 +163,7 @@ class MeshFirewall(pulumi.ComponentResource):
             )
             if a.source in args.external_sources:
                 aws.vpc.SecurityGroupEgressRule(
-                    f"{name}-{a.source}-to-{a.target}",
+                    f"{name}-{a.source}-to-{a.target}" + pair.removeprefix(f"{a.target}-from-{a.source}"),
                     security_group_id=ids[a.source],
                     referenced_security_group_id=ids[a.target],
                     ip_protocol="tcp",

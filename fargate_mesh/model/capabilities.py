@@ -241,8 +241,6 @@ FEATURES: tuple[Feature, ...] = (
         "more than one listener port on a service",
         ("services.S.extraPorts", "services.S.routes[N].port", "gateway.routes[N].port"),
         {
-            "appmesh": "not built yet: the task gives App Mesh's proxy and the security groups one app "
-            "port; serve the other port as its own service",
             "envoy": "not built yet: a sidecar has one ingress listener for one app port; serve the "
             "other port as its own service",
             "serviceConnect": "not built yet; serve the other port as its own service",

@@ -181,7 +181,13 @@ class Service(SpecModel):
                 problems.append(
                     (("extraPorts", i), f"port {extra} is listed twice (port and extraPorts are distinct)")
                 )
+        if self.extra_ports and self.routes is None:
+            problems.append((("extraPorts",), "a service with extraPorts needs routes, each with its port"))
         for i, route in enumerate(self.routes or []):
+            if self.extra_ports and route.port is None:
+                problems.append(
+                    (("routes", i, "port"), "a service with extraPorts needs the port of each route")
+                )
             if route.port is not None and route.port not in self.ports:
                 shown = ", ".join(map(str, self.ports))
                 problems.append(

@@ -19,7 +19,7 @@ import yaml
 
 from tests.aws.recorded import run_recording
 from tests.contract.botocore_validate import validate
-from tests.contract.moto_account import APPMESH_TYPES, GATEWAY_ROUTE, ROUTE, VIRTUAL_NODE
+from tests.contract.moto_account import APPMESH_TYPES, GATEWAY_ROUTE, ROUTE, VIRTUAL_NODE, VIRTUAL_ROUTER
 from tests.contract.translate import translate
 
 MESH: dict[str, Any] = {
@@ -31,6 +31,7 @@ MESH: dict[str, Any] = {
         "healthCheckPath": "/v1/products",
         "routes": [
             {"match": {"prefix": "/v1/products"}, "service": "products"},
+            {"match": {"prefix": "/admin/"}, "service": "multi", "port": 9090},
             {
                 "name": "status",
                 "match": {"path": {"exact": "/status"}},
@@ -41,7 +42,7 @@ MESH: dict[str, Any] = {
     },
     "services": {
         "products": {
-            "backends": ["greeter"],
+            "backends": ["greeter", "multi"],
             "timeout": {"perRequest": "5s"},
             "listenerTimeout": {"perRequest": "60s", "idle": "10m"},
             "connectionPool": {"maxConnections": 50, "maxPendingRequests": 10},
@@ -66,6 +67,15 @@ MESH: dict[str, Any] = {
                     "targets": {"v2": 100},
                 },
                 {"name": "rest", "priority": 10, "targets": {"v1": 100}},
+            ],
+        },
+        "multi": {
+            "extraPorts": [9090],
+            "image": "public.ecr.aws/example/multi:1.0",
+            "versions": {"v1": {}},
+            "routes": [
+                {"name": "api", "port": 8080, "targets": {"v1": 100}},
+                {"name": "admin", "port": 9090, "targets": {"v1": 100}},
             ],
         },
         "greeter": {
@@ -116,9 +126,13 @@ def recording(tmp: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def appmesh(tmp_path_factory: pytest.TempPathFactory) -> list[Mapping[str, Any]]:
-    recorded = recording(tmp_path_factory.mktemp("routeapi-stack"))
-    return [r for r in recorded["resources"] if r["type"] in APPMESH_TYPES]
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> list[Mapping[str, Any]]:
+    return list(recording(tmp_path_factory.mktemp("routeapi-stack"))["resources"])
+
+
+@pytest.fixture(scope="module")
+def appmesh(recorded: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [r for r in recorded if r["type"] in APPMESH_TYPES]
 
 
 def request(resources: list[Mapping[str, Any]], type_: str, name: str) -> dict[str, Any]:
@@ -206,3 +220,51 @@ def test_grpc_routes_match_service_method_and_metadata_and_retry_on_grpc_codes(
     assert hello["retryPolicy"]["tcpRetryEvents"] == ["connection-error"]
     assert request(appmesh, ROUTE, "greeter")["spec"]["grpcRoute"]["match"] == {"serviceName": "demo.Greeter"}
     assert request(appmesh, ROUTE, "any")["spec"]["grpcRoute"]["match"] == {}
+
+
+def test_a_service_with_two_ports_has_a_listener_and_routes_on_each(
+    appmesh: list[Mapping[str, Any]], recorded: list[Mapping[str, Any]]
+) -> None:
+    """GIVEN multi on 8080 with extraPorts [9090], routes `api` (8080) and `admin` (9090), and a gateway
+    route to its port 9090
+    WHEN its App Mesh requests, its task definition and the security group rules are read
+    THEN node and router have a listener on each port; each route matches and targets its port; the
+    gateway route targets 9090; App Mesh's proxy takes both ports (AppPorts); and products (a caller)
+    and the gateway are admitted on the ports they use"""
+    node = request(appmesh, VIRTUAL_NODE, "multi-v1")["spec"]["listeners"]
+    assert [(x["portMapping"]["port"], x["healthCheck"]["port"]) for x in node] == [
+        (8080, 8080),
+        (9090, 9090),
+    ]
+    router = request(appmesh, VIRTUAL_ROUTER, "multi-router")["spec"]["listeners"]
+    assert [x["portMapping"]["port"] for x in router] == [8080, 9090]
+    admin = request(appmesh, ROUTE, "admin")["spec"]["httpRoute"]
+    assert admin["match"]["port"] == 9090
+    assert [t["port"] for t in admin["action"]["weightedTargets"]] == [9090]
+    gateway = [
+        r
+        for r in appmesh
+        if r["type"] == GATEWAY_ROUTE
+        and "multi"
+        in r["inputs"]["spec"]["httpRoute"]["action"]["target"]["virtualService"]["virtualServiceName"]
+    ]
+    (only,) = gateway
+    assert translate(only).params["spec"]["httpRoute"]["action"]["target"]["port"] == 9090
+    (task,) = [
+        r
+        for r in recorded
+        if r["type"] == "aws:ecs/taskDefinition:TaskDefinition"
+        and r["inputs"]["family"].endswith("-multi-v1")
+    ]
+    assert task["inputs"]["proxyConfiguration"]["properties"]["AppPorts"] == "8080,9090"
+    rules = {
+        (r["name"], int(r["inputs"]["fromPort"]))
+        for r in recorded
+        if r["type"] == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+        and "-multi-from-" in r["name"]
+    }
+    assert {port for name, port in rules if name.endswith("-from-products") or "-from-products-" in name} == {
+        8080,
+        9090,
+    }
+    assert {port for name, port in rules if name.endswith("-from-:gateway")} == {9090}

@@ -246,3 +246,12 @@ def test_route_and_gateway_ports_must_be_ports_of_the_service() -> None:
     expect_problem(data, f"{P}.extraPorts[1]", "listed twice")
     expect_problem(data, f"{P}.routes[0].port", "not a port of the service (8080, 9090, 9090)")
     expect_problem(data, "gateway.routes[0].port", "not a port of the service (8080, 9090, 9090)")
+
+
+def test_a_service_with_extra_ports_says_the_port_of_each_route() -> None:
+    """GIVEN products with extraPorts [9090]: once without routes, once with a route without a port
+    WHEN the spec is parsed
+    THEN extraPorts, then the route's port, are reported"""
+    expect_problem(with_mesh(**{f"{P}.extraPorts": [9090]}), f"{P}.extraPorts", "needs routes")
+    data = with_mesh(**{f"{P}.extraPorts": [9090], f"{P}.routes": [{"name": "r", "targets": {"v1": 100}}]})
+    expect_problem(data, f"{P}.routes[0].port", "needs the port of each route")

@@ -90,7 +90,7 @@ class IngressGateway(pulumi.ComponentResource):
                 name=route.resource_name,
                 mesh_name=args.mesh_name,
                 virtual_gateway_name=virtual_gateway.name,
-                spec=specs.gateway_route_spec(route, target.virtual_service_name, target.port),
+                spec=specs.gateway_route_spec(route, target.virtual_service_name, route.port or target.port),
                 tags=tags,
                 opts=child(self, delete_before_replace=True, depends_on=list(args.route_dependencies)),
             )

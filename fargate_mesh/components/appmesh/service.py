@@ -127,7 +127,7 @@ class MeshService(pulumi.ComponentResource):
                         env=app_environment(args, version),
                         read_only_root=args.read_only_root_filesystem,
                     ),
-                    proxy=AppMeshEnvoy.sidecar(routing.node_arns[version], service.port, args.envoy),
+                    proxy=AppMeshEnvoy.sidecar(routing.node_arns[version], service.ports, args.envoy),
                     names=args.names.versions[version].task,
                     task_role=f"{name}-{version}-task",
                     label=f"{args.name} {version}",

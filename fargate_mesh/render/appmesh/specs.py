@@ -198,7 +198,7 @@ def backend(b: MeshBackend, trust_bundle: str = DEFAULT_TRUST_BUNDLE) -> Spec:
 
 def _node_spec(
     *,
-    port: int,
+    ports: Sequence[int],
     protocol: str,
     check: HealthCheck,
     listener_timeout: Timeout,
@@ -209,17 +209,21 @@ def _node_spec(
     task_family: str,
     backends: list[Spec],
 ) -> Spec:
-    listener: Spec = {
-        "port_mapping": {"port": port, "protocol": protocol},
-        "health_check": health_check(check, protocol, port),
-        "timeout": {protocol: timeout(listener_timeout)},
-    }
-    if outliers is not None:
-        listener["outlier_detection"] = outlier_detection(outliers)
-    if pool is not None:
-        listener["connection_pool"] = connection_pool(pool, protocol)
+    def listener(port: int) -> Spec:
+        # App Mesh checks each listener on its own port: the app answers its health check on each.
+        spec: Spec = {
+            "port_mapping": {"port": port, "protocol": protocol},
+            "health_check": health_check(check, protocol, port),
+            "timeout": {protocol: timeout(listener_timeout)},
+        }
+        if outliers is not None:
+            spec["outlier_detection"] = outlier_detection(outliers)
+        if pool is not None:
+            spec["connection_pool"] = connection_pool(pool, protocol)
+        return spec
+
     spec: Spec = {
-        "listeners": [listener],
+        "listeners": [listener(port) for port in ports],
         "service_discovery": {
             "aws_cloud_map": {
                 "namespace_name": namespace,
@@ -245,7 +249,7 @@ def virtual_node_spec_of(
     """One version's node: listener (health check, timeouts, outlier detection), backends,
     Cloud Map discovery filtered on this version's task family, access log."""
     return _node_spec(
-        port=service.port,
+        ports=_ports(service),
         protocol=service.protocol,
         check=service.health_check,
         listener_timeout=version.listener_timeout,
@@ -270,7 +274,7 @@ def virtual_node_spec(
 ) -> Spec:
     """virtual_node_spec_of for a spec Service (the components' call until they read the compiled mesh)."""
     return _node_spec(
-        port=service.port,
+        ports=_ports(service),
         protocol=service.protocol,
         check=service.health_check,
         listener_timeout=listener_timeout(service, version),
@@ -283,8 +287,14 @@ def virtual_node_spec(
     )
 
 
+def _ports(service: CompiledService | Service) -> list[int]:
+    return [service.port, *service.extra_ports]
+
+
 def virtual_router_spec(service: CompiledService | Service) -> Spec:
-    return {"listeners": [{"port_mapping": {"port": service.port, "protocol": service.protocol}}]}
+    return {
+        "listeners": [{"port_mapping": {"port": p, "protocol": service.protocol}} for p in _ports(service)]
+    }
 
 
 def _route_spec(
@@ -293,11 +303,16 @@ def _route_spec(
     policy: RoutePolicy,
     protocol: str,
     priority: int | None,
+    port: int | None,
 ) -> Spec:
+    """port: the listener port the route serves and sends to, on a service with several ports."""
+    on_port = {} if port is None else {"port": port}
     body: Spec = {
-        "match": grpc_match(match) if protocol == "grpc" else http_match(match),
+        "match": {**(grpc_match(match) if protocol == "grpc" else http_match(match)), **on_port},
         "action": {
-            "weighted_targets": [{"virtual_node": node, "weight": weight} for node, weight in targets]
+            "weighted_targets": [
+                {"virtual_node": node, "weight": weight, **on_port} for node, weight in targets
+            ]
         },
         "timeout": timeout(policy.timeout),
     }
@@ -321,13 +336,14 @@ def route_spec_of(
     """
     names = node_names or {t.version: t.node for t in route.written_targets}
     targets = [(names[t.version], t.weight) for t in route.written_targets]
-    return _route_spec(route.match, targets, route.policy, service.protocol, route.priority)
+    return _route_spec(route.match, targets, route.policy, service.protocol, route.priority, route.port)
 
 
 def route_spec(route: Route, service: Service, node_names: Mapping[str, pulumi.Input[str]]) -> Spec:
     """route_spec_of for spec objects (the components' call until they read the compiled mesh)."""
     targets = [(node_names[version], weight) for version, weight in route.targets.items()]
-    return _route_spec(route.match, targets, route_policy(route, service), service.protocol, route.priority)
+    policy = route_policy(route, service)
+    return _route_spec(route.match, targets, policy, service.protocol, route.priority, route.port)
 
 
 def router_virtual_service_spec(router_name: pulumi.Input[str]) -> Spec:
