@@ -18,7 +18,8 @@ import pulumi_aws as aws
 
 from fargate_mesh.components.args import check_port_range, raise_problems, require_plain, rule_problems
 from fargate_mesh.components.base import child, type_token
-from fargate_mesh.spec import Mesh, Problem
+from fargate_mesh.model import CompiledMesh
+from fargate_mesh.spec import Problem
 
 # Keys for the platform's own parts. Service names are DNS labels, which have no ':', so these
 # never meet a service (a service named "alb" or "gateway" is just a service). They appear in
@@ -37,20 +38,21 @@ class Admission:
     description: str = ""
 
 
-def admissions_from_spec(mesh: Mesh, alb: str = ALB, gateway: str = GATEWAY) -> list[Admission]:
+def admissions_from_spec(mesh: CompiledMesh, alb: str = ALB, gateway: str = GATEWAY) -> list[Admission]:
     """ALB → gateway on the gateway port; gateway → every service a gateway route targets;
-    caller → each mesh backend it declares. Nothing else. Services are keyed by their names, the
-    ALB and the gateway by `alb` and `gateway` (by default ALB and GATEWAY: no service can be
+    caller → each mesh service among its callees. Nothing else. Services are keyed by their names,
+    the ALB and the gateway by `alb` and `gateway` (by default ALB and GATEWAY: no service can be
     named that)."""
     rules = {Admission(gateway, alb, mesh.gateway.port, "the ALB forwards to the gateway Envoy")}
     for route in mesh.gateway.routes:
-        port = route.port or mesh.services[route.service].port
-        rules.add(Admission(route.service, gateway, port, "gateway routes to this service"))
+        rules.add(Admission(route.service, gateway, route.target_port, "gateway routes to this service"))
     for caller, service in mesh.services.items():
-        for backend in service.backends:
-            if backend in mesh.services:
-                for port in mesh.services[backend].ports:
-                    rules.add(Admission(backend, caller, port, f"{caller} declares {backend} as a backend"))
+        for callee in service.callees:
+            if not callee.external:
+                for port in mesh.services[callee.name].ports:
+                    rules.add(
+                        Admission(callee.name, caller, port, f"{caller} declares {callee.name} as a backend")
+                    )
     return sorted(rules)
 
 

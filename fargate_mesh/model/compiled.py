@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from fargate_mesh.model.policies import RoutePolicy, Timeout
 from fargate_mesh.spec import (
@@ -105,6 +106,11 @@ class CompiledService:
     path: str  # services.products
 
     @property
+    def ports(self) -> tuple[int, ...]:
+        """Every listener port of the app: `port` first."""
+        return (self.port, *self.extra_ports)
+
+    @property
     def target_versions(self) -> list[CompiledVersion]:
         """Versions some route sends traffic to, in spec order."""
         return [v for v in self.versions.values() if v.routed]
@@ -155,7 +161,7 @@ class CompiledMesh:
     hosted_zone: str
     dataplane: DataPlane  # what the stack asks for; runners may compile for another (localmesh: envoy)
     network: Network
-    egress_filter: str
+    egress_filter: Literal["DROP_ALL", "ALLOW_ALL"]
     envoy_image: str
     xray_image: str
     tracing: bool

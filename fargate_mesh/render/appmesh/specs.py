@@ -3,43 +3,35 @@ resources (snake_case keys; Pulumi sends them in camelCase).
 
 Nothing here creates resources, so every App Mesh rule of the product is testable without Pulumi,
 and App Mesh's defaults are written out (timeouts, health check ranges) rather than implied. The
-`*_of` functions take compiled objects (fargate_mesh.model); the functions that take spec objects
-(virtual_node_spec, route_spec, virtual_gateway_spec) remain for the Pulumi components until they
-read the compiled mesh, and compile what they need through the model.
+`*_of` functions take compiled objects (fargate_mesh.model): names, route order, effective policies
+and callees are already worked out there, so this module only translates them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
 from fargate_mesh.model import (
     Callee,
+    CompiledExternal,
     CompiledGateway,
     CompiledGatewayRoute,
-    CompiledMesh,
     CompiledRoute,
     CompiledService,
     CompiledVersion,
     Retry,
-    RoutePolicy,
     Timeout,
 )
-from fargate_mesh.model.policies import listener_timeout, route_policy
 from fargate_mesh.spec import (
     ConnectionPool,
-    Gateway,
-    GatewayRoute,
     HeaderMatch,
     HealthCheck,
     HttpMatch,
     OutlierDetection,
     QueryParameterMatch,
-    Route,
-    Service,
 )
 
 ACCESS_LOG_PATH = "/dev/stdout"
@@ -47,18 +39,6 @@ ACCESS_LOG_PATH = "/dev/stdout"
 DEFAULT_TRUST_BUNDLE = "/etc/ssl/certs/ca-bundle.crt"
 
 Spec = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class MeshBackend:
-    """A virtual service a node may call, by its FQDN (a string, so mutual backends make no cycle).
-    model.Callee carries the same facts; this stays for the components until they read it."""
-
-    name: str  # the spec's name for it (products, payments): names the app's <NAME>_BASE_URL
-    virtual_service_name: str
-    port: int
-    # Originate TLS in the caller's Envoy (the app speaks plain HTTP to host:port).
-    tls: bool = False
 
 
 def duration(ms: int) -> Spec:
@@ -173,156 +153,67 @@ def connection_pool(pool: ConnectionPool, protocol: str) -> Spec:
     return {f"{protocol}s": [limits]}
 
 
-def _backend(dns_name: str, port: int, tls: bool, trust_bundle: str) -> Spec:
-    virtual_service: Spec = {"virtual_service_name": dns_name}
-    if tls:
+def backend_of(callee: Callee, trust_bundle: str = DEFAULT_TRUST_BUNDLE) -> Spec:
+    """A callee as a node's backend: its virtual service by name (a string, so mutual callees make no
+    cycle), with TLS originated by the caller's Envoy where the callee needs it."""
+    virtual_service: Spec = {"virtual_service_name": callee.dns_name}
+    if callee.tls:
         # App Mesh trusts ACM only for ACM Private CA certificates; a public endpoint is
         # validated with the system CA bundle shipped in the Envoy image (file trust).
         virtual_service["client_policy"] = {
             "tls": {
                 "enforce": True,
-                "ports": [port],
+                "ports": [callee.port],
                 "validation": {"trust": {"file": {"certificate_chain": trust_bundle}}},
             }
         }
     return {"virtual_service": virtual_service}
 
 
-def backend_of(callee: Callee, trust_bundle: str = DEFAULT_TRUST_BUNDLE) -> Spec:
-    return _backend(callee.dns_name, callee.port, callee.tls, trust_bundle)
-
-
-def backend(b: MeshBackend, trust_bundle: str = DEFAULT_TRUST_BUNDLE) -> Spec:
-    return _backend(b.virtual_service_name, b.port, b.tls, trust_bundle)
-
-
-def _node_spec(
-    *,
-    ports: Sequence[int],
-    protocol: str,
-    check: HealthCheck,
-    listener_timeout: Timeout,
-    outliers: OutlierDetection | None,
-    pool: ConnectionPool | None,
-    namespace: str,
-    cloud_map_service: str,
-    task_family: str,
-    backends: list[Spec],
-) -> Spec:
-    def listener(port: int) -> Spec:
-        # App Mesh checks each listener on its own port: the app answers its health check on each.
-        spec: Spec = {
-            "port_mapping": {"port": port, "protocol": protocol},
-            "health_check": health_check(check, protocol, port),
-            "timeout": {protocol: timeout(listener_timeout)},
-        }
-        if outliers is not None:
-            spec["outlier_detection"] = outlier_detection(outliers)
-        if pool is not None:
-            spec["connection_pool"] = connection_pool(pool, protocol)
-        return spec
-
-    spec: Spec = {
-        "listeners": [listener(port) for port in ports],
-        "service_discovery": {
-            "aws_cloud_map": {
-                "namespace_name": namespace,
-                "service_name": cloud_map_service,
-                # ECS registers this attribute: versions share one Cloud Map service, each node
-                # sees only its own tasks.
-                "attributes": {"ECS_TASK_DEFINITION_FAMILY": task_family},
-            }
-        },
-        "logging": access_log(),
-    }
-    if backends:
-        spec["backends"] = backends
-    return spec
-
-
 def virtual_node_spec_of(
-    mesh: CompiledMesh,
+    namespace: str,
     service: CompiledService,
     version: CompiledVersion,
     trust_bundle: str = DEFAULT_TRUST_BUNDLE,
 ) -> Spec:
-    """One version's node: listener (health check, timeouts, outlier detection), backends,
-    Cloud Map discovery filtered on this version's task family, access log."""
-    return _node_spec(
-        ports=_ports(service),
-        protocol=service.protocol,
-        check=service.health_check,
-        listener_timeout=version.listener_timeout,
-        outliers=service.outlier_detection,
-        pool=service.connection_pool,
-        namespace=mesh.namespace,
-        cloud_map_service=service.cloud_map_service,
-        task_family=version.task_family,
-        backends=[backend_of(c, trust_bundle) for c in service.callees],
-    )
+    """One version's node: a listener per port (health check, timeouts, outlier detection, connection
+    pool), backends, Cloud Map discovery in `namespace` filtered on this version's task family, access
+    log."""
+    protocol = service.protocol
 
+    def listener(port: int) -> Spec:
+        # App Mesh checks each listener on its own port: the app answers its health check on each.
+        spec: Spec = {
+            "port_mapping": {"port": port, "protocol": protocol},
+            "health_check": health_check(service.health_check, protocol, port),
+            "timeout": {protocol: timeout(version.listener_timeout)},
+        }
+        if service.outlier_detection is not None:
+            spec["outlier_detection"] = outlier_detection(service.outlier_detection)
+        if service.connection_pool is not None:
+            spec["connection_pool"] = connection_pool(service.connection_pool, protocol)
+        return spec
 
-def virtual_node_spec(
-    service: Service,
-    version: str,
-    *,
-    namespace: str,
-    cloud_map_service: str,
-    task_family: str,
-    backends: Sequence[MeshBackend] = (),
-    trust_bundle: str = DEFAULT_TRUST_BUNDLE,
-) -> Spec:
-    """virtual_node_spec_of for a spec Service (the components' call until they read the compiled mesh)."""
-    return _node_spec(
-        ports=_ports(service),
-        protocol=service.protocol,
-        check=service.health_check,
-        listener_timeout=listener_timeout(service, version),
-        outliers=service.outlier_detection,
-        pool=service.connection_pool,
-        namespace=namespace,
-        cloud_map_service=cloud_map_service,
-        task_family=task_family,
-        backends=[backend(b, trust_bundle) for b in backends],
-    )
-
-
-def _ports(service: CompiledService | Service) -> list[int]:
-    return [service.port, *service.extra_ports]
-
-
-def virtual_router_spec(service: CompiledService | Service) -> Spec:
-    return {
-        "listeners": [{"port_mapping": {"port": p, "protocol": service.protocol}} for p in _ports(service)]
-    }
-
-
-def _route_spec(
-    match: HttpMatch,
-    targets: list[tuple[pulumi.Input[str], int]],
-    policy: RoutePolicy,
-    protocol: str,
-    priority: int | None,
-    port: int | None,
-) -> Spec:
-    """port: the listener port the route serves and sends to, on a service with several ports."""
-    on_port = {} if port is None else {"port": port}
-    body: Spec = {
-        "match": {**(grpc_match(match) if protocol == "grpc" else http_match(match)), **on_port},
-        "action": {
-            "weighted_targets": [
-                {"virtual_node": node, "weight": weight, **on_port} for node, weight in targets
-            ]
+    spec: Spec = {
+        "listeners": [listener(port) for port in service.ports],
+        "service_discovery": {
+            "aws_cloud_map": {
+                "namespace_name": namespace,
+                "service_name": service.cloud_map_service,
+                # ECS registers this attribute: versions share one Cloud Map service, each node
+                # sees only its own tasks.
+                "attributes": {"ECS_TASK_DEFINITION_FAMILY": version.task_family},
+            }
         },
-        "timeout": timeout(policy.timeout),
+        "logging": access_log(),
     }
-    # Without a retry policy in the spec App Mesh applies its own default (model.APP_MESH_DEFAULT_RETRY).
-    if policy.retry_given:
-        body["retry_policy"] = retry_policy(policy.retry)
-    spec: Spec = {f"{protocol}_route": body}
-    if priority is not None:
-        spec["priority"] = priority
+    if service.callees:
+        spec["backends"] = [backend_of(c, trust_bundle) for c in service.callees]
     return spec
+
+
+def virtual_router_spec(service: CompiledService) -> Spec:
+    return {"listeners": [{"port_mapping": {"port": p, "protocol": service.protocol}} for p in service.ports]}
 
 
 def route_spec_of(
@@ -335,15 +226,26 @@ def route_spec_of(
     route waits for them (default: the compiled names).
     """
     names = node_names or {t.version: t.node for t in route.written_targets}
-    targets = [(names[t.version], t.weight) for t in route.written_targets]
-    return _route_spec(route.match, targets, route.policy, service.protocol, route.priority, route.port)
-
-
-def route_spec(route: Route, service: Service, node_names: Mapping[str, pulumi.Input[str]]) -> Spec:
-    """route_spec_of for spec objects (the components' call until they read the compiled mesh)."""
-    targets = [(node_names[version], weight) for version, weight in route.targets.items()]
-    policy = route_policy(route, service)
-    return _route_spec(route.match, targets, policy, service.protocol, route.priority, route.port)
+    # On a service with several ports, each route serves and sends to its own.
+    on_port = {} if route.port is None else {"port": route.port}
+    match = grpc_match(route.match) if service.protocol == "grpc" else http_match(route.match)
+    body: Spec = {
+        "match": {**match, **on_port},
+        "action": {
+            "weighted_targets": [
+                {"virtual_node": names[t.version], "weight": t.weight, **on_port}
+                for t in route.written_targets
+            ]
+        },
+        "timeout": timeout(route.policy.timeout),
+    }
+    # Without a retry policy in the spec App Mesh applies its own default (model.APP_MESH_DEFAULT_RETRY).
+    if route.policy.retry_given:
+        body["retry_policy"] = retry_policy(route.policy.retry)
+    spec: Spec = {f"{service.protocol}_route": body}
+    if route.priority is not None:
+        spec["priority"] = route.priority
+    return spec
 
 
 def router_virtual_service_spec(router_name: pulumi.Input[str]) -> Spec:
@@ -354,22 +256,23 @@ def node_virtual_service_spec(node_name: pulumi.Input[str]) -> Spec:
     return {"provider": {"virtual_node": {"virtual_node_name": node_name}}}
 
 
-def external_node_spec(host: str, port: int) -> Spec:
+def external_node_spec_of(external: CompiledExternal) -> Spec:
     """A node standing for a host outside the mesh: DNS discovery of that host. No task runs it."""
     return {
-        "listeners": [{"port_mapping": {"port": port, "protocol": "http"}}],
-        "service_discovery": {"dns": {"hostname": host}},
+        "listeners": [{"port_mapping": {"port": external.port, "protocol": "http"}}],
+        "service_discovery": {"dns": {"hostname": external.host}},
     }
 
 
-def _gateway_spec(port: int, health_check_path: str) -> Spec:
+def virtual_gateway_spec_of(gateway: CompiledGateway) -> Spec:
+    port = gateway.port
     return {
         "listeners": [
             {
                 "port_mapping": {"port": port, "protocol": "http"},
                 "health_check": {
                     "protocol": "http",
-                    "path": health_check_path,
+                    "path": gateway.health_check_path,
                     "port": port,
                     "healthy_threshold": 2,
                     "unhealthy_threshold": 2,
@@ -382,23 +285,8 @@ def _gateway_spec(port: int, health_check_path: str) -> Spec:
     }
 
 
-def virtual_gateway_spec_of(gateway: CompiledGateway) -> Spec:
-    return _gateway_spec(gateway.port, gateway.health_check_path)
-
-
-def virtual_gateway_spec(gateway: Gateway) -> Spec:
-    """virtual_gateway_spec_of for a spec Gateway (the components' call until they read the compiled mesh)."""
-    return _gateway_spec(gateway.port, gateway.alb_health_check_path())
-
-
 def gateway_route_spec_of(route: CompiledGatewayRoute) -> Spec:
-    return gateway_route_spec(route, route.target_dns_name, route.target_port)
-
-
-def gateway_route_spec(
-    route: CompiledGatewayRoute | GatewayRoute, virtual_service_name: str, port: int
-) -> Spec:
-    """A gateway route into one service.
+    """A gateway route into one service's virtual service.
 
     Rewrite: App Mesh strips the matched prefix by default; this product keeps the path
     (DISABLED) unless the spec asks for stripPrefix (ENABLED) or a new prefix (value). App Mesh
@@ -423,7 +311,10 @@ def gateway_route_spec(
             prefix = {"default_prefix": "ENABLED" if route.rewrite.strip_prefix else "DISABLED"}
         rewrite = {"prefix": prefix, "hostname": hostname}
     action: Spec = {
-        "target": {"virtual_service": {"virtual_service_name": virtual_service_name}, "port": port}
+        "target": {
+            "virtual_service": {"virtual_service_name": route.target_dns_name},
+            "port": route.target_port,
+        }
     }
     if rewrite is not None:
         action["rewrite"] = rewrite

@@ -34,6 +34,7 @@ from typing import Any
 
 from fargate_mesh.model import CompiledExternal, CompiledService
 from fargate_mesh.render.envoy.addresses import internal_address, is_ip, load_assignment, socket_address
+from fargate_mesh.render.envoy.discovery import dns_discovery
 from fargate_mesh.render.envoy.durations import envoy_duration
 from fargate_mesh.render.envoy.plan import Endpoint
 from fargate_mesh.spec import ConnectionPool, HealthCheck, OutlierDetection
@@ -98,10 +99,17 @@ def app_cluster(name: str, service: CompiledService, app: Endpoint) -> dict[str,
     return cluster
 
 
-def node_cluster(name: str, service: CompiledService, peers: list[Endpoint]) -> dict[str, Any]:
+def node_cluster(
+    name: str, service: CompiledService, peers: list[Endpoint], resolver: Endpoint | None = None
+) -> dict[str, Any]:
     """A caller's cluster for one version of a service: where peers reach that version's sidecar
-    ingress (IPs, or names resolved by DNS)."""
-    cluster = _http2(_base(name, peers, MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
+    ingress. IPs are static; a name (a Cloud Map name) is discovered by DNS, one host per address in
+    the answer, through `resolver` when the plan names one (discovery.py)."""
+    cluster = _base(name, peers, MESH_CONNECT_TIMEOUT, "STRICT_DNS")
+    if cluster["type"] == "STRICT_DNS":
+        del cluster["type"], cluster["dns_lookup_family"]  # both are in the extension's config
+        cluster["cluster_type"] = dns_discovery(resolver)
+    cluster = _http2(cluster, service.protocol)
     cluster["health_checks"] = [health_check(service.health_check, service.dns_name, service.protocol)]
     if service.outlier_detection is not None:
         cluster["outlier_detection"] = outlier_detection(service.outlier_detection)
