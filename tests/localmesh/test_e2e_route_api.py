@@ -275,7 +275,7 @@ def test_the_listener_timeout_is_apart_from_the_route_timeout(
     cut = client.get(f"{running.gateway_url}/slow-service/slow?ms=1800")
     took = time.monotonic() - start
     assert cut.status_code == 504 and 0.9 <= took < 1.6, (cut.status_code, took)
-    ingress = running.plan.sidecar("slow", "v1").peer_address
+    ingress = running.plan.sidecar("slow", "v1").ingress
     start = time.monotonic()
     kept = client.get(f"http://{ingress}/slow-service/slow?ms=1800", headers={"host": "slow.test.local"})
     assert kept.status_code == 200 and time.monotonic() - start >= 1.7, kept.status_code
