@@ -150,12 +150,14 @@ def _service(mesh: Mesh, name: str) -> CompiledService:
         health_check=service.health_check,
         outlier_detection=service.outlier_detection,
         connection_pool=service.connection_pool,
+        listener_timeout_given=service.listener_timeout is not None,
         size=service.size,
         autoscaling=service.autoscaling,
         routes=tuple(routes),
         versions=MappingProxyType(versions),
         callees=callees,
         path=path,
+        rollout=service.rollout,
     )
 
 

@@ -25,6 +25,7 @@ from fargate_mesh.spec import (
     TaskSize,
 )
 from fargate_mesh.spec.mesh import DataPlane
+from fargate_mesh.spec.rollout import Rollout
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,14 @@ class CompiledService:
     health_check: HealthCheck
     outlier_detection: OutlierDetection | None
     connection_pool: ConnectionPool | None  # between each version's Envoy and its app
+    listener_timeout_given: bool  # the spec sets listenerTimeout (CompiledVersion.listener_timeout has it)
     size: TaskSize
     autoscaling: Autoscaling | None
     routes: tuple[CompiledRoute, ...]  # in evaluation order
     versions: Mapping[str, CompiledVersion]  # in spec order
     callees: tuple[Callee, ...]  # in spec order
     path: str  # services.products
+    rollout: Rollout | None = None  # how ECS replaces a revision (serviceConnect)
 
     @property
     def ports(self) -> tuple[int, ...]:

@@ -89,7 +89,7 @@ def test_nothing_is_replaced_on_a_live_stack(stack):
     replaces nothing."""
     live = {urn: {**r, "inputs": without_app_content(r["inputs"])} for urn, r in live_stack(stack).items()}
     recorded = [{**r, "inputs": without_app_content(r["inputs"])} for r in recorded_stack(stack)["resources"]]
-    found = problems(live, recorded, EXPECTED_CHANGES[stack])
+    found = problems(live, recorded, EXPECTED_CHANGES.get(stack, {}))
     assert not found, f"{stack}: `pulumi up` would change the live stack:\n  " + "\n  ".join(found)
 
 

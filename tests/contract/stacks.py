@@ -18,7 +18,8 @@ import pytest
 from tests.contract import moto_account
 from tests.contract.moto_account import Key, Outcome
 
-STACKS = ("dev", "prod")
+STACKS = ("dev", "prod", "sc")
+APP_MESH_STACKS = ("dev", "prod")  # the shipped stacks on dataplane: appmesh (sc is on serviceConnect)
 RECORDING_FAILED = "<recording failed>"
 
 

@@ -12,7 +12,7 @@ from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.spec import SpecError
 from fargate_mesh.spec.mesh import DATAPLANES
 from tests.helpers.meshes import stack_mesh
-from tests.helpers.spec import accepted, expect_problem, problem_at, refused_on, runs_on, with_mesh
+from tests.helpers.spec import accepted, edit, expect_problem, problem_at, refused_on, runs_on, with_mesh
 
 P = "services.products"
 
@@ -37,6 +37,10 @@ def headers(n: int) -> list[dict[str, str]]:
     return [{"name": f"x-{i}", "exact": "1"} for i in range(n)]
 
 
+# 123 characters but a small RE2 program (Envoy's limit is on the program, the ALB's on the text).
+LONG_SIMPLE_REGEX = "[" + "abcdefghijklmnopqrstuvwxyz0123456789" * 3 + "]+-[A-Z]+[0-9]"
+assert len(LONG_SIMPLE_REGEX) == 123
+
 # A spec that uses each feature once, and where: the spec's field paths the feature must be found at.
 TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
     "a method match on a gateway route": (
@@ -58,6 +62,14 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
             }
         ),
         ["gateway.routes[1].service"],
+    ),
+    "a connection pool": (
+        with_mesh(**{f"{P}.connectionPool": {"maxConnections": 10}}),
+        [f"{P}.connectionPool"],
+    ),
+    "a listener timeout apart from the service's timeout": (
+        with_mesh(**{f"{P}.listenerTimeout": {"perRequest": "30s"}}),
+        [f"{P}.listenerTimeout"],
     ),
     "more than one listener port on a service": (
         with_mesh(
@@ -147,6 +159,28 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
         with_mesh(external={"payments": {"host": "api.payments.example"}}),
         ["external.payments.tls"],
     ),
+    "more than 5 condition values in one gateway route": (
+        second_gateway_route(
+            {"method": "GET", "headers": headers(3), "queryParameters": [{"name": "q", "exact": "1"}]}
+        ),
+        ["gateway.routes[1].match"],
+    ),
+    "more than 99 gateway routes": (
+        with_mesh(
+            **{"gateway.routes": [{"service": "products", "match": {"prefix": f"/r{i}"}} for i in range(100)]}
+        ),
+        ["gateway.routes"],
+    ),
+    "a regex longer than 122 characters on a gateway route": (
+        second_gateway_route({"headers": [{"name": "x-long", "regex": LONG_SIMPLE_REGEX}]}),
+        ["gateway.routes[1].match.headers[0].regex"],
+    ),
+    "a rollout block": (with_mesh(**{f"{P}.rollout": {"strategy": "CANARY"}}), [f"{P}.rollout"]),
+    "a rollout on a service that several gateway routes target": (
+        edit(second_gateway_route({}), **{f"{P}.rollout": {"strategy": "LINEAR", "percent": 20}}),
+        [f"{P}.rollout"],
+    ),
+    "X-Ray tracing from the proxy": (with_mesh(tracing=True), ["tracing"]),
     "a header range, inverted or absent header match on a gateway route": (
         second_gateway_route(
             {
@@ -180,11 +214,11 @@ def test_each_feature_is_found_where_the_spec_writes_it(name: str):
 
 
 def test_a_plain_mesh_uses_no_feature_any_data_plane_lacks():
-    """GIVEN the minimal mesh with egress allowed
+    """GIVEN the minimal mesh with egress allowed and no tracing
     WHEN it is checked for every data plane
     THEN it runs on each one"""
     for dataplane in DATAPLANES:
-        runs_on(with_mesh(egressFilter="ALLOW_ALL"), dataplane)
+        runs_on(with_mesh(egressFilter="ALLOW_ALL", tracing=False), dataplane)
 
 
 def test_a_gateway_method_match_runs_on_envoy_and_app_mesh_refuses_it_at_its_field():
@@ -272,6 +306,7 @@ def test_every_problem_of_a_data_plane_comes_at_once():
         f"{P}.retryPolicy",
         "egressFilter",
         "external.payments.tls",
+        "tracing",
     }
     assert all("Amazon ECS Service Connect" in p.message for p in caught.value.problems)
 
@@ -293,7 +328,7 @@ def test_deploying_refuses_a_data_plane_the_components_cannot_build_yet():
     mesh = accepted(with_mesh(dataplane="envoy"))
     with pytest.raises(SpecError) as caught:
         compile_checked(mesh, deploying=True)
-    problem_at(caught.value.problems, "dataplane", "deployable: appmesh")
+    problem_at(caught.value.problems, "dataplane", "deployable: appmesh, serviceConnect")
     compile_checked(accepted(with_mesh()), deploying=True)
 
 
@@ -312,7 +347,7 @@ def test_an_unknown_data_plane_gets_a_did_you_mean(value: str, hint: str):
 def test_every_data_plane_is_described():
     """GIVEN the data planes the spec accepts
     WHEN their descriptions are looked up
-    THEN each has one, and appmesh (the default) is the one Pulumi deploys today"""
+    THEN each has one, and Pulumi deploys appmesh (the default) and serviceConnect"""
     assert tuple(INFO) == DATAPLANES
-    assert [p for p in DATAPLANES if INFO[p].deployable] == ["appmesh"]
+    assert [p for p in DATAPLANES if INFO[p].deployable] == ["appmesh", "serviceConnect"]
     assert accepted(with_mesh()).dataplane == "appmesh"
