@@ -49,11 +49,10 @@ def admissions_from_spec(mesh: CompiledMesh, alb: str = ALB, gateway: str = GATE
     for caller, service in mesh.services.items():
         for callee in service.callees:
             if not callee.external:
-                rules.add(
-                    Admission(
-                        callee.name, caller, callee.port, f"{caller} declares {callee.name} as a backend"
+                for port in mesh.services[callee.name].ports:
+                    rules.add(
+                        Admission(callee.name, caller, port, f"{caller} declares {callee.name} as a backend")
                     )
-                )
     return sorted(rules)
 
 
@@ -143,9 +142,18 @@ class MeshFirewall(pulumi.ComponentResource):
                     opts=child(self),
                 )
         ids: dict[str, pulumi.Input[str]] = {w: g.id for w, g in groups.items()} | dict(args.external_sources)
+        named: set[tuple[str, str]] = set()
         for a in args.admissions:
+            # One rule per (target, source) keeps its old name; a second port of the pair (a service
+            # with extraPorts) adds its port, so no existing rule is renamed.
+            pair = (
+                f"{a.target}-from-{a.source}"
+                if (a.target, a.source) not in named
+                else f"{a.target}-from-{a.source}-{a.port}"
+            )
+            named.add((a.target, a.source))
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-{a.target}-from-{a.source}",
+                f"{name}-{pair}",
                 security_group_id=ids[a.target],
                 referenced_security_group_id=ids[a.source],
                 ip_protocol="tcp",
@@ -157,7 +165,7 @@ class MeshFirewall(pulumi.ComponentResource):
             )
             if a.source in args.external_sources:
                 aws.vpc.SecurityGroupEgressRule(
-                    f"{name}-{a.source}-to-{a.target}",
+                    f"{name}-{a.source}-to-{a.target}" + pair.removeprefix(f"{a.target}-from-{a.source}"),
                     security_group_id=ids[a.source],
                     referenced_security_group_id=ids[a.target],
                     ip_protocol="tcp",

@@ -452,8 +452,7 @@ class LocalMesh:
                 self.app_command,
             )
             proc = self._spawn(task.name, "app", launch.argv, launch.env)
-            path = self.compiled.services[sidecar.service].health_check.path
-            probes.append(Probe(f"{proc.name} health {path}", f"http://{sidecar.app}{path}", proc))
+            probes.append(self._health_probe(proc, sidecar.service, "health", str(sidecar.app)))
         self._say(f"starting {len(probes)} app(s)")
         self._wait(probes, client, deadline)
 
@@ -475,15 +474,26 @@ class LocalMesh:
         self._say(f"starting Envoy sidecars of {', '.join(services)}")
         self._wait(probes, client, deadline)
 
+    def _health_probe(self, proc: ManagedProcess, service: str, where: str, address: str) -> Probe:
+        """The service's health check at address: a GET of its path, or for a grpc service the gRPC
+        health checking protocol (as App Mesh checks each)."""
+        compiled = self.compiled.services[service]
+        if compiled.protocol == "grpc":
+            return Probe(f"{proc.name} {where} gRPC health", f"http://{address}", proc, grpc=True)
+        path = compiled.health_check.path
+        return Probe(f"{proc.name} {where} {path}", f"http://{address}{path}", proc)
+
     def _ingress_probe(self, sidecar: SidecarPlan, proc: ManagedProcess) -> Probe | None:
         """A health check through the sidecar's inbound listener, speaking as a caller would: TLS when
         the listener takes it, with a certificate of one of its callers when it is mutual (none when
-        nobody may call it: then the admin probe alone tells readiness)."""
-        path = self.compiled.services[sidecar.service].health_check.path
-        what = f"{proc.name} ingress {path}"
+        nobody may call it: then the admin probe alone tells readiness). A grpc service over TLS is
+        checked by its admin probe alone (the gRPC probe speaks h2c)."""
         listener = self.compiled.tls.services[sidecar.service]
         if not listener.encrypted:
-            return Probe(what, f"http://{sidecar.ingress}{path}", proc)
+            return self._health_probe(proc, sidecar.service, "ingress", str(sidecar.ingress))
+        compiled = self.compiled.services[sidecar.service]
+        if compiled.protocol == "grpc":
+            return None
         files = self.plan.certificates
         if listener.mutual:
             if not listener.clients:
@@ -492,8 +502,11 @@ class LocalMesh:
             context = tls_probe_context(files.ca, files.chain(caller), files.key(caller))
         else:
             context = tls_probe_context(files.ca)
+        path = compiled.health_check.path
         url = f"https://{sidecar.ingress}{path}"
-        return Probe(what, url, proc, tls=context, server_name=listener.identity.dns_name)
+        return Probe(
+            f"{proc.name} ingress {path}", url, proc, tls=context, server_name=listener.identity.dns_name
+        )
 
     def _start_envoy(self, name: str, config: Path, client: httpx.Client, deadline: float) -> None:
         proc = self._spawn(name, "envoy", self._envoy_argv(config))

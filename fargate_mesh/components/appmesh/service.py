@@ -158,7 +158,7 @@ class MeshService(pulumi.ComponentResource):
                         read_only_root=args.read_only_root_filesystem,
                     ),
                     proxy=AppMeshEnvoy.sidecar(
-                        routing.node_arns[version.name], service.port, args.envoy, delivery
+                        routing.node_arns[version.name], service.ports, args.envoy, delivery
                     ),
                     names=TaskNames.of_version(version),
                     task_role=f"{name}-{version.name}-task",

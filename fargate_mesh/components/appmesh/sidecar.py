@@ -70,11 +70,11 @@ class AppMeshEnvoy:
     def sidecar(
         cls,
         node_arn: pulumi.Input[str],
-        app_port: int,
+        app_ports: Sequence[int],
         options: EnvoyOptions,
         tls: TlsDelivery | None = None,
     ) -> AppMeshEnvoy:
-        return cls(node_arn, options, app_ports=(app_port,), tls=tls)
+        return cls(node_arn, options, app_ports=tuple(app_ports), tls=tls)
 
     @classmethod
     def gateway(

@@ -97,9 +97,9 @@ def upstream(
 
 
 def alpn_for(protocol: str) -> list[str]:
-    """What a TLS hop offers: h2 for an http2 service, HTTP/1.1 otherwise (both on a listener that
-    takes either)."""
-    return ["h2"] if protocol == "http2" else ["http/1.1"]
+    """What a TLS hop offers: h2 for an http2 or grpc service (its clusters speak HTTP/2), HTTP/1.1
+    otherwise."""
+    return ["h2"] if protocol in ("http2", "grpc") else ["http/1.1"]
 
 
 def protect_edge(listener: dict[str, Any], edge: EdgeTls, files: CertificateFiles) -> dict[str, Any]:
