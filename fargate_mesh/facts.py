@@ -13,6 +13,8 @@ ENVOY_INGRESS_PORT = 15000
 ENVOY_EGRESS_PORT = 15001
 ENVOY_ADMIN_PORT = 9901
 ENVOY_PORTS = (ENVOY_INGRESS_PORT, ENVOY_EGRESS_PORT, ENVOY_ADMIN_PORT)
+# Where a proxy in a task reads its mesh TLS files: a volume its task's setup container fills.
+TASK_TLS_DIRECTORY = "/etc/fargate-mesh/tls"
 # The open-files limit the App Mesh user guide sets on the Envoy container (ulimit nofile).
 ENVOY_NOFILE_LIMIT = 15000
 
@@ -60,6 +62,12 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 DEFAULT_LOG_RETENTION_DAYS = 30
+
+# The mesh TLS setup container (components/appmesh/tls_setup.py): exports its task's certificate
+# from ACM (or reads it from Secrets Manager) into TASK_TLS_DIRECTORY before Envoy starts. It needs
+# the AWS CLI v2 and OpenSSL (to decrypt the exported key); confirm both on the first deploy and
+# pass another image (AppMeshDataPlane.tls_setup_image) if this one lacks OpenSSL.
+DEFAULT_TLS_SETUP_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.50"
 
 # AWS name limits the mesh's derived names must fit (naming.fit shortens the ones that do not).
 # Pulumi names a resource without an explicit name "<logical name>-<7 random hex>": 8 characters more.

@@ -91,6 +91,15 @@ def gateway_name(mesh: str) -> str:
     return f"{mesh}-gateway"
 
 
+# The gateway's key where the spec names TLS identities (tls.authority.secrets.identities).
+GATEWAY_IDENTITY = "gateway"
+
+
+def gateway_dns_name(mesh: str, namespace: str) -> str:
+    """The gateway's TLS identity, the name its certificate carries: shop-dev-gateway.shop.local."""
+    return f"{gateway_name(mesh)}.{namespace}"
+
+
 def gateway_route_name(service: str, match: HttpMatch) -> str:
     """A gateway route without a given name: from its service and match, never from list order, so
     reordering the spec renames nothing."""

@@ -248,6 +248,8 @@ class MeshPlatform(pulumi.ComponentResource):
                 public_subnet_ids=network.public_subnet_ids,
                 target_port=mesh.gateway.port,
                 health_check_path=mesh.gateway.health_check_path,
+                # HTTPS when the gateway's listener speaks TLS (model/tls.py decides), else HTTP.
+                target_protocol="HTTPS" if mesh.tls.gateway.mode == "STRICT" else "HTTP",
                 ssl_policy=args.ssl_policy,
                 deletion_protection=args.alb_deletion_protection,
                 access_logs_bucket=args.alb_access_logs_bucket,

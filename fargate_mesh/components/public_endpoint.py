@@ -61,6 +61,9 @@ class PublicEndpointArgs:
     public_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     target_port: pulumi.Input[int]
     health_check_path: pulumi.Input[str]
+    # HTTPS when the gateway's listener speaks TLS (the spec's gateway.tls): the ALB encrypts the
+    # hop to the gateway; it does not check the gateway's certificate (ELB user guide, "Target groups").
+    target_protocol: str = "HTTP"
     ssl_policy: pulumi.Input[str] = DEFAULT_SSL_POLICY
     deletion_protection: pulumi.Input[bool] = False
     access_logs_bucket: pulumi.Input[str] | None = None
@@ -81,8 +84,15 @@ class PublicEndpointArgs:
                 *rule_problems(
                     "health_check_path", lambda p: check_path(p, "health check path"), self.health_check_path
                 ),
+                *rule_problems("target_protocol", _target_protocol, self.target_protocol),
             ],
         )
+
+
+def _target_protocol(protocol: str) -> str:
+    if protocol not in ("HTTP", "HTTPS"):
+        raise ValueError(f"must be HTTP or HTTPS (got {protocol!r})")
+    return protocol
 
 
 def _validation_field(certificate: aws.acm.Certificate, attribute: str) -> pulumi.Output[str]:
@@ -153,13 +163,13 @@ class PublicEndpoint(pulumi.ComponentResource):
         target_group = aws.lb.TargetGroup(
             f"{name}-gateway",
             target_type="ip",
-            protocol="HTTP",
+            protocol=args.target_protocol,
             port=args.target_port,
             vpc_id=args.vpc_id,
             deregistration_delay=30,
             health_check={
                 "enabled": True,
-                "protocol": "HTTP",
+                "protocol": args.target_protocol,
                 "port": "traffic-port",
                 "path": args.health_check_path,
                 "matcher": "200-399",

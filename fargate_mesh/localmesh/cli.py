@@ -276,6 +276,15 @@ def _another_port(err: PortUnavailableError, host: str) -> str:
     return f"; pick another, e.g. {how_to_set('port', suggested)}" if suggested else "; pick another"
 
 
+def _try_curl(running: LocalMesh) -> str:
+    path = running.compiled.gateway.health_check_path
+    if running.certificates is None or running.compiled.tls.gateway.mode != "STRICT":
+        return f"curl {running.gateway_url}{path}"
+    # The gateway's certificate names the gateway, not the address it listens on here.
+    name, at = running.compiled.tls.gateway.identity.dns_name, running.plan.gateway
+    return f"curl --cacert {running.certificates.ca} --resolve {name}:{at.port}:{at.host} https://{name}:{at.port}{path}"
+
+
 def _announce(running: LocalMesh) -> None:
     steps = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in running.timings.items())
     say(f"started in {running.startup_seconds:.1f}s ({steps})")
@@ -290,9 +299,7 @@ def _announce(running: LocalMesh) -> None:
         say(
             f"external {name} ({ext.host}:{ext.port}) is sent to {at} here; pass --external {name}=HOST:PORT to change"
         )
-    say(
-        f"gateway: {running.gateway_url}   (try: curl {running.gateway_url}{running.compiled.gateway.health_check_path})"
-    )
+    say(f"gateway: {running.gateway_url}   (try: {_try_curl(running)})")
     say(f"logs: {running.run_path / 'logs'}  (Envoy access logs: {running.access_log_dir})")
     say(f"tasks: localmesh status --run-dir {running.run_path}   (a dead task is started again)")
     say(READY_LINE.format(url=running.gateway_url))

@@ -61,7 +61,7 @@ def demo_requests(mesh: CompiledMesh) -> list[tuple[str, str, dict[str, str], st
 
 def run_demo(running: LocalMesh, say: Callable[[str], None]) -> None:
     say("demo: where requests to the gateway go (version from the x-app-version response header)")
-    with httpx.Client(trust_env=False, timeout=5.0) as client:
+    with running.gateway_client() as client:
         for label, path, headers, expected in demo_requests(running.compiled):
             n = HEADER_REQUESTS if headers else SPLIT_REQUESTS
             seen = _count(client, running.gateway_url + path, headers, n)

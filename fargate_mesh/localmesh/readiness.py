@@ -6,6 +6,7 @@ Used at startup (every probe of a wave until all pass) and when a task is starte
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 
 import httpx
@@ -19,6 +20,26 @@ class Probe:
     url: str
     process: ManagedProcess  # the process it proves ready
     grpc: bool = False  # a gRPC health check at url (http://host:port), not a GET
+    # An https URL: who the probe trusts and presents (tls_probe_context), and the name the listener's
+    # certificate must carry (sent as SNI and checked), since the URL's host is an address.
+    tls: ssl.SSLContext | None = None
+    server_name: str | None = None
+
+
+def tls_probe_context(ca: str, chain: str | None = None, key: str | None = None) -> ssl.SSLContext:
+    """Trust the mesh CA only; present a certificate when a mutual listener asks for one."""
+    context = ssl.create_default_context(cafile=ca)
+    if chain is not None:
+        context.load_cert_chain(chain, key)
+    return context
+
+
+def _get(client: httpx.Client, check: Probe) -> httpx.Response:
+    if check.tls is None:
+        return client.get(check.url)
+    with httpx.Client(verify=check.tls, trust_env=False, timeout=client.timeout) as secure:
+        extensions = {"sni_hostname": check.server_name} if check.server_name else None
+        return secure.get(check.url, extensions=extensions)
 
 
 GRPC_HEALTH_CHECK = "/grpc.health.v1.Health/Check"
@@ -33,7 +54,7 @@ def probe(client: httpx.Client, check: Probe) -> str | None:
     try:
         if check.grpc:
             return _grpc_health(check.url)
-        status = client.get(check.url).status_code
+        status = _get(client, check).status_code
     except httpx.ConnectError:
         return "connection refused"
     except httpx.TimeoutException:

@@ -6,7 +6,15 @@ a request is the one that serves it, with the policy the compiled mesh gives eac
 
 from __future__ import annotations
 
-from fargate_mesh.model import CompiledGatewayRoute, CompiledMesh, Retry, RoutePolicy, Target, Timeout
+from fargate_mesh.model import (
+    CompiledGatewayRoute,
+    CompiledMesh,
+    ListenerTls,
+    Retry,
+    RoutePolicy,
+    Target,
+    Timeout,
+)
 from fargate_mesh.spec.durations import format_duration
 
 
@@ -72,4 +80,28 @@ def route_table(mesh: CompiledMesh, gateway: str | None = None) -> list[str]:
     for name, service in mesh.services.items():
         called = [f"{c.dns_name}:{c.port}" + (" (external)" if c.external else "") for c in service.callees]
         lines.append(f"  {name:<{name_width}} → {', '.join(called) or 'none'}")
-    return lines
+    return lines + hop_table(mesh)
+
+
+def describe_listener(listener: ListenerTls) -> str:
+    if not listener.encrypted:
+        return "plaintext"
+    kind = "mutual TLS" if listener.mutual else "TLS"
+    return f"{kind} (PERMISSIVE: plaintext also accepted)" if listener.mode == "PERMISSIVE" else kind
+
+
+def hop_table(mesh: CompiledMesh) -> list[str]:
+    """Every hop a request can take, and whether it is encrypted."""
+    tls = mesh.tls
+    hops = [("load balancer", "gateway", "TLS" if tls.gateway.mode == "STRICT" else "plaintext")]
+    for name in dict.fromkeys(r.service for r in mesh.gateway.routes):
+        hops.append(("gateway", name, describe_listener(tls.services[name])))
+    for name, service in mesh.services.items():
+        for callee in service.callees:
+            if callee.external:
+                how = "TLS originated by the sidecar" if callee.tls else "plaintext"
+                hops.append((name, f"{callee.name} (external)", how))
+            else:
+                hops.append((name, callee.name, describe_listener(tls.services[callee.name])))
+    width = max(len(f"{a} → {b}") for a, b, _ in hops)
+    return ["encryption (each hop):"] + [f"  {f'{a} → {b}':<{width}}  {how}" for a, b, how in hops]

@@ -15,8 +15,10 @@ failed (diagnose.py) and its log. Once started, a task that dies is started agai
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -26,6 +28,7 @@ from types import TracebackType
 import httpx
 
 from fargate_mesh.localmesh import DATAPLANE
+from fargate_mesh.localmesh.certificates import issue
 from fargate_mesh.localmesh.diagnose import describe_exit, failure_reason
 from fargate_mesh.localmesh.dns import LocalDnsServer
 from fargate_mesh.localmesh.launch import AppCommand, app_launch, envoy_argv, envoy_binary
@@ -41,13 +44,14 @@ from fargate_mesh.localmesh.layout import (
 from fargate_mesh.localmesh.loopback import LoopbackBlock, random_block
 from fargate_mesh.localmesh.ports import PortAllocator, require_free
 from fargate_mesh.localmesh.processes import ManagedProcess, stop_all
-from fargate_mesh.localmesh.readiness import Probe, probe
+from fargate_mesh.localmesh.readiness import Probe, probe, tls_probe_context
 from fargate_mesh.localmesh.supervisor import RestartPolicy, Supervisor, Task, attach_probes
 from fargate_mesh.localmesh.trust import ca_file_candidates, default_ca_file
 from fargate_mesh.model import CompiledMesh, compile_checked
 from fargate_mesh.render.envoy import GATEWAY, render_gateway, render_sidecar
-from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan
+from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, SidecarPlan
 from fargate_mesh.spec import Mesh
+from fargate_mesh.tls_files import CertificateFiles
 
 
 class LocalMeshError(RuntimeError):
@@ -178,7 +182,32 @@ class LocalMesh:
 
     @property
     def gateway_url(self) -> str:
-        return f"http://{self.plan.gateway}"
+        scheme = "https" if self.compiled.tls.gateway.mode == "STRICT" else "http"
+        return f"{scheme}://{self.plan.gateway}"
+
+    @property
+    def certificates(self) -> CertificateFiles | None:
+        """The run's mesh TLS files (<run>/tls: the throwaway CA and a certificate per identity), or
+        None when no hop of the mesh uses TLS. Removed on stop."""
+        return self.plan.certificates if self.compiled.tls.enabled else None
+
+    def gateway_client(self, timeout: float = 5.0) -> httpx.Client:
+        """An HTTP client for the gateway (relative URLs go to it) as the load balancer would be: over TLS when that hop is
+        encrypted, trusting the run's CA and checking the gateway's name (sent as SNI)."""
+        if self.compiled.tls.gateway.mode != "STRICT":
+            return httpx.Client(base_url=self.gateway_url, trust_env=False, timeout=timeout)
+        name = self.compiled.tls.gateway.identity.dns_name
+
+        def name_the_gateway(request: httpx.Request) -> None:
+            request.extensions["sni_hostname"] = name
+
+        return httpx.Client(
+            base_url=self.gateway_url,
+            verify=tls_probe_context(self.plan.certificates.ca),
+            trust_env=False,
+            timeout=timeout,
+            event_hooks={"request": [name_the_gateway]},
+        )
 
     def app_url(self, service: str, version: str) -> str:
         """The app of the version's first task; layout.tasks_of(service, version) has every task."""
@@ -282,8 +311,15 @@ class LocalMesh:
         counts = replica_counts(self.compiled, self.replicas)
         for node, asked in capped_versions(self.compiled, self.replicas).items():
             self._say(f"{node}: {asked} tasks asked, {MAX_REPLICAS} run here (localmesh's cap per version)")
-        self._layout = local_layout(
+        self._run_dir = self.run_dir or new_run_dir(self.runs_root)
+        self._run_dir.mkdir(parents=True, exist_ok=True)
+        tls_dir = self._run_dir.resolve() / "tls"
+        layout = local_layout(
             self.compiled, block, Endpoint(*dns.address), counts, gateway=gateway, external=external
+        )
+        # Every task reads the run's mesh TLS folder (a task on AWS has its own, holding its identity).
+        self._layout = dataclasses.replace(
+            layout, plan=dataclasses.replace(layout.plan, certificates=CertificateFiles(str(tls_dir)))
         )
         dns.set_records(self._layout.records(self.compiled))
         self._plan = self._layout.plan
@@ -291,15 +327,20 @@ class LocalMesh:
             f"tasks on {block.network}, Cloud Map names answered by the DNS server at {self.plan.resolver}"
         )
         self.tasks = self._plan_tasks()
-        self._run_dir = self.run_dir or new_run_dir(self.runs_root)
-        self._run_dir.mkdir(parents=True, exist_ok=True)
         self._say(f"run folder: {self._run_dir.resolve()}")
+        if self.compiled.tls.enabled:
+            issue(tls_dir, self.compiled.tls.identities)
+            self._say(
+                f"mesh TLS: a throwaway CA and {len(self.compiled.tls.identities)} certificates in {tls_dir}"
+            )
         return self._write_configs(ca_file)
 
     def stop(self) -> None:
         if self._supervisor is not None:  # first, so that nothing is started again while we stop
             self._supervisor.stop()
         stop_all(self.processes, self.stop_grace)
+        if self._run_dir is not None:  # the throwaway CA's certificates and keys never outlive the run
+            shutil.rmtree(self._run_dir / "tls", ignore_errors=True)
         if self.dns is not None:
             self.dns.stop()
 
@@ -427,7 +468,9 @@ class LocalMesh:
             proc = self._spawn(task.name, "envoy", self._envoy_argv(configs[task.name]))
             probes.append(Probe(f"{proc.name} admin /ready", f"http://{sidecar.admin}/ready", proc))
             # Also through the ingress listener: proves the sidecar reaches its own app.
-            probes.append(self._health_probe(proc, sidecar.service, "ingress", str(sidecar.ingress)))
+            ingress = self._ingress_probe(sidecar, proc)
+            if ingress is not None:
+                probes.append(ingress)
         self._say(f"starting Envoy sidecars of {', '.join(services)}")
         self._wait(probes, client, deadline)
 
@@ -439,6 +482,31 @@ class LocalMesh:
             return Probe(f"{proc.name} {where} gRPC health", f"http://{address}", proc, grpc=True)
         path = compiled.health_check.path
         return Probe(f"{proc.name} {where} {path}", f"http://{address}{path}", proc)
+
+    def _ingress_probe(self, sidecar: SidecarPlan, proc: ManagedProcess) -> Probe | None:
+        """A health check through the sidecar's inbound listener, speaking as a caller would: TLS when
+        the listener takes it, with a certificate of one of its callers when it is mutual (none when
+        nobody may call it: then the admin probe alone tells readiness). A grpc service over TLS is
+        checked by its admin probe alone (the gRPC probe speaks h2c)."""
+        listener = self.compiled.tls.services[sidecar.service]
+        if not listener.encrypted:
+            return self._health_probe(proc, sidecar.service, "ingress", str(sidecar.ingress))
+        compiled = self.compiled.services[sidecar.service]
+        if compiled.protocol == "grpc":
+            return None
+        files = self.plan.certificates
+        if listener.mutual:
+            if not listener.clients:
+                return None
+            caller = listener.clients[0]
+            context = tls_probe_context(files.ca, files.chain(caller), files.key(caller))
+        else:
+            context = tls_probe_context(files.ca)
+        path = compiled.health_check.path
+        url = f"https://{sidecar.ingress}{path}"
+        return Probe(
+            f"{proc.name} ingress {path}", url, proc, tls=context, server_name=listener.identity.dns_name
+        )
 
     def _start_envoy(self, name: str, config: Path, client: httpx.Client, deadline: float) -> None:
         proc = self._spawn(name, "envoy", self._envoy_argv(config))

@@ -21,6 +21,7 @@ from fargate_mesh.model.compiled import (
 )
 from fargate_mesh.model.gate import compile_checked
 from fargate_mesh.model.policies import APP_MESH_DEFAULT_RETRY, DEFAULT_TIMEOUT, Retry, RoutePolicy, Timeout
+from fargate_mesh.model.tls import CompiledTls, EdgeTls, Identity, ListenerTls, TlsAuthority
 
 __all__ = [
     "APP_MESH_DEFAULT_RETRY",
@@ -33,12 +34,17 @@ __all__ = [
     "CompiledMesh",
     "CompiledRoute",
     "CompiledService",
+    "CompiledTls",
     "CompiledVersion",
+    "EdgeTls",
     "Feature",
+    "Identity",
+    "ListenerTls",
     "Retry",
     "RoutePolicy",
     "Target",
     "Timeout",
+    "TlsAuthority",
     "compile_checked",
     "compile_mesh",
     "unsupported",

@@ -291,6 +291,26 @@ def _proxy_tracing(mesh: CompiledMesh) -> Iterator[str]:
         yield "tracing"
 
 
+def _mutual_tls(mesh: CompiledMesh) -> Iterator[str]:
+    yield from sorted({s.mutual_path for s in mesh.tls.services.values() if s.mutual})
+
+
+def _permissive_tls(mesh: CompiledMesh) -> Iterator[str]:
+    yield from sorted({s.mode_path for s in mesh.tls.services.values() if s.mode == "PERMISSIVE"})
+
+
+def _secret_certificates(mesh: CompiledMesh) -> Iterator[str]:
+    authority = mesh.tls.authority
+    if authority is not None and authority.kind == "secrets":
+        yield f"{authority.path}.secrets"
+
+
+def _short_lived_ca(mesh: CompiledMesh) -> Iterator[str]:
+    authority = mesh.tls.authority
+    if authority is not None and authority.usage_mode == "SHORT_LIVED_CERTIFICATE":
+        yield f"{authority.path}.privateCa.usageMode"
+
+
 # -- the features -------------------------------------------------------------------------------------
 
 _NO_SPLIT = "Service Connect sends a client's calls to one ECS service, so versions cannot share traffic"
@@ -523,6 +543,42 @@ FEATURES: tuple[Feature, ...] = (
             "prefix or suffix without invert, or present: true"
         },
         _gateway_header_ranges,
+    ),
+    Feature(
+        "mutual TLS inside the mesh",
+        ("tls.mutual", "services.S.tls.mutual"),
+        {
+            "serviceConnect": "Service Connect's TLS authenticates servers only (no client certificates); "
+            "set mutual: false"
+        },
+        _mutual_tls,
+    ),
+    Feature(
+        "PERMISSIVE TLS (plaintext and TLS on one listener)",
+        ("tls.mode", "services.S.tls.mode"),
+        {
+            "serviceConnect": "Service Connect's TLS is on or off per service; use STRICT or DISABLED "
+            "and migrate one service at a time"
+        },
+        _permissive_tls,
+    ),
+    Feature(
+        "certificates from Secrets Manager secrets",
+        ("tls.authority.secrets",),
+        {
+            "serviceConnect": "Service Connect issues its certificates from an AWS Private CA only; give "
+            "tls.authority.privateCa or tls.authority.arn"
+        },
+        _secret_certificates,
+    ),
+    Feature(
+        "a short-lived Private CA",
+        ("tls.authority.privateCa.usageMode",),
+        {
+            "appmesh": "App Mesh listeners take ACM certificates, and ACM cannot issue from a CA in "
+            "short-lived certificate mode; use GENERAL_PURPOSE"
+        },
+        _short_lived_ca,
     ),
 )
 

@@ -21,6 +21,7 @@ from fargate_mesh.model.env import app_env
 from fargate_mesh.model.ordering import ordered
 from fargate_mesh.model.policies import DEFAULT_POLICY, listener_timeout, route_policy
 from fargate_mesh.model.routes import route_path, router_routes
+from fargate_mesh.model.tls import compile_tls
 from fargate_mesh.spec import Mesh, Route, Service
 
 
@@ -56,6 +57,7 @@ def compile_mesh(mesh: Mesh) -> CompiledMesh:
         gateway=_gateway(mesh, services),
         services=services,
         externals=externals,
+        tls=compile_tls(mesh),
     )
 
 

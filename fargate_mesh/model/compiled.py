@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fargate_mesh.model.policies import RoutePolicy, Timeout
+from fargate_mesh.model.tls import CompiledTls
 from fargate_mesh.spec import (
     Autoscaling,
     ConnectionPool,
@@ -173,6 +174,7 @@ class CompiledMesh:
     gateway: CompiledGateway
     services: Mapping[str, CompiledService]  # in spec order
     externals: Mapping[str, CompiledExternal]  # in spec order
+    tls: CompiledTls  # identities, each listener's mode and clients, the authority (model/tls.py)
 
     def service(self, name: str) -> CompiledService:
         return self.services[name]

@@ -14,6 +14,9 @@ class DataPlaneInfo:
     summary: str
     # The Pulumi program can deploy it today (else only checked, or run by localmesh).
     deployable: bool
+    # Its Pulumi components configure mesh TLS (the spec's `tls`); until then a stack that asks for
+    # TLS is refused rather than deployed in plaintext.
+    builds_mesh_tls: bool = False
 
 
 INFO: dict[DataPlane, DataPlaneInfo] = {
@@ -22,6 +25,7 @@ INFO: dict[DataPlane, DataPlaneInfo] = {
         "AWS App Mesh",
         "App Mesh's control plane configures the Envoy sidecars (end of support 2026-09-30)",
         deployable=True,
+        builds_mesh_tls=True,
     ),
     "envoy": DataPlaneInfo(
         "envoy",

@@ -28,6 +28,15 @@ def compile_checked(
                 "localmesh runs the mesh on Envoy on this machine",
             )
         )
+    if deploying and compiled.tls.enabled and not INFO[plane].builds_mesh_tls:
+        problems.append(
+            Problem(
+                "tls",
+                f"the {plane} components do not configure mesh TLS yet, and this stack asks for it; "
+                "it would be deployed in plaintext, so it is refused (set tls.mode: DISABLED to deploy "
+                "without, or use dataplane: appmesh)",
+            )
+        )
     if problems:
         raise SpecError(problems, source)
     return compiled

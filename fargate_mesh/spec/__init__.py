@@ -8,28 +8,35 @@ from fargate_mesh.spec.policies import ConnectionPool, HealthCheck, OutlierDetec
 from fargate_mesh.spec.rollout import Rollout
 from fargate_mesh.spec.routes import GatewayRoute, Rewrite, Route
 from fargate_mesh.spec.service import Autoscaling, Service, TaskSize, Version
+from fargate_mesh.spec.tls import Authority, GatewayTls, MeshTls, PrivateCa, SecretFiles, ServiceTls
 
 __all__ = [
+    "Authority",
     "Autoscaling",
     "ConnectionPool",
     "ExternalBackend",
     "Gateway",
     "GatewayMatch",
     "GatewayRoute",
+    "GatewayTls",
     "HeaderMatch",
     "HealthCheck",
     "HttpMatch",
     "Mesh",
+    "MeshTls",
     "Network",
     "OutlierDetection",
     "PathMatch",
+    "PrivateCa",
     "Problem",
     "QueryParameterMatch",
     "RetryPolicy",
     "Rewrite",
     "Rollout",
     "Route",
+    "SecretFiles",
     "Service",
+    "ServiceTls",
     "SpecError",
     "TaskSize",
     "Timeouts",

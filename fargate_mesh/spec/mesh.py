@@ -25,6 +25,7 @@ from fargate_mesh.spec.base import (
 from fargate_mesh.spec.errors import FieldProblems, Loc, did_you_mean
 from fargate_mesh.spec.routes import GatewayRoute
 from fargate_mesh.spec.service import Autoscaling, Service, TaskSize
+from fargate_mesh.spec.tls import GatewayTls, MeshTls
 
 # The data planes a stack can choose: what carries its traffic on AWS (docs/dataplanes.md).
 DataPlane = Literal["appmesh", "envoy", "serviceConnect"]
@@ -140,6 +141,8 @@ class Gateway(SpecModel):
     size: TaskSize = Field(default_factory=TaskSize)
     desired_count: Int = Field(1, ge=1, le=1000)
     autoscaling: Autoscaling | None = None
+    # The load balancer → gateway hop; unset: as the mesh's tls (STRICT when the mesh uses TLS).
+    tls: GatewayTls = Field(default_factory=GatewayTls)
 
     @field_validator("port")
     @classmethod
@@ -235,6 +238,8 @@ class Mesh(SpecModel):
     tracing: bool = True
     log_retention_days: Int = DEFAULT_LOG_RETENTION_DAYS
     tags: dict[str, str] = Field(default_factory=dict)
+    # None (no `tls` key): DISABLED, so stacks written before TLS do not change on upgrade (spec/tls.py).
+    tls: MeshTls | None = None
 
     @field_validator("name")
     @classmethod

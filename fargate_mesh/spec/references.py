@@ -31,10 +31,38 @@ def check_references(mesh: Mapping[str, Any]) -> list[Problem]:
     problems += _check_gateway(_mapping(mesh.get("gateway")), services)
     problems += check_domain_in_zone(mesh)
     problems += _check_unique_resource_names(mesh, services, external)
+    problems += _check_tls_identities(_mapping(mesh.get("tls")), services)
     for name, service in services.items():
         service = _mapping(service)
         problems += _check_backends(name, service, services, external)
         problems += _check_routes(name, service)
+    return problems
+
+
+def _check_tls_identities(tls: Mapping[str, Any], services: Mapping[str, Any]) -> list[Problem]:
+    """User-provided certificates: one secret per identity (every service, and the gateway), no strangers."""
+    secrets = _mapping(_mapping(tls.get("authority")).get("secrets"))
+    if "identities" not in secrets:
+        return []
+    given = _mapping(secrets["identities"])
+    wanted = [*services, naming.GATEWAY_IDENTITY]
+    path = "tls.authority.secrets.identities"
+    problems = [
+        Problem(f"{path}.{name}", f"{name!r} is not a service of the mesh nor {naming.GATEWAY_IDENTITY!r}")
+        for name in given
+        if name not in wanted
+    ]
+    if naming.GATEWAY_IDENTITY in services:
+        problems.append(
+            Problem(
+                f"services.{naming.GATEWAY_IDENTITY}",
+                f"with tls.authority.secrets, {naming.GATEWAY_IDENTITY!r} names the ingress gateway's "
+                "certificate; rename the service",
+            )
+        )
+    missing = [name for name in wanted if name not in given]
+    if missing:
+        problems.append(Problem(path, f"needs a secret for every identity; missing: {', '.join(missing)}"))
     return problems
 
 

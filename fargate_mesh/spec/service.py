@@ -12,6 +12,7 @@ from fargate_mesh.spec.errors import FieldProblems, Loc
 from fargate_mesh.spec.policies import ConnectionPool, HealthCheck, OutlierDetection, RetryPolicy, Timeouts
 from fargate_mesh.spec.rollout import Rollout
 from fargate_mesh.spec.routes import Route
+from fargate_mesh.spec.tls import ServiceTls
 
 Protocol = Literal["http", "http2", "grpc"]
 
@@ -170,6 +171,8 @@ class Service(SpecModel):
     # How ECS replaces a running revision where ECS shifts the traffic (dataplane: serviceConnect).
     rollout: Rollout | None = None
     env: AppEnv = Field(default_factory=dict)
+    # Overrides the mesh's tls mode or mutual for this service's listener.
+    tls: ServiceTls = Field(default_factory=ServiceTls)
 
     @field_validator("port")
     @classmethod

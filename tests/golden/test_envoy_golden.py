@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from fargate_mesh.facts import TASK_TLS_DIRECTORY
+from fargate_mesh.localmesh.certificates import issue
 from fargate_mesh.localmesh.trust import default_ca_file
 from fargate_mesh.model import CompiledMesh, compile_mesh
 from fargate_mesh.render.envoy import render_all
@@ -23,12 +25,17 @@ from fargate_mesh.render.envoy.plan import MeshPlan, fargate_plan, loopback_plan
 from fargate_mesh.spec import Mesh, load_stack_file, parse_mesh
 from tests.helpers.envoy import validate_files
 from tests.helpers.meshes import EVERYTHING as EVERYTHING_SPEC
+from tests.helpers.meshes import TLS_DEV
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "envoy"
 STACKS = {"dev": ROOT / "stacks" / "Pulumi.dev.yaml", "prod": ROOT / "stacks" / "Pulumi.prod.yaml"}
 # Not a shipped stack: every construct the renderer emits, so a refactor cannot change one unseen.
 EVERYTHING = "everything"
+# Not shipped either: dev with STRICT mutual TLS, prices PERMISSIVE, the load balancer hop encrypted.
+TLS = "tls"
+# The loopback plan's folder of mesh TLS files; replaced by freshly issued ones before validation.
+GOLDEN_TLS_DIRECTORY = "/run/localmesh/tls"
 # Written into the bootstraps as is; replaced by this machine's bundle before Envoy validates them.
 GOLDEN_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
 FIRST_PORT = 20000
@@ -37,15 +44,19 @@ UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 def loopback(mesh: CompiledMesh) -> MeshPlan:
     ports = itertools.count(FIRST_PORT)
-    return loopback_plan(mesh, lambda: next(ports), mesh.gateway.port)
+    return loopback_plan(mesh, lambda: next(ports), mesh.gateway.port, certificates=GOLDEN_TLS_DIRECTORY)
 
 
 PLANS = {"loopback": loopback, "fargate": fargate_plan}
-CASES = [(stack, plan) for stack in [*STACKS, EVERYTHING] for plan in PLANS]
+CASES = [(stack, plan) for stack in [*STACKS, EVERYTHING, TLS] for plan in PLANS]
 
 
 def stack_mesh(stack: str) -> Mesh:
-    return parse_mesh(EVERYTHING_SPEC) if stack == EVERYTHING else load_stack_file(STACKS[stack])
+    if stack == EVERYTHING:
+        return parse_mesh(EVERYTHING_SPEC)
+    if stack == TLS:
+        return parse_mesh(TLS_DEV)
+    return load_stack_file(STACKS[stack])
 
 
 def rendered(stack: str, plan: str) -> dict[str, str]:
@@ -94,14 +105,19 @@ def test_every_golden_bootstrap_passes_envoy_validation(
     stack: str, plan: str, tmp_path: Path, envoy_path: str
 ):
     """GIVEN the golden bootstraps of a stack and plan, with this machine's CA bundle for external TLS
+    and freshly issued mesh certificates where the plan puts them
     WHEN each is given to `envoy --mode validate`
     THEN Envoy accepts every one"""
     ca_file = default_ca_file()
     assert ca_file is not None, "no CA bundle on this machine (localmesh.trust); set SSL_CERT_FILE"
+    mesh_tls = issue(tmp_path / "tls", compile_mesh(stack_mesh(stack)).tls.identities).directory
     files = []
     for golden in sorted(folder(stack, plan).glob("*.json")):
         path = tmp_path / golden.name
-        path.write_text(golden.read_text(encoding="utf-8").replace(GOLDEN_CA_FILE, ca_file), encoding="utf-8")
+        text = golden.read_text(encoding="utf-8").replace(GOLDEN_CA_FILE, ca_file)
+        for directory in (GOLDEN_TLS_DIRECTORY, TASK_TLS_DIRECTORY):
+            text = text.replace(directory + "/", mesh_tls + "/")
+        path.write_text(text, encoding="utf-8")
         files.append(path)
     assert files
     failures = validate_files(files)

@@ -6,6 +6,8 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from fargate_mesh.model import CompiledMesh, compile_mesh
 from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, loopback_plan
 from fargate_mesh.spec import Mesh, load_stack_file, parse_mesh
@@ -31,17 +33,35 @@ def stack_mesh(stack: str) -> Mesh:
     return load_stack_file(stack_file(stack))
 
 
+def stack_data(stack: str, **tls: Any) -> dict[str, Any]:
+    """A shipped stack's mesh as the stack file writes it; with `tls` keys, its mesh tls replaced."""
+    config = yaml.safe_load(stack_file(stack).read_text())["config"]
+    data = next(value for key, value in config.items() if key.endswith(":mesh"))
+    if tls:
+        data["tls"] = tls
+    return data
+
+
+# The dev stack with STRICT mutual TLS everywhere but prices, which is PERMISSIVE (still mutual for
+# TLS callers); the load balancer → gateway hop encrypted.
+TLS_DEV: dict[str, Any] = stack_data("dev", mode="STRICT", mutual=True)
+TLS_DEV["services"]["prices"]["tls"] = {"mode": "PERMISSIVE"}
+
+
 def compiled(spec: Mesh | dict[str, Any]) -> CompiledMesh:
     """A spec (a Mesh, or a mapping as the stack file writes it) compiled; parse errors fail loudly."""
     return compile_mesh(spec if isinstance(spec, Mesh) else parse_mesh(spec))
 
 
 def fixed_plan(
-    mesh: CompiledMesh, host: str = "127.0.0.1", external: dict[str, Endpoint] | None = None
+    mesh: CompiledMesh,
+    host: str = "127.0.0.1",
+    external: dict[str, Endpoint] | None = None,
+    certificates: str | None = None,
 ) -> MeshPlan:
     """A loopback plan with ports counted from 20000: the same addresses on every run."""
     ports = itertools.count(20000)
-    return loopback_plan(mesh, lambda: next(ports), host=host, external=external)
+    return loopback_plan(mesh, lambda: next(ports), host=host, external=external, certificates=certificates)
 
 
 # Every construct the renderers can emit, so Envoy checks each (regexes compile in RE2, rewrites, TLS, ...).

@@ -193,6 +193,35 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
         ),
         ["gateway.routes[1].match.headers[0]", "gateway.routes[1].match.headers[2]"],
     ),
+    "mutual TLS inside the mesh": (
+        with_mesh(tls={"mode": "STRICT"}, **{f"{P}.tls": {"mutual": True}}),
+        [f"{P}.tls.mutual"],
+    ),
+    "PERMISSIVE TLS (plaintext and TLS on one listener)": (
+        with_mesh(tls={"mode": "PERMISSIVE", "mutual": False}),
+        ["tls.mode"],
+    ),
+    "certificates from Secrets Manager secrets": (
+        with_mesh(
+            tls={
+                "mutual": False,
+                "authority": {
+                    "secrets": {
+                        "caCertificate": "arn:aws:secretsmanager:us-east-1:123456789012:secret:ca",
+                        "identities": {
+                            "products": "arn:aws:secretsmanager:us-east-1:123456789012:secret:products",
+                            "gateway": "arn:aws:secretsmanager:us-east-1:123456789012:secret:gateway",
+                        },
+                    }
+                },
+            }
+        ),
+        ["tls.authority.secrets"],
+    ),
+    "a short-lived Private CA": (
+        with_mesh(tls={"authority": {"privateCa": {"usageMode": "SHORT_LIVED_CERTIFICATE"}}}),
+        ["tls.authority.privateCa.usageMode"],
+    ),
 }
 BY_NAME = {feature.name: feature for feature in FEATURES}
 

@@ -15,9 +15,12 @@ from fargate_mesh.components.appmesh.gateway import IngressGateway, IngressGatew
 from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs, ExistingMesh
 from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND, EnvoyOptions
+from fargate_mesh.components.appmesh.tls_setup import MeshTlsParts
+from fargate_mesh.components.appmesh.trust import MeshTrust, MeshTrustArgs
 from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
 from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.components.firewall import GATEWAY
+from fargate_mesh.facts import DEFAULT_TLS_SETUP_IMAGE
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 
 
@@ -30,6 +33,8 @@ class AppMeshDataPlane:
     envoy_health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND
     trust_bundle: str = DEFAULT_TRUST_BUNDLE
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
+    # Fills a task's mesh TLS folder when it needs certificate files (components/appmesh/tls_setup.py).
+    tls_setup_image: str = DEFAULT_TLS_SETUP_IMAGE
     # A mesh made elsewhere (possibly shared by another account); None: the stack makes its own.
     existing_mesh: ExistingMesh | None = None
 
@@ -57,6 +62,7 @@ class AppMeshDataPlane:
         mesh, tags, scope = parts.mesh, parts.tags, parts.scope
         mesh_owner = self.existing_mesh.owner if self.existing_mesh is not None else None
         mesh_name, mesh_arn = self._mesh(platform, parts)
+        mesh_tls = self._mesh_tls(parts)
         telemetry = Telemetry(mesh.log_retention_days, mesh.tracing, mesh.xray_image)
         envoy = EnvoyOptions(image=mesh.envoy_image, health_check_command=self.envoy_health_check_command)
         for name, external in mesh.externals.items():
@@ -84,6 +90,7 @@ class AppMeshDataPlane:
                     envoy=envoy,
                     trust_bundle=self.trust_bundle,
                     read_only_root_filesystem=name not in parts.writable_root_services,
+                    mesh_tls=mesh_tls,
                     tags=tags,
                 ),
                 opts=service_opts,
@@ -104,6 +111,7 @@ class AppMeshDataPlane:
                 envoy=envoy,
                 route_dependencies=list(services.values()),
                 service_dependencies=[parts.endpoint.https_listener],
+                mesh_tls=mesh_tls,
                 tags=tags,
             ),
             opts=gateway_opts,
@@ -114,3 +122,13 @@ class AppMeshDataPlane:
             gateway_arn=gateway.virtual_gateway_arn,
             service_names={name: s.virtual_service_name for name, s in services.items()},
         )
+
+    def _mesh_tls(self, parts: PlatformParts) -> MeshTlsParts | None:
+        """The mesh's certificate authority and certificates, when any hop uses TLS (a stack without
+        the `tls` key, or with DISABLED, registers nothing here)."""
+        mesh = parts.mesh
+        if not mesh.tls.enabled:
+            return None
+        trust_name, trust_opts = parts.scope.named("tls")
+        trust = MeshTrust(trust_name, MeshTrustArgs(mesh.name, mesh.tls, parts.tags), opts=trust_opts)
+        return MeshTlsParts(mesh, trust.certificates, self.tls_setup_image)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from fargate_mesh.components.alarms import GatewayAlarmArgs, target_group_alarms
 from fargate_mesh.components.appmesh.sidecar import ENVOY_CONTAINER, AppMeshEnvoy, EnvoyOptions
+from fargate_mesh.components.appmesh.tls_setup import MeshTlsParts
 from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
 from fargate_mesh.components.ecs.task import (
@@ -71,6 +72,8 @@ class IngressGatewayArgs:
     route_dependencies: Sequence[pulumi.Resource] = ()
     # ECS rejects a target group no load balancer uses yet: the HTTPS listener.
     service_dependencies: Sequence[pulumi.Resource] = ()
+    # Mesh TLS (None: the mesh has none): the listener's certificate, backend defaults, delivery.
+    mesh_tls: MeshTlsParts | None = None
     mesh_owner: str | None = None
     existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -111,7 +114,10 @@ class IngressGateway(pulumi.ComponentResource):
             name=gateway.name,
             mesh_name=args.mesh_name,
             mesh_owner=args.mesh_owner,
-            spec=cast(aws.appmesh.VirtualGatewaySpecArgsDict, specs.virtual_gateway_spec_of(gateway)),
+            spec=cast(
+                aws.appmesh.VirtualGatewaySpecArgsDict,
+                _with_tls(specs.virtual_gateway_spec_of(gateway), args.mesh_tls),
+            ),
             tags=tags,
             opts=mesh_opts,
         )
@@ -142,7 +148,12 @@ class IngressGateway(pulumi.ComponentResource):
             f"{name}-envoy",
             TaskArgs(
                 # No app: the gateway's Envoy is the task's only listener.
-                proxy=AppMeshEnvoy.gateway(virtual_gateway.arn, gateway.port, args.envoy),
+                proxy=AppMeshEnvoy.gateway(
+                    virtual_gateway.arn,
+                    gateway.port,
+                    args.envoy,
+                    args.mesh_tls.gateway_delivery() if args.mesh_tls else None,
+                ),
                 names=TaskNames.of_gateway(gateway),
                 task_role=f"{name}-task",
                 task_policy=f"{GATEWAY_POLICY_PREFIX}-task-inline",
@@ -167,3 +178,7 @@ class IngressGateway(pulumi.ComponentResource):
                 "alarm_names": self.alarm_names,
             }
         )
+
+
+def _with_tls(spec: dict[str, Any], mesh_tls: MeshTlsParts | None) -> dict[str, Any]:
+    return mesh_tls.gateway_spec(spec) if mesh_tls is not None else spec

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 
+from fargate_mesh.components.appmesh.tls_setup import MeshTlsParts
 from fargate_mesh.components.base import child, type_token
-from fargate_mesh.model import CompiledService
+from fargate_mesh.model import CompiledService, CompiledVersion
 from fargate_mesh.render.appmesh import specs
 
 
@@ -26,6 +27,8 @@ class ServiceRoutingArgs:
     mesh_name: pulumi.Input[str]
     namespace: str  # Cloud Map namespace the versions register in (shop.local)
     trust_bundle: str = specs.DEFAULT_TRUST_BUNDLE
+    # Mesh TLS (None: the mesh has none): listener TLS and client policies on every node.
+    mesh_tls: MeshTlsParts | None = None
     # The account owning a mesh shared with this one (AWS RAM); None: this account owns it.
     mesh_owner: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -58,7 +61,7 @@ class ServiceRouting(pulumi.ComponentResource):
                 mesh_owner=args.mesh_owner,
                 spec=cast(
                     aws.appmesh.VirtualNodeSpecArgsDict,
-                    specs.virtual_node_spec_of(args.namespace, service, version, args.trust_bundle),
+                    _node_spec(args, version),
                 ),
                 tags=tags,
                 opts=mesh_opts,
@@ -109,3 +112,9 @@ class ServiceRouting(pulumi.ComponentResource):
                 "virtual_service_arn": self.virtual_service_arn,
             }
         )
+
+
+def _node_spec(args: ServiceRoutingArgs, version: CompiledVersion) -> dict[str, Any]:
+    """A version's node, with mesh TLS (listener and client policies) when the mesh has it."""
+    spec = specs.virtual_node_spec_of(args.namespace, args.service, version, args.trust_bundle)
+    return args.mesh_tls.node_spec(spec, args.service.name) if args.mesh_tls is not None else spec

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from fargate_mesh.components.appmesh.routing import ServiceRouting, ServiceRoutingArgs
 from fargate_mesh.components.appmesh.sidecar import AppMeshEnvoy, EnvoyOptions
+from fargate_mesh.components.appmesh.tls_setup import MeshTlsParts
 from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
 from fargate_mesh.components.ecs.task import (
@@ -70,6 +71,8 @@ class MeshServiceArgs:
     # Secure by default: the app cannot write to its image's filesystem. False is a knowing
     # loosening for an app (often a prebuilt image) that writes outside mounted volumes.
     read_only_root_filesystem: bool = True
+    # Mesh TLS (None: the mesh has none): node TLS, and each task's certificate delivery.
+    mesh_tls: MeshTlsParts | None = None
     mesh_owner: str | None = None
     existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -135,11 +138,13 @@ class MeshService(pulumi.ComponentResource):
                 mesh_name=args.mesh_name,
                 namespace=args.namespace,
                 trust_bundle=args.trust_bundle,
+                mesh_tls=args.mesh_tls,
                 mesh_owner=args.mesh_owner,
                 tags=tags,
             ),
             opts=child(self),
         )
+        delivery = args.mesh_tls.service_delivery(service.name) if args.mesh_tls else None
 
         self.ecs_service_names = {}
         for version in service.versions.values():
@@ -152,7 +157,9 @@ class MeshService(pulumi.ComponentResource):
                         env=version.env,
                         read_only_root=args.read_only_root_filesystem,
                     ),
-                    proxy=AppMeshEnvoy.sidecar(routing.node_arns[version.name], service.ports, args.envoy),
+                    proxy=AppMeshEnvoy.sidecar(
+                        routing.node_arns[version.name], service.ports, args.envoy, delivery
+                    ),
                     names=TaskNames.of_version(version),
                     task_role=f"{name}-{version.name}-task",
                     task_policy=f"{service.name}-{version.name}-task-inline",

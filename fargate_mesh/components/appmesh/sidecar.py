@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi
 
+from fargate_mesh.components.appmesh.tls_setup import TlsDelivery
 from fargate_mesh.components.ecs import iam
 from fargate_mesh.components.ecs.containers import Container, environment
 from fargate_mesh.facts import (
@@ -63,16 +64,27 @@ class AppMeshEnvoy:
     options: EnvoyOptions
     app_ports: Sequence[int] = ()  # sidecar: the node's listener ports
     gateway_port: int | None = None  # gateway: the port the ALB sends to
+    tls: TlsDelivery | None = None  # mesh TLS: permissions, and certificate files when needed
 
     @classmethod
     def sidecar(
-        cls, node_arn: pulumi.Input[str], app_ports: Sequence[int], options: EnvoyOptions
+        cls,
+        node_arn: pulumi.Input[str],
+        app_ports: Sequence[int],
+        options: EnvoyOptions,
+        tls: TlsDelivery | None = None,
     ) -> AppMeshEnvoy:
-        return cls(node_arn, options, app_ports=tuple(app_ports))
+        return cls(node_arn, options, app_ports=tuple(app_ports), tls=tls)
 
     @classmethod
-    def gateway(cls, gateway_arn: pulumi.Input[str], port: int, options: EnvoyOptions) -> AppMeshEnvoy:
-        return cls(gateway_arn, options, gateway_port=port)
+    def gateway(
+        cls, gateway_arn: pulumi.Input[str], port: int, options: EnvoyOptions, tls: TlsDelivery | None = None
+    ) -> AppMeshEnvoy:
+        return cls(gateway_arn, options, gateway_port=port, tls=tls)
+
+    @property
+    def volumes(self) -> list[dict[str, Any]]:
+        return self.tls.volumes if self.tls is not None else []
 
     @property
     def is_sidecar(self) -> bool:
@@ -99,7 +111,10 @@ class AppMeshEnvoy:
             container["user"] = ENVOY_UID
         else:
             container["portMappings"] = [{"containerPort": self.gateway_port, "protocol": "tcp"}]
-        return [container]
+        if self.tls is None:
+            return [container]
+        container |= self.tls.envoy_additions()
+        return [*self.tls.setup_containers(log_configuration), container]
 
     @property
     def app_depends_on(self) -> list[dict[str, str]]:
@@ -133,7 +148,8 @@ class AppMeshEnvoy:
                 "Effect": "Allow",
                 "Action": ["appmesh:StreamAggregatedResources"],
                 "Resource": [self.resource_arn],
-            }
+            },
+            *(self.tls.task_statements if self.tls is not None else []),
         ]
 
     @property

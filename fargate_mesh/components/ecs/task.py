@@ -253,6 +253,8 @@ class TaskGroup:
                 execution_role_arn=self.execution_role_arn,
                 desired_count=capacity.desired_count,
                 proxy_configuration=task.proxy.proxy_configuration if task.proxy else None,
+                # Proxies without shared volumes need not say so (the attribute is optional).
+                volumes=getattr(task.proxy, "volumes", ()),
                 service_registry_arn=task.service_registry_arn,
                 load_balancer=task.load_balancer,
                 autoscaling=capacity.autoscaling,

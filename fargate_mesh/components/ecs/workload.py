@@ -99,6 +99,8 @@ class FargateServiceArgs:
     # What must exist before tasks start (e.g. the roles' policies, the load balancer's listener).
     # Given here because a component's own depends_on does not reach its children.
     depends_on: Sequence[pulumi.Resource] = ()
+    # Task storage volumes the containers share (e.g. the mesh TLS folder); none by default.
+    volumes: Sequence[Mapping[str, Any]] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -164,6 +166,7 @@ class FargateService(pulumi.ComponentResource):
             proxy_configuration=cast(Any, dict(args.proxy_configuration))
             if args.proxy_configuration
             else None,
+            volumes=cast(Any, [dict(v) for v in args.volumes]) or None,
             tags=tags,
             opts=child(self),
         )

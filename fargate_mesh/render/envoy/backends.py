@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from fargate_mesh import naming
-from fargate_mesh.model import CompiledMesh, CompiledService, Target
+from fargate_mesh.model import CompiledMesh, CompiledService, Identity, Target
 from fargate_mesh.render.envoy.clusters import external_cluster, node_cluster
 from fargate_mesh.render.envoy.plan import MeshPlan, SidecarPlan
 from fargate_mesh.render.envoy.retries import retry_policy
 from fargate_mesh.render.envoy.routes import router_route, timeouts
+from fargate_mesh.render.envoy.tls import alpn_for, upstream
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,14 @@ def egress_cluster(mesh: CompiledMesh, service: CompiledService, node: str) -> s
     return naming.egress_cluster(mesh.name, node, service.protocol, service.port)
 
 
-def mesh_service(mesh: CompiledMesh, plan: MeshPlan, name: str) -> Backend:
-    """A virtual service with a router: its routes, and a cluster per version they send traffic to."""
+def mesh_service(mesh: CompiledMesh, plan: MeshPlan, name: str, caller: Identity) -> Backend:
+    """A virtual service with a router: its routes, and a cluster per version they send traffic to,
+    over TLS when the service's listener speaks it (`caller`'s certificate when it is mutual)."""
     service = mesh.services[name]
+    callee = mesh.tls.services[name]
+    socket = (
+        upstream(plan.certificates, callee, caller, alpn_for(service.protocol)) if callee.encrypted else None
+    )
 
     def cluster_of(target: Target) -> str:
         return egress_cluster(mesh, service, target.node)
@@ -47,6 +53,7 @@ def mesh_service(mesh: CompiledMesh, plan: MeshPlan, name: str) -> Backend:
             service,
             [sidecar_of(plan, name, version.name).peer_address],
             plan.resolver,
+            socket,
         )
         for version in service.target_versions
     ]

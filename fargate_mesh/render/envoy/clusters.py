@@ -100,16 +100,23 @@ def app_cluster(name: str, service: CompiledService, app: Endpoint) -> dict[str,
 
 
 def node_cluster(
-    name: str, service: CompiledService, peers: list[Endpoint], resolver: Endpoint | None = None
+    name: str,
+    service: CompiledService,
+    peers: list[Endpoint],
+    resolver: Endpoint | None = None,
+    transport_socket: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A caller's cluster for one version of a service: where peers reach that version's sidecar
     ingress. IPs are static; a name (a Cloud Map name) is discovered by DNS, one host per address in
-    the answer, through `resolver` when the plan names one (discovery.py)."""
+    the answer, through `resolver` when the plan names one (discovery.py). transport_socket: mesh TLS
+    to it (health checks too)."""
     cluster = _base(name, peers, MESH_CONNECT_TIMEOUT, "STRICT_DNS")
     if cluster["type"] == "STRICT_DNS":
         del cluster["type"], cluster["dns_lookup_family"]  # both are in the extension's config
         cluster["cluster_type"] = dns_discovery(resolver)
     cluster = _http2(cluster, service.protocol)
+    if transport_socket is not None:
+        cluster["transport_socket"] = transport_socket
     cluster["health_checks"] = [health_check(service.health_check, service.dns_name, service.protocol)]
     if service.outlier_detection is not None:
         cluster["outlier_detection"] = outlier_detection(service.outlier_detection)

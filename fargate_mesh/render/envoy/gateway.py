@@ -69,6 +69,7 @@ from fargate_mesh.render.envoy.http import (
 from fargate_mesh.render.envoy.matches import combined_match, has_regex_path, route_match
 from fargate_mesh.render.envoy.plan import MeshPlan
 from fargate_mesh.render.envoy.routes import router_route
+from fargate_mesh.render.envoy.tls import protect_edge
 
 # The name suffix of a flattened gateway route's "no router route matched" 404.
 NO_ROUTE = "(no-route)"
@@ -88,22 +89,21 @@ def render_gateway(
         else:
             routes.append(gateway_route(mesh, route))
             two_stage.add(route.service)
-    listeners = [
-        listener(
+    edge = listener(
+        public,
+        plan.gateway,
+        connection_manager(
+            "gateway",
+            route_config(public, [virtual_host(mesh.gateway.name, ["*"], routes)]),
+            access_log_path,
             public,
-            plan.gateway,
-            connection_manager(
-                "gateway",
-                route_config(public, [virtual_host(mesh.gateway.name, ["*"], routes)]),
-                access_log_path,
-                public,
-                edge=True,
-            ),
-        )
-    ]
+            edge=True,
+        ),
+    )
+    listeners = [protect_edge(edge, mesh.tls.gateway, plan.certificates)]
     clusters: list[dict[str, Any]] = []
     for service in mesh.gateway_services:
-        backend = mesh_service(mesh, plan, service.name)
+        backend = mesh_service(mesh, plan, service.name, mesh.tls.gateway.identity)
         if service.name in two_stage:
             inner = naming.virtual_service_listener(service.dns_name)
             listeners.append(_virtual_service_listener(service, inner, backend, access_log_path))

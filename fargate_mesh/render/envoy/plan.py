@@ -22,8 +22,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fargate_mesh.facts import ENVOY_ADMIN_PORT, ENVOY_EGRESS_PORT, ENVOY_INGRESS_PORT
+from fargate_mesh.facts import ENVOY_ADMIN_PORT, ENVOY_EGRESS_PORT, ENVOY_INGRESS_PORT, TASK_TLS_DIRECTORY
 from fargate_mesh.model import CompiledMesh
+from fargate_mesh.tls_files import CertificateFiles
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class MeshPlan:
     external: dict[str, Endpoint] = field(default_factory=dict)
     # The DNS server Envoy asks for peers' names; None: the system's (the VPC resolver on Fargate).
     resolver: Endpoint | None = None
+    # Mesh TLS files; used only when the compiled mesh's tls is enabled.
+    certificates: CertificateFiles = field(default_factory=lambda: CertificateFiles(TASK_TLS_DIRECTORY))
 
     def sidecar(self, service: str, version: str) -> SidecarPlan:
         return self.sidecars[(service, version)]
@@ -102,10 +105,11 @@ def loopback_plan(
     gateway_port: int | None = None,
     host: str = "127.0.0.1",
     external: Mapping[str, Endpoint] | None = None,
+    certificates: str | None = None,
 ) -> MeshPlan:
     """localmesh's plan: every listener of the mesh on `host`, ports from next_port (e.g. free ones);
     peers dial the listen addresses. external: where external backends are reached instead of their
-    own host and port."""
+    own host and port. certificates: the folder of mesh TLS files (default: a task's)."""
 
     def endpoint() -> Endpoint:
         return Endpoint(host, next_port())
@@ -127,6 +131,7 @@ def loopback_plan(
         gateway_admin=endpoint(),
         sidecars=sidecars,
         external={**_own_addresses(mesh), **(external or {})},
+        certificates=CertificateFiles(certificates or TASK_TLS_DIRECTORY),
     )
 
 

@@ -37,6 +37,7 @@ from fargate_mesh.render.envoy.clusters import (
 from fargate_mesh.render.envoy.http import connection_manager, listener, route_config, virtual_host
 from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan
 from fargate_mesh.render.envoy.routes import timeouts
+from fargate_mesh.render.envoy.tls import protect
 
 
 def render_sidecar(
@@ -58,14 +59,20 @@ def render_sidecar(
     node = compiled.versions[version].node
     sidecar = sidecar_of(plan, service, version)
     local = naming.ingress_cluster(mesh.name, node, compiled.protocol, compiled.port)
-    ingress = _ingress(mesh, service, version, sidecar.ingress, local, access_log_path)
+    ingress = _ingress(mesh, plan, service, version, sidecar.ingress, local, access_log_path)
     egress, egress_clusters = _egress(mesh, plan, service, sidecar.egress, access_log_path, ca_file)
     clusters = [app_cluster(local, compiled, sidecar.app), *egress_clusters]
     return bootstrap(naming.virtual_node_id(mesh.name, node), sidecar.admin, [ingress, egress], clusters)
 
 
 def _ingress(
-    mesh: CompiledMesh, service: str, version: str, at: Endpoint, local: str, access_log_path: str
+    mesh: CompiledMesh,
+    plan: MeshPlan,
+    service: str,
+    version: str,
+    at: Endpoint,
+    local: str,
+    access_log_path: str,
 ) -> dict[str, Any]:
     name = naming.SIDECAR_INGRESS_LISTENER
     compiled = mesh.version(service, version)
@@ -76,9 +83,10 @@ def _ingress(
         "route": {"cluster": local, **timeouts(compiled.listener_timeout)},
     }
     vhost = virtual_host(compiled.node, ["*"], [route])
-    return listener(
+    plain = listener(
         name, at, connection_manager("ingress", route_config(name, [vhost]), access_log_path, name)
     )
+    return protect(plain, mesh.tls.services[service], plan.certificates, mesh.services[service].protocol)
 
 
 def _egress(
@@ -91,7 +99,7 @@ def _egress(
         if callee.external:
             backend: Backend = external_service(mesh, plan, callee.name, ca_file)
         else:
-            backend = mesh_service(mesh, plan, callee.name)
+            backend = mesh_service(mesh, plan, callee.name, mesh.tls.identity(service))
         host = callee.dns_name
         vhosts.append(virtual_host(host, [host, f"{host}:{callee.port}"], backend.routes))
         clusters += backend.clusters
