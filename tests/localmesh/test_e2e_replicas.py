@@ -235,28 +235,44 @@ def test_a_task_that_returns_5xx_is_ejected_and_back_after_the_ejection_time(
     enforced = gateway_stat(running, client, "outlier_detection.ejections_enforced_consecutive_5xx")
     flag = broken_flag(flags, Endpoint(broken.address, 8080))
     flag.touch()
+    # Each moment is known only between two stat reads, and reads are slow on a loaded machine: the
+    # true ejection lies in (last_clear, ejected_seen], the return in (last_active, back_seen].
     try:
         deadline = time.monotonic() + 10
-        while gateway_stat(running, client, "outlier_detection.ejections_active") == 0:
+        last_clear = time.monotonic()
+        while True:
+            read_at = time.monotonic()
+            if gateway_stat(running, client, "outlier_detection.ejections_active") != 0:
+                break
+            last_clear = read_at
             assert time.monotonic() < deadline, "not ejected within 10 s"
             client.get(f"{running.gateway_url}/ejection")
-        ejected_at = time.monotonic()
+        ejected_seen = time.monotonic()
     finally:
         flag.unlink()
     shown = {row.name: row.seen_by for row in collect(load_run(running.run_path), client).tasks}
     after = gateway_stat(running, client, "outlier_detection.ejections_enforced_consecutive_5xx")
-    while gateway_stat(running, client, "outlier_detection.ejections_active") == 1:
-        assert time.monotonic() < ejected_at + 15, "still ejected after 15 s"
+    last_active = ejected_seen
+    while True:
+        read_at = time.monotonic()
+        if gateway_stat(running, client, "outlier_detection.ejections_active") == 0:
+            break
+        last_active = read_at
+        assert read_at < ejected_seen + 15, "still ejected after 15 s"
         time.sleep(0.05)
-    back_after = time.monotonic() - ejected_at
+    back_seen = time.monotonic()
+    longest, shortest = back_seen - last_clear, max(0.0, last_active - ejected_seen)
     seen = served_by(client, running, 6)
     print(
         f"\n{broken.name} ejected (ejections_enforced_consecutive_5xx {enforced} → {after}, "
-        f"ejections_active 1), back after {back_after:.2f}s (ejections_active 0); then {dict(seen)}"
+        f"ejections_active 1), back after {shortest:.2f} to {longest:.2f}s (ejections_active 0); "
+        f"then {dict(seen)}"
     )
     assert after == enforced + 1
     assert shown[broken.name]["gateway"] == "ejected", shown  # `localmesh status` says so too
-    assert EJECTION_SECONDS - 0.2 <= back_after <= EJECTION_SECONDS + 2 * INTERVAL_SECONDS + 0.5
+    # Ejected for at least the ejection time, and back within two checks after it.
+    assert longest >= EJECTION_SECONDS - 0.2, (shortest, longest)
+    assert shortest <= EJECTION_SECONDS + 2 * INTERVAL_SECONDS + 0.5, (shortest, longest)
     assert app_of(broken) in seen
 
 
