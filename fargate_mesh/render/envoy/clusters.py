@@ -33,6 +33,7 @@ from typing import Any
 
 from fargate_mesh.model import CompiledExternal, CompiledService
 from fargate_mesh.render.envoy.addresses import internal_address, is_ip, load_assignment, socket_address
+from fargate_mesh.render.envoy.discovery import dns_discovery
 from fargate_mesh.render.envoy.durations import envoy_duration
 from fargate_mesh.render.envoy.plan import Endpoint
 from fargate_mesh.spec import HealthCheck, OutlierDetection
@@ -94,8 +95,12 @@ def app_cluster(name: str, service: CompiledService, app: Endpoint) -> dict[str,
 
 def node_cluster(name: str, service: CompiledService, peers: list[Endpoint]) -> dict[str, Any]:
     """A caller's cluster for one version of a service: where peers reach that version's sidecar
-    ingress (IPs, or names resolved by DNS)."""
+    ingress (IPs, or names resolved by DNS: a host per A record, refreshed as discovery.py says)."""
     cluster = _http2(_base(name, peers, MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
+    if cluster["type"] != "STATIC":
+        # The DNS cluster extension carries the refresh rate and TTL handling (the `type` is its name).
+        del cluster["type"], cluster["dns_lookup_family"]
+        cluster["cluster_type"] = dns_discovery()
     cluster["health_checks"] = [health_check(service.health_check, service.dns_name, service.protocol)]
     if service.outlier_detection is not None:
         cluster["outlier_detection"] = outlier_detection(service.outlier_detection)

@@ -12,6 +12,7 @@ import pytest
 
 from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import render_gateway
+from fargate_mesh.render.envoy.discovery import dns_discovery
 from fargate_mesh.render.envoy.plan import MeshPlan, fargate_plan, loopback_plan
 from tests.helpers.envoy import clusters, hcm, listeners
 from tests.helpers.meshes import SHOP, compiled
@@ -710,11 +711,14 @@ def test_gateway_uses_only_plan_addresses():
 def test_plan_endpoint_names_are_resolved_by_dns():
     """GIVEN the Fargate plan, whose sidecars are reached by their Cloud Map names
     WHEN the gateway is rendered
-    THEN clusters to those names are STRICT_DNS dialling products-v1.shop.local:15000; a loopback
+    THEN clusters to those names are DNS clusters (envoy.clusters.dns, every A record a host,
+    refreshed every 5 s or at the TTL) dialling products-v1.shop.local:15000; a loopback
     plan's are STATIC"""
     mesh = mesh_with()
     cluster = clusters(render_gateway(mesh, fargate_plan(mesh)))["cds_egress_shop_products-v1_http_8080"]
-    assert cluster["type"] == "STRICT_DNS"
+    assert "type" not in cluster
+    assert cluster["cluster_type"] == dns_discovery()
+    assert cluster["cluster_type"]["typed_config"]["respect_dns_ttl"] is True
     endpoint = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
     assert endpoint["address"]["socket_address"] == {"address": "products-v1.shop.local", "port_value": 15000}
     assert (

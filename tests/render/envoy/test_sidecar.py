@@ -12,6 +12,7 @@ import pytest
 
 from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import render_all, render_sidecar
+from fargate_mesh.render.envoy.discovery import dns_discovery
 from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, fargate_plan, loopback_plan
 from tests.helpers.envoy import clusters, hcm
 from tests.helpers.meshes import SHOP, compiled, fixed_plan
@@ -180,7 +181,7 @@ def test_peers_dial_the_peer_address_while_the_sidecar_listens_on_its_ingress():
     is reached as prices-v1.shop.local:15000; its admin and egress stay on 127.0.0.1
     WHEN prices v1's and products' sidecars are rendered
     THEN prices v1's listeners and app cluster use those addresses, and products' cluster for prices v1
-    dials the name (resolved by DNS, STRICT_DNS)"""
+    dials the name (resolved by DNS: the envoy.clusters.dns extension)"""
     mesh = mesh_with()
     plan = fargate_plan(mesh)
     prices = render_sidecar(mesh, plan, "prices", "v1")
@@ -195,7 +196,8 @@ def test_peers_dial_the_peer_address_while_the_sidecar_listens_on_its_ingress():
         "cds_egress_shop_prices-v1_http_9090"
     ]
     assert only_endpoint(cluster) == {"address": "prices-v1.shop.local", "port_value": 15000}
-    assert cluster["type"] == "STRICT_DNS"
+    assert "type" not in cluster
+    assert cluster["cluster_type"] == dns_discovery()
 
 
 def test_mesh_backend_clusters_point_at_each_versions_sidecar_ingress():
