@@ -31,6 +31,7 @@ platform = MeshPlatform(
     MeshPlatformArgs(
         mesh=mesh,
         apps_dir=APPS_DIR,
+        data_plane=mesh.dataplane,
         alb_deletion_protection=config.get_bool("albDeletionProtection") or False,
         force_delete_repositories=config.get_bool("forceDeleteRepositories") or False,
     ),
@@ -39,6 +40,7 @@ platform = MeshPlatform(
 pulumi.export("url", platform.url)
 pulumi.export("albDnsName", platform.alb_dns_name)
 pulumi.export("meshName", platform.mesh_name)
-pulumi.export("meshArn", platform.mesh_arn)
+if platform.mesh_arn is not None:  # App Mesh's; `dataplane: envoy` has no mesh resource
+    pulumi.export("meshArn", platform.mesh_arn)
 pulumi.export("clusterName", platform.cluster_name)
 pulumi.export("virtualServices", platform.virtual_service_names)

@@ -37,18 +37,25 @@ class Admission:
     description: str = ""
 
 
-def admissions_from_spec(mesh: Mesh, alb: str = ALB, gateway: str = GATEWAY) -> list[Admission]:
+def admissions_from_spec(
+    mesh: Mesh, alb: str = ALB, gateway: str = GATEWAY, service_port: int | None = None
+) -> list[Admission]:
     """ALB → gateway on the gateway port; gateway → every service a gateway route targets;
     caller → each mesh backend it declares. Nothing else. Services are keyed by their names, the
     ALB and the gateway by `alb` and `gateway` (by default ALB and GATEWAY: no service can be
-    named that)."""
+    named that). service_port: the port a service's tasks admit callers on, the data plane's
+    (DataPlane.admission_port); None for each service's own port."""
     rules = {Admission(gateway, alb, mesh.gateway.port, "the ALB forwards to the gateway Envoy")}
+
+    def port_of(name: str) -> int:
+        return mesh.services[name].port if service_port is None else service_port
+
     for name in {r.service for r in mesh.gateway.routes}:
-        rules.add(Admission(name, gateway, mesh.services[name].port, "gateway routes to this service"))
+        rules.add(Admission(name, gateway, port_of(name), "gateway routes to this service"))
     for caller, service in mesh.services.items():
         for backend in service.backends:
             if backend in mesh.services:
-                port = mesh.services[backend].port
+                port = port_of(backend)
                 rules.add(Admission(backend, caller, port, f"{caller} declares {backend} as a backend"))
     return sorted(rules)
 

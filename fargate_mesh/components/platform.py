@@ -16,6 +16,8 @@ from fargate_mesh.components.appmesh.dataplane import AppMeshDataPlane
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND
 from fargate_mesh.components.base import child, standard_tags, type_token
 from fargate_mesh.components.dataplane import DataPlane, PlatformParts, ServiceImages
+from fargate_mesh.components.envoy.dataplane import EnvoyDataPlane
+from fargate_mesh.components.envoy.proxy import EnvoyImages
 from fargate_mesh.components.firewall import (
     ALB,
     GATEWAY,
@@ -119,6 +121,9 @@ class MeshPlatformArgs:
     envoy_trust_bundle: str = DEFAULT_TRUST_BUNDLE
     # Thresholds of the gateway's deployment alarms, and an optional SNS topic to notify.
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
+    # data_plane "envoy": the Envoy image (default: the upstream release the bootstraps are validated
+    # with, facts.UPSTREAM_ENVOY_IMAGE); a digest-pinned reference or an ECR pull-through copy goes here.
+    envoy_image: str | None = None
 
     def __post_init__(self) -> None:
         if self.data_plane not in DATA_PLANES:
@@ -141,6 +146,10 @@ DATA_PLANES: dict[str, Callable[[MeshPlatformArgs], DataPlane]] = {
         trust_bundle=args.envoy_trust_bundle,
         gateway_alarms=args.gateway_alarms,
     ),
+    "envoy": lambda args: EnvoyDataPlane(
+        images=EnvoyImages(envoy=args.envoy_image) if args.envoy_image else EnvoyImages(),
+        gateway_alarms=args.gateway_alarms,
+    ),
 }
 
 
@@ -148,7 +157,7 @@ class MeshPlatform(pulumi.ComponentResource):
     url: pulumi.Output[str]
     alb_dns_name: pulumi.Output[str]
     mesh_name: pulumi.Output[str]
-    mesh_arn: pulumi.Output[str]
+    mesh_arn: pulumi.Output[str] | None
     cluster_name: pulumi.Output[str]
     virtual_service_names: dict[str, pulumi.Output[str]]
     gateway_arn: pulumi.Output[str]
@@ -186,6 +195,7 @@ class MeshPlatform(pulumi.ComponentResource):
             ),
             opts=child(self),
         )
+        data_plane = DATA_PLANES[args.data_plane](args)
         firewall = MeshFirewall(
             f"{mesh.name}-sg",
             MeshFirewallArgs(
@@ -193,14 +203,14 @@ class MeshPlatform(pulumi.ComponentResource):
                 # The ALB and the gateway under keys no service name can take: a service may be
                 # called "alb" or "gateway" without meeting them.
                 workloads=[GATEWAY, *mesh.services],
-                admissions=admissions_from_spec(mesh),
+                admissions=admissions_from_spec(mesh, service_port=data_plane.admission_port),
                 external_sources={ALB: endpoint.alb_security_group_id},
                 labels={GATEWAY: names.gateway.gateway, ALB: "alb"},
                 tags=tags,
             ),
             opts=child(self),
         )
-        deployed = DATA_PLANES[args.data_plane](args).deploy(
+        deployed = data_plane.deploy(
             self,
             PlatformParts(
                 mesh=mesh,

@@ -227,6 +227,7 @@ class RecordingDataPlane:
     """A data plane that deploys nothing and keeps what the platform handed it."""
 
     parts: list[PlatformParts] = field(default_factory=list)
+    admission_port: int | None = None
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
         self.parts.append(parts)

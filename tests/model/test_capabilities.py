@@ -250,14 +250,16 @@ def test_the_stacks_own_data_plane_is_checked_by_default():
 
 
 def test_deploying_refuses_a_data_plane_the_components_cannot_build_yet():
-    """GIVEN the minimal mesh on dataplane: envoy
+    """GIVEN the minimal mesh on dataplane: serviceConnect
     WHEN it is checked for deploying with Pulumi
-    THEN `dataplane` is reported with the data planes that can be deployed"""
-    mesh = accepted(with_mesh(dataplane="envoy"))
+    THEN `dataplane` is reported with the data planes that can be deployed; on appmesh and envoy it
+    deploys"""
+    mesh = accepted(with_mesh(dataplane="serviceConnect"))
     with pytest.raises(SpecError) as caught:
         compile_checked(mesh, deploying=True)
-    problem_at(caught.value.problems, "dataplane", "deployable: appmesh")
+    problem_at(caught.value.problems, "dataplane", "deployable: appmesh, envoy")
     compile_checked(accepted(with_mesh()), deploying=True)
+    compile_checked(accepted(with_mesh(dataplane="envoy")), deploying=True)
 
 
 @pytest.mark.parametrize(
@@ -275,7 +277,7 @@ def test_an_unknown_data_plane_gets_a_did_you_mean(value: str, hint: str):
 def test_every_data_plane_is_described():
     """GIVEN the data planes the spec accepts
     WHEN their descriptions are looked up
-    THEN each has one, and appmesh (the default) is the one Pulumi deploys today"""
+    THEN each has one; Pulumi deploys appmesh (the default) and envoy"""
     assert tuple(INFO) == DATAPLANES
-    assert [p for p in DATAPLANES if INFO[p].deployable] == ["appmesh"]
+    assert [p for p in DATAPLANES if INFO[p].deployable] == ["appmesh", "envoy"]
     assert accepted(with_mesh()).dataplane == "appmesh"

@@ -28,6 +28,8 @@ class AppMeshDataPlane:
     envoy_health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND
     trust_bundle: str = DEFAULT_TRUST_BUNDLE
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
+    # Callers connect to the app's port; the callee's iptables rules hand it to Envoy.
+    admission_port: int | None = None
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
         mesh, names, tags = parts.mesh, parts.names, parts.tags

@@ -46,6 +46,7 @@ class FargateServiceArgs:
     execution_role_arn: pulumi.Input[str]
     desired_count: int = 1
     proxy_configuration: Mapping[str, Any] | None = None
+    volumes: Sequence[Mapping[str, Any]] = ()  # task volumes (ECS `volumes`, pulumi's names)
     service_registry_arn: pulumi.Input[str] | None = None
     load_balancer: LoadBalancerTarget | None = None
     autoscaling: Autoscaling | None = None
@@ -81,6 +82,8 @@ class FargateService(pulumi.ComponentResource):
             execution_role_arn=args.execution_role_arn,
             container_definitions=pulumi.Output.json_dumps(list(args.containers)),
             proxy_configuration=dict(args.proxy_configuration) if args.proxy_configuration else None,
+            # Absent rather than empty when there are none, so existing task definitions are unchanged.
+            volumes=[dict(v) for v in args.volumes] or None,
             tags=tags,
             opts=child(self),
         )
