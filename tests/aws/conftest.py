@@ -29,3 +29,9 @@ def prod() -> Recording:
 def shipped(request: pytest.FixtureRequest) -> Recording:
     """Each shipped stack's recording in turn."""
     return Recording(recorded_stack(request.param))
+
+
+@pytest.fixture(scope="session")
+def envoy() -> Recording:
+    """The shipped stack on `dataplane: envoy`."""
+    return Recording(recorded_stack("envoy"))

@@ -17,17 +17,12 @@ from fargate_mesh.components import (
 )
 from fargate_mesh.components.platform import app_build, apps_to_build, missing_build_contexts
 from fargate_mesh.spec import parse_mesh
-from tests.helpers.meshes import stack_mesh
+from tests.helpers.meshes import prebuilt, stack_mesh
 from tests.helpers.pulumi import deploy
 
 
 def prebuilt_dev():
-    mesh = stack_mesh("dev").model_dump(by_alias=True, exclude_none=True)
-    for name, service in mesh["services"].items():
-        service["image"] = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/{name}:1.0"
-        service["app"] = "no-such-app"
-    mesh["services"]["products"]["versions"]["v2"]["image"] = "public.ecr.aws/acme/products:2.0"
-    return parse_mesh(mesh)
+    return prebuilt("dev")
 
 
 def test_prebuilt_images_are_run_as_given_and_nothing_is_built(mocks):

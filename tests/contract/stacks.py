@@ -18,7 +18,9 @@ import pytest
 from tests.contract import moto_account
 from tests.contract.moto_account import Key, Outcome
 
-STACKS = ("dev", "prod")
+STACKS = ("dev", "prod", "envoy")
+APPMESH_STACKS = ("dev", "prod")  # the stacks on `dataplane: appmesh` (the default)
+ENVOY_STACKS = ("envoy",)  # the stacks on `dataplane: envoy`
 RECORDING_FAILED = "<recording failed>"
 
 
