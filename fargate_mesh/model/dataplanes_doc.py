@@ -21,9 +21,15 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def _title(plane: str) -> str:
+    """The data plane's title, linked to its own page (docs/dataplanes/<key>.md) when it has one."""
+    page = DOC.parent / "dataplanes" / f"{plane}.md"
+    return f"[{INFO[plane].title}](dataplanes/{page.name})" if page.is_file() else INFO[plane].title
+
+
 def render() -> str:
     planes = "\n".join(
-        f"| `{p}` | {INFO[p].title} | {INFO[p].summary} | {'yes' if INFO[p].deployable else 'not yet'} |"
+        f"| `{p}` | {_title(p)} | {INFO[p].summary} | {'yes' if INFO[p].deployable else 'not yet'} |"
         for p in DATAPLANES
     )
     header = " | ".join(f"`{p}`" for p in DATAPLANES)
