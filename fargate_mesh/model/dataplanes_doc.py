@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fargate_mesh.model.capabilities import FEATURES
 from fargate_mesh.model.dataplanes import INFO
-from fargate_mesh.spec.mesh import DATAPLANES, DEFAULT_DATAPLANE
+from fargate_mesh.spec.mesh import DATAPLANES, DEFAULT_DATAPLANE, DataPlane
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "dataplanes.md"
 
@@ -21,7 +21,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _title(plane: str) -> str:
+def _title(plane: DataPlane) -> str:
     """The data plane's title, linked to its own page (docs/dataplanes/<key>.md) when it has one."""
     page = DOC.parent / "dataplanes" / f"{plane}.md"
     return f"[{INFO[plane].title}](dataplanes/{page.name})" if page.is_file() else INFO[plane].title

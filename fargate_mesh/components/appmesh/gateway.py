@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from fargate_mesh.components.alarms import GatewayAlarmArgs, target_group_alarms
+from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.sidecar import ENVOY_CONTAINER, AppMeshEnvoy, EnvoyOptions
 from fargate_mesh.components.base import child, type_token
-from fargate_mesh.components.ecs.task import Capacity, TaskArgs, TaskGroup, Telemetry
-from fargate_mesh.components.ecs.workload import LoadBalancerTarget, TaskPlacement
+from fargate_mesh.components.ecs.gateway import gateway_service
+from fargate_mesh.components.ecs.task import Telemetry
+from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.names import GatewayNames
 from fargate_mesh.render.appmesh import specs
 from fargate_mesh.spec import Gateway
@@ -95,32 +96,13 @@ class IngressGateway(pulumi.ComponentResource):
                 opts=child(self, delete_before_replace=True, depends_on=list(args.route_dependencies)),
             )
 
-        tasks = TaskGroup(name, self, args)
-        # Named after the gateway (<mesh>-gateway-...): alarm names are unique per account and region.
-        alarms = target_group_alarms(
-            f"{name}-alarm",
-            alarm_prefix=args.names.gateway,
-            load_balancer_arn_suffix=args.load_balancer_arn_suffix,
-            target_group_arn_suffix=args.target_group_arn_suffix,
-            settings=args.alarms,
-            tags=tags,
-            parent=self,
-        )
-        workload = tasks.service(
-            f"{name}-envoy",
-            TaskArgs(
-                # No app: the gateway's Envoy is the task's only listener.
-                proxy=AppMeshEnvoy.gateway(virtual_gateway.arn, gateway.port, args.envoy),
-                names=args.names.task,
-                task_role=f"{name}-task",
-                label=args.names.gateway,
-                capacity=Capacity(gateway.size, gateway.desired_count, gateway.autoscaling),
-                load_balancer=LoadBalancerTarget(args.target_group_arn, ENVOY_CONTAINER, gateway.port),
-                # Envoy needs its configuration from App Mesh before the ALB's checks can pass.
-                health_check_grace_period_seconds=60,
-                deployment_alarm_names=[alarm.name for alarm in alarms],
-                depends_on=args.service_dependencies,
-            ),
+        workload, alarms = gateway_service(
+            name,
+            self,
+            args,
+            gateway,
+            AppMeshEnvoy.gateway(virtual_gateway.arn, gateway.port, args.envoy),
+            ENVOY_CONTAINER,
         )
         self.virtual_gateway_arn = virtual_gateway.arn
         self.virtual_gateway_name = virtual_gateway.name

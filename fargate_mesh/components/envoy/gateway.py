@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from fargate_mesh.components.alarms import GatewayAlarmArgs, target_group_alarms
+from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.base import type_token
-from fargate_mesh.components.ecs.task import Capacity, TaskArgs, TaskGroup, Telemetry
-from fargate_mesh.components.ecs.workload import LoadBalancerTarget, TaskPlacement
+from fargate_mesh.components.ecs.gateway import gateway_service
+from fargate_mesh.components.ecs.task import Telemetry
+from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.envoy.proxy import ENVOY_CONTAINER, EnvoyProxy
 from fargate_mesh.components.names import GatewayNames
 from fargate_mesh.model import CompiledGateway
@@ -56,32 +57,7 @@ class EnvoyGateway(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EnvoyGatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("envoy", "Gateway"), name, None, opts)
-        gateway = args.gateway
-        tasks = TaskGroup(name, self, args)
-        alarms = target_group_alarms(
-            f"{name}-alarm",
-            alarm_prefix=args.names.gateway,
-            load_balancer_arn_suffix=args.load_balancer_arn_suffix,
-            target_group_arn_suffix=args.target_group_arn_suffix,
-            settings=args.alarms,
-            tags=dict(args.tags),
-            parent=self,
-        )
-        workload = tasks.service(
-            f"{name}-envoy",
-            TaskArgs(
-                proxy=args.proxy,
-                names=args.names.task,
-                task_role=f"{name}-task",
-                label=args.names.gateway,
-                capacity=Capacity(gateway.size, gateway.desired_count, gateway.autoscaling),
-                load_balancer=LoadBalancerTarget(args.target_group_arn, ENVOY_CONTAINER, gateway.port),
-                # Envoy resolves the versions' names before it is LIVE and the ALB's checks can pass.
-                health_check_grace_period_seconds=60,
-                deployment_alarm_names=[alarm.name for alarm in alarms],
-                depends_on=args.service_dependencies,
-            ),
-        )
+        workload, alarms = gateway_service(name, self, args, args.gateway, args.proxy, ENVOY_CONTAINER)
         self.ecs_service_name = workload.service_name
         self.ecs_service_arn = workload.service_arn
         self.alarm_names = [alarm.name for alarm in alarms]
