@@ -74,6 +74,7 @@ dataplanes-doc: $(DEMO_STAMP)
 
 bench: $(DEMO_STAMP)
 	$(BIN)/python bench/apps_rps.py
+	$(BIN)/python bench/bootstrap_size.py
 	$(BIN)/python bench/localmesh_latency.py
 
 clean:

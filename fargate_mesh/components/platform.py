@@ -30,6 +30,7 @@ from fargate_mesh.components.images import AppImage, AppImageArgs, repository_ar
 from fargate_mesh.components.names import StackNames
 from fargate_mesh.components.network import Network, NetworkArgs
 from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
+from fargate_mesh.facts import DEFAULT_ENVOY_IMAGE
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 from fargate_mesh.spec import Mesh
 
@@ -147,10 +148,18 @@ DATA_PLANES: dict[str, Callable[[MeshPlatformArgs], DataPlane]] = {
         gateway_alarms=args.gateway_alarms,
     ),
     "envoy": lambda args: EnvoyDataPlane(
-        images=EnvoyImages(envoy=args.envoy_image) if args.envoy_image else EnvoyImages(),
+        images=EnvoyImages(envoy=image) if (image := _envoy_image(args)) else EnvoyImages(),
         gateway_alarms=args.gateway_alarms,
     ),
 }
+
+
+def _envoy_image(args: MeshPlatformArgs) -> str | None:
+    """The envoy data plane's image: the platform's, else the spec's unless it is the spec's default
+    (App Mesh's image, whose entrypoint runs App Mesh's agent), else None: the pinned upstream release."""
+    if args.envoy_image:
+        return args.envoy_image
+    return args.mesh.envoy_image if args.mesh.envoy_image != DEFAULT_ENVOY_IMAGE else None
 
 
 class MeshPlatform(pulumi.ComponentResource):
