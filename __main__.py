@@ -3,39 +3,35 @@
 import pulumi
 
 from fargate_mesh.components import MeshPlatform, MeshPlatformArgs, missing_build_contexts
-from fargate_mesh.model import compile_checked
-from fargate_mesh.spec import Mesh, SpecError, parse_mesh
+from fargate_mesh.spec import SpecError, parse_mesh
 
 APPS_DIR = "apps"
+SOURCE = "myshop:mesh"
 
 
-def load_mesh() -> Mesh:
-    """The validated spec, or a failure listing every problem before any resource exists."""
+def platform_args() -> MeshPlatformArgs:
+    """The validated spec compiled for its data plane, or a failure listing every problem before any
+    resource exists."""
     config = pulumi.Config("myshop")
     try:
-        mesh = parse_mesh(config.require_object("mesh"), source="myshop:mesh")
-        compile_checked(mesh, deploying=True, source="myshop:mesh")  # what the stack's data plane refuses
+        args = MeshPlatformArgs(
+            mesh=parse_mesh(config.require_object("mesh"), source=SOURCE),
+            spec_source=SOURCE,
+            apps_dir=APPS_DIR,
+            alb_deletion_protection=config.get_bool("albDeletionProtection") or False,
+            force_delete_repositories=config.get_bool("forceDeleteRepositories") or False,
+        )
     except SpecError as err:
         # RunError: Pulumi prints the message alone, no traceback.
         raise pulumi.RunError(str(err)) from None
-    problems = missing_build_contexts(mesh, APPS_DIR)
+    problems = missing_build_contexts(args.compiled, APPS_DIR)
     if problems:
-        raise pulumi.RunError("myshop:mesh cannot be built:\n" + "\n".join(f"  - {p}" for p in problems))
-    return mesh
+        raise pulumi.RunError(f"{SOURCE} cannot be built:\n" + "\n".join(f"  - {p}" for p in problems))
+    return args
 
 
-mesh = load_mesh()
-config = pulumi.Config("myshop")
-platform = MeshPlatform(
-    mesh.name,
-    MeshPlatformArgs(
-        mesh=mesh,
-        apps_dir=APPS_DIR,
-        data_plane=mesh.dataplane,
-        alb_deletion_protection=config.get_bool("albDeletionProtection") or False,
-        force_delete_repositories=config.get_bool("forceDeleteRepositories") or False,
-    ),
-)
+args = platform_args()
+platform = MeshPlatform(args.compiled.name, args)
 
 pulumi.export("url", platform.url)
 pulumi.export("albDnsName", platform.alb_dns_name)

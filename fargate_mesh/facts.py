@@ -13,6 +13,8 @@ ENVOY_INGRESS_PORT = 15000
 ENVOY_EGRESS_PORT = 15001
 ENVOY_ADMIN_PORT = 9901
 ENVOY_PORTS = (ENVOY_INGRESS_PORT, ENVOY_EGRESS_PORT, ENVOY_ADMIN_PORT)
+# The open-files limit the App Mesh user guide sets on the Envoy container (ulimit nofile).
+ENVOY_NOFILE_LIMIT = 15000
 
 # Pinned: App Mesh's Envoy has no `latest` tag (SSM /aws/service/appmesh/envoy names the newest).
 DEFAULT_ENVOY_IMAGE = "public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29.12.2-prod"

@@ -89,6 +89,11 @@ def version_dns_name(service: str, version: str, namespace: str) -> str:
     return f"{virtual_node_name(service, version)}.{namespace}"
 
 
+def cluster_name(mesh: str) -> str:
+    """The ECS cluster every workload of the mesh runs in."""
+    return mesh
+
+
 def ecr_repository(mesh: str, app: str) -> str:
     return f"{mesh}/{app}"
 

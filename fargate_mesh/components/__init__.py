@@ -1,4 +1,5 @@
-"""Pulumi components for a service mesh on ECS Fargate, built from a fargate_mesh.spec.Mesh.
+"""Pulumi components for a service mesh on ECS Fargate, built from a fargate_mesh.spec.Mesh
+compiled by fargate_mesh.model (MeshPlatformArgs compiles it; the mesh components take its parts).
 
 Each component takes a typed args dataclass and can be used on its own:
 
@@ -8,10 +9,10 @@ Each component takes a typed args dataclass and can be used on its own:
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.dataplane import AppMeshDataPlane
 from fargate_mesh.components.appmesh.external import ExternalService, ExternalServiceArgs
-from fargate_mesh.components.appmesh.gateway import GatewayTarget, IngressGateway, IngressGatewayArgs
+from fargate_mesh.components.appmesh.gateway import IngressGateway, IngressGatewayArgs
 from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs
 from fargate_mesh.components.appmesh.routing import ServiceRouting, ServiceRoutingArgs
-from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs, mesh_backends
+from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs
 from fargate_mesh.components.appmesh.sidecar import AppMeshEnvoy, EnvoyOptions
 from fargate_mesh.components.dataplane import DataPlane, DeployedDataPlane, PlatformParts, ServiceImages
 from fargate_mesh.components.ecs.task import App, Capacity, Proxy, TaskArgs, TaskGroup, Telemetry, Workload
@@ -24,7 +25,7 @@ from fargate_mesh.components.ecs.workload import (
 from fargate_mesh.components.firewall import Admission, MeshFirewall, MeshFirewallArgs, admissions_from_spec
 from fargate_mesh.components.foundation import MeshFoundation, MeshFoundationArgs
 from fargate_mesh.components.images import AppImage, AppImageArgs
-from fargate_mesh.components.names import GatewayNames, ServiceNames, StackNames, TaskNames, VersionNames
+from fargate_mesh.components.names import StackNames, TaskNames
 from fargate_mesh.components.network import ExistingNetwork, Network, NetworkArgs
 from fargate_mesh.components.platform import (
     DATA_PLANES,
@@ -33,7 +34,6 @@ from fargate_mesh.components.platform import (
     missing_build_contexts,
 )
 from fargate_mesh.components.public_endpoint import PublicEndpoint, PublicEndpointArgs
-from fargate_mesh.render.appmesh.specs import MeshBackend
 
 __all__ = [
     "DATA_PLANES",
@@ -55,12 +55,9 @@ __all__ = [
     "FargateService",
     "FargateServiceArgs",
     "GatewayAlarmArgs",
-    "GatewayNames",
-    "GatewayTarget",
     "IngressGateway",
     "IngressGatewayArgs",
     "LoadBalancerTarget",
-    "MeshBackend",
     "MeshFirewall",
     "MeshFirewallArgs",
     "MeshFoundation",
@@ -76,7 +73,6 @@ __all__ = [
     "PublicEndpoint",
     "PublicEndpointArgs",
     "ServiceImages",
-    "ServiceNames",
     "ServiceRouting",
     "ServiceRoutingArgs",
     "StackNames",
@@ -85,9 +81,7 @@ __all__ = [
     "TaskNames",
     "TaskPlacement",
     "Telemetry",
-    "VersionNames",
     "Workload",
     "admissions_from_spec",
-    "mesh_backends",
     "missing_build_contexts",
 ]

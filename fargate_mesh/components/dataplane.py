@@ -18,9 +18,8 @@ import pulumi
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.firewall import MeshFirewall
 from fargate_mesh.components.foundation import MeshFoundation
-from fargate_mesh.components.names import StackNames
 from fargate_mesh.components.public_endpoint import PublicEndpoint
-from fargate_mesh.spec import Mesh
+from fargate_mesh.model import CompiledMesh
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,10 @@ class ServiceImages:
 
 @dataclass(frozen=True)
 class PlatformParts:
-    """What the platform has built when the data plane's turn comes, and the names it gives."""
+    """What the platform has built when the data plane's turn comes, and the compiled mesh, which
+    carries every name, route, policy, callee and environment the data plane deploys."""
 
-    mesh: Mesh
-    names: StackNames
+    mesh: CompiledMesh
     foundation: MeshFoundation  # Cloud Map namespace and ECS cluster
     endpoint: PublicEndpoint  # the ALB, its HTTPS listener and the gateway's target group
     firewall: MeshFirewall  # a security group per workload (services by name, the gateway's key)

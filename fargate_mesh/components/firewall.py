@@ -18,7 +18,8 @@ import pulumi_aws as aws
 
 from fargate_mesh.components.args import check_port_range, raise_problems, require_plain, rule_problems
 from fargate_mesh.components.base import child, type_token
-from fargate_mesh.spec import Mesh, Problem
+from fargate_mesh.model import CompiledMesh
+from fargate_mesh.spec import Problem
 
 # Keys for the platform's own parts. Service names are DNS labels, which have no ':', so these
 # never meet a service (a service named "alb" or "gateway" is just a service). They appear in
@@ -38,25 +39,24 @@ class Admission:
 
 
 def admissions_from_spec(
-    mesh: Mesh, alb: str = ALB, gateway: str = GATEWAY, service_port: int | None = None
+    mesh: CompiledMesh, alb: str = ALB, gateway: str = GATEWAY, service_port: int | None = None
 ) -> list[Admission]:
     """ALB → gateway on the gateway port; gateway → every service a gateway route targets;
-    caller → each mesh backend it declares. Nothing else. Services are keyed by their names, the
-    ALB and the gateway by `alb` and `gateway` (by default ALB and GATEWAY: no service can be
+    caller → each mesh service among its callees. Nothing else. Services are keyed by their names,
+    the ALB and the gateway by `alb` and `gateway` (by default ALB and GATEWAY: no service can be
     named that). service_port: the port a service's tasks admit callers on, the data plane's
-    (DataPlane.admission_port); None for each service's own port."""
+    (DataPlane.admission_port); None for the service's own port."""
     rules = {Admission(gateway, alb, mesh.gateway.port, "the ALB forwards to the gateway Envoy")}
-
-    def port_of(name: str) -> int:
-        return mesh.services[name].port if service_port is None else service_port
-
-    for name in {r.service for r in mesh.gateway.routes}:
-        rules.add(Admission(name, gateway, port_of(name), "gateway routes to this service"))
+    for route in mesh.gateway.routes:
+        port = route.target_port if service_port is None else service_port
+        rules.add(Admission(route.service, gateway, port, "gateway routes to this service"))
     for caller, service in mesh.services.items():
-        for backend in service.backends:
-            if backend in mesh.services:
-                port = port_of(backend)
-                rules.add(Admission(backend, caller, port, f"{caller} declares {backend} as a backend"))
+        for callee in service.callees:
+            if not callee.external:
+                port = callee.port if service_port is None else service_port
+                rules.add(
+                    Admission(callee.name, caller, port, f"{caller} declares {callee.name} as a backend")
+                )
     return sorted(rules)
 
 

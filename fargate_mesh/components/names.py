@@ -1,18 +1,18 @@
-"""Every name the platform gives an AWS resource, worked out from the spec in this one place.
+"""The names the platform gives AWS resources, read from the compiled mesh.
 
-Components take their names as required arguments; only the platform (and the data plane it
-runs) computes them, through StackNames, which spells nothing itself: every name comes from
-fargate_mesh.naming, the one module that spells names for every data plane. These names are live resources' identities: changing one replaces
-the resource (tests/aws/test_live_stacks.py guards them).
+Components spell no name: the compiled mesh (fargate_mesh.model) carries every name a service,
+version or gateway has, spelled once in fargate_mesh.naming, and the few that belong to the stack
+rather than to one workload (the ECS cluster, the ECR repositories) are read here, from the same
+module. These names are live resources' identities: changing one replaces the resource
+(tests/aws/test_live_stacks.py guards them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fargate_mesh import naming
-from fargate_mesh.spec import Mesh
+from fargate_mesh.model import CompiledGateway, CompiledMesh, CompiledVersion
 
 
 @dataclass(frozen=True)
@@ -23,33 +23,21 @@ class TaskNames:
     family: str  # shop-dev-products-v1; App Mesh filters Cloud Map on it
     log_stream_prefix: str  # v1: the streams of the workload's log group are <prefix>/<container>/<task>
 
+    @classmethod
+    def of_version(cls, version: CompiledVersion) -> TaskNames:
+        """A version's ECS service: its streams are prefixed with the version's name."""
+        return cls(version.ecs_service, version.task_family, version.name)
 
-@dataclass(frozen=True)
-class VersionNames:
-    node: str  # App Mesh virtual node: products-v1
-    task: TaskNames
-
-
-@dataclass(frozen=True)
-class ServiceNames:
-    virtual_service: str  # the name callers call: products.shop.local
-    router: str  # App Mesh virtual router: products-router
-    cloud_map_service: str  # the Cloud Map service every version registers in: products
-    log_group: str  # /ecs/shop-dev/products, shared by the versions
-    versions: Mapping[str, VersionNames]
-
-
-@dataclass(frozen=True)
-class GatewayNames:
-    gateway: str  # App Mesh virtual gateway: shop-dev-gateway; its alarms' prefix too
-    log_group: str  # /ecs/shop-dev/shop-dev-gateway
-    task: TaskNames
+    @classmethod
+    def of_gateway(cls, gateway: CompiledGateway) -> TaskNames:
+        """The gateway's ECS service and task family are the virtual gateway's name."""
+        return cls(gateway.name, gateway.name, "gateway")
 
 
 class StackNames:
-    """The names of one stack's resources, from its spec."""
+    """The names of what a stack's workloads share, from its compiled mesh."""
 
-    def __init__(self, mesh: Mesh) -> None:
+    def __init__(self, mesh: CompiledMesh) -> None:
         self._mesh = mesh
 
     @property
@@ -59,53 +47,13 @@ class StackNames:
 
     @property
     def cluster(self) -> str:
-        return self._mesh.name
+        return naming.cluster_name(self._mesh.name)
 
     @property
     def namespace(self) -> str:
         """The Cloud Map private DNS namespace."""
         return self._mesh.namespace
 
-    @property
-    def gateway(self) -> GatewayNames:
-        name = naming.gateway_name(self._mesh.name)
-        return GatewayNames(
-            gateway=name,
-            # Named after the gateway, not "gateway": /ecs/<mesh>/gateway belongs to a service of that name.
-            log_group=naming.log_group(self._mesh.name, name),
-            task=TaskNames(ecs_service=name, family=name, log_stream_prefix="gateway"),
-        )
-
     def repository(self, app: str) -> str:
         """The ECR repository an app's image is pushed to."""
         return naming.ecr_repository(self._mesh.name, app)
-
-    def virtual_service(self, service_or_external: str) -> str:
-        """A mesh service's DNS name, or an external backend's host."""
-        external = self._mesh.external.get(service_or_external)
-        if external is not None:
-            return external.host
-        return naming.virtual_service_name(service_or_external, self._mesh.namespace)
-
-    def external_node(self, external: str) -> str:
-        return naming.external_node_name(external)
-
-    def service(self, service: str) -> ServiceNames:
-        mesh = self._mesh
-        return ServiceNames(
-            virtual_service=naming.virtual_service_name(service, mesh.namespace),
-            router=naming.virtual_router_name(service),
-            cloud_map_service=naming.cloud_map_service(service),
-            log_group=naming.log_group(mesh.name, service),
-            versions={
-                version: VersionNames(
-                    node=naming.virtual_node_name(service, version),
-                    task=TaskNames(
-                        ecs_service=naming.ecs_service_name(service, version),
-                        family=naming.task_family(mesh.name, service, version),
-                        log_stream_prefix=version,
-                    ),
-                )
-                for version in mesh.services[service].versions
-            },
-        )

@@ -1,6 +1,9 @@
-"""MeshPlatform: a whole stack's mesh from one validated spec. It composes what every data plane
-needs (Network, PublicEndpoint, MeshFoundation, an AppImage per app, MeshFirewall), then hands them
-to the chosen data plane (components/dataplane.py), which deploys the services and the gateway."""
+"""MeshPlatform: a whole stack's mesh from one validated spec. Its args compile the spec for the
+spec's own data plane (`dataplane`, fargate_mesh.model.compile_checked), refusing what that data
+plane cannot carry before anything is registered; the platform reads only the compiled mesh. It
+composes what every data plane needs (Network, PublicEndpoint, MeshFoundation, an AppImage per app,
+MeshFirewall), then hands them to the data plane (components/dataplane.py), which deploys the
+services and the gateway."""
 
 from __future__ import annotations
 
@@ -30,24 +33,20 @@ from fargate_mesh.components.images import AppImage, AppImageArgs, repository_ar
 from fargate_mesh.components.names import StackNames
 from fargate_mesh.components.network import Network, NetworkArgs
 from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
-from fargate_mesh.facts import DEFAULT_ENVOY_IMAGE
+from fargate_mesh.facts import DEFAULT_ENVOY_IMAGE, FARGATE_PLATFORM_VERSION
+from fargate_mesh.model import CompiledMesh, compile_checked
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 from fargate_mesh.spec import Mesh
 
 
-def prebuilt_image(mesh: Mesh, service: str, version: str) -> str | None:
-    """The spec's image for a version (its own, else its service's); None means build the app."""
-    svc = mesh.services[service]
-    return svc.versions[version].image or svc.image
-
-
-def apps_to_build(mesh: Mesh) -> dict[str, list[tuple[str, str]]]:
-    """App folder name → the (service, version)s that run the image built from it."""
+def apps_to_build(mesh: CompiledMesh) -> dict[str, list[tuple[str, str]]]:
+    """App folder name → the (service, version)s that run the image built from it (those without
+    a prebuilt image)."""
     apps: dict[str, list[tuple[str, str]]] = {}
     for name, service in mesh.services.items():
-        for version in service.versions:
-            if prebuilt_image(mesh, name, version) is None:
-                apps.setdefault(service.app or name, []).append((name, version))
+        for version in service.versions.values():
+            if version.image is None:
+                apps.setdefault(service.app, []).append((name, version.name))
     return apps
 
 
@@ -92,7 +91,7 @@ def _build_problem(apps_dir: str | Path, app: str) -> str | None:
     return None
 
 
-def missing_build_contexts(mesh: Mesh, apps_dir: str | Path = "apps") -> list[str]:
+def missing_build_contexts(mesh: CompiledMesh, apps_dir: str | Path = "apps") -> list[str]:
     """Apps the spec wants built that cannot be, as one message each."""
     return [
         f"services.{users[0][0]}: {problem}"
@@ -103,12 +102,13 @@ def missing_build_contexts(mesh: Mesh, apps_dir: str | Path = "apps") -> list[st
 
 @dataclass(frozen=True)
 class MeshPlatformArgs:
+    # The stack's spec; its `dataplane` key says which data plane runs the services and the gateway.
     mesh: Mesh
+    # What errors call the spec ("myshop:mesh is invalid ..."): where the user wrote it.
+    spec_source: str = "mesh spec"
     apps_dir: str = "apps"  # relative to the project, where `pulumi up` runs
-    # Which data plane runs the services and the gateway: a key of DATA_PLANES.
-    data_plane: str = "appmesh"
     availability_zones: Sequence[str] | None = None  # default: looked up
-    platform_version: str = "1.4.0"
+    platform_version: str = FARGATE_PLATFORM_VERSION
     ssl_policy: str = DEFAULT_SSL_POLICY
     alb_deletion_protection: bool = False
     alb_access_logs_bucket: str | None = None
@@ -122,16 +122,18 @@ class MeshPlatformArgs:
     envoy_trust_bundle: str = DEFAULT_TRUST_BUNDLE
     # Thresholds of the gateway's deployment alarms, and an optional SNS topic to notify.
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
-    # data_plane "envoy": the Envoy image (default: the upstream release the bootstraps are validated
-    # with, facts.UPSTREAM_ENVOY_IMAGE); a digest-pinned reference or an ECR pull-through copy goes here.
+    # dataplane: envoy: the Envoy image (default: the spec's envoyImage when it names one, else the
+    # upstream release the bootstraps are validated with, facts.UPSTREAM_ENVOY_IMAGE); a digest-pinned
+    # reference or an ECR pull-through copy goes here.
     envoy_image: str | None = None
+    # The spec compiled for its data plane: what the platform reads (set from `mesh`, never given).
+    compiled: CompiledMesh = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.data_plane not in DATA_PLANES:
-            raise ValueError(
-                f"data_plane {self.data_plane!r} is not one this library has; choose one of: "
-                f"{', '.join(DATA_PLANES)}"
-            )
+        # A SpecError listing all the data plane cannot carry, before any resource is registered.
+        object.__setattr__(
+            self, "compiled", compile_checked(self.mesh, deploying=True, source=self.spec_source)
+        )
         unknown = sorted(set(self.writable_root_services) - set(self.mesh.services))
         if unknown:
             raise ValueError(
@@ -140,7 +142,8 @@ class MeshPlatformArgs:
             )
 
 
-# Each data plane, built from the platform's args. Another data plane is one more entry here.
+# Each deployable data plane (the spec's `dataplane`), built from the platform's args. Another data
+# plane is one more entry here, and `deployable=True` in fargate_mesh.model.dataplanes.
 DATA_PLANES: dict[str, Callable[[MeshPlatformArgs], DataPlane]] = {
     "appmesh": lambda args: AppMeshDataPlane(
         envoy_health_check_command=args.envoy_health_check_command,
@@ -159,7 +162,8 @@ def _envoy_image(args: MeshPlatformArgs) -> str | None:
     (App Mesh's image, whose entrypoint runs App Mesh's agent), else None: the pinned upstream release."""
     if args.envoy_image:
         return args.envoy_image
-    return args.mesh.envoy_image if args.mesh.envoy_image != DEFAULT_ENVOY_IMAGE else None
+    image = args.compiled.envoy_image
+    return image if image != DEFAULT_ENVOY_IMAGE else None
 
 
 class MeshPlatform(pulumi.ComponentResource):
@@ -173,7 +177,7 @@ class MeshPlatform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MeshPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("platform", "MeshPlatform"), name, None, opts)
-        mesh = args.mesh
+        mesh = args.compiled
         names = StackNames(mesh)
         tags = standard_tags(mesh.name, mesh.tags)
         network = Network(mesh.name, _network_args(args, tags), opts=child(self))
@@ -185,7 +189,7 @@ class MeshPlatform(pulumi.ComponentResource):
                 vpc_id=network.vpc_id,
                 public_subnet_ids=network.public_subnet_ids,
                 target_port=mesh.gateway.port,
-                health_check_path=mesh.gateway.alb_health_check_path(),
+                health_check_path=mesh.gateway.health_check_path,
                 ssl_policy=args.ssl_policy,
                 deletion_protection=args.alb_deletion_protection,
                 access_logs_bucket=args.alb_access_logs_bucket,
@@ -204,7 +208,7 @@ class MeshPlatform(pulumi.ComponentResource):
             ),
             opts=child(self),
         )
-        data_plane = DATA_PLANES[args.data_plane](args)
+        data_plane = DATA_PLANES[mesh.dataplane](args)
         firewall = MeshFirewall(
             f"{mesh.name}-sg",
             MeshFirewallArgs(
@@ -214,7 +218,7 @@ class MeshPlatform(pulumi.ComponentResource):
                 workloads=[GATEWAY, *mesh.services],
                 admissions=admissions_from_spec(mesh, service_port=data_plane.admission_port),
                 external_sources={ALB: endpoint.alb_security_group_id},
-                labels={GATEWAY: names.gateway.gateway, ALB: "alb"},
+                labels={GATEWAY: mesh.gateway.name, ALB: "alb"},
                 tags=tags,
             ),
             opts=child(self),
@@ -223,7 +227,6 @@ class MeshPlatform(pulumi.ComponentResource):
             self,
             PlatformParts(
                 mesh=mesh,
-                names=names,
                 foundation=foundation,
                 endpoint=endpoint,
                 firewall=firewall,
@@ -258,7 +261,7 @@ class MeshPlatform(pulumi.ComponentResource):
         self, args: MeshPlatformArgs, names: StackNames, tags: dict[str, str]
     ) -> dict[str, ServiceImages]:
         """An AppImage per app to build; per service, what each version runs and pulls from."""
-        mesh = args.mesh
+        mesh = args.compiled
         built = {
             app: AppImage(
                 f"{mesh.name}-{app}",
@@ -277,15 +280,14 @@ class MeshPlatform(pulumi.ComponentResource):
         for name, service in mesh.services.items():
             by_version: dict[str, pulumi.Input[str]] = {}
             repositories: list[pulumi.Input[str]] = []
-            for version in service.versions:
-                prebuilt = prebuilt_image(mesh, name, version)
-                if prebuilt is None:
-                    image = built[service.app or name]
-                    by_version[version] = image.image_ref
+            for version in service.versions.values():
+                if version.image is None:
+                    image = built[service.app]
+                    by_version[version.name] = image.image_ref
                     repositories.append(image.repository_arn)
                 else:
-                    by_version[version] = prebuilt
-                    arn = repository_arn_from_uri(prebuilt)
+                    by_version[version.name] = version.image
+                    arn = repository_arn_from_uri(version.image)
                     if arn is not None:
                         repositories.append(arn)
             images[name] = ServiceImages(by_version, _unique(repositories))
@@ -294,7 +296,7 @@ class MeshPlatform(pulumi.ComponentResource):
 
 def _network_args(args: MeshPlatformArgs, tags: dict[str, str]) -> NetworkArgs:
     """The spec's network, in the availability zones given (a new VPC only), else looked up."""
-    network_args = NetworkArgs.from_spec(args.mesh.network, tags)
+    network_args = NetworkArgs.from_spec(args.compiled.network, tags)
     if args.availability_zones is None or network_args.existing is not None:
         return network_args
     return NetworkArgs(

@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from fargate_mesh import spec as meshspec
 from fargate_mesh.localmesh import DATAPLANE
+from fargate_mesh.localmesh.layout import MAX_REPLICAS
 from fargate_mesh.localmesh.ports import PortNeedsPrivilegesError, PortUnavailableError, free_port_near
 from fargate_mesh.localmesh.route_table import route_table
 from fargate_mesh.localmesh.trust import default_ca_file
 from fargate_mesh.model import CompiledMesh, compile_checked, unsupported
 from fargate_mesh.model.dataplanes import INFO
-from fargate_mesh.render.envoy.plan import Endpoint, loopback_plan
+from fargate_mesh.render.envoy.plan import Endpoint, fargate_plan
 from fargate_mesh.spec import Mesh, SpecError
 from fargate_mesh.spec.loader import StackNotFoundError
 
@@ -119,10 +120,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     if loaded is None:
         return EXIT_SPEC
     mesh = loaded[1]
-    # Fixed, predictable ports (not free ones): the files are for reading and diffing.
-    ports = iter(range(args.base_port, 65536))
-    gateway_port = args.port if args.port is not None else mesh.gateway.port
-    plan = loopback_plan(mesh, lambda: next(ports), gateway_port, args.host)
+    # What the envoy data plane ships to its Fargate tasks, and what `up` runs but for addresses.
+    plan = fargate_plan(mesh)
     ca_file = str(args.ca_file) if args.ca_file is not None else default_ca_file()
     try:
         configs = render_all(mesh, plan, access_log_dir=args.access_log_dir, ca_file=ca_file)
@@ -236,6 +235,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         external=args.external,
         ca_file=args.ca_file,
         say=say,
+        replicas=args.replicas,
     )
     code = EXIT_OK
     with _stop_signals():
@@ -388,12 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
     stack_args(p)
     p.set_defaults(handler=cmd_routes)
 
-    p = sub.add_parser("render", help="write every Envoy config as JSON")
+    p = sub.add_parser("render", help="write every Envoy bootstrap as shipped to Fargate tasks, as JSON")
     stack_args(p)
     p.add_argument("--out", type=Path, required=True, help="folder for the JSON files")
-    p.add_argument("--port", type=int, default=None, help="gateway port (default: the spec's, 8080 in dev)")
-    p.add_argument("--host", default="127.0.0.1", help="address every listener uses")
-    p.add_argument("--base-port", type=int, default=20000, help="first of the other ports, counted up")
     p.add_argument("--access-log-dir", default=None, help="where the configs write access logs")
     p.add_argument("--check", action="store_true", help="also have Envoy validate each file")
     p.add_argument("--ca-file", type=Path, default=None, help=CA_FILE_HELP)
@@ -422,6 +419,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=1, help="worker threads per Envoy")
     p.add_argument("--demo", action="store_true", help="once ready, send sample requests and show results")
     p.add_argument(
+        "--replicas",
+        type=int,
+        default=None,
+        help=f"tasks per version (default: each version's desiredCount, at most {MAX_REPLICAS})",
+    )
+    p.add_argument(
         "--external",
         type=_external_arg,
         action=_MergeDict,
@@ -446,7 +449,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("stop-task", help="stop one task of a running mesh (it is started again)")
-    p.add_argument("task", metavar="TASK", help="a task name as status shows it, e.g. prices-v1 or gateway")
+    p.add_argument(
+        "task",
+        metavar="TASK",
+        help="a task name as status shows it (prices-v1, prices-v1/2, gateway); a version's name stops all its tasks",
+    )
     p.add_argument("--kill", action="store_true", help="SIGKILL instead of SIGTERM")
     run_args(p)
     p.set_defaults(handler=cmd_stop_task)
@@ -457,6 +464,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "port", None) is not None and not 1 <= args.port <= 65535:
         error(f"localmesh: --port must be 1..65535 (got {args.port})")
+        return EXIT_SPEC
+    if getattr(args, "replicas", None) is not None and not 1 <= args.replicas <= MAX_REPLICAS:
+        error(f"localmesh: --replicas must be 1..{MAX_REPLICAS} (got {args.replicas})")
         return EXIT_SPEC
     return args.handler(args)
 

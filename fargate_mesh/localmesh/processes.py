@@ -54,17 +54,22 @@ class ManagedProcess:
     popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     # Where this run's output starts in the log: a restart appends to the same file.
     log_offset: int = field(default=0, repr=False)
+    # Standard output to a file of its own (an Envoy's access log to /dev/stdout, as in a task); None:
+    # with standard error into log_path.
+    stdout_path: Path | None = None
 
     def start(self) -> None:
         """Start (or start again, with the same command, environment and log) as a new process."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
+        with contextlib.ExitStack() as files:
+            log = files.enter_context(self.log_path.open("ab"))
             self.log_offset = log.tell()
+            out = files.enter_context(self.stdout_path.open("ab")) if self.stdout_path else None
             self.popen = subprocess.Popen(
                 list(self.argv),
                 stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                stdout=out or log,
+                stderr=log if out else subprocess.STDOUT,
                 env=dict(self.env) if self.env is not None else None,
                 start_new_session=True,  # own process group: one signal reaches its children too
                 preexec_fn=_parent_death_hook(),

@@ -1,4 +1,7 @@
-"""Run a mesh on this machine: the apps, an Envoy sidecar per version, the gateway Envoy.
+"""Run a mesh on this machine as on Fargate: tasks of an app and its Envoy sidecar per version, the
+gateway Envoy, each task on a loopback address of its own with Fargate's ports, and a DNS server that
+answers the versions' Cloud Map names with their tasks' addresses (layout.py). Every Envoy runs the
+bootstrap rendered for AWS, but for where it listens and the resolver it asks.
 
     with LocalMesh(mesh, gateway_port=8080) as running:
         httpx.get(running.gateway_url + "/v1/products")
@@ -24,15 +27,26 @@ import httpx
 
 from fargate_mesh.localmesh import DATAPLANE
 from fargate_mesh.localmesh.diagnose import describe_exit, failure_reason
+from fargate_mesh.localmesh.dns import LocalDnsServer
 from fargate_mesh.localmesh.launch import AppCommand, app_launch, envoy_argv, envoy_binary
+from fargate_mesh.localmesh.layout import (
+    DNS_HOST,
+    MAX_REPLICAS,
+    LocalLayout,
+    LocalTask,
+    capped_versions,
+    local_layout,
+    replica_counts,
+)
+from fargate_mesh.localmesh.loopback import LoopbackBlock, random_block
 from fargate_mesh.localmesh.ports import PortAllocator, require_free
 from fargate_mesh.localmesh.processes import ManagedProcess, stop_all
 from fargate_mesh.localmesh.readiness import Probe, probe
 from fargate_mesh.localmesh.supervisor import RestartPolicy, Supervisor, Task, attach_probes
 from fargate_mesh.localmesh.trust import ca_file_candidates, default_ca_file
 from fargate_mesh.model import CompiledMesh, compile_checked
-from fargate_mesh.render.envoy import GATEWAY, render_all
-from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, loopback_plan
+from fargate_mesh.render.envoy import GATEWAY, render_gateway, render_sidecar
+from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan
 from fargate_mesh.spec import Mesh
 
 
@@ -104,13 +118,19 @@ class LocalMesh:
         ca_file: str | Path | None = None,
         say: Callable[[str], None] | None = None,
         restart: RestartPolicy | None = None,
+        replicas: int | None = None,
+        dns_port: int = 53,
     ) -> None:
-        """access_logs: one file per proxy under <run>/access/ (else into each Envoy's own log).
+        """gateway_port: the gateway's listener on `host` at this port (default: the gateway task's own
+        address at the spec's port).
+        access_logs: one file per proxy under <run>/access/ (else into each Envoy's own log).
         external: where external backends are reached (default: a local port nothing listens on).
         ca_file: the CA bundle sidecars validate external TLS backends with (default: this machine's,
         see localmesh.trust).
         say: receives progress lines (the CLI prints them).
         restart: the back-off before a dead task is started again (default 1 s doubling to 30 s).
+        replicas: tasks per version instead of each version's desiredCount (at most MAX_REPLICAS).
+        dns_port: where the DNS server listens on its own address (a free port when 53 cannot be bound).
         Raises SpecError when the spec uses what the envoy data plane cannot carry."""
         self.mesh = mesh
         self.compiled = compile_checked(mesh, DATAPLANE)  # localmesh runs the envoy data plane
@@ -129,6 +149,11 @@ class LocalMesh:
         self.ca_file = str(ca_file) if ca_file is not None else None
         self._say = say or (lambda _line: None)
         self.restart_policy = restart or RestartPolicy()
+        self.replicas = replicas
+        self.dns_port = dns_port
+        self.dns: LocalDnsServer | None = None
+        self._layout: LocalLayout | None = None
+        self.trusted_ca: str | None = None  # the CA bundle the sidecars were given (started)
         self.processes: list[ManagedProcess] = []
         self.tasks: dict[str, Task] = {}  # by name: "prices-v1", "gateway"
         self._supervisor: Supervisor | None = None
@@ -145,10 +170,18 @@ class LocalMesh:
         return self._plan
 
     @property
+    def layout(self) -> LocalLayout:
+        """Every task and its address (the plan's sidecars are each version's first task)."""
+        if self._layout is None:
+            raise LocalMeshError("the mesh is not started")
+        return self._layout
+
+    @property
     def gateway_url(self) -> str:
         return f"http://{self.plan.gateway}"
 
     def app_url(self, service: str, version: str) -> str:
+        """The app of the version's first task; layout.tasks_of(service, version) has every task."""
         return f"http://{self.plan.sidecar(service, version).app}"
 
     def admin_url(self, service: str | None = None, version: str | None = None) -> str:
@@ -173,8 +206,9 @@ class LocalMesh:
 
     @property
     def endpoints(self) -> list[Endpoint]:
-        """Every address the mesh listens on."""
-        return self.plan.listen_endpoints()
+        """Every address the mesh's processes listen on."""
+        own = [e for t in self.layout.sidecar_tasks() for e in _listen_addresses(t)]
+        return [*own, self.plan.gateway, self.plan.gateway_admin]
 
     def process(self, name: str) -> ManagedProcess:
         return next(p for p in self.processes if p.name == name)
@@ -197,7 +231,7 @@ class LocalMesh:
 
     def start(self) -> LocalMesh:
         started = time.monotonic()
-        ca_file = self._trust_store()
+        ca_file = self.trusted_ca = self._trust_store()
         if self.gateway_port is not None:
             require_free(self.host, self.gateway_port, "gateway")
         ports = PortAllocator(self.host, reserved={self.gateway_port} if self.gateway_port else None)
@@ -206,12 +240,13 @@ class LocalMesh:
         external = {
             name: self.external.get(name) or Endpoint(self.host, ports()) for name in self.compiled.externals
         }
-        self._plan = loopback_plan(self.compiled, ports, self.gateway_port, self.host, external)
-        self.tasks = self._plan_tasks()
-        self._run_dir = self.run_dir or new_run_dir(self.runs_root)
-        self._run_dir.mkdir(parents=True, exist_ok=True)
-        self._say(f"run folder: {self._run_dir.resolve()}")
-        configs = self._write_configs(ca_file)
+        block = random_block()
+        self.dns = self._start_dns(block.host(DNS_HOST))
+        try:
+            configs = self._lay_out(block, self.dns, external, ca_file)
+        except BaseException:
+            self.stop()
+            raise
         deadline = started + self.ready_timeout
         try:
             with httpx.Client(trust_env=False, timeout=1.0) as client:
@@ -239,12 +274,43 @@ class LocalMesh:
         self._supervisor.start()
         return self
 
+    def _lay_out(
+        self, block: LoopbackBlock, dns: LocalDnsServer, external: dict[str, Endpoint], ca_file: str | None
+    ) -> dict[str, Path]:
+        """Every task's address, the DNS server's records, the run folder and each task's bootstrap."""
+        gateway = Endpoint(self.host, self.gateway_port) if self.gateway_port is not None else None
+        counts = replica_counts(self.compiled, self.replicas)
+        for node, asked in capped_versions(self.compiled, self.replicas).items():
+            self._say(f"{node}: {asked} tasks asked, {MAX_REPLICAS} run here (localmesh's cap per version)")
+        self._layout = local_layout(
+            self.compiled, block, Endpoint(*dns.address), counts, gateway=gateway, external=external
+        )
+        dns.set_records(self._layout.records(self.compiled))
+        self._plan = self._layout.plan
+        self._say(
+            f"tasks on {block.network}, Cloud Map names answered by the DNS server at {self.plan.resolver}"
+        )
+        self.tasks = self._plan_tasks()
+        self._run_dir = self.run_dir or new_run_dir(self.runs_root)
+        self._run_dir.mkdir(parents=True, exist_ok=True)
+        self._say(f"run folder: {self._run_dir.resolve()}")
+        return self._write_configs(ca_file)
+
     def stop(self) -> None:
         if self._supervisor is not None:  # first, so that nothing is started again while we stop
             self._supervisor.stop()
         stop_all(self.processes, self.stop_grace)
+        if self.dns is not None:
+            self.dns.stop()
 
     # -- startup steps -------------------------------------------------------------------------
+    def _start_dns(self, host: str) -> LocalDnsServer:
+        """Cloud Map's stand-in, on its own address: port 53 as in a VPC, else any free port."""
+        try:
+            return LocalDnsServer(self.compiled.namespace, host=host, port=self.dns_port).start()
+        except PermissionError:
+            return LocalDnsServer(self.compiled.namespace, host=host, port=0).start()
+
     def _trust_store(self) -> str | None:
         """The CA file for external TLS: the one given (it must exist), else this machine's; no file
         is an error only when a TLS external backend needs one."""
@@ -266,23 +332,26 @@ class LocalMesh:
         return found
 
     def _write_configs(self, ca_file: str | None) -> dict[str, Path]:
-        access = str(self.access_log_dir) if self.access_logs else None
-        if access:
+        """Each task's bootstrap, as rendered for AWS (access log to /dev/stdout, which the runner
+        sends to access/<task>.access.log), with the task's own listen addresses and our resolver."""
+        if self.access_logs:
             self.access_log_dir.mkdir(exist_ok=True)
-        try:
-            bootstraps = render_all(self.compiled, self.plan, access_log_dir=access, ca_file=ca_file)
-        except ValueError as err:  # the renderer refuses what it cannot express
-            raise LocalMeshError(f"cannot render the Envoy configs: {err}") from err
         folder = self.run_path / "envoy"
         folder.mkdir(exist_ok=True)
         paths = {}
-        for name, bootstrap in bootstraps.items():
-            paths[name] = folder / f"{name}.json"
-            paths[name].write_text(json.dumps(bootstrap, indent=2) + "\n", encoding="utf-8")
-        expected = [GATEWAY, *(self._node(s.service, s.version) for s in self.plan)]
-        missing = [n for n in expected if n not in paths]
-        if missing:
-            raise LocalMeshError(f"the renderer returned no config for {', '.join(missing)}")
+        for task in self.layout.tasks:
+            plan = self.layout.plan_of(task)
+            try:
+                if task.sidecar is None:
+                    bootstrap = render_gateway(self.compiled, plan)
+                else:
+                    bootstrap = render_sidecar(
+                        self.compiled, plan, task.sidecar.service, task.sidecar.version, ca_file=ca_file
+                    )
+            except ValueError as err:  # the renderer refuses what it cannot express
+                raise LocalMeshError(f"cannot render the Envoy configs: {err}") from err
+            paths[task.name] = folder / f"{file_name(task.name)}.json"
+            paths[task.name].write_text(json.dumps(bootstrap, indent=2) + "\n", encoding="utf-8")
         return paths
 
     def _write_state(self) -> None:
@@ -304,22 +373,25 @@ class LocalMesh:
         partial.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
         partial.replace(path)  # readers never see half a file
 
-    def _node(self, service: str, version: str) -> str:
-        return self.compiled.version(service, version).node
-
     def _plan_tasks(self) -> dict[str, Task]:
         tasks = [Task(GATEWAY, admin=self.plan.gateway_admin, listens=self.plan.gateway)]
-        for s in self.plan:
-            node = self._node(s.service, s.version)
-            tasks.append(Task(node, admin=s.admin, listens=s.ingress, peer=s.peer_address))
+        for t in self.layout.sidecar_tasks():
+            assert t.sidecar is not None
+            # Callers' Envoys resolve the version's name to this address: their /clusters show it.
+            tasks.append(
+                Task(t.name, admin=t.sidecar.admin, listens=t.sidecar.ingress, peer=t.sidecar.ingress)
+            )
         return {task.name: task for task in tasks}
 
     def _spawn(
         self, task: str, role: str, argv: list[str], env: dict[str, str] | None = None
     ) -> ManagedProcess:
         name = f"{task} {role}"
-        log = self.run_path / "logs" / f"{name.replace(' ', '.')}.log"
-        proc = ManagedProcess(name, argv, log, env=env)
+        log = self.run_path / "logs" / f"{file_name(task)}.{role}.log"
+        access = None
+        if role == "envoy" and self.access_logs:
+            access = self.access_log_dir / f"{file_name(task)}.access.log"
+        proc = ManagedProcess(name, argv, log, env=env, stdout_path=access)
         self.processes.append(proc)
         self.tasks[task].processes.append(proc)
         proc.start()
@@ -327,11 +399,18 @@ class LocalMesh:
 
     def _start_apps(self, client: httpx.Client, deadline: float) -> None:
         probes = []
-        for sidecar in self.plan:
+        for task in self.layout.sidecar_tasks():
+            sidecar = task.sidecar
+            assert sidecar is not None
             launch = app_launch(
-                self.compiled, self.plan, sidecar.service, sidecar.version, self.apps_dir, self.app_command
+                self.compiled,
+                self.layout.plan_of(task),
+                sidecar.service,
+                sidecar.version,
+                self.apps_dir,
+                self.app_command,
             )
-            proc = self._spawn(self._node(sidecar.service, sidecar.version), "app", launch.argv, launch.env)
+            proc = self._spawn(task.name, "app", launch.argv, launch.env)
             path = self.compiled.services[sidecar.service].health_check.path
             probes.append(Probe(f"{proc.name} health {path}", f"http://{sidecar.app}{path}", proc))
         self._say(f"starting {len(probes)} app(s)")
@@ -341,15 +420,16 @@ class LocalMesh:
         self, services: list[str], configs: dict[str, Path], client: httpx.Client, deadline: float
     ) -> None:
         probes = []
-        for sidecar in self.plan:
+        for task in self.layout.sidecar_tasks():
+            sidecar = task.sidecar
+            assert sidecar is not None
             if sidecar.service not in services:
                 continue
-            node = self._node(sidecar.service, sidecar.version)
-            proc = self._spawn(node, "envoy", self._envoy_argv(configs[node]))
+            proc = self._spawn(task.name, "envoy", self._envoy_argv(configs[task.name]))
             probes.append(Probe(f"{proc.name} admin /ready", f"http://{sidecar.admin}/ready", proc))
             # Also through the ingress listener: proves the sidecar reaches its own app.
             path = self.compiled.services[sidecar.service].health_check.path
-            url = f"http://{sidecar.peer_address}{path}"
+            url = f"http://{sidecar.ingress}{path}"
             probes.append(Probe(f"{proc.name} ingress {path}", url, proc))
         self._say(f"starting Envoy sidecars of {', '.join(services)}")
         self._wait(probes, client, deadline)
@@ -400,10 +480,21 @@ class LocalMesh:
     def _listens(self, name: str) -> str:
         if name == f"{GATEWAY} envoy":
             return f"{self.plan.gateway} (admin {self.plan.gateway_admin})"
-        for s in self.plan:
-            node = self._node(s.service, s.version)
-            if name == f"{node} app":
+        for task in self.layout.sidecar_tasks():
+            s = task.sidecar
+            assert s is not None
+            if name == f"{task.name} app":
                 return str(s.app)
-            if name == f"{node} envoy":
+            if name == f"{task.name} envoy":
                 return f"ingress {s.ingress}, egress {s.egress} (admin {s.admin})"
         return ""
+
+
+def file_name(task: str) -> str:
+    """A task's name in file names: prices-v1/2 → prices-v1.2."""
+    return task.replace("/", ".")
+
+
+def _listen_addresses(task: LocalTask) -> list[Endpoint]:
+    s = task.sidecar
+    return [] if s is None else [s.app, s.ingress, s.egress, s.admin]

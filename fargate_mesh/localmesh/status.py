@@ -40,6 +40,11 @@ class Run:
     localmesh_pid: int
     tasks: list[dict[str, Any]]  # Task.as_dict() of each task, as processes.json holds them
 
+    def tasks_named(self, name: str) -> list[dict[str, Any]]:
+        """The task of that name, or every task of a version ("prices-v1" → prices-v1/1, prices-v1/2)."""
+        exact = [t for t in self.tasks if t["name"] == name]
+        return exact or [t for t in self.tasks if t["name"].startswith(f"{name}/")]
+
     def task(self, name: str) -> dict[str, Any]:
         for task in self.tasks:
             if task["name"] == name:
@@ -199,9 +204,9 @@ def stop_task(run: Run, name: str, sig: signal.Signals) -> list[str]:
 
     Only processes that still lead their own group are signalled: a pid that ended and was reused by
     an unrelated process is left alone."""
-    task = run.task(name)
+    tasks = run.tasks_named(name) or [run.task(name)]  # run.task raises for an unknown name
     signalled = []
-    for proc in task["processes"]:
+    for proc in (p for task in tasks for p in task["processes"]):
         pid = proc["pid"]
         if not isinstance(pid, int) or not pid_alive(pid):
             continue
@@ -209,5 +214,5 @@ def stop_task(run: Run, name: str, sig: signal.Signals) -> list[str]:
             if os.getpgid(pid) != pid:
                 continue
             os.killpg(pid, sig)
-            signalled.append(f"{proc['name'].removeprefix(name + ' ')} pid {pid}")
+            signalled.append(f"{proc['name'].removeprefix(name + ' ')} pid {pid}")  # "prices-v1/2 app pid 12"
     return signalled

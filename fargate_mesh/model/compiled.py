@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from fargate_mesh.model.policies import RoutePolicy, Timeout
 from fargate_mesh.spec import (
@@ -151,7 +152,7 @@ class CompiledMesh:
     hosted_zone: str
     dataplane: DataPlane  # what the stack asks for; runners may compile for another (localmesh: envoy)
     network: Network
-    egress_filter: str
+    egress_filter: Literal["DROP_ALL", "ALLOW_ALL"]
     envoy_image: str
     xray_image: str
     tracing: bool

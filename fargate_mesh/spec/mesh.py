@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
-from fargate_mesh import naming
 from fargate_mesh.facts import (
     DEFAULT_ENVOY_IMAGE,
     DEFAULT_LOG_RETENTION_DAYS,
@@ -270,19 +269,3 @@ class Mesh(SpecModel):
     @classmethod
     def _retention(cls, value: int) -> int:
         return check_log_retention(value)
-
-    # Kept for the Pulumi components until they read the compiled mesh (fargate_mesh.model); the
-    # names themselves are spelled in fargate_mesh.naming.
-    def virtual_service_name(self, service: str) -> str:
-        if service in self.external:
-            return self.external[service].host
-        return naming.virtual_service_name(service, self.namespace)
-
-    def virtual_node_name(self, service: str, version: str | None = None) -> str:
-        if service in self.external:
-            return naming.external_node_name(service)
-        return naming.virtual_node_name(service, version or "")
-
-    @property
-    def gateway_name(self) -> str:
-        return naming.gateway_name(self.name)

@@ -119,12 +119,6 @@ class Service(SpecModel):
     def _not_envoy_port(cls, port: int) -> int:
         return check_port(port, "port")
 
-    def effective_routes(self) -> list[Route]:
-        """Kept for the Pulumi components until they read the compiled mesh: model.routes decides."""
-        from fargate_mesh.model.routes import router_routes
-
-        return router_routes(self)
-
     def desired_count_of(self, version: str) -> int:
         own = self.versions[version].desired_count
         return self.desired_count if own is None else own

@@ -29,7 +29,7 @@ def s3_stack(mocks, monkeypatch) -> Recording:
     )
     mesh = prebuilt("envoy")
     return deploy(
-        mocks, lambda: MeshPlatform("shop-envoy", MeshPlatformArgs(mesh=mesh, data_plane="envoy")).urn
+        mocks, lambda: MeshPlatform("shop-envoy", MeshPlatformArgs(mesh=mesh)).urn
     )
 
 

@@ -26,7 +26,7 @@ def test_the_default_image_is_the_envoy_the_tests_validate_with():
 
 
 def image_of(mesh: Mesh, envoy_image: str | None = None) -> str:
-    args = MeshPlatformArgs(mesh=mesh, data_plane="envoy", envoy_image=envoy_image)
+    args = MeshPlatformArgs(mesh=mesh, envoy_image=envoy_image)
     return DATA_PLANES["envoy"](args).images.envoy  # type: ignore[attr-defined, no-any-return]
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from fargate_mesh.components import ExternalService, ExternalServiceArgs
+from tests.helpers.meshes import compiled, stack_mesh
 from tests.helpers.pulumi import deploy
 
 
 def test_external_host_is_a_dns_node_behind_a_virtual_service_named_by_host(mocks):
-    """GIVEN payments at api.payments.example:443
+    """GIVEN the dev stack's compiled payments: api.payments.example:443
     WHEN deployed
-    THEN the node, named as given, discovers the host by DNS on 443, and a virtual service named
+    THEN the node, named as compiled, discovers the host by DNS on 443, and a virtual service named
     by the host is provided by that node (by its name output)."""
     rec = deploy(
         mocks,
@@ -17,7 +18,7 @@ def test_external_host_is_a_dns_node_behind_a_virtual_service_named_by_host(mock
             ExternalService(
                 "payments",
                 ExternalServiceArgs(
-                    mesh_name="shop", host="api.payments.example", node_name="external-payments", port=443
+                    external=compiled(stack_mesh("dev")).externals["payments"], mesh_name="shop"
                 ),
             ).urn
         ),

@@ -6,9 +6,8 @@ import pytest
 
 from fargate_mesh.components import Admission, MeshFirewall, MeshFirewallArgs, admissions_from_spec
 from fargate_mesh.components.firewall import ALB, GATEWAY
-from fargate_mesh.spec import parse_mesh
 from fargate_mesh.spec.base import DNS_LABEL
-from tests.helpers.meshes import stack_mesh
+from tests.helpers.meshes import compiled, stack_mesh
 from tests.helpers.pulumi import deploy
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -21,7 +20,7 @@ def test_admissions_of_the_dev_stack():
     WHEN admissions are derived
     THEN the ALB reaches the gateway, the gateway both services, products reaches prices, and
     nothing else (payments is outside the VPC)."""
-    rules = {(a.target, a.source, a.port) for a in admissions_from_spec(stack_mesh("dev"))}
+    rules = {(a.target, a.source, a.port) for a in admissions_from_spec(compiled(stack_mesh("dev")))}
     assert rules == {
         (GATEWAY, ALB, 8080),
         ("products", GATEWAY, 8080),
@@ -34,7 +33,7 @@ def test_mutual_backends_admit_each_other():
     """GIVEN two services that call each other, one only reachable from the mesh
     WHEN admissions are derived
     THEN each admits the other on its own port and the gateway reaches only the routed one."""
-    mesh = parse_mesh(
+    mesh = compiled(
         {
             "name": "m",
             "namespace": "m.local",

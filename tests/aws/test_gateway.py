@@ -6,20 +6,11 @@ import json
 from typing import Any
 
 import pulumi
-import pytest
 
-from fargate_mesh.components import (
-    EnvoyOptions,
-    GatewayNames,
-    GatewayTarget,
-    IngressGateway,
-    IngressGatewayArgs,
-    TaskNames,
-    TaskPlacement,
-)
-from fargate_mesh.spec import Gateway
+from fargate_mesh.components import EnvoyOptions, IngressGateway, IngressGatewayArgs, TaskPlacement
+from fargate_mesh.model import CompiledGateway
 from tests.aws.recorded import Recording
-from tests.helpers.meshes import stack_mesh
+from tests.helpers.meshes import SHOP, compiled, stack_mesh
 from tests.helpers.pulumi import deploy
 
 GATEWAY = "aws:appmesh/virtualGateway:VirtualGateway"
@@ -33,8 +24,9 @@ TARGET_GROUP_SUFFIX = "targetgroup/shop-gw/abc"
 ALB_SUFFIX = "app/shop-alb/def"
 
 
-def gateway_spec(**fields: Any) -> Gateway:
-    spec: dict[str, Any] = {
+def gateway_spec(**fields: Any) -> CompiledGateway:
+    """The compiled gateway of mesh `shop`, in front of products (port 8080) and prices (9000)."""
+    gateway: dict[str, Any] = {
         "port": 8088,
         "routes": [
             {"match": {"prefix": "/v1/products"}, "service": "products"},
@@ -47,21 +39,18 @@ def gateway_spec(**fields: Any) -> Gateway:
             {"match": {"path": {"exact": "/v1/health"}}, "service": "prices"},
         ],
     }
-    spec.update(fields)
-    return Gateway.model_validate(spec)
+    gateway.update(fields)
+    services = {
+        "products": {"versions": {"v1": {"weight": 100}}},
+        "prices": {"port": 9000, "versions": {"v1": {"weight": 100}}},
+    }
+    return compiled({**SHOP, "gateway": gateway, "services": services}).gateway
 
 
-def args(gateway: Gateway | None = None, **overrides: Any) -> IngressGatewayArgs:
+def args(gateway: CompiledGateway | None = None, **overrides: Any) -> IngressGatewayArgs:
     values: dict[str, Any] = {
         "gateway": gateway or gateway_spec(),
-        "names": GatewayNames(
-            "shop-gateway", "/ecs/shop/shop-gateway", TaskNames("shop-gateway", "shop-gateway", "gateway")
-        ),
         "mesh_name": "shop",
-        "targets": {
-            "products": GatewayTarget("products.shop.local", 8080),
-            "prices": GatewayTarget("prices.shop.local", 9000),
-        },
         "placement": TaskPlacement(
             cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/shop",
             cluster_name="shop",
@@ -183,20 +172,11 @@ def test_gateway_autoscaling_from_spec(mocks):
     """GIVEN the prod gateway (2 tasks, autoscaling 2..6)
     WHEN deployed
     THEN it runs 2 tasks and scales between 2 and 6."""
-    mesh = stack_mesh("prod")
-    rec = build(mocks, args(mesh.gateway))
+    rec = build(mocks, args(compiled(stack_mesh("prod")).gateway))
     (service,) = rec.of_type(ECS_SERVICE)
     assert service["inputs"]["desiredCount"] == 2
     (target,) = rec.of_type("aws:appautoscaling/target:Target")
     assert (target["inputs"]["minCapacity"], target["inputs"]["maxCapacity"]) == (2, 6)
-
-
-def test_route_to_unknown_service_is_refused(mocks):
-    """GIVEN a gateway route to a service without a target
-    WHEN the gateway is built
-    THEN it raises naming that service."""
-    with pytest.raises(ValueError, match="prices"):
-        IngressGateway("gw", args(targets={"products": GatewayTarget("products.shop.local", 8080)}))
 
 
 def test_envoy_health_check_command_is_an_argument(mocks):

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pulumi
 import pytest
 
-from fargate_mesh.components import (
-    EnvoyOptions,
-    MeshBackend,
-    MeshService,
-    MeshServiceArgs,
-    ServiceNames,
-    TaskNames,
-    TaskPlacement,
-    Telemetry,
-    VersionNames,
-    mesh_backends,
-)
-from fargate_mesh.spec import Service
+from fargate_mesh.components import EnvoyOptions, MeshService, MeshServiceArgs, TaskPlacement, Telemetry
+from fargate_mesh.model import CompiledService
 from tests.aws.recorded import Recording
-from tests.helpers.meshes import stack_mesh
+from tests.helpers.meshes import SHOP, compiled
 from tests.helpers.pulumi import deploy
 
 NODE = "aws:appmesh/virtualNode:VirtualNode"
@@ -41,8 +31,10 @@ SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 ECR_REPO = "arn:aws:ecr:us-east-1:123456789012:repository/shop/products"
 
 
-def products(**fields: Any) -> Service:
-    spec = {
+def products(**fields: Any) -> CompiledService:
+    """products of mesh `shop` (shop.local), calling prices (a mesh service) and payments (an
+    external host on 443, TLS); `fields` replace keys of its spec."""
+    spec: dict[str, Any] = {
         "port": 8080,
         "backends": ["prices", "payments"],
         "versions": {"v1": {"weight": 90}, "v2": {"weight": 10, "env": {"FEATURE": "on"}}},
@@ -59,29 +51,19 @@ def products(**fields: Any) -> Service:
         "desiredCount": 2,
     }
     spec.update(fields)
-    return Service.model_validate(spec)
+    mesh = {
+        **SHOP,
+        "gateway": {"routes": [{"match": {"prefix": "/"}, "service": "products"}]},
+        "external": {"payments": {"host": "api.payments.example"}},
+        "services": {"products": spec, "prices": {"versions": {"v1": {"weight": 100}}}},
+    }
+    return compiled(mesh).services["products"]
 
 
-def names(service: Service, mesh: str = "shop", name: str = "products") -> ServiceNames:
-    """The names the platform gives a service (products in mesh shop, by default)."""
-    return ServiceNames(
-        virtual_service=f"{name}.shop.local",
-        router=f"{name}-router",
-        cloud_map_service=name,
-        log_group=f"/ecs/{mesh}/{name}",
-        versions={
-            v: VersionNames(f"{name}-{v}", TaskNames(f"{name}-{v}", f"{mesh}-{name}-{v}", v))
-            for v in service.versions
-        },
-    )
-
-
-def args(service: Service | None = None, **overrides: Any) -> MeshServiceArgs:
+def args(service: CompiledService | None = None, **overrides: Any) -> MeshServiceArgs:
     service = service or products()
     values: dict[str, Any] = {
-        "name": "products",
         "service": service,
-        "names": names(service),
         "mesh_name": "shop",
         "namespace": "shop.local",
         "namespace_id": "ns-123",
@@ -93,10 +75,6 @@ def args(service: Service | None = None, **overrides: Any) -> MeshServiceArgs:
         ),
         "images": {v: f"registry.example/products:{v}" for v in service.versions},
         "repository_arns": [ECR_REPO],
-        "backends": [
-            MeshBackend("prices", "prices.shop.local", 8080),
-            MeshBackend("payments", "api.payments.example", 443, tls=True),
-        ],
         "telemetry": Telemetry(log_retention_days=14),
         "tags": {"mesh": "shop", "managed-by": "pulumi"},
     }
@@ -425,27 +403,12 @@ def test_component_outputs_name_the_service_and_nodes(mocks):
     ).apply(check)
 
 
-def test_missing_image_or_unknown_target_is_refused_before_any_resource(mocks):
-    """GIVEN a version without an image or names, or a route to a version that does not exist
+def test_a_version_without_an_image_is_refused_before_any_resource(mocks):
+    """GIVEN images for v1 only
     WHEN MeshService is built
-    THEN it raises a ValueError naming the problem."""
+    THEN it raises a ValueError naming the version without an image."""
     with pytest.raises(ValueError, match=r"no image for versions \['v2'\]"):
         MeshService("p", args(images={"v1": "x"}))
-    with pytest.raises(ValueError, match=r"no names for versions \['v2'\]"):
-        MeshService("p", args(names=names(products(versions={"v1": {"weight": 100}}))))
-    bad = products(routes=[{"name": "default", "targets": {"v9": 100}}], versions={"v1": {"weight": 100}})
-    with pytest.raises(ValueError, match="targets unknown versions"):
-        MeshService("p", args(bad, images={"v1": "x"}))
-
-
-def test_backends_from_the_dev_spec():
-    """GIVEN the dev stack
-    WHEN products' backends are derived
-    THEN prices is the mesh FQDN on 8080 without TLS and payments is its host on 443 with TLS."""
-    assert mesh_backends(stack_mesh("dev"), "products") == [
-        MeshBackend("prices", "prices.shop.local", 8080, False),
-        MeshBackend("payments", "api.payments.example", 443, True),
-    ]
 
 
 def test_app_root_filesystem_is_read_only_by_default(mocks):
@@ -502,24 +465,24 @@ def test_cloud_map_custom_health_check_keeps_a_value(mocks):
     assert discovery["inputs"]["healthCheckCustomConfig"] == {"failureThreshold": 1}
 
 
-def test_every_name_is_the_callers(mocks):
-    """GIVEN names unlike anything the component could derive from 'products'
+def test_every_name_is_the_compiled_services(mocks):
+    """GIVEN a compiled service whose names are unlike anything the component could derive from
+    'products'
     WHEN deployed
-    THEN each resource carries exactly the name given: the component computes none."""
+    THEN each resource carries exactly the compiled name: the component computes none."""
     service = products(versions={"v1": {"weight": 100}}, routes=[{"name": "default", "targets": {"v1": 100}}])
-    given = ServiceNames(
-        virtual_service="catalog.example.internal",
+    blue = replace(
+        service.versions["v1"], node="catalog-blue", ecs_service="svc-blue", task_family="fam-blue"
+    )
+    given = replace(
+        service,
+        dns_name="catalog.example.internal",
         router="catalog-rt",
         cloud_map_service="catalog",
         log_group="/teams/catalog",
-        versions={
-            "v1": VersionNames(
-                node="catalog-blue",
-                task=TaskNames(ecs_service="svc-blue", family="fam-blue", log_stream_prefix="blue"),
-            )
-        },
+        versions={"v1": blue},
     )
-    rec = build(mocks, args(service, names=given))
+    rec = build(mocks, args(given))
     assert rec.one(VSERVICE)["inputs"]["name"] == "catalog.example.internal"
     assert rec.one(ROUTER)["inputs"]["name"] == "catalog-rt"
     assert rec.one(CLOUD_MAP)["inputs"]["name"] == "catalog"
@@ -530,7 +493,44 @@ def test_every_name_is_the_callers(mocks):
     assert node["spec"]["serviceDiscovery"]["awsCloudMap"]["attributes"] == {
         "ECS_TASK_DEFINITION_FAMILY": "fam-blue"
     }
+    (route,) = rec.of_type(ROUTE)
+    assert route["inputs"]["spec"]["httpRoute"]["action"]["weightedTargets"] == [
+        {"virtualNode": "catalog-blue", "weight": 100}
+    ]
     assert rec.one(TASK_DEF)["inputs"]["family"] == "fam-blue"
     assert rec.one(ECS_SERVICE)["inputs"]["name"] == "svc-blue"
     for container in json.loads(rec.one(TASK_DEF)["inputs"]["containerDefinitions"]):
-        assert container["logConfiguration"]["options"]["awslogs-stream-prefix"] == "blue"
+        assert container["logConfiguration"]["options"]["awslogs-stream-prefix"] == "v1"
+
+
+def test_each_route_carries_its_compiled_effective_policy(mocks):
+    """GIVEN a service retry policy and a route with its own timeout
+    WHEN deployed
+    THEN each route carries the compiled mesh's effective policy: its own timeout, else the
+    service's (App Mesh's 15 s default); the service's retry policy on both."""
+    service = products(
+        retryPolicy={"maxRetries": 2, "perRetryTimeout": "1s", "httpRetryEvents": ["server-error"]},
+        routes=[
+            {"name": "rest", "priority": 10, "targets": {"v1": 100}},
+            {
+                "name": "slow",
+                "priority": 1,
+                "match": {"prefix": "/slow"},
+                "targets": {"v2": 100},
+                "timeout": {"perRequest": "30s"},
+            },
+        ],
+    )
+    routes = {
+        r["inputs"]["name"]: r["inputs"]["spec"]["httpRoute"]
+        for r in build(mocks, args(service)).of_type(ROUTE)
+    }
+    slow, rest = routes["slow"], routes["rest"]
+    assert slow["timeout"]["perRequest"] == {"unit": "s", "value": 30}
+    assert rest["timeout"]["perRequest"] == {"unit": "s", "value": 15}
+    for route in (slow, rest):
+        assert route["retryPolicy"] == {
+            "maxRetries": 2,
+            "perRetryTimeout": {"unit": "s", "value": 1},
+            "httpRetryEvents": ["server-error"],
+        }

@@ -16,9 +16,11 @@ from fargate_mesh.components import (
     PlatformParts,
 )
 from fargate_mesh.components.platform import app_build, apps_to_build, missing_build_contexts
-from fargate_mesh.spec import parse_mesh
-from tests.helpers.meshes import prebuilt, stack_mesh
+from fargate_mesh.model.dataplanes import INFO
+from fargate_mesh.spec import SpecError, parse_mesh
+from tests.helpers.meshes import compiled, prebuilt, stack_mesh
 from tests.helpers.pulumi import deploy
+from tests.helpers.spec import edit
 
 
 def prebuilt_dev():
@@ -31,8 +33,8 @@ def test_prebuilt_images_are_run_as_given_and_nothing_is_built(mocks):
     THEN no repository or image is made, tasks run the given images, and the execution role may
     pull only from the private repository the images name."""
     mesh = prebuilt_dev()
-    assert apps_to_build(mesh) == {}
-    assert missing_build_contexts(mesh, "apps") == []
+    assert apps_to_build(compiled(mesh)) == {}
+    assert missing_build_contexts(compiled(mesh), "apps") == []
     rec = deploy(mocks, lambda: MeshPlatform("shop-dev", MeshPlatformArgs(mesh=mesh)).urn)
     types = {r["type"] for r in rec}
     assert "aws:ecr/repository:Repository" not in types
@@ -61,7 +63,7 @@ def test_shared_app_is_built_once(mocks):
     mesh = stack_mesh("dev").model_dump(by_alias=True, exclude_none=True)
     mesh["services"]["prices"]["app"] = "products"
     mesh = parse_mesh(mesh)
-    assert list(apps_to_build(mesh)) == ["products"]
+    assert list(apps_to_build(compiled(mesh))) == ["products"]
     rec = deploy(mocks, lambda: MeshPlatform("shop-dev", MeshPlatformArgs(mesh=mesh)).urn)
     assert len(rec.of_type("aws:ecr/repository:Repository")) == 1
     assert len(rec.of_type("docker-build:index:Image")) == 1
@@ -103,7 +105,7 @@ def test_missing_build_context_message():
     THEN the message names the service path and the folder, and suggests the fixes."""
     mesh = stack_mesh("dev").model_dump(by_alias=True, exclude_none=True)
     mesh["services"]["prices"]["app"] = "nope"
-    (problem,) = missing_build_contexts(parse_mesh(mesh), "apps")
+    (problem,) = missing_build_contexts(compiled(mesh), "apps")
     assert problem.startswith("services.prices: no folder apps/nope")
     assert "image:" in problem
 
@@ -209,12 +211,38 @@ def test_writable_root_for_an_unknown_service_is_refused():
         MeshPlatformArgs(mesh=stack_mesh("dev"), writable_root_services=["pricez"])
 
 
-def test_an_unknown_data_plane_is_refused_with_the_choices():
-    """GIVEN a data plane the library does not have
-    WHEN the platform args are made
-    THEN a ValueError names it and lists those it has."""
-    with pytest.raises(ValueError, match=r"data_plane 'servicemesh' .* choose one of: appmesh"):
-        MeshPlatformArgs(mesh=stack_mesh("dev"), data_plane="servicemesh")
+def test_the_spec_chooses_the_data_plane_and_every_deployable_one_has_components():
+    """GIVEN the data planes the model calls deployable
+    WHEN the platform looks one up by the spec's `dataplane`
+    THEN each has an entry in DATA_PLANES, and DATA_PLANES holds no other."""
+    assert set(DATA_PLANES) == {name for name, info in INFO.items() if info.deployable}
+
+
+def dev_spec(**changes):
+    return edit(stack_mesh("dev").model_dump(by_alias=True, exclude_none=True), **changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "path", "text"),
+    [
+        ({"dataplane": "serviceConnect"}, "dataplane", "cannot be deployed with Pulumi yet"),
+        (
+            {"gateway.routes[0].match.method": "POST"},
+            "gateway.routes[0].match.method",
+            "AWS App Mesh (dataplane: appmesh) does not support",
+        ),
+    ],
+)
+def test_platform_args_refuse_what_the_specs_data_plane_cannot_carry(changes, path, text):
+    """GIVEN a valid spec whose data plane cannot be deployed yet, or that uses a feature its data
+    plane (App Mesh) cannot carry
+    WHEN the platform args are made from it (as a program other than this stack's would)
+    THEN a SpecError names the field and the data plane, before anything is registered."""
+    with pytest.raises(SpecError) as caught:
+        MeshPlatformArgs(mesh=parse_mesh(dev_spec(**changes)), spec_source="shop:mesh")
+    assert str(caught.value).startswith("shop:mesh is invalid (")
+    # serviceConnect also refuses dev's weighted routes; the problem looked for is among them.
+    assert any(p.path == path and text in p.message for p in caught.value.problems)
 
 
 @dataclass
@@ -231,20 +259,20 @@ class RecordingDataPlane:
 
 
 def test_the_platform_composes_shared_parts_then_the_chosen_data_plane(mocks, monkeypatch):
-    """GIVEN a data plane registered beside App Mesh
-    WHEN the platform is deployed with it
+    """GIVEN another data plane registered for the spec's `dataplane` (appmesh)
+    WHEN the platform is deployed
     THEN the shared parts are built (network, endpoint, namespace and cluster, firewall, images)
-    and handed over with the stack's names and each service's images and placement, nothing of App
+    and handed over with the compiled mesh and each service's images and placement, nothing of App
     Mesh is made, and the platform's outputs are the data plane's."""
     plane = RecordingDataPlane()
-    monkeypatch.setitem(DATA_PLANES, "recording", lambda args: plane)
+    monkeypatch.setitem(DATA_PLANES, "appmesh", lambda args: plane)
     mesh = prebuilt_dev()
-    platform_args = MeshPlatformArgs(mesh=mesh, data_plane="recording")
+    platform_args = MeshPlatformArgs(mesh=mesh)
 
     def program() -> pulumi.Output[list[str]]:
         platform = MeshPlatform("shop-dev", platform_args)
         (parts,) = plane.parts
-        assert parts.mesh is mesh and parts.names.gateway.gateway == "shop-dev-gateway"
+        assert parts.mesh is platform_args.compiled and parts.mesh.gateway.name == "shop-dev-gateway"
         assert set(parts.images) == set(mesh.services)
         assert parts.images["products"].by_version["v2"] == "public.ecr.aws/acme/products:2.0"
         placement = parts.placement("prices")
@@ -284,9 +312,9 @@ def test_an_app_the_kit_cannot_build_is_refused_before_any_resource(tmp_path):
     THEN each app gets one message naming what is missing and what to do."""
     for app in ("products", "prices"):
         (tmp_path / app).mkdir()
-    problems = missing_build_contexts(stack_mesh("dev"), tmp_path)
+    problems = missing_build_contexts(compiled(stack_mesh("dev")), tmp_path)
     assert len(problems) == 2
     for problem in problems:
         assert "has no Dockerfile, and the shared kit cannot build it without" in problem
         assert str(tmp_path / "kit" / "Dockerfile") in problem and "_api" in problem
-    assert missing_build_contexts(stack_mesh("dev"), "apps") == []
+    assert missing_build_contexts(compiled(stack_mesh("dev")), "apps") == []

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from fargate_mesh import naming
 from tests.aws.recorded import Recording
 from tests.helpers.meshes import stack_mesh
 
@@ -89,9 +90,10 @@ def test_task_security_groups_admit_only_declared_callers(shipped):
     THEN the gateway admits only the ALB on the gateway port, and a service admits only the gateway
     (when a gateway route targets it) and the services that declare it as a backend, on its port."""
     mesh = stack_mesh(shipped.data["stack"])
+    gateway_name = naming.gateway_name(mesh.name)
     alb_group = shipped.of_type(ALB)[0]["inputs"]["securityGroups"][0]
     group_of: dict[str, str] = {}
-    for name in [mesh.gateway_name, *mesh.services]:
+    for name in [gateway_name, *mesh.services]:
         (service,) = [s for s in shipped.of_type(ECS_SERVICE) if s["inputs"]["name"] in (name, f"{name}-v1")]
         group_of[name] = service["inputs"]["networkConfiguration"]["securityGroups"][0]
     name_of = {g: n for n, g in group_of.items()} | {alb_group: "alb"}
@@ -104,9 +106,9 @@ def test_task_security_groups_admit_only_declared_callers(shipped):
         assert i["fromPort"] == i["toPort"] and i["ipProtocol"] == "tcp"
         admitted[name_of[i["securityGroupId"]]].add((name_of[i["referencedSecurityGroupId"]], i["fromPort"]))
     expected: dict[str, set[tuple[str, int]]] = {n: set() for n in group_of}
-    expected[mesh.gateway_name].add(("alb", mesh.gateway.port))
+    expected[gateway_name].add(("alb", mesh.gateway.port))
     for route in mesh.gateway.routes:
-        expected[route.service].add((mesh.gateway_name, mesh.services[route.service].port))
+        expected[route.service].add((gateway_name, mesh.services[route.service].port))
     for caller, service in mesh.services.items():
         for backend in service.backends:
             if backend in mesh.services:

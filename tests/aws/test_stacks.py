@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from fargate_mesh import naming
 from fargate_mesh.spec import Mesh
 from tests.aws.recorded import Recording
 from tests.helpers.meshes import stack_mesh
@@ -66,7 +67,7 @@ def walk_edge_to_gateway(rec: Recording, mesh: Mesh) -> dict[str, Any]:
     task = rec.by_output(TASK_DEF, "arn", gateway_service["inputs"]["taskDefinition"])
     gateway_arn = env(containers(task)["envoy"])["APPMESH_RESOURCE_ARN"]
     gateway = rec.by_output(GATEWAY, "arn", gateway_arn)
-    assert gateway["inputs"]["name"] == mesh.gateway_name
+    assert gateway["inputs"]["name"] == naming.gateway_name(mesh.name)
     assert gateway["inputs"]["meshName"] == mesh.name
     return gateway
 
@@ -116,7 +117,9 @@ def check_whole_chain(rec: Recording, mesh: Mesh) -> None:
     for spec_route in mesh.gateway.routes:
         route = rec.one(GATEWAY_ROUTE, name=spec_route.resource_name)
         target = route["inputs"]["spec"]["httpRoute"]["action"]["target"]
-        assert target["virtualService"]["virtualServiceName"] == mesh.virtual_service_name(spec_route.service)
+        assert target["virtualService"]["virtualServiceName"] == naming.virtual_service_name(
+            spec_route.service, mesh.namespace
+        )
         assert target["port"] == mesh.services[spec_route.service].port
         walk_service(rec, mesh, target["virtualService"]["virtualServiceName"])
 
@@ -216,7 +219,9 @@ def test_exports(shipped):
     assert outputs["meshName"] == mesh.name
     assert outputs["meshArn"] == shipped.one("aws:appmesh/mesh:Mesh", name=mesh.name)["outputs"]["arn"]
     assert outputs["clusterName"] == mesh.name
-    assert outputs["virtualServices"] == {s: mesh.virtual_service_name(s) for s in mesh.services}
+    assert outputs["virtualServices"] == {
+        s: naming.virtual_service_name(s, mesh.namespace) for s in mesh.services
+    }
 
 
 def test_children_are_parented_to_components(shipped):

@@ -22,15 +22,10 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
 
 @dataclass(frozen=True)
-class WebNames:
-    log_group: str = "/ecs/web"
-
-
-@dataclass(frozen=True)
 class Workload:
     """What a component's args give the task builder."""
 
-    names: WebNames = field(default_factory=WebNames)
+    log_group: str = "/ecs/web"
     placement: TaskPlacement = field(
         default_factory=lambda: TaskPlacement("arn:cluster/c", "c", ["subnet-a"], ["sg-a"])
     )

@@ -42,3 +42,30 @@ def clusters(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def vhosts(listener: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {v["name"]: v for v in hcm(listener)["route_config"]["virtual_hosts"]}
+
+
+def differences(left: Any, right: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """Every leaf where two JSON documents differ, as (path, left, right); a key or item on one side
+    only is a difference with None on the other. Lists of named objects (listeners, clusters) are
+    matched by name, so a path reads `static_resources.clusters.cds_ingress_....connect_timeout`."""
+    if isinstance(left, dict) and isinstance(right, dict):
+        found = []
+        for key in [*left, *(k for k in right if k not in left)]:
+            found += differences(left.get(key), right.get(key), f"{path}.{key}" if path else key)
+        return found
+    if isinstance(left, list) and isinstance(right, list):
+        if _named(left) and _named(right):
+            return differences({i["name"]: i for i in left}, {i["name"]: i for i in right}, path)
+        if len(left) == len(right):
+            return [
+                d
+                for i, (a, b) in enumerate(zip(left, right, strict=True))
+                for d in differences(a, b, f"{path}[{i}]")
+            ]
+    return [] if left == right else [(path, left, right)]
+
+
+def _named(items: list[Any]) -> bool:
+    """Every item is an object with a name of its own (no two alike, so matching by name loses none)."""
+    names = [i.get("name") if isinstance(i, dict) else None for i in items]
+    return bool(items) and all(isinstance(n, str) for n in names) and len(set(names)) == len(names)

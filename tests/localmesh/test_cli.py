@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fargate_mesh import spec as meshspec
 from fargate_mesh.localmesh.cli import main
+from fargate_mesh.localmesh.route_table import route_table
+from fargate_mesh.model import compile_checked
 from tests.helpers.meshes import ROOT, STACKS
 
 DEV = ["--stack", "dev", "--stacks-dir", str(STACKS)]
@@ -129,8 +132,12 @@ def test_routes_of_invalid_stack_exits_2(invalid_stack: Path) -> None:
 
 
 def test_render_writes_one_config_per_proxy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """GIVEN the dev stack
+    WHEN rendered
+    THEN each proxy's bootstrap is the one shipped to Fargate tasks (the gateway on 0.0.0.0 at the
+    spec's port, peers dialled by Cloud Map name), and addresses.json is that plan"""
     out = tmp_path / "configs"
-    assert main(["render", *DEV, "--out", str(out), "--port", "18080"]) == 0
+    assert main(["render", *DEV, "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
         ["gateway.json", "products-v1.json", "products-v2.json", "prices-v1.json", "addresses.json"]
@@ -141,12 +148,13 @@ def test_render_writes_one_config_per_proxy(tmp_path: Path, capsys: pytest.Captu
         for listener in gateway["static_resources"]["listeners"]
         if "address" in listener
     ]
-    assert ports == [18080]
+    assert ports == [8080]
     addresses = json.loads((out / "addresses.json").read_text())
-    assert addresses["gateway"] == "127.0.0.1:18080"
+    assert addresses["gateway"] == "0.0.0.0:8080"
     sidecars = {f"{s['service']}-{s['version']}": s for s in addresses["sidecars"]}
     assert set(sidecars) == {"products-v1", "products-v2", "prices-v1"}
-    assert sidecars["prices-v1"]["peer"] == sidecars["prices-v1"]["ingress"]
+    assert sidecars["prices-v1"]["peer"] == "prices-v1.shop.local:15000"
+    assert sidecars["prices-v1"]["ingress"] == "0.0.0.0:15000"
     assert addresses["external"] == {"payments": "api.payments.example:443"}
     assert "wrote" in capsys.readouterr().out
 
@@ -238,3 +246,37 @@ def test_python_dash_m_entry_point() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK: ")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_routes_prints_the_same_table_on_app_mesh_and_on_envoy(
+    stack: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN a shipped stack, once with `dataplane: appmesh` and once with `dataplane: envoy`
+    WHEN `localmesh routes` prints each
+    THEN the two tables are the same, line for line: routing is the spec's, not the data plane's"""
+    document = yaml.safe_load((STACKS / f"Pulumi.{stack}.yaml").read_text())
+    key = next(k for k in document["config"] if k.endswith(":mesh"))
+    tables = {}
+    for dataplane in ("appmesh", "envoy"):
+        document["config"][key]["dataplane"] = dataplane
+        path = tmp_path / f"Pulumi.{stack}-{dataplane}.yaml"
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+        assert main(["routes", "--stack", str(path)]) == 0
+        tables[dataplane] = capsys.readouterr().out
+    assert "gateway prefix=/v1/products" in tables["envoy"]
+    assert tables["appmesh"] == tables["envoy"]
+    # And the mesh compiled for each data plane (what `pulumi up` deploys) reads the same.
+    mesh = meshspec.load_stack_file(STACKS / f"Pulumi.{stack}.yaml")
+    compiled = {plane: compile_checked(mesh, plane) for plane in ("appmesh", "envoy")}
+    assert route_table(compiled["appmesh"]) == route_table(compiled["envoy"])
+    assert "\n".join(route_table(compiled["envoy"])) + "\n" == tables["envoy"]
+
+
+def test_up_takes_a_replica_count_from_1_to_the_cap(capsys: pytest.CaptureFixture[str]) -> None:
+    """GIVEN `localmesh up --replicas` out of 1..4
+    WHEN it runs
+    THEN it exits 2 naming the allowed range, and starts nothing"""
+    for wrong in ("0", "5"):
+        assert main(["up", *DEV, "--replicas", wrong]) == 2
+        assert "--replicas must be 1..4" in capsys.readouterr().err

@@ -1,10 +1,12 @@
-"""The dev stack on this machine: real Envoy in front of the sample apps, real HTTP through it.
+"""The dev stack on this machine, on the Fargate plan: real Envoy, running the bootstraps shipped to
+AWS, in front of the sample apps, real HTTP through it.
 
 One mesh for the whole module (startup is the slow part); every test only reads from it.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
@@ -17,7 +19,10 @@ import pytest
 
 from fargate_mesh import naming
 from fargate_mesh import spec as meshspec
-from fargate_mesh.localmesh.runner import LocalMesh
+from fargate_mesh.localmesh.runner import LocalMesh, file_name
+from fargate_mesh.render.envoy import GATEWAY, render_all
+from fargate_mesh.render.envoy.plan import fargate_plan
+from tests.helpers.envoy import differences
 from tests.helpers.localmesh import free_port, running_mesh
 from tests.helpers.meshes import APPS, STACKS
 
@@ -132,6 +137,9 @@ def test_weighted_split_90_10(running: LocalMesh) -> None:
     # Envoy picks a weighted cluster at random per request: v2's count is binomial(n, 10 %).
     # 4.5 sigma: a correct mesh fails this once in ~150,000 runs; 80/20 or 100/0 fails every time.
     sigma = math.sqrt(n * p * (1 - p))
+    print(
+        f"\n90/10 split over {n} requests: v1 {seen['v1']}, v2 {seen['v2']} (band {n * p:.0f} ± {4.5 * sigma:.0f})"
+    )
     assert abs(seen["v2"] - n * p) <= 4.5 * sigma, seen
 
 
@@ -153,3 +161,46 @@ def test_every_process_logs_to_its_own_file(running: LocalMesh) -> None:
     assert access == sorted(
         ["gateway.access.log", "products-v1.access.log", "products-v2.access.log", "prices-v1.access.log"]
     )
+
+
+# Where a local task's bootstrap may differ from the one shipped to AWS, and why:
+ALLOWED_DIFFERENCES = {
+    # Where it listens: the task's own loopback address instead of 0.0.0.0 / 127.0.0.1 (every task
+    # of the mesh shares this machine); the ports are Fargate's. The gateway's public listener is
+    # the one port a caller may choose (the test picks a free one; `up` takes --port).
+    "listen address": r"static_resources\.listeners\.lds_.+\.address\.socket_address\.address$",
+    "admin address": r"admin\.address\.socket_address\.address$",
+    "gateway port": r"static_resources\.listeners\.lds_ingress_0\.0\.0\.0_8080\.address\.socket_address\.port_value$",
+    # Where the sidecar reaches its app: the app listens on the task's address too.
+    "app address": r"static_resources\.clusters\.cds_ingress_.+\.lb_endpoints\[0\]\.endpoint\.address\.socket_address\.address$",
+    # Who answers the Cloud Map names: our DNS server instead of the VPC's resolver.
+    "resolver": r"static_resources\.clusters\.cds_egress_.+\.cluster_type\.typed_config\.typed_dns_resolver_config$",
+    # External backends are never called from here unless --external says where.
+    "external backend": r"static_resources\.clusters\.cds_egress_.+_external-",
+}
+
+
+def test_every_bootstrap_is_the_one_shipped_to_aws_but_where_it_listens_and_its_resolver(
+    running: LocalMesh,
+) -> None:
+    """GIVEN the dev stack running on the Fargate plan
+    WHEN each task's bootstrap (the file its Envoy runs) is compared with render_all(compiled,
+    fargate_plan(compiled)), the bootstraps the AWS data plane ships (same CA bundle path)
+    THEN they differ only in listen addresses (and the gateway's public port), the app's address, the
+    DNS resolver, and the external backend's address; the listeners' ports are Fargate's"""
+    shipped = render_all(running.compiled, fargate_plan(running.compiled), ca_file=running.trusted_ca)
+    seen: Counter[str] = Counter()
+    unexplained = []
+    for task in running.layout.tasks:
+        node = GATEWAY if task.sidecar is None else running.compiled.version(task.service, task.version).node
+        local = json.loads((running.run_path / "envoy" / f"{file_name(task.name)}.json").read_text())
+        for path, aws, here in differences(shipped[node], local):
+            kind = next((k for k, rx in ALLOWED_DIFFERENCES.items() if re.match(rx, path)), None)
+            if kind is None:
+                unexplained.append(f"{task.name}: {path}: {aws!r} on AWS, {here!r} here")
+            seen[kind or "unexplained"] += 1
+    print(f"\nlocal bootstraps against AWS's, differences by kind: {dict(seen)}")
+    assert not unexplained, "\n".join(unexplained)
+    # Not vacuous: every task listens elsewhere and every DNS cluster asks our server.
+    assert seen["listen address"] >= 2 * (len(running.layout.tasks) - 1) + 1
+    assert seen["resolver"] >= 3  # the gateway's 3 version clusters, products' one for prices v1

@@ -130,7 +130,8 @@ def test_per_request_timeout_gives_504(running: LocalMesh, client: httpx.Client)
     print(f"\n/slow: {response.status_code} after {elapsed:.3f}s (route timeout {SLOW_ROUTE_TIMEOUT_S}s)")
     assert response.status_code == 504
     assert response.text == "upstream request timeout"  # Envoy's own answer: its route timer fired
-    assert SLOW_ROUTE_TIMEOUT_S <= elapsed < SLOW_ROUTE_TIMEOUT_S + 0.4, elapsed
+    # Envoy's timers have millisecond granularity and may fire a hair early; the service's 1 s is far off.
+    assert SLOW_ROUTE_TIMEOUT_S - 0.02 <= elapsed < SLOW_ROUTE_TIMEOUT_S + 0.4, elapsed
     # A fast answer on the same route is not affected by the timeout.
     assert client.get(f"{running.gateway_url}/slow", params={"ms": 10}).status_code == 200
 

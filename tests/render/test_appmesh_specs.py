@@ -8,7 +8,7 @@ import yaml
 from fargate_mesh.model import CompiledGatewayRoute, CompiledService
 from fargate_mesh.render.appmesh import specs
 from fargate_mesh.spec import Route
-from tests.helpers.meshes import SHIPPED, compiled, stack_file, stack_mesh
+from tests.helpers.meshes import compiled, stack_file, stack_mesh
 from tests.helpers.spec import edit, with_mesh
 
 
@@ -191,7 +191,7 @@ def test_node_spec_health_check_discovery_backends_and_outlier_detection():
     )
     mesh = compiled(data)
     svc = mesh.services["products"]
-    spec = specs.virtual_node_spec_of(mesh, svc, svc.versions["v2"])
+    spec = specs.virtual_node_spec_of(mesh.namespace, svc, svc.versions["v2"])
     (listener,) = spec["listeners"]
     assert listener["port_mapping"] == {"port": 8080, "protocol": "http"}
     assert listener["health_check"] == {
@@ -236,35 +236,9 @@ def test_node_without_backends_or_outlier_detection_omits_them():
     THEN neither block is present (App Mesh needs all four outlier fields or none)."""
     mesh = compiled(with_mesh())
     svc = mesh.services["products"]
-    spec = specs.virtual_node_spec_of(mesh, svc, svc.versions["v1"])
+    spec = specs.virtual_node_spec_of(mesh.namespace, svc, svc.versions["v1"])
     assert "backends" not in spec
     assert "outlier_detection" not in spec["listeners"][0]
-
-
-@pytest.mark.parametrize("stack", SHIPPED)
-def test_the_components_spec_object_functions_write_what_the_compiled_ones_write(stack: str):
-    """GIVEN a shipped stack, as spec objects (what the Pulumi components pass today) and compiled
-    WHEN every node, route and gateway is rendered both ways
-    THEN the dicts are equal: App Mesh sees no change while the components move to the compiled mesh"""
-    mesh = stack_mesh(stack)
-    built = compiled(mesh)
-    for name, svc in built.services.items():
-        service = mesh.services[name]
-        backends = [specs.MeshBackend(c.name, c.dns_name, c.port, c.tls) for c in svc.callees]
-        for version in svc.versions.values():
-            assert specs.virtual_node_spec(
-                service,
-                version.name,
-                namespace=mesh.namespace,
-                cloud_map_service=svc.cloud_map_service,
-                task_family=version.task_family,
-                backends=backends,
-            ) == specs.virtual_node_spec_of(built, svc, version)
-        nodes = {v: v_.node for v, v_ in svc.versions.items()}
-        written = {r.name: r for r in service.effective_routes()}
-        for route in svc.routes:
-            assert specs.route_spec(written[route.name], service, nodes) == specs.route_spec_of(route, svc)
-    assert specs.virtual_gateway_spec(mesh.gateway) == specs.virtual_gateway_spec_of(built.gateway)
 
 
 def gateway_route(**fields: object) -> CompiledGatewayRoute:
@@ -346,10 +320,10 @@ def test_virtual_gateway_listener_and_health_check():
 
 
 def test_external_node_uses_dns_discovery_of_its_host():
-    """GIVEN an external host and port
+    """GIVEN the dev stack's external payments (api.payments.example, port 443)
     WHEN its node is rendered
     THEN discovery is DNS on that host and the listener is on that port."""
-    assert specs.external_node_spec("api.payments.example", 443) == {
+    assert specs.external_node_spec_of(compiled(stack_mesh("dev")).externals["payments"]) == {
         "listeners": [{"port_mapping": {"port": 443, "protocol": "http"}}],
         "service_discovery": {"dns": {"hostname": "api.payments.example"}},
     }

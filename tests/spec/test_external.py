@@ -13,15 +13,15 @@ def external(**backends: dict[str, Any]) -> dict[str, Any]:
     return with_mesh(external=backends, **{"services.products.backends": list(backends)})
 
 
-def test_external_backend_is_accepted_and_named_by_its_host() -> None:
+def test_external_backend_is_accepted_with_tls_on_443() -> None:
     """GIVEN a payment API on 443 used by products
     WHEN the spec is parsed
-    THEN it is a backend whose virtual service is its host, with TLS because of port 443
+    THEN it is a backend on 443 with TLS because of that port (tests/model/test_names.py: the
+    callee's DNS name is its host)
     """
     mesh = accepted(external(payments={"host": "api.payments.example"}))
     payments = mesh.external["payments"]
     assert (payments.port, payments.uses_tls) == (443, True)
-    assert mesh.virtual_service_name("payments") == "api.payments.example"
     assert mesh.services["products"].backends == ["payments"]
 
 

@@ -1,6 +1,6 @@
 """The App Mesh data plane: the mesh, an ExternalService per external callee, a MeshService per
 service (virtual nodes, router, Envoy sidecars) and the IngressGateway (virtual gateway, Envoy
-behind the ALB)."""
+behind the ALB), each from its part of the compiled mesh."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pulumi
 
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.external import ExternalService, ExternalServiceArgs
-from fargate_mesh.components.appmesh.gateway import GatewayTarget, IngressGateway, IngressGatewayArgs
+from fargate_mesh.components.appmesh.gateway import IngressGateway, IngressGatewayArgs
 from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs
-from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs, mesh_backends
+from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND, EnvoyOptions
 from fargate_mesh.components.base import child
 from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
@@ -32,11 +32,11 @@ class AppMeshDataPlane:
     admission_port: int | None = None
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
-        mesh, names, tags = parts.mesh, parts.names, parts.tags
+        mesh, tags = parts.mesh, parts.tags
         app_mesh = AppMesh(
-            names.mesh,
+            mesh.name,
             AppMeshArgs(
-                mesh_name=names.mesh,
+                mesh_name=mesh.name,
                 egress_filter=mesh.egress_filter,
                 # Stacks made before the App Mesh data plane was its own module hold the mesh there.
                 previous_parents=[parts.foundation],
@@ -46,32 +46,23 @@ class AppMeshDataPlane:
         )
         telemetry = Telemetry(mesh.log_retention_days, mesh.tracing, mesh.xray_image)
         envoy = EnvoyOptions(image=mesh.envoy_image, health_check_command=self.envoy_health_check_command)
-        for name, external in mesh.external.items():
+        for name, external in mesh.externals.items():
             ExternalService(
                 name,
-                ExternalServiceArgs(
-                    mesh_name=app_mesh.mesh_name,
-                    host=external.host,
-                    node_name=names.external_node(name),
-                    port=external.port,
-                    tags=tags,
-                ),
+                ExternalServiceArgs(external=external, mesh_name=app_mesh.mesh_name, tags=tags),
                 opts=child(platform),
             )
         services = {
             name: MeshService(
                 name,
                 MeshServiceArgs(
-                    name=name,
                     service=service,
-                    names=names.service(name),
                     mesh_name=app_mesh.mesh_name,
-                    namespace=names.namespace,
+                    namespace=mesh.namespace,
                     namespace_id=parts.foundation.namespace_id,
                     placement=parts.placement(name),
                     images=parts.images[name].by_version,
                     repository_arns=parts.images[name].repository_arns,
-                    backends=mesh_backends(mesh, name),
                     telemetry=telemetry,
                     envoy=envoy,
                     trust_bundle=self.trust_bundle,
@@ -86,12 +77,7 @@ class AppMeshDataPlane:
             "ingress",
             IngressGatewayArgs(
                 gateway=mesh.gateway,
-                names=names.gateway,
                 mesh_name=app_mesh.mesh_name,
-                targets={
-                    name: GatewayTarget(names.virtual_service(name), service.port)
-                    for name, service in mesh.services.items()
-                },
                 placement=parts.placement(GATEWAY),
                 target_group_arn=parts.endpoint.target_group_arn,
                 load_balancer_arn_suffix=parts.endpoint.alb_arn_suffix,

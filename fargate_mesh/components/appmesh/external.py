@@ -6,20 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
 
 from fargate_mesh.components.base import child, type_token
+from fargate_mesh.model import CompiledExternal
 from fargate_mesh.render.appmesh import specs
 
 
 @dataclass(frozen=True)
 class ExternalServiceArgs:
+    external: CompiledExternal  # its host (also the virtual service's name), port and node name
     mesh_name: pulumi.Input[str]
-    host: str  # api.payments.example: also the virtual service's name
-    node_name: str  # external-payments
-    port: int = 443
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -35,17 +35,17 @@ class ExternalService(pulumi.ComponentResource):
         mesh_opts = child(self, delete_before_replace=True)
         node = aws.appmesh.VirtualNode(
             f"{name}-node",
-            name=args.node_name,
+            name=args.external.node,
             mesh_name=args.mesh_name,
-            spec=specs.external_node_spec(args.host, args.port),
+            spec=cast(aws.appmesh.VirtualNodeSpecArgsDict, specs.external_node_spec_of(args.external)),
             tags=tags,
             opts=mesh_opts,
         )
         service = aws.appmesh.VirtualService(
             f"{name}-service",
-            name=args.host,
+            name=args.external.host,
             mesh_name=args.mesh_name,
-            spec=specs.node_virtual_service_spec(node.name),
+            spec=cast(aws.appmesh.VirtualServiceSpecArgsDict, specs.node_virtual_service_spec(node.name)),
             tags=tags,
             opts=mesh_opts,
         )

@@ -1,10 +1,12 @@
-"""IngressGateway: the mesh's front door. An App Mesh virtual gateway with the spec's gateway routes,
-run as an Envoy-only ECS service whose tasks are the ALB target group's targets."""
+"""IngressGateway: the mesh's front door. An App Mesh virtual gateway with the compiled gateway's
+routes (in evaluation order, each naming its target's virtual service and port), run as an
+Envoy-only ECS service whose tasks are the ALB target group's targets."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
@@ -15,25 +17,16 @@ from fargate_mesh.components.base import child, type_token
 from fargate_mesh.components.ecs.gateway import gateway_service
 from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.components.ecs.workload import TaskPlacement
-from fargate_mesh.components.names import GatewayNames
+from fargate_mesh.model import CompiledGateway
 from fargate_mesh.render.appmesh import specs
-from fargate_mesh.spec import Gateway
-
-
-@dataclass(frozen=True)
-class GatewayTarget:
-    """Where a gateway route sends a service's requests: its virtual service, by name and port."""
-
-    virtual_service_name: str
-    port: int
 
 
 @dataclass(frozen=True)
 class IngressGatewayArgs:
-    gateway: Gateway  # port, routes, size, desired count, autoscaling
-    names: GatewayNames  # virtual gateway (also the alarms' prefix), log group, ECS service and task family
+    # Name (virtual gateway, ECS service, task family, the alarms' prefix), log group, port, routes
+    # with their targets, size, desired count, autoscaling.
+    gateway: CompiledGateway
     mesh_name: pulumi.Input[str]
-    targets: Mapping[str, GatewayTarget]  # service name (as gateway routes name it) → target
     placement: TaskPlacement  # cluster, private subnets, the gateway's security groups
     target_group_arn: pulumi.Input[str]
     # CloudWatch dimensions of the ALB and the target group (their `arn_suffix`), for the alarms
@@ -50,8 +43,12 @@ class IngressGatewayArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def log_group(self) -> str:
+        return self.gateway.log_group
+
+    @property
     def execution_role_description(self) -> str:
-        return f"ECS writes logs for {self.names.gateway}"
+        return f"ECS writes logs for {self.gateway.name}"
 
     @property
     def repository_arns(self) -> tuple[str, ...]:
@@ -68,9 +65,6 @@ class IngressGateway(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: IngressGatewayArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        unknown = sorted({r.service for r in args.gateway.routes} - set(args.targets))
-        if unknown:
-            raise ValueError(f"gateway routes name services without a target: {unknown}")
         super().__init__(type_token("appmesh", "IngressGateway"), name, None, opts)
         gateway = args.gateway
         tags = dict(args.tags)
@@ -78,20 +72,19 @@ class IngressGateway(pulumi.ComponentResource):
 
         virtual_gateway = aws.appmesh.VirtualGateway(
             f"{name}-gateway",
-            name=args.names.gateway,
+            name=gateway.name,
             mesh_name=args.mesh_name,
-            spec=specs.virtual_gateway_spec(gateway),
+            spec=cast(aws.appmesh.VirtualGatewaySpecArgsDict, specs.virtual_gateway_spec_of(gateway)),
             tags=tags,
             opts=mesh_opts,
         )
         for route in gateway.routes:
-            target = args.targets[route.service]
             aws.appmesh.GatewayRoute(
-                f"{name}-route-{route.resource_name}",
-                name=route.resource_name,
+                f"{name}-route-{route.name}",
+                name=route.name,
                 mesh_name=args.mesh_name,
                 virtual_gateway_name=virtual_gateway.name,
-                spec=specs.gateway_route_spec(route, target.virtual_service_name, target.port),
+                spec=cast(aws.appmesh.GatewayRouteSpecArgsDict, specs.gateway_route_spec_of(route)),
                 tags=tags,
                 opts=child(self, delete_before_replace=True, depends_on=list(args.route_dependencies)),
             )
@@ -100,7 +93,6 @@ class IngressGateway(pulumi.ComponentResource):
             name,
             self,
             args,
-            gateway,
             AppMeshEnvoy.gateway(virtual_gateway.arn, gateway.port, args.envoy),
             ENVOY_CONTAINER,
         )

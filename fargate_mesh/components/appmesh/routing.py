@@ -1,28 +1,26 @@
 """ServiceRouting: a service's App Mesh side: one virtual node per version, a virtual router with
-one route per spec route, and the virtual service (the FQDN callers use) the router provides."""
+one route per compiled route, and the virtual service (the FQDN callers use) the router provides.
+Names, routes, policies and callees are the compiled service's; this only registers them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
 
 from fargate_mesh.components.base import child, type_token
-from fargate_mesh.components.names import ServiceNames
+from fargate_mesh.model import CompiledService
 from fargate_mesh.render.appmesh import specs
-from fargate_mesh.spec import Service
 
 
 @dataclass(frozen=True)
 class ServiceRoutingArgs:
-    name: str  # the service (products)
-    service: Service
-    names: ServiceNames  # virtual service, router, Cloud Map service; per version node and task family
+    service: CompiledService  # names, routes in evaluation order with their policies, callees
     mesh_name: pulumi.Input[str]
     namespace: str  # Cloud Map namespace the versions register in (shop.local)
-    backends: Sequence[specs.MeshBackend] = ()
     trust_bundle: str = specs.DEFAULT_TRUST_BUNDLE
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -42,55 +40,49 @@ class ServiceRouting(pulumi.ComponentResource):
     ) -> None:
         super().__init__(type_token("appmesh", "ServiceRouting"), name, None, opts)
         service = args.service
-        check_versions(args.name, service, args.names)
         tags = dict(args.tags)
         # Fixed names are App Mesh identities: replacing one means deleting it first.
         mesh_opts = child(self, delete_before_replace=True)
 
-        names = args.names
-        nodes: dict[str, aws.appmesh.VirtualNode] = {}
-        for version in service.versions:
-            nodes[version] = aws.appmesh.VirtualNode(
-                f"{name}-{version}",
-                name=names.versions[version].node,
+        nodes = {
+            version.name: aws.appmesh.VirtualNode(
+                f"{name}-{version.name}",
+                name=version.node,
                 mesh_name=args.mesh_name,
-                spec=specs.virtual_node_spec(
-                    service,
-                    version,
-                    namespace=args.namespace,
-                    cloud_map_service=names.cloud_map_service,
-                    task_family=names.versions[version].task.family,
-                    backends=args.backends,
-                    trust_bundle=args.trust_bundle,
+                spec=cast(
+                    aws.appmesh.VirtualNodeSpecArgsDict,
+                    specs.virtual_node_spec_of(args.namespace, service, version, args.trust_bundle),
                 ),
                 tags=tags,
                 opts=mesh_opts,
             )
+            for version in service.versions.values()
+        }
         router = aws.appmesh.VirtualRouter(
             f"{name}-router",
-            name=names.router,
+            name=service.router,
             mesh_name=args.mesh_name,
-            spec=specs.virtual_router_spec(service),
+            spec=cast(aws.appmesh.VirtualRouterSpecArgsDict, specs.virtual_router_spec(service)),
             tags=tags,
             opts=mesh_opts,
         )
         node_names = {v: n.name for v, n in nodes.items()}
-        for route in service.effective_routes():
+        for route in service.routes:
             # Named after the spec route, so a weight change updates the route in place.
             aws.appmesh.Route(
                 f"{name}-route-{route.name}",
                 name=route.name,
                 mesh_name=args.mesh_name,
                 virtual_router_name=router.name,
-                spec=specs.route_spec(route, service, node_names),
+                spec=cast(aws.appmesh.RouteSpecArgsDict, specs.route_spec_of(route, service, node_names)),
                 tags=tags,
                 opts=mesh_opts,
             )
         virtual_service = aws.appmesh.VirtualService(
             f"{name}-service",
-            name=names.virtual_service,
+            name=service.dns_name,
             mesh_name=args.mesh_name,
-            spec=specs.router_virtual_service_spec(router.name),
+            spec=cast(aws.appmesh.VirtualServiceSpecArgsDict, specs.router_virtual_service_spec(router.name)),
             tags=tags,
             opts=mesh_opts,
         )
@@ -107,18 +99,3 @@ class ServiceRouting(pulumi.ComponentResource):
                 "virtual_service_arn": self.virtual_service_arn,
             }
         )
-
-
-def check_versions(name: str, service: Service, names: ServiceNames) -> None:
-    """Every version must be named, and route targets must be versions of this service (the spec
-    checks it; a Service built in Python skips those cross-object checks)."""
-    unnamed = sorted(set(service.versions) - set(names.versions))
-    if unnamed:
-        raise ValueError(f"service {name!r}: no names for versions {unnamed}")
-    for route in service.effective_routes():
-        unknown = sorted(set(route.targets) - set(service.versions))
-        if unknown:
-            raise ValueError(
-                f"service {name!r} route {route.name!r} targets unknown versions {unknown}; "
-                f"versions are {sorted(service.versions)}"
-            )

@@ -1,10 +1,11 @@
-"""MeshService: one microservice on Fargate inside App Mesh.
+"""MeshService: one microservice on Fargate inside App Mesh, from its compiled service.
 
 Per service: the App Mesh routing (ServiceRouting), one Cloud Map service all versions register
 in, and the tasks' shared log group and execution role (ecs.task.TaskGroup). Per version, from the
 same task builder: a task role whose only App Mesh permission is its own node, a task definition
-(app + Envoy sidecar + X-Ray daemon) and an ECS service. Names are the caller's (StackNames for a
-spec), and so are security groups (MeshFirewall): who may call whom spans services.
+(app + Envoy sidecar + X-Ray daemon) and an ECS service. Names, routes, callees, each version's
+environment and task count are the compiled service's (fargate_mesh.model); security groups are the
+caller's (MeshFirewall): who may call whom spans services.
 """
 
 from __future__ import annotations
@@ -15,43 +16,25 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from fargate_mesh.components.appmesh.routing import ServiceRouting, ServiceRoutingArgs, check_versions
+from fargate_mesh.components.appmesh.routing import ServiceRouting, ServiceRoutingArgs
 from fargate_mesh.components.appmesh.sidecar import AppMeshEnvoy, EnvoyOptions
 from fargate_mesh.components.base import child, type_token
-from fargate_mesh.components.ecs import containers
 from fargate_mesh.components.ecs.task import App, Capacity, TaskArgs, TaskGroup, Telemetry
 from fargate_mesh.components.ecs.workload import TaskPlacement
-from fargate_mesh.components.names import ServiceNames, StackNames
+from fargate_mesh.components.names import TaskNames
+from fargate_mesh.model import CompiledService
 from fargate_mesh.render.appmesh import specs
-from fargate_mesh.spec import Mesh, Service
-
-
-def mesh_backends(mesh: Mesh, service: str) -> list[specs.MeshBackend]:
-    """A service's backends (its callees) as the mesh names them: FQDN strings, ports, TLS for
-    external hosts."""
-    names = StackNames(mesh)
-    backends = []
-    for name in mesh.services[service].backends:
-        if name in mesh.external:
-            ext = mesh.external[name]
-            backends.append(specs.MeshBackend(name, names.virtual_service(name), ext.port, ext.uses_tls))
-        else:
-            backends.append(specs.MeshBackend(name, names.virtual_service(name), mesh.services[name].port))
-    return backends
 
 
 @dataclass(frozen=True)
 class MeshServiceArgs:
-    name: str  # the service's name in the spec
-    service: Service
-    names: ServiceNames  # what its AWS resources are called
+    service: CompiledService  # one service of a compiled mesh (fargate_mesh.model.compile_checked)
     mesh_name: pulumi.Input[str]
     namespace: str  # Cloud Map namespace name (shop.local)
     namespace_id: pulumi.Input[str]
     placement: TaskPlacement  # cluster, private subnets, the service's security groups
     images: Mapping[str, pulumi.Input[str]]  # version → image reference
     repository_arns: Sequence[pulumi.Input[str]] = ()  # private ECR repositories the images come from
-    backends: Sequence[specs.MeshBackend] = ()
     telemetry: Telemetry = field(default_factory=Telemetry)
     envoy: EnvoyOptions = field(default_factory=EnvoyOptions)
     # The CA bundle in the Envoy image that TLS backends are validated against (file trust).
@@ -62,8 +45,12 @@ class MeshServiceArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def log_group(self) -> str:
+        return self.service.log_group
+
+    @property
     def execution_role_description(self) -> str:
-        return f"ECS pulls images and writes logs for {self.name}"
+        return f"ECS pulls images and writes logs for {self.service.name}"
 
 
 class MeshService(pulumi.ComponentResource):
@@ -76,8 +63,7 @@ class MeshService(pulumi.ComponentResource):
     def __init__(self, name: str, args: MeshServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         missing = sorted(set(args.service.versions) - set(args.images))
         if missing:
-            raise ValueError(f"service {args.name!r}: no image for versions {missing}")
-        check_versions(args.name, args.service, args.names)
+            raise ValueError(f"service {args.service.name!r}: no image for versions {missing}")
         super().__init__(type_token("appmesh", "MeshService"), name, None, opts)
         service = args.service
         tags = dict(args.tags)
@@ -85,7 +71,7 @@ class MeshService(pulumi.ComponentResource):
         # One Cloud Map service for all versions; each version's node filters on its task family.
         discovery = aws.servicediscovery.Service(
             f"{name}-discovery",
-            name=args.names.cloud_map_service,
+            name=service.cloud_map_service,
             dns_config={
                 "namespace_id": args.namespace_id,
                 "dns_records": [{"type": "A", "ttl": 10}],
@@ -104,12 +90,9 @@ class MeshService(pulumi.ComponentResource):
         routing = ServiceRouting(
             f"{name}-mesh",
             ServiceRoutingArgs(
-                name=args.name,
                 service=service,
-                names=args.names,
                 mesh_name=args.mesh_name,
                 namespace=args.namespace,
-                backends=args.backends,
                 trust_bundle=args.trust_bundle,
                 tags=tags,
             ),
@@ -117,25 +100,25 @@ class MeshService(pulumi.ComponentResource):
         )
 
         self.ecs_service_names = {}
-        for version in service.versions:
+        for version in service.versions.values():
             workload = tasks.service(
-                f"{name}-{version}",
+                f"{name}-{version.name}",
                 TaskArgs(
                     app=App(
-                        image=args.images[version],
+                        image=args.images[version.name],
                         port=service.port,
-                        env=app_environment(args, version),
+                        env=version.env,
                         read_only_root=args.read_only_root_filesystem,
                     ),
-                    proxy=AppMeshEnvoy.sidecar(routing.node_arns[version], service.port, args.envoy),
-                    names=args.names.versions[version].task,
-                    task_role=f"{name}-{version}-task",
-                    label=f"{args.name} {version}",
-                    capacity=Capacity(service.size, service.desired_count_of(version), service.autoscaling),
+                    proxy=AppMeshEnvoy.sidecar(routing.node_arns[version.name], service.port, args.envoy),
+                    names=TaskNames.of_version(version),
+                    task_role=f"{name}-{version.name}-task",
+                    label=f"{service.name} {version.name}",
+                    capacity=Capacity(service.size, version.desired_count, service.autoscaling),
                     service_registry_arn=discovery.arn,
                 ),
             )
-            self.ecs_service_names[version] = workload.service_name
+            self.ecs_service_names[version.name] = workload.service_name
 
         self.virtual_service_name = routing.virtual_service_name
         self.node_arns = routing.node_arns
@@ -150,15 +133,3 @@ class MeshService(pulumi.ComponentResource):
                 "discovery_service_arn": self.discovery_service_arn,
             }
         )
-
-
-def app_environment(args: MeshServiceArgs, version: str) -> dict[str, pulumi.Input[str]]:
-    """The app's environment: its version and port, a base URL per backend, then the spec's env."""
-    service = args.service
-    env: dict[str, pulumi.Input[str]] = {"APP_VERSION": version, "PORT": str(service.port)}
-    for b in args.backends:
-        # Plain HTTP to the mesh name: the sidecar applies routes, retries, and TLS where set.
-        env[containers.base_url_variable(b.name)] = f"http://{b.virtual_service_name}:{b.port}"
-    env |= service.env
-    env |= service.versions[version].env
-    return env

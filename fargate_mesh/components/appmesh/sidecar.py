@@ -2,8 +2,8 @@
 configuration that routes the app's traffic through it, and the one IAM permission it needs.
 
 From the App Mesh user guide (Envoy image, proxy configuration and IAM pages): Envoy runs as uid
-1337 and that uid is exempt from the iptables redirection; ingress 15000, egress 15001, admin
-9901; the task metadata and instance metadata IPs bypass the proxy.
+1337 and that uid is exempt from the iptables redirection; its ingress, egress and admin ports are
+fargate_mesh.facts'; the task metadata and instance metadata IPs bypass the proxy.
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ import pulumi
 
 from fargate_mesh.components.ecs import iam
 from fargate_mesh.components.ecs.containers import Container, environment
-from fargate_mesh.spec.mesh import DEFAULT_ENVOY_IMAGE
+from fargate_mesh.facts import (
+    DEFAULT_ENVOY_IMAGE,
+    ENVOY_ADMIN_PORT,
+    ENVOY_EGRESS_PORT,
+    ENVOY_INGRESS_PORT,
+    ENVOY_NOFILE_LIMIT,
+)
 
 ENVOY_CONTAINER = "envoy"
 ENVOY_UID = "1337"
-PROXY_INGRESS_PORT = 15000
-PROXY_EGRESS_PORT = 15001
-ENVOY_ADMIN_PORT = 9901
 EGRESS_IGNORED_IPS = "169.254.170.2,169.254.169.254"
 
 # Envoy is LIVE once it has its configuration from App Mesh; the app waits for HEALTHY. This is
@@ -87,7 +90,7 @@ class AppMeshEnvoy:
             "essential": True,
             "environment": environment(env),
             "healthCheck": {**ENVOY_HEALTH_CHECK, "command": list(self.options.health_check_command)},
-            "ulimits": [{"name": "nofile", "softLimit": 15000, "hardLimit": 15000}],
+            "ulimits": [{"name": "nofile", "softLimit": ENVOY_NOFILE_LIMIT, "hardLimit": ENVOY_NOFILE_LIMIT}],
             "logConfiguration": dict(log_configuration),
         }
         if self.is_sidecar:
@@ -112,8 +115,8 @@ class AppMeshEnvoy:
             "container_name": ENVOY_CONTAINER,
             "properties": {
                 "AppPorts": ",".join(str(p) for p in self.app_ports),
-                "ProxyIngressPort": str(PROXY_INGRESS_PORT),
-                "ProxyEgressPort": str(PROXY_EGRESS_PORT),
+                "ProxyIngressPort": str(ENVOY_INGRESS_PORT),
+                "ProxyEgressPort": str(ENVOY_EGRESS_PORT),
                 "IgnoredUID": ENVOY_UID,
                 "EgressIgnoredIPs": EGRESS_IGNORED_IPS,
             },

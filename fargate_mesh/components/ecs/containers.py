@@ -30,11 +30,6 @@ def awslogs(group: pulumi.Input[str], region: pulumi.Input[str], stream_prefix: 
     }
 
 
-def base_url_variable(backend_name: str) -> str:
-    """prices → PRICES_BASE_URL: what the sample apps read to find a backend."""
-    return f"{backend_name.upper().replace('-', '_')}_BASE_URL"
-
-
 def app_container(
     *,
     image: pulumi.Input[str],

@@ -12,28 +12,15 @@ import pulumi_aws as aws
 from fargate_mesh.components.alarms import GatewayAlarmArgs, target_group_alarms
 from fargate_mesh.components.ecs.task import Capacity, Proxy, TaskArgs, TaskGroup, Workload
 from fargate_mesh.components.ecs.workload import FargateService, LoadBalancerTarget
-from fargate_mesh.components.names import GatewayNames
-from fargate_mesh.spec import Autoscaling, TaskSize
-
-
-class GatewayShape(Protocol):
-    """How big the gateway is and where it listens (the spec's Gateway or the compiled one)."""
-
-    @property
-    def port(self) -> int: ...
-    @property
-    def size(self) -> TaskSize: ...
-    @property
-    def desired_count(self) -> int: ...
-    @property
-    def autoscaling(self) -> Autoscaling | None: ...
+from fargate_mesh.components.names import TaskNames
+from fargate_mesh.model import CompiledGateway
 
 
 class GatewayWorkload(Workload, Protocol):
     """What a gateway component's args give (IngressGatewayArgs, EnvoyGatewayArgs)."""
 
     @property
-    def names(self) -> GatewayNames: ...
+    def gateway(self) -> CompiledGateway: ...
     @property
     def target_group_arn(self) -> pulumi.Input[str]: ...
     @property
@@ -47,20 +34,16 @@ class GatewayWorkload(Workload, Protocol):
 
 
 def gateway_service(
-    name: str,
-    parent: pulumi.Resource,
-    args: GatewayWorkload,
-    gateway: GatewayShape,
-    proxy: Proxy,
-    container: str,
+    name: str, parent: pulumi.Resource, args: GatewayWorkload, proxy: Proxy, container: str
 ) -> tuple[FargateService, list[aws.cloudwatch.MetricAlarm]]:
     """The gateway's ECS service (`<name>-envoy`) with its log group, roles and alarms, as children of
     `parent`; the ALB sends to `container` on the gateway's port."""
+    gateway = args.gateway
     tasks = TaskGroup(name, parent, args)
     # Named after the gateway (<mesh>-gateway-...): alarm names are unique per account and region.
     alarms = target_group_alarms(
         f"{name}-alarm",
-        alarm_prefix=args.names.gateway,
+        alarm_prefix=gateway.name,
         load_balancer_arn_suffix=args.load_balancer_arn_suffix,
         target_group_arn_suffix=args.target_group_arn_suffix,
         settings=args.alarms,
@@ -72,9 +55,9 @@ def gateway_service(
         TaskArgs(
             # No app: the gateway's proxy is the task's only listener.
             proxy=proxy,
-            names=args.names.task,
+            names=TaskNames.of_gateway(gateway),
             task_role=f"{name}-task",
-            label=args.names.gateway,
+            label=gateway.name,
             capacity=Capacity(gateway.size, gateway.desired_count, gateway.autoscaling),
             load_balancer=LoadBalancerTarget(args.target_group_arn, container, gateway.port),
             # Envoy must be LIVE (its configuration loaded, its peers resolved) before the ALB's checks pass.

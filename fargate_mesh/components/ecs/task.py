@@ -26,8 +26,8 @@ from fargate_mesh.components.ecs.workload import (
     TaskPlacement,
 )
 from fargate_mesh.components.names import TaskNames
+from fargate_mesh.facts import DEFAULT_LOG_RETENTION_DAYS, DEFAULT_XRAY_IMAGE
 from fargate_mesh.spec import Autoscaling, TaskSize
-from fargate_mesh.spec.mesh import DEFAULT_XRAY_IMAGE
 
 
 class Proxy(Protocol):
@@ -80,21 +80,18 @@ class Proxy(Protocol):
 class Telemetry:
     """How tasks log and trace."""
 
-    log_retention_days: int = 30
+    log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
     tracing: bool = True  # an X-Ray daemon in every task, and the task role may write to X-Ray
     xray_image: str = DEFAULT_XRAY_IMAGE
-
-
-class WorkloadNames(Protocol):
-    @property
-    def log_group(self) -> str: ...
 
 
 class Workload(Protocol):
     """What a TaskGroup reads from the workload it runs (MeshServiceArgs, IngressGatewayArgs)."""
 
     @property
-    def names(self) -> WorkloadNames: ...
+    def log_group(self) -> str:
+        """The log group its tasks share."""
+        ...
 
     @property
     def placement(self) -> TaskPlacement: ...
@@ -161,7 +158,7 @@ class TaskGroup:
         self._region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=workload.names.log_group,
+            name=workload.log_group,
             retention_in_days=workload.telemetry.log_retention_days,
             tags=dict(workload.tags),
             opts=child(parent),

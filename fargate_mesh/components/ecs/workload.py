@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from fargate_mesh.components.base import child, type_token
+from fargate_mesh.facts import FARGATE_PLATFORM_VERSION
 from fargate_mesh.spec import Autoscaling
 
 
@@ -30,8 +31,8 @@ class TaskPlacement:
     cluster_name: pulumi.Input[str]
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     security_group_ids: Sequence[pulumi.Input[str]]
-    # Fargate 1.4.0 is the newest; App Mesh needs >= 1.3.0. Pinned so a new LATEST is a choice.
-    platform_version: str = "1.4.0"
+    # Pinned (facts.FARGATE_PLATFORM_VERSION) so a new LATEST is a choice; App Mesh needs >= 1.3.0.
+    platform_version: str = FARGATE_PLATFORM_VERSION
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from fargate_mesh.components.envoy.proxy import EnvoyImages, EnvoyProxy, S3Boots
 from fargate_mesh.components.envoy.service import EnvoyMeshService, EnvoyMeshServiceArgs
 from fargate_mesh.components.firewall import GATEWAY
 from fargate_mesh.facts import ENVOY_INGRESS_PORT
-from fargate_mesh.model import CompiledMesh, compile_checked
+from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import GATEWAY as GATEWAY_BOOTSTRAP
 from fargate_mesh.render.envoy import render_all
 from fargate_mesh.render.envoy.delivery import RESERVED_BYTES, Delivery, choose_delivery
@@ -53,14 +53,13 @@ class EnvoyDataPlane:
     admission_port: int | None = ENVOY_INGRESS_PORT
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
-        mesh, names, tags = parts.mesh, parts.names, parts.tags
-        compiled = compile_checked(mesh, "envoy")
+        compiled, tags = parts.mesh, parts.tags
         deliveries = {
             key: choose_delivery(bootstrap, self.reserved_bytes)
             for key, bootstrap in fargate_bootstraps(compiled).items()
         }
         store = (
-            BootstrapStore(f"{names.mesh}-envoy-bootstrap", tags, opts=child(platform))
+            BootstrapStore(f"{compiled.name}-envoy-bootstrap", tags, opts=child(platform))
             if any(d.mode == "s3" for d in deliveries.values())
             else None
         )
@@ -72,13 +71,12 @@ class EnvoyDataPlane:
                 s3 = S3Bootstrap(url=store.url(delivery), object_arn=store.put(key, delivery))
             return EnvoyProxy(delivery, self.images, self.lifecycle, s3, gateway_port)
 
-        telemetry = Telemetry(mesh.log_retention_days, mesh.tracing, mesh.xray_image)
+        telemetry = Telemetry(compiled.log_retention_days, compiled.tracing, compiled.xray_image)
         services = {
             name: EnvoyMeshService(
                 name,
                 EnvoyMeshServiceArgs(
                     service=service,
-                    names=names.service(name),
                     namespace_id=parts.foundation.namespace_id,
                     placement=parts.placement(name),
                     images=parts.images[name].by_version,
@@ -96,7 +94,6 @@ class EnvoyDataPlane:
             "ingress",
             EnvoyGatewayArgs(
                 gateway=compiled.gateway,
-                names=names.gateway,
                 placement=parts.placement(GATEWAY),
                 proxy=proxy(GATEWAY_BOOTSTRAP, compiled.gateway.port),
                 target_group_arn=parts.endpoint.target_group_arn,

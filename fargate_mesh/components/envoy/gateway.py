@@ -15,14 +15,12 @@ from fargate_mesh.components.ecs.gateway import gateway_service
 from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.envoy.proxy import ENVOY_CONTAINER, EnvoyProxy
-from fargate_mesh.components.names import GatewayNames
 from fargate_mesh.model import CompiledGateway
 
 
 @dataclass(frozen=True)
 class EnvoyGatewayArgs:
-    gateway: CompiledGateway
-    names: GatewayNames  # ECS service and task family, log group, the alarms' prefix
+    gateway: CompiledGateway  # name (ECS service, task family, the alarms' prefix), log group, port, size
     placement: TaskPlacement
     proxy: EnvoyProxy  # with the gateway's bootstrap and gateway_port
     target_group_arn: pulumi.Input[str]
@@ -35,8 +33,12 @@ class EnvoyGatewayArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def log_group(self) -> str:
+        return self.gateway.log_group
+
+    @property
     def execution_role_description(self) -> str:
-        return f"ECS writes logs for {self.names.gateway}"
+        return f"ECS writes logs for {self.gateway.name}"
 
     @property
     def repository_arns(self) -> tuple[str, ...]:
@@ -57,7 +59,7 @@ class EnvoyGateway(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EnvoyGatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("envoy", "Gateway"), name, None, opts)
-        workload, alarms = gateway_service(name, self, args, args.gateway, args.proxy, ENVOY_CONTAINER)
+        workload, alarms = gateway_service(name, self, args, args.proxy, ENVOY_CONTAINER)
         self.ecs_service_name = workload.service_name
         self.ecs_service_arn = workload.service_arn
         self.alarm_names = [alarm.name for alarm in alarms]

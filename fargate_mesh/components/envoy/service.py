@@ -18,14 +18,13 @@ from fargate_mesh.components.ecs.task import App, Capacity, TaskArgs, TaskGroup,
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.envoy.discovery import version_discovery
 from fargate_mesh.components.envoy.proxy import EnvoyProxy
-from fargate_mesh.components.names import ServiceNames
+from fargate_mesh.components.names import TaskNames
 from fargate_mesh.model import CompiledService
 
 
 @dataclass(frozen=True)
 class EnvoyMeshServiceArgs:
-    service: CompiledService
-    names: ServiceNames  # ECS services, task families, log group
+    service: CompiledService  # with every name: ECS services, task families, log group, Cloud Map names
     namespace_id: pulumi.Input[str]  # the Cloud Map namespace every version registers in
     placement: TaskPlacement  # cluster, private subnets, the service's security group
     images: Mapping[str, pulumi.Input[str]]  # version → the app's image
@@ -34,6 +33,10 @@ class EnvoyMeshServiceArgs:
     telemetry: Telemetry = field(default_factory=Telemetry)
     read_only_root_filesystem: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def log_group(self) -> str:
+        return self.service.log_group
 
     @property
     def execution_role_description(self) -> str:
@@ -80,7 +83,7 @@ class EnvoyMeshService(pulumi.ComponentResource):
                         read_only_root=args.read_only_root_filesystem,
                     ),
                     proxy=args.proxies[version.name],
-                    names=args.names.versions[version.name].task,
+                    names=TaskNames.of_version(version),
                     task_role=f"{name}-{version.name}-task",
                     label=f"{service.name} {version.name}",
                     capacity=Capacity(service.size, version.desired_count, service.autoscaling),

@@ -3,60 +3,35 @@ resources (snake_case keys; Pulumi sends them in camelCase).
 
 Nothing here creates resources, so every App Mesh rule of the product is testable without Pulumi,
 and App Mesh's defaults are written out (timeouts, health check ranges) rather than implied. The
-`*_of` functions take compiled objects (fargate_mesh.model); the functions that take spec objects
-(virtual_node_spec, route_spec, virtual_gateway_spec) remain for the Pulumi components until they
-read the compiled mesh, and compile what they need through the model.
+`*_of` functions take compiled objects (fargate_mesh.model): names, route order, effective policies
+and callees are already worked out there, so this module only translates them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
 from fargate_mesh.model import (
     Callee,
+    CompiledExternal,
     CompiledGateway,
     CompiledGatewayRoute,
-    CompiledMesh,
     CompiledRoute,
     CompiledService,
     CompiledVersion,
     Retry,
-    RoutePolicy,
     Timeout,
 )
-from fargate_mesh.model.policies import listener_timeout, route_policy
-from fargate_mesh.spec import (
-    Gateway,
-    GatewayRoute,
-    HeaderMatch,
-    HealthCheck,
-    HttpMatch,
-    OutlierDetection,
-    Route,
-    Service,
-)
+from fargate_mesh.spec import HeaderMatch, HealthCheck, HttpMatch, OutlierDetection
 
 ACCESS_LOG_PATH = "/dev/stdout"
 # The system CA bundle in the App Mesh Envoy image: public endpoints are validated against it.
 DEFAULT_TRUST_BUNDLE = "/etc/ssl/certs/ca-bundle.crt"
 
 Spec = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class MeshBackend:
-    """A virtual service a node may call, by its FQDN (a string, so mutual backends make no cycle).
-    model.Callee carries the same facts; this stays for the components until they read it."""
-
-    name: str  # the spec's name for it (products, payments): names the app's <NAME>_BASE_URL
-    virtual_service_name: str
-    port: int
-    # Originate TLS in the caller's Envoy (the app speaks plain HTTP to host:port).
-    tls: bool = False
 
 
 def duration(ms: int) -> Spec:
@@ -134,136 +109,59 @@ def outlier_detection(policy: OutlierDetection) -> Spec:
     }
 
 
-def _backend(dns_name: str, port: int, tls: bool, trust_bundle: str) -> Spec:
-    virtual_service: Spec = {"virtual_service_name": dns_name}
-    if tls:
+def backend_of(callee: Callee, trust_bundle: str = DEFAULT_TRUST_BUNDLE) -> Spec:
+    """A callee as a node's backend: its virtual service by name (a string, so mutual callees make no
+    cycle), with TLS originated by the caller's Envoy where the callee needs it."""
+    virtual_service: Spec = {"virtual_service_name": callee.dns_name}
+    if callee.tls:
         # App Mesh trusts ACM only for ACM Private CA certificates; a public endpoint is
         # validated with the system CA bundle shipped in the Envoy image (file trust).
         virtual_service["client_policy"] = {
             "tls": {
                 "enforce": True,
-                "ports": [port],
+                "ports": [callee.port],
                 "validation": {"trust": {"file": {"certificate_chain": trust_bundle}}},
             }
         }
     return {"virtual_service": virtual_service}
 
 
-def backend_of(callee: Callee, trust_bundle: str = DEFAULT_TRUST_BUNDLE) -> Spec:
-    return _backend(callee.dns_name, callee.port, callee.tls, trust_bundle)
-
-
-def backend(b: MeshBackend, trust_bundle: str = DEFAULT_TRUST_BUNDLE) -> Spec:
-    return _backend(b.virtual_service_name, b.port, b.tls, trust_bundle)
-
-
-def _node_spec(
-    *,
-    port: int,
-    protocol: str,
-    check: HealthCheck,
-    listener_timeout: Timeout,
-    outliers: OutlierDetection | None,
-    namespace: str,
-    cloud_map_service: str,
-    task_family: str,
-    backends: list[Spec],
-) -> Spec:
-    listener: Spec = {
-        "port_mapping": {"port": port, "protocol": protocol},
-        "health_check": health_check(check, protocol, port),
-        "timeout": {protocol: timeout(listener_timeout)},
-    }
-    if outliers is not None:
-        listener["outlier_detection"] = outlier_detection(outliers)
-    spec: Spec = {
-        "listeners": [listener],
-        "service_discovery": {
-            "aws_cloud_map": {
-                "namespace_name": namespace,
-                "service_name": cloud_map_service,
-                # ECS registers this attribute: versions share one Cloud Map service, each node
-                # sees only its own tasks.
-                "attributes": {"ECS_TASK_DEFINITION_FAMILY": task_family},
-            }
-        },
-        "logging": access_log(),
-    }
-    if backends:
-        spec["backends"] = backends
-    return spec
-
-
 def virtual_node_spec_of(
-    mesh: CompiledMesh,
+    namespace: str,
     service: CompiledService,
     version: CompiledVersion,
     trust_bundle: str = DEFAULT_TRUST_BUNDLE,
 ) -> Spec:
     """One version's node: listener (health check, timeouts, outlier detection), backends,
-    Cloud Map discovery filtered on this version's task family, access log."""
-    return _node_spec(
-        port=service.port,
-        protocol=service.protocol,
-        check=service.health_check,
-        listener_timeout=version.listener_timeout,
-        outliers=service.outlier_detection,
-        namespace=mesh.namespace,
-        cloud_map_service=service.cloud_map_service,
-        task_family=version.task_family,
-        backends=[backend_of(c, trust_bundle) for c in service.callees],
-    )
-
-
-def virtual_node_spec(
-    service: Service,
-    version: str,
-    *,
-    namespace: str,
-    cloud_map_service: str,
-    task_family: str,
-    backends: Sequence[MeshBackend] = (),
-    trust_bundle: str = DEFAULT_TRUST_BUNDLE,
-) -> Spec:
-    """virtual_node_spec_of for a spec Service (the components' call until they read the compiled mesh)."""
-    return _node_spec(
-        port=service.port,
-        protocol=service.protocol,
-        check=service.health_check,
-        listener_timeout=listener_timeout(service, version),
-        outliers=service.outlier_detection,
-        namespace=namespace,
-        cloud_map_service=cloud_map_service,
-        task_family=task_family,
-        backends=[backend(b, trust_bundle) for b in backends],
-    )
-
-
-def virtual_router_spec(service: CompiledService | Service) -> Spec:
-    return {"listeners": [{"port_mapping": {"port": service.port, "protocol": service.protocol}}]}
-
-
-def _route_spec(
-    match: HttpMatch,
-    targets: list[tuple[pulumi.Input[str], int]],
-    policy: RoutePolicy,
-    protocol: str,
-    priority: int | None,
-) -> Spec:
-    body: Spec = {
-        "match": http_match(match),
-        "action": {
-            "weighted_targets": [{"virtual_node": node, "weight": weight} for node, weight in targets]
-        },
-        "timeout": timeout(policy.timeout),
+    Cloud Map discovery in `namespace` filtered on this version's task family, access log."""
+    port, protocol = service.port, service.protocol
+    listener: Spec = {
+        "port_mapping": {"port": port, "protocol": protocol},
+        "health_check": health_check(service.health_check, protocol, port),
+        "timeout": {protocol: timeout(version.listener_timeout)},
     }
-    # Without a retry policy in the spec App Mesh applies its own default (model.APP_MESH_DEFAULT_RETRY).
-    if policy.retry_given:
-        body["retry_policy"] = retry_policy(policy.retry)
-    spec: Spec = {f"{protocol}_route": body}
-    if priority is not None:
-        spec["priority"] = priority
+    if service.outlier_detection is not None:
+        listener["outlier_detection"] = outlier_detection(service.outlier_detection)
+    spec: Spec = {
+        "listeners": [listener],
+        "service_discovery": {
+            "aws_cloud_map": {
+                "namespace_name": namespace,
+                "service_name": service.cloud_map_service,
+                # ECS registers this attribute: versions share one Cloud Map service, each node
+                # sees only its own tasks.
+                "attributes": {"ECS_TASK_DEFINITION_FAMILY": version.task_family},
+            }
+        },
+        "logging": access_log(),
+    }
+    if service.callees:
+        spec["backends"] = [backend_of(c, trust_bundle) for c in service.callees]
     return spec
+
+
+def virtual_router_spec(service: CompiledService) -> Spec:
+    return {"listeners": [{"port_mapping": {"port": service.port, "protocol": service.protocol}}]}
 
 
 def route_spec_of(
@@ -276,14 +174,22 @@ def route_spec_of(
     route waits for them (default: the compiled names).
     """
     names = node_names or {t.version: t.node for t in route.written_targets}
-    targets = [(names[t.version], t.weight) for t in route.written_targets]
-    return _route_spec(route.match, targets, route.policy, service.protocol, route.priority)
-
-
-def route_spec(route: Route, service: Service, node_names: Mapping[str, pulumi.Input[str]]) -> Spec:
-    """route_spec_of for spec objects (the components' call until they read the compiled mesh)."""
-    targets = [(node_names[version], weight) for version, weight in route.targets.items()]
-    return _route_spec(route.match, targets, route_policy(route, service), service.protocol, route.priority)
+    body: Spec = {
+        "match": http_match(route.match),
+        "action": {
+            "weighted_targets": [
+                {"virtual_node": names[t.version], "weight": t.weight} for t in route.written_targets
+            ]
+        },
+        "timeout": timeout(route.policy.timeout),
+    }
+    # Without a retry policy in the spec App Mesh applies its own default (model.APP_MESH_DEFAULT_RETRY).
+    if route.policy.retry_given:
+        body["retry_policy"] = retry_policy(route.policy.retry)
+    spec: Spec = {f"{service.protocol}_route": body}
+    if route.priority is not None:
+        spec["priority"] = route.priority
+    return spec
 
 
 def router_virtual_service_spec(router_name: pulumi.Input[str]) -> Spec:
@@ -294,22 +200,23 @@ def node_virtual_service_spec(node_name: pulumi.Input[str]) -> Spec:
     return {"provider": {"virtual_node": {"virtual_node_name": node_name}}}
 
 
-def external_node_spec(host: str, port: int) -> Spec:
+def external_node_spec_of(external: CompiledExternal) -> Spec:
     """A node standing for a host outside the mesh: DNS discovery of that host. No task runs it."""
     return {
-        "listeners": [{"port_mapping": {"port": port, "protocol": "http"}}],
-        "service_discovery": {"dns": {"hostname": host}},
+        "listeners": [{"port_mapping": {"port": external.port, "protocol": "http"}}],
+        "service_discovery": {"dns": {"hostname": external.host}},
     }
 
 
-def _gateway_spec(port: int, health_check_path: str) -> Spec:
+def virtual_gateway_spec_of(gateway: CompiledGateway) -> Spec:
+    port = gateway.port
     return {
         "listeners": [
             {
                 "port_mapping": {"port": port, "protocol": "http"},
                 "health_check": {
                     "protocol": "http",
-                    "path": health_check_path,
+                    "path": gateway.health_check_path,
                     "port": port,
                     "healthy_threshold": 2,
                     "unhealthy_threshold": 2,
@@ -322,23 +229,8 @@ def _gateway_spec(port: int, health_check_path: str) -> Spec:
     }
 
 
-def virtual_gateway_spec_of(gateway: CompiledGateway) -> Spec:
-    return _gateway_spec(gateway.port, gateway.health_check_path)
-
-
-def virtual_gateway_spec(gateway: Gateway) -> Spec:
-    """virtual_gateway_spec_of for a spec Gateway (the components' call until they read the compiled mesh)."""
-    return _gateway_spec(gateway.port, gateway.alb_health_check_path())
-
-
 def gateway_route_spec_of(route: CompiledGatewayRoute) -> Spec:
-    return gateway_route_spec(route, route.target_dns_name, route.target_port)
-
-
-def gateway_route_spec(
-    route: CompiledGatewayRoute | GatewayRoute, virtual_service_name: str, port: int
-) -> Spec:
-    """A gateway route into one service.
+    """A gateway route into one service's virtual service.
 
     Rewrite: App Mesh strips the matched prefix by default; this product keeps the path
     (DISABLED) unless the spec asks for stripPrefix (ENABLED) or a new prefix (value). App Mesh
@@ -359,7 +251,10 @@ def gateway_route_spec(
             prefix = {"default_prefix": "ENABLED" if route.rewrite.strip_prefix else "DISABLED"}
         rewrite = {"prefix": prefix, "hostname": hostname}
     action: Spec = {
-        "target": {"virtual_service": {"virtual_service_name": virtual_service_name}, "port": port}
+        "target": {
+            "virtual_service": {"virtual_service_name": route.target_dns_name},
+            "port": route.target_port,
+        }
     }
     if rewrite is not None:
         action["rewrite"] = rewrite

@@ -5,7 +5,7 @@ carries every decision (route order, policies, listener timeouts, callees); this
 them into Envoy's shapes, following App Mesh's Envoy where it shows one (listener and cluster names,
 retry conditions, circuit breaker thresholds). Only the plan's addresses are used (listen addresses
 for listeners, peer addresses for what is dialled), so the same renderer serves proxies on one
-machine (plan.loopback_plan) or in Fargate tasks (plan.fargate_plan).
+machine (plan.loopback_plan) or in Fargate tasks (plan.fargate_plan, which localmesh also runs).
 
     render_gateway(compiled, plan)                 the ingress gateway (gateway and router routes, gateway.py)
     render_sidecar(compiled, plan, service, ver)   one version's sidecar (ingress + egress, sidecar.py)

@@ -46,6 +46,7 @@ def mesh_service(mesh: CompiledMesh, plan: MeshPlan, name: str) -> Backend:
             egress_cluster(mesh, service, version.node),
             service,
             [sidecar_of(plan, name, version.name).peer_address],
+            plan.resolver,
         )
         for version in service.target_versions
     ]

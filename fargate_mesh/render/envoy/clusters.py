@@ -93,14 +93,17 @@ def app_cluster(name: str, service: CompiledService, app: Endpoint) -> dict[str,
     return _http2(_base(name, [app], MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
 
 
-def node_cluster(name: str, service: CompiledService, peers: list[Endpoint]) -> dict[str, Any]:
+def node_cluster(
+    name: str, service: CompiledService, peers: list[Endpoint], resolver: Endpoint | None = None
+) -> dict[str, Any]:
     """A caller's cluster for one version of a service: where peers reach that version's sidecar
-    ingress (IPs, or names resolved by DNS: a host per A record, refreshed as discovery.py says)."""
-    cluster = _http2(_base(name, peers, MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
-    if cluster["type"] != "STATIC":
-        # The DNS cluster extension carries the refresh rate and TTL handling (the `type` is its name).
-        del cluster["type"], cluster["dns_lookup_family"]
-        cluster["cluster_type"] = dns_discovery()
+    ingress. IPs are static; a name (a Cloud Map name) is discovered by DNS, one host per address in
+    the answer, through `resolver` when the plan names one (discovery.py)."""
+    cluster = _base(name, peers, MESH_CONNECT_TIMEOUT, "STRICT_DNS")
+    if cluster["type"] == "STRICT_DNS":
+        del cluster["type"], cluster["dns_lookup_family"]  # both are in the extension's config
+        cluster["cluster_type"] = dns_discovery(resolver)
+    cluster = _http2(cluster, service.protocol)
     cluster["health_checks"] = [health_check(service.health_check, service.dns_name, service.protocol)]
     if service.outlier_detection is not None:
         cluster["outlier_detection"] = outlier_detection(service.outlier_detection)

@@ -1,14 +1,15 @@
 """Where every proxy and app of a mesh listens, and where it is reached: the only input the Envoy
 renderer takes besides the compiled mesh (and the trust store for external TLS). Two plans ship:
-loopback_plan (localmesh: everything on one machine) and fargate_plan (one task per proxy).
+fargate_plan (one task per proxy, peers dialled by Cloud Map name: what the envoy data plane ships,
+and what localmesh runs with each task moved onto a loopback address of its own, localmesh/layout.py)
+and loopback_plan (every listener on one machine at numbered ports; the renderer's tests use it).
 
 An Endpoint is any host and port; a host may be an IP or a name. A sidecar has two addresses for its
 ingress, because "where I listen" and "where others dial me" differ as soon as proxies are not all on
 one machine:
 - `ingress` is the listen address, which must be an IP (`0.0.0.0:15000` in a Fargate task);
 - `peer` is what peer sidecars and the gateway dial, an IP or a name Envoy resolves (a Cloud Map name
-  such as `products-v1.shop.local:15000`); it defaults to `ingress`, which is what localmesh's
-  loopback plans use.
+  such as `products-v1.shop.local:15000`); it defaults to `ingress`, which is what loopback plans use.
 `app` is only dialled by the renderer (the sidecar's local upstream, `127.0.0.1:8080` in a task);
 localmesh also tells its apps to listen there. `egress`, `admin`, `gateway` and `gateway_admin` are
 listen addresses; localmesh dials them as they are (an app's HTTP_PROXY, readiness probes), which
@@ -70,6 +71,8 @@ class MeshPlan:
     sidecars: dict[tuple[str, str], SidecarPlan]  # (service, version) → plan
     # Where each external backend is really reached; by default its own host and port.
     external: dict[str, Endpoint] = field(default_factory=dict)
+    # The DNS server Envoy asks for peers' names; None: the system's (the VPC resolver on Fargate).
+    resolver: Endpoint | None = None
 
     def sidecar(self, service: str, version: str) -> SidecarPlan:
         return self.sidecars[(service, version)]
@@ -89,6 +92,7 @@ class MeshPlan:
             "gatewayAdmin": str(self.gateway_admin),
             "sidecars": [s.as_dict() for s in self],
             "external": {name: str(e) for name, e in self.external.items()},
+            "resolver": str(self.resolver) if self.resolver else None,
         }
 
 

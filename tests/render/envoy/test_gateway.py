@@ -4,6 +4,7 @@ and rewrites."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import re
 from typing import Any
@@ -12,8 +13,7 @@ import pytest
 
 from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import render_gateway
-from fargate_mesh.render.envoy.discovery import dns_discovery
-from fargate_mesh.render.envoy.plan import MeshPlan, fargate_plan, loopback_plan
+from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, fargate_plan, loopback_plan
 from tests.helpers.envoy import clusters, hcm, listeners
 from tests.helpers.meshes import SHOP, compiled
 
@@ -708,17 +708,29 @@ def test_gateway_uses_only_plan_addresses():
     assert "10.1.2.3" in text
 
 
+def test_a_plans_resolver_is_the_only_one_asked():
+    """GIVEN the Fargate plan with a resolver (localmesh's DNS server at 127.9.8.1:53)
+    WHEN the gateway is rendered
+    THEN its DNS clusters ask c-ares at that address, and no other resolver as a fallback"""
+    mesh = mesh_with()
+    plan = dataclasses.replace(fargate_plan(mesh), resolver=Endpoint("127.9.8.1", 53))
+    cluster = clusters(render_gateway(mesh, plan))["cds_egress_shop_products-v1_http_8080"]
+    cares = cluster["cluster_type"]["typed_config"]["typed_dns_resolver_config"]["typed_config"]
+    assert cares["resolvers"] == [{"socket_address": {"address": "127.9.8.1", "port_value": 53}}]
+    assert cares["use_resolvers_as_fallback"] is False
+
+
 def test_plan_endpoint_names_are_resolved_by_dns():
     """GIVEN the Fargate plan, whose sidecars are reached by their Cloud Map names
     WHEN the gateway is rendered
-    THEN clusters to those names are DNS clusters (envoy.clusters.dns, every A record a host,
-    refreshed every 5 s or at the TTL) dialling products-v1.shop.local:15000; a loopback
-    plan's are STATIC"""
+    THEN clusters to those names are discovered by DNS (the `envoy.clusters.dns` extension, STRICT_DNS's
+    successor) through the system's resolver, dialling products-v1.shop.local:15000; a loopback plan's
+    are STATIC"""
     mesh = mesh_with()
     cluster = clusters(render_gateway(mesh, fargate_plan(mesh)))["cds_egress_shop_products-v1_http_8080"]
     assert "type" not in cluster
-    assert cluster["cluster_type"] == dns_discovery()
-    assert cluster["cluster_type"]["typed_config"]["respect_dns_ttl"] is True
+    assert cluster["cluster_type"]["name"] == "envoy.clusters.dns"
+    assert "typed_dns_resolver_config" not in cluster["cluster_type"]["typed_config"]
     endpoint = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
     assert endpoint["address"]["socket_address"] == {"address": "products-v1.shop.local", "port_value": 15000}
     assert (

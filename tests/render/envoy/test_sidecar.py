@@ -12,7 +12,6 @@ import pytest
 
 from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import render_all, render_sidecar
-from fargate_mesh.render.envoy.discovery import dns_discovery
 from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, fargate_plan, loopback_plan
 from tests.helpers.envoy import clusters, hcm
 from tests.helpers.meshes import SHOP, compiled, fixed_plan
@@ -196,8 +195,7 @@ def test_peers_dial_the_peer_address_while_the_sidecar_listens_on_its_ingress():
         "cds_egress_shop_prices-v1_http_9090"
     ]
     assert only_endpoint(cluster) == {"address": "prices-v1.shop.local", "port_value": 15000}
-    assert "type" not in cluster
-    assert cluster["cluster_type"] == dns_discovery()
+    assert cluster["cluster_type"]["name"] == "envoy.clusters.dns"
 
 
 def test_mesh_backend_clusters_point_at_each_versions_sidecar_ingress():
