@@ -28,9 +28,7 @@ def s3_stack(mocks, monkeypatch) -> Recording:
         DATA_PLANES, "envoy", lambda args: EnvoyDataPlane(reserved_bytes=TASK_DEFINITION_LIMIT_BYTES - 1)
     )
     mesh = prebuilt("envoy")
-    return deploy(
-        mocks, lambda: MeshPlatform("shop-envoy", MeshPlatformArgs(mesh=mesh)).urn
-    )
+    return deploy(mocks, lambda: MeshPlatform("shop-envoy", MeshPlatformArgs(mesh=mesh)).urn)
 
 
 def test_the_bucket_is_private_encrypted_versioned_and_tls_only(s3_stack: Recording):
