@@ -98,6 +98,28 @@ def ecr_repository(mesh: str, app: str) -> str:
     return f"{mesh}/{app}"
 
 
+# -- ECS Service Connect: one ECS service per mesh service ----------------------------------------------
+
+
+def connect_ecs_service(service: str) -> str:
+    """Service Connect runs one ECS service per mesh service, named as the service."""
+    return service
+
+
+def connect_task_family(mesh: str, service: str) -> str:
+    return f"{mesh}-{service}"
+
+
+def connect_port_name(service: str) -> str:
+    """The task definition's named port mapping that Service Connect publishes."""
+    return f"{service}-port"
+
+
+def connect_alarm(mesh: str, service: str, signal: str) -> str:
+    """A deployment alarm of one service: shop-sc-products-5xx."""
+    return f"{mesh}-{service}-{signal}"
+
+
 # -- The app's environment ----------------------------------------------------------------------------
 
 

@@ -3,8 +3,9 @@
 MeshPlatform builds what every data plane needs (network, public endpoint, foundation, images,
 firewall) and hands it over as PlatformParts; the chosen DataPlane then deploys the services and
 the gateway in its own way: App Mesh (components/appmesh/dataplane.py), our own Envoy
-(components/envoy/dataplane.py). Another (ECS Service Connect) is one more module implementing
-DataPlane, and one more entry in the platform's table of data planes.
+(components/envoy/dataplane.py) and ECS Service Connect (components/serviceconnect/dataplane.py).
+Another is one more module implementing DataPlane, and one more entry in the platform's table of
+data planes.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class PlatformParts:
     endpoint: PublicEndpoint  # the ALB, its HTTPS listener and the gateway's target group
     firewall: MeshFirewall  # a security group per workload (services by name, the gateway's key)
     private_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    vpc_id: pulumi.Input[str]  # for a data plane's own target groups
     images: Mapping[str, ServiceImages]  # per service
     platform_version: str
     writable_root_services: Sequence[str]  # services whose app may write its root filesystem

@@ -33,6 +33,7 @@ from fargate_mesh.components.images import AppImage, AppImageArgs, repository_ar
 from fargate_mesh.components.names import StackNames
 from fargate_mesh.components.network import Network, NetworkArgs
 from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
+from fargate_mesh.components.serviceconnect.dataplane import ServiceConnectDataPlane
 from fargate_mesh.facts import DEFAULT_ENVOY_IMAGE, FARGATE_PLATFORM_VERSION
 from fargate_mesh.model import CompiledMesh, compile_checked
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
@@ -154,6 +155,7 @@ DATA_PLANES: dict[str, Callable[[MeshPlatformArgs], DataPlane]] = {
         images=EnvoyImages(envoy=image) if (image := _envoy_image(args)) else EnvoyImages(),
         gateway_alarms=args.gateway_alarms,
     ),
+    "serviceConnect": lambda args: ServiceConnectDataPlane(alarms=args.gateway_alarms),
 }
 
 
@@ -231,6 +233,7 @@ class MeshPlatform(pulumi.ComponentResource):
                 endpoint=endpoint,
                 firewall=firewall,
                 private_subnet_ids=network.private_subnet_ids,
+                vpc_id=network.vpc_id,
                 images=self._images(args, names, tags),
                 platform_version=args.platform_version,
                 writable_root_services=args.writable_root_services,

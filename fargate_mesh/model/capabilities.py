@@ -9,7 +9,8 @@ FEATURES (model/dataplanes_doc.py), so the table users read is this list.
 Facts behind the entries: the App Mesh user guide ("Service quotas", "Routes", "Gateway routes"),
 the pulumi-aws App Mesh schema (GatewayRoute has no method match), the ECS developer guide ("Service
 Connect"), and the ELB user guide ("Listener rules for your Application Load Balancer"). The
-serviceConnect entries are conservative until that data plane is built.
+serviceConnect entries follow the ECS API (botocore's `ecs` model: Service Connect, deployment
+strategies) and the ELB user guide's quotas ("Quotas for your Application Load Balancers").
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 
 from fargate_mesh.model.compiled import CompiledGatewayRoute, CompiledMesh, CompiledRoute
 from fargate_mesh.model.dataplanes import INFO
-from fargate_mesh.spec import HttpMatch, Problem
+from fargate_mesh.model.rollouts import test_route
+from fargate_mesh.spec import GatewayMatch, HttpMatch, Problem
 from fargate_mesh.spec.mesh import DataPlane
 
 # Reserved by App Mesh for its own use (App Mesh user guide, "Gateway routes").
@@ -28,6 +30,13 @@ APP_MESH_MAX_WEIGHTED_TARGETS = 10  # per route, fixed
 APP_MESH_MAX_ROUTES = 50  # per virtual router, the default quota
 APP_MESH_MAX_BACKENDS = 50  # per virtual node, fixed
 APP_MESH_MAX_MATCHES = 10  # header matches, and query parameter matches, per route match
+
+# Application Load Balancer quotas (ELB user guide, "Quotas for your Application Load Balancers").
+ALB_MAX_CONDITION_VALUES = 5  # per rule
+ALB_MAX_RULES = 100  # per load balancer, default rules not counted
+ALB_MAX_REGEX_LENGTH = 128  # characters in one regex condition value
+# serviceConnect adds one rule of its own: the last, answering 404 to what no gateway route matches.
+ALB_OWN_RULES = 1
 
 Finder = Callable[[CompiledMesh], Iterator[str]]
 
@@ -140,10 +149,13 @@ def _weighted_splits(mesh: CompiledMesh) -> Iterator[str]:
 
 
 def _conditional_routes(mesh: CompiledMesh) -> Iterator[str]:
-    for route in _router_routes(mesh):
-        match = route.match
-        if route.written and not (match.is_plain and match.effective_prefix == "/"):
-            yield f"{route.path}.match"
+    """Written routes that match less than every request, but for a BLUE_GREEN service's test route."""
+    for service in mesh.services.values():
+        test = test_route(service)
+        for route in service.routes:
+            match = route.match
+            if route.written and route is not test and not (match.is_plain and match.effective_prefix == "/"):
+                yield f"{route.path}.match"
 
 
 def _retry_policies(mesh: CompiledMesh) -> Iterator[str]:
@@ -179,6 +191,68 @@ def _gateway_header_ranges(mesh: CompiledMesh) -> Iterator[str]:
         for i, header in enumerate(route.match.headers):
             if header.range is not None or header.invert:
                 yield f"{route.path}.match.headers[{i}]"
+
+
+def alb_condition_values(match: GatewayMatch) -> int:
+    """The condition values an ALB rule for this match holds: one for the path, the hostname and
+    the method each, one per header and per query parameter (render/alb.py writes one value each)."""
+    path = 0 if match.path is None and match.effective_prefix == "/" else 1
+    return (
+        path
+        + (match.hostname is not None)
+        + (match.method is not None)
+        + len(match.headers)
+        + len(match.query_parameters)
+    )
+
+
+def alb_regex(regex: str) -> str:
+    """A spec regex as an ALB condition value: anchored, since the spec (like Envoy) matches the whole
+    value and an ALB regex may match part of it."""
+    return f"^(?:{regex})$"
+
+
+def _alb_condition_values(mesh: CompiledMesh) -> Iterator[str]:
+    for route in mesh.gateway.routes:
+        if alb_condition_values(route.match) > ALB_MAX_CONDITION_VALUES:
+            yield f"{route.path}.match"
+
+
+def _alb_rules(mesh: CompiledMesh) -> Iterator[str]:
+    if len(mesh.gateway.routes) + ALB_OWN_RULES > ALB_MAX_RULES:
+        yield "gateway.routes"
+
+
+def _alb_long_regexes(mesh: CompiledMesh) -> Iterator[str]:
+    for route in mesh.gateway.routes:
+        match = route.match
+        if (
+            match.path is not None
+            and match.path.regex
+            and len(alb_regex(match.path.regex)) > ALB_MAX_REGEX_LENGTH
+        ):
+            yield f"{route.path}.match.path.regex"
+        for i, header in enumerate(match.headers):
+            if header.regex and len(alb_regex(header.regex)) > ALB_MAX_REGEX_LENGTH:
+                yield f"{route.path}.match.headers[{i}].regex"
+
+
+def _rollouts(mesh: CompiledMesh) -> Iterator[str]:
+    for service in mesh.services.values():
+        if service.rollout is not None:
+            yield f"{service.path}.rollout"
+
+
+def _rollouts_behind_several_rules(mesh: CompiledMesh) -> Iterator[str]:
+    for service in mesh.services.values():
+        rules = [r for r in mesh.gateway.routes if r.service == service.name]
+        if service.rollout is not None and len(rules) > 1:
+            yield f"{service.path}.rollout"
+
+
+def _proxy_tracing(mesh: CompiledMesh) -> Iterator[str]:
+    if mesh.tracing:
+        yield "tracing"
 
 
 # -- the features -------------------------------------------------------------------------------------
@@ -270,7 +344,8 @@ FEATURES: tuple[Feature, ...] = (
         ("services.S.routes[N].match",),
         {
             "serviceConnect": "a Service Connect client alias names one ECS service, with no routing by "
-            "path or header; route at the gateway instead"
+            "path or header; route at the gateway instead (under a BLUE_GREEN rollout, one route "
+            "that matches a single header exactly and targets the steady version is the test route)"
         },
         _conditional_routes,
     ),
@@ -309,6 +384,57 @@ FEATURES: tuple[Feature, ...] = (
         ("external.E.tls",),
         {"serviceConnect": "the app must speak TLS to the host itself; set tls: false and call https"},
         _external_tls,
+    ),
+    Feature(
+        f"more than {ALB_MAX_CONDITION_VALUES} condition values in one gateway route",
+        ("gateway.routes[N].match",),
+        {
+            "serviceConnect": f"a load balancer rule holds at most {ALB_MAX_CONDITION_VALUES} condition values "
+            "(path, hostname, method, each header, each query parameter); split the route in two"
+        },
+        _alb_condition_values,
+    ),
+    Feature(
+        f"more than {ALB_MAX_RULES - ALB_OWN_RULES} gateway routes",
+        ("gateway.routes",),
+        {
+            "serviceConnect": f"a load balancer takes {ALB_MAX_RULES} listener rules, one of them the "
+            "404 for unmatched requests; merge gateway routes"
+        },
+        _alb_rules,
+    ),
+    Feature(
+        f"a regex longer than {ALB_MAX_REGEX_LENGTH - 6} characters on a gateway route",
+        ("gateway.routes[N].match.path.regex", "gateway.routes[N].match.headers[M].regex"),
+        {
+            "serviceConnect": f"a load balancer regex condition takes at most {ALB_MAX_REGEX_LENGTH} "
+            "characters, with the anchors ^(?: and )$ added; shorten it, or match a prefix"
+        },
+        _alb_long_regexes,
+    ),
+    Feature(
+        "a rollout block",
+        ("services.S.rollout",),
+        {"appmesh": "App Mesh moves versions by the route weights you write; remove rollout"},
+        _rollouts,
+    ),
+    Feature(
+        "a rollout on a service that several gateway routes target",
+        ("services.S.rollout",),
+        {
+            "serviceConnect": "an ECS deployment shifts the traffic of one production listener rule; "
+            "give the service one gateway route, or remove rollout"
+        },
+        _rollouts_behind_several_rules,
+    ),
+    Feature(
+        "X-Ray tracing from the proxy",
+        ("tracing",),
+        {
+            "serviceConnect": "the Service Connect proxy sends no traces; set tracing: false and "
+            "instrument the app (AWS Distro for OpenTelemetry)"
+        },
+        _proxy_tracing,
     ),
     Feature(
         "a header range or inverted header match on a gateway route",

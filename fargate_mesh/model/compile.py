@@ -153,6 +153,7 @@ def _service(mesh: Mesh, name: str) -> CompiledService:
         versions=MappingProxyType(versions),
         callees=callees,
         path=path,
+        rollout=service.rollout,
     )
 
 

@@ -24,6 +24,7 @@ from fargate_mesh.spec import (
     TaskSize,
 )
 from fargate_mesh.spec.mesh import DataPlane
+from fargate_mesh.spec.rollout import Rollout
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class CompiledService:
     versions: Mapping[str, CompiledVersion]  # in spec order
     callees: tuple[Callee, ...]  # in spec order
     path: str  # services.products
+    rollout: Rollout | None = None  # how ECS replaces a revision (serviceConnect)
 
     @property
     def target_versions(self) -> list[CompiledVersion]:

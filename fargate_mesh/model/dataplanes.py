@@ -33,6 +33,6 @@ INFO: dict[DataPlane, DataPlaneInfo] = {
         "serviceConnect",
         "Amazon ECS Service Connect",
         "ECS injects and configures its own proxy; the load balancer routes north-south",
-        deployable=False,
+        deployable=True,
     ),
 }

@@ -17,6 +17,7 @@ from typing import Literal
 
 from fargate_mesh.model import CompiledMesh, Target
 from fargate_mesh.model.dataplanes import INFO
+from fargate_mesh.model.rollouts import steady_version
 from fargate_mesh.spec import Autoscaling, Rewrite
 
 Kind = Literal[
@@ -106,15 +107,22 @@ def architecture(mesh: CompiledMesh) -> Diagram:
     diagram.link(dns, alb, "alias")
 
     gateway = mesh.gateway
-    diagram.groups.append(Group("ingress", f"ingress gateway {gateway.name}"))
-    gateway_node = diagram.add(
-        "gateway",
-        "gateway",
-        f"Envoy :{gateway.port}",
-        _tasks(gateway.desired_count, gateway.autoscaling),
-        group="ingress",
-    )
-    diagram.link(alb, gateway_node, f"HTTP, health check {gateway.health_check_path}")
+    connect = mesh.dataplane == "serviceConnect"
+    if connect:
+        # No gateway task: the load balancer's own rules route, straight to the services' targets.
+        diagram.groups.append(Group("ingress", "listener rules on the load balancer's HTTPS listener"))
+        gateway_node = diagram.add("gateway", "gateway", "listener rules", "no gateway task", group="ingress")
+        diagram.link(alb, gateway_node, "HTTPS :443")
+    else:
+        diagram.groups.append(Group("ingress", f"ingress gateway {gateway.name}"))
+        gateway_node = diagram.add(
+            "gateway",
+            "gateway",
+            f"Envoy :{gateway.port}",
+            _tasks(gateway.desired_count, gateway.autoscaling),
+            group="ingress",
+        )
+        diagram.link(alb, gateway_node, f"HTTP, health check {gateway.health_check_path}")
 
     services: dict[str, str] = {}
     routes: dict[str, list[tuple[str, tuple[Target, ...]]]] = {}
@@ -137,8 +145,16 @@ def architecture(mesh: CompiledMesh) -> Diagram:
                 group=group,
             )
             routes[name].append((node, route.written_targets))
+        steady = steady_version(service) if connect else None
         for version in service.versions.values():
             lines = [version.node, _tasks(version.desired_count, service.autoscaling)]
+            if connect:
+                # One ECS service per service, running one version; a rollout moves it to the next.
+                lines[0] = (
+                    f"ECS service {name} runs {version.name}" if version.name == steady else version.node
+                )
+                if version.name != steady:
+                    lines[1] = "not running: ECS runs one version at a time"
             if version.unrouted:
                 lines.append(f"unrouted: {version.unrouted}")
             versions[(name, version.name)] = diagram.add(

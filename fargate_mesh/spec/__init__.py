@@ -5,6 +5,7 @@ from fargate_mesh.spec.loader import load_stack_file, parse_mesh, stack_file, va
 from fargate_mesh.spec.matches import GatewayMatch, HeaderMatch, HttpMatch, PathMatch, QueryParameterMatch
 from fargate_mesh.spec.mesh import ExternalBackend, Gateway, Mesh, Network
 from fargate_mesh.spec.policies import HealthCheck, OutlierDetection, RetryPolicy, Timeouts
+from fargate_mesh.spec.rollout import Rollout
 from fargate_mesh.spec.routes import GatewayRoute, Rewrite, Route
 from fargate_mesh.spec.service import Autoscaling, Service, TaskSize, Version
 
@@ -25,6 +26,7 @@ __all__ = [
     "QueryParameterMatch",
     "RetryPolicy",
     "Rewrite",
+    "Rollout",
     "Route",
     "Service",
     "SpecError",

@@ -10,6 +10,7 @@ from fargate_mesh.facts import FARGATE_SIZES
 from fargate_mesh.spec.base import Int, SpecModel, VersionName, Weight, check_port
 from fargate_mesh.spec.errors import FieldProblems, Loc
 from fargate_mesh.spec.policies import HealthCheck, OutlierDetection, RetryPolicy, Timeouts
+from fargate_mesh.spec.rollout import Rollout
 from fargate_mesh.spec.routes import Route
 
 Protocol = Literal["http", "http2"]
@@ -112,6 +113,8 @@ class Service(SpecModel):
     size: TaskSize = Field(default_factory=TaskSize)
     desired_count: Int = Field(1, ge=0, le=1000)
     autoscaling: Autoscaling | None = None
+    # How ECS replaces a running revision where ECS shifts the traffic (dataplane: serviceConnect).
+    rollout: Rollout | None = None
     env: AppEnv = Field(default_factory=dict)
 
     @field_validator("port")

@@ -34,7 +34,7 @@ from tests.contract.moto_account import (
     VIRTUAL_ROUTER,
     VIRTUAL_SERVICE,
 )
-from tests.contract.stacks import APPMESH_STACKS, STACKS, cases, outcome, resource, resources
+from tests.contract.stacks import APP_MESH_STACKS, STACKS, cases, outcome, resource, resources
 from tests.contract.translate import TranslationError, translate
 
 SENT_TO_MOTO = (MESH, VIRTUAL_NODE, VIRTUAL_ROUTER, ROUTE, VIRTUAL_GATEWAY, GATEWAY_ROUTE)
@@ -75,7 +75,7 @@ def test_references_resolve_in_the_account(stack: str, type_: str, name: str) ->
     assert outcome(stack, type_, name).missing == []
 
 
-@pytest.mark.parametrize("stack", APPMESH_STACKS)
+@pytest.mark.parametrize("stack", APP_MESH_STACKS)
 def test_stack_produces_every_app_mesh_kind(stack: str) -> None:
     """GIVEN a shipped stack WHEN recorded THEN it has each App Mesh kind, so the cases above are not vacuous."""
     kinds = {r["type"] for r in resources(stack, *APPMESH_TYPES)}

@@ -33,7 +33,15 @@ from tests.contract.moto_account import (
     TASK_DEFINITION,
     VIRTUAL_NODE,
 )
-from tests.contract.stacks import STACKS, cases, envoy_resource_arns, outcome, resource, resources
+from tests.contract.stacks import (
+    APP_MESH_STACKS,
+    STACKS,
+    cases,
+    envoy_resource_arns,
+    outcome,
+    resource,
+    resources,
+)
 from tests.contract.translate import translate
 
 FAMILY_ATTRIBUTE = "ECS_TASK_DEFINITION_FAMILY"
@@ -65,7 +73,7 @@ def test_node_discovers_tasks_of_an_ecs_service(stack: str, type_: str, name: st
     assert _discovery_problems(resource(stack, type_, name), recorded) == []
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", APP_MESH_STACKS)
 def test_stack_produces_a_namespace_and_services(stack: str) -> None:
     """GIVEN a shipped stack WHEN recorded THEN it has a namespace and Cloud Map services to check."""
     kinds = {r["type"] for r in resources(stack, NAMESPACE, CLOUD_MAP_SERVICE)}

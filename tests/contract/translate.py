@@ -51,6 +51,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
         "servicediscovery",
         "CreatePrivateDnsNamespace",
     ),
+    "aws:lb/listenerRule:ListenerRule": ("elbv2", "CreateRule"),
 }
 
 # Cloud Map's API is PascalCase; pulumi's wire names are camelCase. Everything else is as is.
@@ -102,6 +103,8 @@ RENAMES: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("ecs", "Volume", "configureAtLaunch"): ("configuredAtLaunch",),
     ("ecs", "Volume", "hostPath"): ("host", "sourcePath"),
     ("ecs", "ExecuteCommandLogConfiguration", "s3BucketEncryptionEnabled"): ("s3EncryptionEnabled",),
+    # Service Connect: pulumi keeps terraform's singular block name.
+    ("ecs", "ServiceConnectService", "clientAlias"): ("clientAliases",),
 }
 
 # (service, API list shape) -> entry member names: a pulumi map becomes a list of entries.
@@ -120,6 +123,16 @@ SINGLE_ITEM_LISTS: frozenset[tuple[str, str, str]] = frozenset(
         ("appmesh", "VirtualNodeConnectionPool", "https"),
         ("appmesh", "VirtualNodeConnectionPool", "http2s"),
         ("appmesh", "VirtualNodeConnectionPool", "tcps"),
+        ("ecs", "ServiceConnectClientAlias", "testTrafficRules"),
+    }
+)
+
+# (service, API structure shape, pulumi key): a whole number pulumi types as a string (ECS bake times).
+INTEGER_STRINGS: frozenset[tuple[str, str, str]] = frozenset(
+    {
+        ("ecs", "DeploymentConfiguration", "bakeTimeInMinutes"),
+        ("ecs", "CanaryConfiguration", "canaryBakeTimeInMinutes"),
+        ("ecs", "LinearConfiguration", "stepBakeTimeInMinutes"),
     }
 )
 
@@ -175,6 +188,10 @@ class ApiRequest:
 def translate(resource: Mapping[str, Any]) -> ApiRequest:
     """The API request for one recorded resource (``type``, ``name``, ``inputs``)."""
     token = resource["type"]
+    if token == "aws:lb/listenerRule:ListenerRule":
+        from tests.contract.elbv2_rules import create_rule
+
+        return ApiRequest("elbv2", "CreateRule", create_rule(resource))
     if token not in OPERATIONS:
         raise TranslationError(f"{resource.get('name')}: no API operation known for type {token}")
     service, operation = OPERATIONS[token]
@@ -215,6 +232,10 @@ class _Walker:
             here = f"{path}.{key}".lstrip(".")
             if rule in VALUE_MAPS:
                 item = self.mapped(item, VALUE_MAPS[rule], here)
+            if rule in INTEGER_STRINGS:
+                if not (isinstance(item, str) and item.isdigit()):
+                    raise self.fail(here, f"pulumi types it as a string of digits, got {item!r}")
+                item = int(item)
             if rule in JSON_STRINGS:
                 converted = self.json_document(item, member_shape, here)
             elif rule in SINGLE_ITEM_LISTS:

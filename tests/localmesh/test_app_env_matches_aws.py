@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
+from fargate_mesh import naming
 from fargate_mesh.components.envoy.egress import proxy_environment
 from fargate_mesh.localmesh.launch import app_env
+from fargate_mesh.model import CompiledMesh, CompiledService, CompiledVersion
+from fargate_mesh.model.rollouts import steady_version
 from fargate_mesh.render.envoy.plan import fargate_plan
 from tests.aws.recorded import Recording, recorded_stack, shipped_stacks
 from tests.helpers.meshes import compiled, fixed_plan, stack_mesh
@@ -28,6 +31,16 @@ def aws_app_env(recording: Recording, family: str) -> dict[str, str]:
     return {e["name"]: e["value"] for e in app["environment"]}
 
 
+def aws_family(mesh: CompiledMesh, service: CompiledService, version: CompiledVersion) -> str | None:
+    """The task family a version runs in on AWS: its own; on serviceConnect its service's, for the
+    one version that service runs (None for the others: nothing runs them)."""
+    if mesh.dataplane != "serviceConnect":
+        return version.task_family
+    if version.name != steady_version(service):
+        return None
+    return naming.connect_task_family(mesh.name, service.name)
+
+
 @pytest.mark.parametrize("stack", shipped_stacks())
 def test_every_version_gets_the_same_environment_on_aws_and_locally(stack: str):
     """GIVEN a shipped stack, as `pulumi up` registers it (the real program under mocks) and as
@@ -39,10 +52,15 @@ def test_every_version_gets_the_same_environment_on_aws_and_locally(stack: str):
     recording = Recording(recorded_stack(stack))
     mesh = compiled(stack_mesh(stack))
     local_plan, task_plan = fixed_plan(mesh), fargate_plan(mesh)
-    versions = [(s, v) for s in mesh.services.values() for v in s.versions.values()]
+    versions = [
+        (s, v, f)
+        for s in mesh.services.values()
+        for v in s.versions.values()
+        if (f := aws_family(mesh, s, v))
+    ]
     assert versions
-    for service, version in versions:
-        aws = aws_app_env(recording, version.task_family)
+    for service, version, family in versions:
+        aws = aws_app_env(recording, family)
         sidecar = local_plan.sidecar(service.name, version.name)
         local = app_env(mesh, sidecar, base={})
         assert {k: v for k, v in local.items() if k not in LOCAL_RUNTIME} == {

@@ -3,6 +3,7 @@ path on the data planes that cannot carry it, accepted on the others."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.spec import SpecError
 from fargate_mesh.spec.mesh import DATAPLANES
 from tests.helpers.meshes import stack_mesh
-from tests.helpers.spec import accepted, expect_problem, problem_at, refused_on, runs_on, with_mesh
+from tests.helpers.spec import accepted, edit, expect_problem, problem_at, refused_on, runs_on, with_mesh
 
 P = "services.products"
 
@@ -36,6 +37,10 @@ def second_gateway_route(match: dict[str, Any]) -> dict[str, Any]:
 def headers(n: int) -> list[dict[str, str]]:
     return [{"name": f"x-{i}", "exact": "1"} for i in range(n)]
 
+
+# 123 characters but a small RE2 program (Envoy's limit is on the program, the ALB's on the text).
+LONG_SIMPLE_REGEX = "[" + "abcdefghijklmnopqrstuvwxyz0123456789" * 3 + "]+-[A-Z]+[0-9]"
+assert len(LONG_SIMPLE_REGEX) == 123
 
 # A spec that uses each feature once, and where: the spec's field paths the feature must be found at.
 TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
@@ -118,6 +123,28 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
         with_mesh(external={"payments": {"host": "api.payments.example"}}),
         ["external.payments.tls"],
     ),
+    "more than 5 condition values in one gateway route": (
+        second_gateway_route(
+            {"method": "GET", "headers": headers(3), "queryParameters": [{"name": "q", "exact": "1"}]}
+        ),
+        ["gateway.routes[1].match"],
+    ),
+    "more than 99 gateway routes": (
+        with_mesh(
+            **{"gateway.routes": [{"service": "products", "match": {"prefix": f"/r{i}"}} for i in range(100)]}
+        ),
+        ["gateway.routes"],
+    ),
+    "a regex longer than 122 characters on a gateway route": (
+        second_gateway_route({"headers": [{"name": "x-long", "regex": LONG_SIMPLE_REGEX}]}),
+        ["gateway.routes[1].match.headers[0].regex"],
+    ),
+    "a rollout block": (with_mesh(**{f"{P}.rollout": {"strategy": "CANARY"}}), [f"{P}.rollout"]),
+    "a rollout on a service that several gateway routes target": (
+        edit(second_gateway_route({}), **{f"{P}.rollout": {"strategy": "LINEAR", "percent": 20}}),
+        [f"{P}.rollout"],
+    ),
+    "X-Ray tracing from the proxy": (with_mesh(tracing=True), ["tracing"]),
     "a header range or inverted header match on a gateway route": (
         second_gateway_route({"headers": [{"name": "x-v", "range": {"start": 1, "end": 5}}]}),
         ["gateway.routes[1].match.headers[0]"],
@@ -143,11 +170,11 @@ def test_each_feature_is_found_where_the_spec_writes_it(name: str):
 
 
 def test_a_plain_mesh_uses_no_feature_any_data_plane_lacks():
-    """GIVEN the minimal mesh with egress allowed
+    """GIVEN the minimal mesh with egress allowed and no tracing
     WHEN it is checked for every data plane
     THEN it runs on each one"""
     for dataplane in DATAPLANES:
-        runs_on(with_mesh(egressFilter="ALLOW_ALL"), dataplane)
+        runs_on(with_mesh(egressFilter="ALLOW_ALL", tracing=False), dataplane)
 
 
 def test_a_gateway_method_match_runs_on_envoy_and_app_mesh_refuses_it_at_its_field():
@@ -235,6 +262,7 @@ def test_every_problem_of_a_data_plane_comes_at_once():
         f"{P}.retryPolicy",
         "egressFilter",
         "external.payments.tls",
+        "tracing",
     }
     assert all("Amazon ECS Service Connect" in p.message for p in caught.value.problems)
 
@@ -249,17 +277,15 @@ def test_the_stacks_own_data_plane_is_checked_by_default():
         compile_checked(accepted(spec))  # appmesh, the default
 
 
-def test_deploying_refuses_a_data_plane_the_components_cannot_build_yet():
-    """GIVEN the minimal mesh on dataplane: serviceConnect
-    WHEN it is checked for deploying with Pulumi
-    THEN `dataplane` is reported with the data planes that can be deployed; on appmesh and envoy it
-    deploys"""
-    mesh = accepted(with_mesh(dataplane="serviceConnect"))
-    with pytest.raises(SpecError) as caught:
-        compile_checked(mesh, deploying=True)
-    problem_at(caught.value.problems, "dataplane", "deployable: appmesh, envoy")
-    compile_checked(accepted(with_mesh()), deploying=True)
+def test_deploying_refuses_a_data_plane_the_components_cannot_build_yet(monkeypatch):
+    """GIVEN a data plane marked as not deployable yet (envoy, for this test; every data plane deploys)
+    WHEN the minimal mesh on it is checked for deploying with Pulumi
+    THEN `dataplane` is reported with the data planes that can be deployed"""
     compile_checked(accepted(with_mesh(dataplane="envoy")), deploying=True)
+    monkeypatch.setitem(INFO, "envoy", dataclasses.replace(INFO["envoy"], deployable=False))
+    with pytest.raises(SpecError) as caught:
+        compile_checked(accepted(with_mesh(dataplane="envoy")), deploying=True)
+    problem_at(caught.value.problems, "dataplane", "deployable: appmesh, serviceConnect")
 
 
 @pytest.mark.parametrize(
@@ -277,7 +303,7 @@ def test_an_unknown_data_plane_gets_a_did_you_mean(value: str, hint: str):
 def test_every_data_plane_is_described():
     """GIVEN the data planes the spec accepts
     WHEN their descriptions are looked up
-    THEN each has one; Pulumi deploys appmesh (the default) and envoy"""
+    THEN each has one, and Pulumi deploys every one (appmesh is the default)"""
     assert tuple(INFO) == DATAPLANES
-    assert [p for p in DATAPLANES if INFO[p].deployable] == ["appmesh", "envoy"]
+    assert [p for p in DATAPLANES if INFO[p].deployable] == ["appmesh", "envoy", "serviceConnect"]
     assert accepted(with_mesh()).dataplane == "appmesh"

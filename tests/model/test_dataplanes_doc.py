@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fargate_mesh.model.capabilities import FEATURES
-from fargate_mesh.model.dataplanes_doc import DOC, render
+from fargate_mesh.model.dataplanes_doc import DOC, EMBEDDED_IN, embedded, render
 
 
 def test_the_checked_in_page_is_what_the_data_generates():
@@ -22,3 +24,12 @@ def test_the_page_lists_every_feature_and_what_to_do_instead():
         assert f"| {feature.name} |" in page
         for instead in feature.unsupported_on.values():
             assert instead in page
+
+
+@pytest.mark.parametrize("page", EMBEDDED_IN, ids=lambda p: p.name)
+def test_a_data_planes_own_page_shows_the_current_table(page):
+    """GIVEN a data plane's page (docs/serviceconnect.md) with the feature table between its markers
+    WHEN the table is generated again
+    THEN the page already holds it (run `make dataplanes-doc` after changing a feature)"""
+    text = page.read_text(encoding="utf-8")
+    assert text == embedded(text)

@@ -39,12 +39,17 @@ def app_container(
     depends_on: Sequence[Mapping[str, str]] = (),
     name: str = "app",
     read_only_root: bool = True,
+    port_mapping: Mapping[str, Any] | None = None,
+    health_check: Mapping[str, Any] | None = None,
 ) -> Container:
+    """port_mapping: the app port's mapping when a data plane needs more than the port (a name and
+    appProtocol for Service Connect). health_check: ECS's container health check, for data planes
+    with no proxy of ours that probes the app."""
     container: Container = {
         "name": name,
         "image": image,
         "essential": True,
-        "portMappings": [{"containerPort": port, "protocol": "tcp"}],
+        "portMappings": [dict(port_mapping) if port_mapping else {"containerPort": port, "protocol": "tcp"}],
         "environment": environment(env),
         # The apps write nothing to disk; a read-only root makes a compromise harder to persist.
         "readonlyRootFilesystem": read_only_root,
@@ -52,6 +57,8 @@ def app_container(
     }
     if depends_on:
         container["dependsOn"] = [dict(d) for d in depends_on]
+    if health_check:
+        container["healthCheck"] = dict(health_check)
     return container
 
 

@@ -9,7 +9,7 @@ What a data plane adds to a task is a Proxy, so another data plane is a new Prox
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -120,6 +120,8 @@ class App:
     env: Mapping[str, pulumi.Input[str]]
     # Secure by default; False is a knowing loosening for an app that writes outside mounted volumes.
     read_only_root: bool = True
+    port_mapping: Mapping[str, Any] | None = None  # default: the port, tcp
+    health_check: Mapping[str, Any] | None = None  # ECS's container health check, if any
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,10 @@ class TaskArgs:
     deployment_alarm_names: Sequence[pulumi.Input[str]] = ()
     # What must exist before tasks start, besides the roles' policies (e.g. the ALB's listener).
     depends_on: Sequence[pulumi.Resource] = ()
+    # Service Connect: the service's serviceConnectConfiguration, given the task's log configuration
+    # (the proxy logs beside the app).
+    service_connect: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    deployment_configuration: Mapping[str, Any] | None = None  # an ECS deployment strategy
 
 
 class TaskGroup:
@@ -207,6 +213,10 @@ class TaskGroup:
                 autoscaling=capacity.autoscaling,
                 health_check_grace_period_seconds=task.health_check_grace_period_seconds,
                 deployment_alarm_names=task.deployment_alarm_names,
+                service_connect_configuration=task.service_connect(self._logs(task))
+                if task.service_connect
+                else None,
+                deployment_configuration=task.deployment_configuration,
                 # Tasks started before their roles can act would fail their first deployment.
                 depends_on=[
                     *(role.policy for role in (task_role, self.execution_role) if role.policy),
@@ -217,10 +227,13 @@ class TaskGroup:
             opts=child(self._parent),
         )
 
+    def _logs(self, task: TaskArgs) -> dict[str, Any]:
+        return containers.awslogs(self.log_group.name, self._region, task.names.log_stream_prefix)
+
     def _containers(self, task: TaskArgs) -> list[Container]:
         """App, then the proxy's containers, then the X-Ray daemon, all logging to the group."""
         telemetry = self._workload.telemetry
-        logs = containers.awslogs(self.log_group.name, self._region, task.names.log_stream_prefix)
+        logs = self._logs(task)
         result: list[Container] = []
         if task.app is not None:
             result.append(
@@ -231,6 +244,8 @@ class TaskGroup:
                     log_configuration=logs,
                     depends_on=task.proxy.app_depends_on if task.proxy else (),
                     read_only_root=task.app.read_only_root,
+                    port_mapping=task.app.port_mapping,
+                    health_check=task.app.health_check,
                 )
             )
         if task.proxy is not None:

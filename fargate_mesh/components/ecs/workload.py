@@ -17,10 +17,22 @@ from fargate_mesh.spec import Autoscaling
 
 
 @dataclass(frozen=True)
+class BlueGreenTraffic:
+    """What ECS needs to shift a load balancer's traffic during a CANARY, LINEAR or BLUE_GREEN
+    deployment: the alternate target group, the listener rule whose weights it moves, and a role
+    that lets ECS change them."""
+
+    alternate_target_group_arn: pulumi.Input[str]
+    production_listener_rule: pulumi.Input[str]
+    role_arn: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
 class LoadBalancerTarget:
     target_group_arn: pulumi.Input[str]
     container_name: str
     container_port: int
+    blue_green: BlueGreenTraffic | None = None
 
 
 @dataclass(frozen=True)
@@ -54,10 +66,40 @@ class FargateServiceArgs:
     health_check_grace_period_seconds: int | None = None
     # CloudWatch alarms that mean "this revision is bad": ALARM during a deployment rolls it back.
     deployment_alarm_names: Sequence[pulumi.Input[str]] = ()
+    # ECS Service Connect (pulumi-aws's service_connect_configuration shape), if the service takes part.
+    service_connect_configuration: Mapping[str, Any] | None = None
+    # An ECS deployment strategy other than rolling (pulumi-aws's deployment_configuration shape).
+    deployment_configuration: Mapping[str, Any] | None = None
     # What must exist before tasks start (e.g. the roles' policies, the load balancer's listener).
     # Given here because a component's own depends_on does not reach its children.
     depends_on: Sequence[pulumi.Resource] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def _load_balancer(target: LoadBalancerTarget) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "target_group_arn": target.target_group_arn,
+        "container_name": target.container_name,
+        "container_port": target.container_port,
+    }
+    if target.blue_green is not None:
+        result["advanced_configuration"] = {
+            "alternate_target_group_arn": target.blue_green.alternate_target_group_arn,
+            "production_listener_rule": target.blue_green.production_listener_rule,
+            "role_arn": target.blue_green.role_arn,
+        }
+    return result
+
+
+def _ignored_changes(args: FargateServiceArgs) -> list[str]:
+    """Inputs ECS itself changes after they are set: the desired count under autoscaling, and the
+    target groups, which a blue/green, canary or linear deployment swaps."""
+    ignored = []
+    if args.autoscaling is not None:
+        ignored.append("desired_count")
+    if args.load_balancer is not None and args.load_balancer.blue_green is not None:
+        ignored.append("load_balancers")
+    return ignored
 
 
 class FargateService(pulumi.ComponentResource):
@@ -108,15 +150,7 @@ class FargateService(pulumi.ComponentResource):
             service_registries={"registry_arn": args.service_registry_arn}
             if args.service_registry_arn
             else None,
-            load_balancers=[
-                {
-                    "target_group_arn": args.load_balancer.target_group_arn,
-                    "container_name": args.load_balancer.container_name,
-                    "container_port": args.load_balancer.container_port,
-                }
-            ]
-            if args.load_balancer
-            else None,
+            load_balancers=[_load_balancer(args.load_balancer)] if args.load_balancer else None,
             health_check_grace_period_seconds=args.health_check_grace_period_seconds,
             # New tasks must be healthy before old ones go; a deployment that cannot get there rolls back.
             deployment_circuit_breaker={"enable": True, "rollback": True},
@@ -127,6 +161,12 @@ class FargateService(pulumi.ComponentResource):
             }
             if args.deployment_alarm_names
             else None,
+            service_connect_configuration=dict(args.service_connect_configuration)
+            if args.service_connect_configuration
+            else None,
+            deployment_configuration=dict(args.deployment_configuration)
+            if args.deployment_configuration
+            else None,
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
             enable_ecs_managed_tags=True,
@@ -136,7 +176,7 @@ class FargateService(pulumi.ComponentResource):
                 self,
                 # A fixed name cannot exist twice, so a replacement must delete first.
                 delete_before_replace=True,
-                ignore_changes=["desired_count"] if args.autoscaling is not None else None,
+                ignore_changes=_ignored_changes(args) or None,
                 depends_on=list(args.depends_on),
             ),
         )
