@@ -18,7 +18,7 @@ APP_REQUIREMENTS := apps/products/requirements.txt apps/prices/requirements.txt
 # The sample apps' shared kit (apps/kit), installed editable so localmesh runs the apps from source.
 APP_KIT := apps/kit
 
-.PHONY: setup test lint typecheck format demo validate routes diagrams dataplanes-doc bench clean
+.PHONY: setup test lint typecheck format demo validate routes diagrams dataplanes-doc schema bench clean
 
 $(BIN)/python:
 	@echo "creating $(VENV) (first run)…"
@@ -71,6 +71,11 @@ diagrams: $(DEMO_STAMP)
 # docs/dataplanes.md is generated from the capability data (fargate_mesh/model/capabilities.py).
 dataplanes-doc: $(DEMO_STAMP)
 	$(BIN)/python -m fargate_mesh.model.dataplanes_doc --write
+
+# provider/schema.json: the component provider's schema, inferred from fargate_mesh/provider's type
+# annotations; tests/library/test_provider.py regenerates it and fails when the two differ.
+schema: $(FULL_STAMP)
+	$(BIN)/python -m fargate_mesh.provider.schema --write
 
 bench: $(DEMO_STAMP)
 	$(BIN)/python bench/apps_rps.py

@@ -2,7 +2,7 @@
 
 import pulumi
 
-from fargate_mesh.components import MeshPlatform, MeshPlatformArgs, missing_build_contexts
+from fargate_mesh.components import MeshPlatform, MeshPlatformArgs
 from fargate_mesh.spec import SpecError, parse_mesh
 
 APPS_DIR = "apps"
@@ -10,8 +10,8 @@ SOURCE = "myshop:mesh"
 
 
 def platform_args() -> MeshPlatformArgs:
-    """The validated spec compiled for its data plane, or a failure listing every problem before any
-    resource exists."""
+    """The validated spec compiled for its data plane, or a failure listing every problem (the spec,
+    its data plane, app folders that cannot be built) before any resource exists."""
     config = pulumi.Config("myshop")
     try:
         args = MeshPlatformArgs(
@@ -24,9 +24,6 @@ def platform_args() -> MeshPlatformArgs:
     except SpecError as err:
         # RunError: Pulumi prints the message alone, no traceback.
         raise pulumi.RunError(str(err)) from None
-    problems = missing_build_contexts(args.compiled, APPS_DIR)
-    if problems:
-        raise pulumi.RunError(f"{SOURCE} cannot be built:\n" + "\n".join(f"  - {p}" for p in problems))
     return args
 
 

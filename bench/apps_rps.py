@@ -1,10 +1,11 @@
-"""Requests per second of the sample apps, each served by one uvicorn worker on 127.0.0.1.
+"""Requests per second of the sample apps, each one process on 127.0.0.1, as their image runs them.
 
-    python bench/apps_rps.py [--duration 5] [--concurrency 16]
+    python bench/apps_rps.py [--duration 5] [--concurrency 16] [--protocol http|http2] [--apps-dir DIR]
 
-Starts Prices and Products as subprocesses on free loopback ports (Products pointed straight
-at that Prices, no mesh), waits for /health, then drives each endpoint for a fixed time from
-one asyncio client with bounded concurrency, and prints rps and latency percentiles.
+Starts Prices and Products as subprocesses on free loopback ports with `python -m <app>_api` (the
+kit's entry point; Products pointed straight at that Prices, no mesh), waits for /health, then drives
+each endpoint for a fixed time from one asyncio client with bounded concurrency, and prints rps and
+latency percentiles, then Products' detail throughput as a share of Prices' in the same run.
 The subprocesses are always stopped, whatever happens.
 
 The load generator is Python too and shares the machine, so on a small box it competes with
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -36,6 +37,8 @@ HOST = "127.0.0.1"  # never anything else: this only ever talks to its own subpr
 STARTUP_TIMEOUT_S = 20.0
 WARMUP_S = 0.5
 PRICE_OK = b'"priceStatus":"ok"'
+# Products detail throughput as a share of Prices', in the same run (the issue's target).
+TARGET_DETAIL_SHARE = 0.45
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
@@ -46,10 +49,23 @@ class Result:
     duration_s: float
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
+    # CPU seconds both apps spent while this was measured (apps_rps main only).
+    app_cpu_s: float = 0.0
 
     @property
     def rps(self) -> float:
         return len(self.latencies_ms) / self.duration_s
+
+    def merge(self, other: Result) -> None:
+        self.duration_s += other.duration_s
+        self.latencies_ms += other.latencies_ms
+        self.errors += other.errors
+        self.app_cpu_s += other.app_cpu_s
+
+    @property
+    def app_cpu_us_per_request(self) -> float:
+        """Immune to what else runs on the machine, unlike rps: what one answer costs the apps."""
+        return self.app_cpu_s / len(self.latencies_ms) * 1e6 if self.latencies_ms else float("nan")
 
     def percentile(self, pct: int) -> float:
         if len(self.latencies_ms) < 2:
@@ -70,28 +86,60 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+@dataclass
+class Served:
+    proc: subprocess.Popen[bytes]
+    base_url: str
+    log: IO[str]  # the process's stdout and stderr
+
+
 @contextlib.contextmanager
-def serve(app: str, module: str, env: dict[str, str]) -> Iterator[str]:
-    """Run `python -m uvicorn <module>:app` from apps/<app>; yield its base URL; always stop it."""
+def run_server(
+    cwd: Path,
+    argv: Callable[[int], list[str]],
+    env: dict[str, str],
+    *,
+    port_env: str | None = None,
+    wait: bool = True,
+) -> Iterator[Served]:
+    """Run `argv(port)` in `cwd` on a free loopback port (also given as env[port_env] when named);
+    with `wait`, until GET /health answers. Always stopped: SIGTERM, then SIGKILL after 5 s."""
     port = free_port()
-    cmd = [
-        sys.executable, "-m", "uvicorn", f"{module}:app",
-        "--host", HOST, "--port", str(port),
-        "--workers", "1", "--no-access-log", "--timeout-graceful-shutdown", "2",
-    ]  # fmt: skip
+    if port_env:
+        env = {**env, port_env: str(port)}
     with tempfile.TemporaryFile("w+") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT / "apps" / app, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(argv(port), cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            base_url = f"http://{HOST}:{port}"
-            wait_healthy(base_url, proc, log)
-            yield base_url
+            served = Served(proc, f"http://{HOST}:{port}", log)
+            if wait:
+                wait_healthy(served.base_url, proc, log)
+            yield served
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def with_kit_on_path(env: dict[str, str], apps_dir: Path) -> dict[str, str]:
+    """`env` with apps_dir's own kit first on PYTHONPATH, not whichever copy an editable install names."""
+    return {
+        **env,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(apps_dir / "kit"), env.get("PYTHONPATH", "")])),
+    }
+
+
+@contextlib.contextmanager
+def serve_app(apps_dir: Path, app: str, env: dict[str, str]) -> Iterator[Served]:
+    """Run apps/<app> as its image does, `python -m <app>_api` (the kit's entry point, so the server
+    APP_PROTOCOL picks), with that apps folder's own kit first on the path."""
+    env = {**with_kit_on_path(env, apps_dir), "HOST": HOST, "GRACEFUL_SHUTDOWN_SECONDS": "2"}
+    argv = [sys.executable, "-m", f"{app}_api"]
+    with run_server(apps_dir / app, lambda _: argv, env, port_env="PORT") as served:
+        yield served
 
 
 def wait_healthy(base_url: str, proc: subprocess.Popen[bytes], log: IO[str]) -> None:
@@ -159,11 +207,16 @@ async def drive(
     concurrency: int,
     client_kind: str,
     expect: bytes | None = None,
+    warmup_s: float = WARMUP_S,
 ) -> Result:
     result = Result(label=label, duration_s=duration_s)
     url = httpx.URL(base_url)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=5.0, trust_env=False) as shared:
+    # "h2c": HTTP/2 with prior knowledge over plain http (needs the h2 package), as Envoy speaks it.
+    h2c = client_kind == "h2c"
+    async with httpx.AsyncClient(
+        base_url=base_url, limits=limits, timeout=5.0, trust_env=False, http1=not h2c, http2=h2c
+    ) as shared:
 
         async def worker(until: float, record: bool) -> None:
             raw = RawConnection(url.host, url.port or 80)
@@ -188,7 +241,7 @@ async def drive(
                 raw.close()
 
         # Warm up connections and code paths first, then measure.
-        warm_until = time.perf_counter() + WARMUP_S
+        warm_until = time.perf_counter() + warmup_s
         await asyncio.gather(*(worker(warm_until, record=False) for _ in range(concurrency)))
         measure_start = time.perf_counter()
         until = measure_start + duration_s
@@ -201,6 +254,7 @@ async def drive(
 def print_table(results: list[Result]) -> None:
     header = (
         f"{'endpoint':<40} {'requests':>9} {'errors':>7} {'rps':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}"
+        f" {'app cpu us':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -208,7 +262,21 @@ def print_table(results: list[Result]) -> None:
         print(
             f"{r.label:<40} {len(r.latencies_ms):>9} {r.errors:>7} {r.rps:>8.0f}"
             f" {r.percentile(50):>8.2f} {r.percentile(90):>8.2f} {r.percentile(99):>8.2f}"
+            f" {r.app_cpu_us_per_request:>10.0f}"
         )
+
+
+def share(part: Result, whole: Result) -> float:
+    return part.rps / whole.rps if whole.rps else float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,26 +284,50 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per endpoint (max 60)")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight (1..256)")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="each endpoint's time is split into this many interleaved slices",
+    )
+    parser.add_argument(
         "--client",
         choices=["raw", "httpx"],
         default="raw",
         help="load generator: a bare keep-alive socket client (default) or httpx.AsyncClient",
     )
+    parser.add_argument(
+        "--protocol",
+        choices=["http", "http2"],
+        default="http",
+        help="APP_PROTOCOL of both apps: http = uvicorn (default), http2 = granian (measured over HTTP/1.1)",
+    )
+    parser.add_argument(
+        "--apps-dir",
+        type=Path,
+        default=ROOT / "apps",
+        help="the apps and kit to measure, e.g. `git archive <commit> apps | tar -x -C /tmp/x` then /tmp/x/apps",
+    )
     args = parser.parse_args(argv)
-    if not 0 < args.duration <= 60 or not 1 <= args.concurrency <= 256:
-        parser.error("--duration must be in (0, 60] and --concurrency in [1, 256]")
+    if not 0 < args.duration <= 60 or not 1 <= args.concurrency <= 256 or not 1 <= args.rounds <= 20:
+        parser.error("--duration must be in (0, 60], --concurrency in [1, 256] and --rounds in [1, 20]")
 
     print(
-        f"1 uvicorn worker per app on {HOST}; {args.concurrency} concurrent requests; "
-        f"{args.duration:g} s per endpoint after {WARMUP_S:g} s warm-up; {args.client} client; "
+        f"apps from {args.apps_dir}, APP_PROTOCOL={args.protocol}, 1 process per app on {HOST}; "
+        f"{args.concurrency} concurrent requests; {args.duration:g} s per endpoint in {args.rounds} "
+        f"interleaved slices, after {WARMUP_S:g} s warm-up; {args.client} client; "
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs (client shares them)\n"
     )
-    results: list[Result] = []
-    with serve("prices", "prices_api.main", child_env()) as prices_url:
-        products_env = child_env(PRICES_BASE_URL=prices_url)
-        with serve("products", "products_api.main", products_env) as products_url:
+    env = child_env(APP_PROTOCOL=args.protocol)
+    slice_s = args.duration / args.rounds
+    with serve_app(args.apps_dir, "prices", env) as prices:
+        products_env = {**env, "PRICES_BASE_URL": prices.base_url}
+        with serve_app(args.apps_dir, "products", products_env) as products:
+            prices_url, products_url = prices.base_url, products.base_url
+            pids = (prices.proc.pid, products.proc.pid)
             plan: list[tuple[str, str, str, bytes | None]] = [
                 (prices_url, "/v1/prices", "prices   GET /v1/prices", None),
+                # What a product detail asks Prices for.
+                (prices_url, "/v1/prices/p-001", "prices   GET /v1/prices/p-001", None),
                 (products_url, "/v1/products?limit=20", "products GET /v1/products?limit=20", None),
                 # A detail without its price (Prices slow or failing) is an error, not a success.
                 (
@@ -245,13 +337,29 @@ def main(argv: list[str] | None = None) -> int:
                     PRICE_OK,
                 ),
             ]
-            for base_url, path, label, expect in plan:
-                results.append(
-                    asyncio.run(
-                        drive(base_url, path, label, args.duration, args.concurrency, args.client, expect)
+            results = [Result(label=label, duration_s=0.0) for _, _, label, _ in plan]
+            # Interleaved slices rather than one block per endpoint: on a shared machine the load of
+            # other processes drifts, and the shares below compare endpoints under the same drift.
+            for round_index in range(args.rounds):
+                warmup_s = WARMUP_S if round_index == 0 else WARMUP_S / 5
+                for (base_url, path, label, expect), total in zip(plan, results, strict=True):
+                    cpu_before = sum(map(cpu_seconds, pids))
+                    part = asyncio.run(
+                        drive(base_url, path, label, slice_s, args.concurrency, args.client, expect, warmup_s)
                     )
-                )
+                    # Includes the warm-up's requests: a small overcount, the same for every endpoint.
+                    part.app_cpu_s = sum(map(cpu_seconds, pids)) - cpu_before
+                    total.merge(part)
     print_table(results)
+    prices_list, prices_one, _, detail = results
+    # Two Python hops per detail (Products, then Prices) make 50 % the ceiling.
+    print(
+        f"\nproducts detail as a share of prices, same run: {share(detail, prices_list):.0%} of GET /v1/prices, "
+        f"{share(detail, prices_one):.0%} of GET /v1/prices/p-001 (target >= {TARGET_DETAIL_SHARE:.0%})\n"
+        f"apps' CPU per answer: a detail costs {detail.app_cpu_us_per_request / prices_list.app_cpu_us_per_request:.2f}x "
+        f"a GET /v1/prices and {detail.app_cpu_us_per_request / prices_one.app_cpu_us_per_request:.2f}x "
+        f"a GET /v1/prices/p-001 (2.00x: two hops as cheap as one Prices answer each)"
+    )
     return 1 if any(r.errors or not r.latencies_ms for r in results) else 0
 
 

@@ -10,12 +10,21 @@ from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.dataplane import AppMeshDataPlane
 from fargate_mesh.components.appmesh.external import ExternalService, ExternalServiceArgs
 from fargate_mesh.components.appmesh.gateway import IngressGateway, IngressGatewayArgs
-from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs
+from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs, ExistingMesh
 from fargate_mesh.components.appmesh.routing import ServiceRouting, ServiceRoutingArgs
 from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs
 from fargate_mesh.components.appmesh.sidecar import AppMeshEnvoy, EnvoyOptions
 from fargate_mesh.components.dataplane import DataPlane, DeployedDataPlane, PlatformParts, ServiceImages
-from fargate_mesh.components.ecs.task import App, Capacity, Proxy, TaskArgs, TaskGroup, Telemetry, Workload
+from fargate_mesh.components.ecs.task import (
+    App,
+    Capacity,
+    ExistingTaskResources,
+    Proxy,
+    TaskArgs,
+    TaskGroup,
+    Telemetry,
+    Workload,
+)
 from fargate_mesh.components.ecs.workload import (
     FargateService,
     FargateServiceArgs,
@@ -23,7 +32,12 @@ from fargate_mesh.components.ecs.workload import (
     TaskPlacement,
 )
 from fargate_mesh.components.firewall import Admission, MeshFirewall, MeshFirewallArgs, admissions_from_spec
-from fargate_mesh.components.foundation import MeshFoundation, MeshFoundationArgs
+from fargate_mesh.components.foundation import (
+    ExistingCluster,
+    ExistingNamespace,
+    MeshFoundation,
+    MeshFoundationArgs,
+)
 from fargate_mesh.components.images import AppImage, AppImageArgs
 from fargate_mesh.components.names import StackNames, TaskNames
 from fargate_mesh.components.network import ExistingNetwork, Network, NetworkArgs
@@ -49,7 +63,11 @@ __all__ = [
     "DataPlane",
     "DeployedDataPlane",
     "EnvoyOptions",
+    "ExistingCluster",
+    "ExistingMesh",
+    "ExistingNamespace",
     "ExistingNetwork",
+    "ExistingTaskResources",
     "ExternalService",
     "ExternalServiceArgs",
     "FargateService",

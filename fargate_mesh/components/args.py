@@ -9,6 +9,7 @@ spec's own, with the spec's messages, reported all at once as a SpecError.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 from collections.abc import Callable, Mapping
@@ -29,9 +30,12 @@ def is_unresolved(value: object) -> bool:
 
 
 def holds_unresolved(value: object) -> bool:
-    """True if `value`, or anything inside a list, tuple, set or mapping (keys too), is unresolved."""
+    """True if `value`, or anything inside a list, tuple, set, mapping (keys too) or dataclass
+    (its fields: ServiceNames, MeshBackend, ...), is unresolved."""
     if is_unresolved(value):
         return True
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(holds_unresolved(getattr(value, f.name)) for f in dataclasses.fields(value))
     if isinstance(value, Mapping):
         return any(holds_unresolved(k) or holds_unresolved(v) for k, v in value.items())
     if isinstance(value, list | tuple | set | frozenset):
@@ -39,7 +43,7 @@ def holds_unresolved(value: object) -> bool:
     return False
 
 
-def require_plain(owner: str, **values: object) -> None:
+def require_plain(owner: str, /, **values: object) -> None:
     """Refuse, with one TypeError naming each arg, Outputs where `owner` needs the value itself."""
     wired = [name for name, value in values.items() if holds_unresolved(value)]
     if wired:

@@ -16,6 +16,7 @@ from typing import Protocol
 
 import pulumi
 
+from fargate_mesh.components.base import Scope
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.firewall import MeshFirewall
 from fargate_mesh.components.foundation import MeshFoundation
@@ -36,6 +37,7 @@ class PlatformParts:
     """What the platform has built when the data plane's turn comes, and the compiled mesh, which
     carries every name, route, policy, callee and environment the data plane deploys."""
 
+    scope: Scope  # names the data plane's components after the platform (components/base.py)
     mesh: CompiledMesh
     foundation: MeshFoundation  # Cloud Map namespace and ECS cluster
     endpoint: PublicEndpoint  # the ALB, its HTTPS listener and the gateway's target group

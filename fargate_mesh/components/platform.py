@@ -16,8 +16,10 @@ import pulumi
 
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.dataplane import AppMeshDataPlane
+from fargate_mesh.components.appmesh.mesh import ExistingMesh
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND
-from fargate_mesh.components.base import child, standard_tags, type_token
+from fargate_mesh.components.args import require_plain
+from fargate_mesh.components.base import Scope, standard_tags, type_token
 from fargate_mesh.components.dataplane import DataPlane, PlatformParts, ServiceImages
 from fargate_mesh.components.envoy.dataplane import EnvoyDataPlane
 from fargate_mesh.components.envoy.proxy import EnvoyImages
@@ -28,16 +30,21 @@ from fargate_mesh.components.firewall import (
     MeshFirewallArgs,
     admissions_from_spec,
 )
-from fargate_mesh.components.foundation import MeshFoundation, MeshFoundationArgs
+from fargate_mesh.components.foundation import (
+    ExistingCluster,
+    ExistingNamespace,
+    MeshFoundation,
+    MeshFoundationArgs,
+)
 from fargate_mesh.components.images import AppImage, AppImageArgs, repository_arn_from_uri
 from fargate_mesh.components.names import StackNames
-from fargate_mesh.components.network import Network, NetworkArgs
+from fargate_mesh.components.network import ExistingNetwork, Network, NetworkArgs
 from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
 from fargate_mesh.components.serviceconnect.dataplane import ServiceConnectDataPlane
 from fargate_mesh.facts import DEFAULT_ENVOY_IMAGE, FARGATE_PLATFORM_VERSION
-from fargate_mesh.model import CompiledMesh, compile_checked
+from fargate_mesh.model import CompiledMesh, compile_checked, compile_mesh
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
-from fargate_mesh.spec import Mesh
+from fargate_mesh.spec import Mesh, Problem, SpecError
 
 
 def apps_to_build(mesh: CompiledMesh) -> dict[str, list[tuple[str, str]]]:
@@ -92,17 +99,52 @@ def _build_problem(apps_dir: str | Path, app: str) -> str | None:
     return None
 
 
-def missing_build_contexts(mesh: CompiledMesh, apps_dir: str | Path = "apps") -> list[str]:
-    """Apps the spec wants built that cannot be, as one message each."""
+def build_problems(mesh: CompiledMesh, apps_dir: str | Path = "apps") -> list[Problem]:
+    """Apps the spec wants built that cannot be, at the first service that runs each."""
     return [
-        f"services.{users[0][0]}: {problem}"
+        Problem(f"services.{users[0][0]}", problem)
         for app, users in apps_to_build(mesh).items()
         if (problem := _build_problem(apps_dir, app)) is not None
     ]
 
 
+def missing_build_contexts(mesh: CompiledMesh, apps_dir: str | Path = "apps") -> list[str]:
+    """Apps the spec wants built that cannot be, as one message each."""
+    return [str(problem) for problem in build_problems(mesh, apps_dir)]
+
+
 @dataclass(frozen=True)
 class MeshPlatformArgs:
+    """A whole stack's mesh from one validated spec. Every check (what the spec's data plane cannot
+    carry, app folders that cannot be built, the names below) runs when the args are made, all
+    problems in one SpecError, before anything is registered.
+
+    Args:
+        mesh: The validated spec (parse_mesh / load_stack_file); its `dataplane` key chooses the
+            data plane. Required.
+        spec_source: What errors call the spec. Default "mesh spec".
+        apps_dir: Where app folders are, relative to where `pulumi up` runs. Default "apps".
+        availability_zones: For a new VPC. Default None: looked up.
+        platform_version: Fargate's. Default facts.FARGATE_PLATFORM_VERSION.
+        ssl_policy: The HTTPS listener's. Default TLS 1.3/1.2, forward secret only.
+        alb_deletion_protection: Default False (turn on for production).
+        alb_access_logs_bucket: Default None: no access logs.
+        force_delete_repositories: Let destroy delete ECR repositories holding images. Default False.
+        keep_images: Images each repository keeps. Default 20.
+        writable_root_services: Services whose app may write its root filesystem. Default none.
+        envoy_health_check_command, envoy_trust_bundle: The App Mesh guide's. Confirm on the
+            first deploy.
+        gateway_alarms: Thresholds of the gateway's rollback alarms. Default GatewayAlarmArgs().
+        existing_mesh: Put the services in this App Mesh mesh (ExistingMesh.from_arn; its owner
+            for a mesh another account shares). Default None: one is made.
+        existing_network: Use this VPC and subnets (ids may be Outputs), overriding the spec's
+            network. Default None.
+        existing_cluster: Use this ECS cluster. Default None: one is made.
+        existing_namespace: Use this Cloud Map namespace, named as the spec's. Default None: made.
+        certificate_arn: Use this issued ACM certificate. Default None: one is requested.
+        open_egress: Task egress to anywhere. Default True; False closes it.
+    """
+
     # The stack's spec; its `dataplane` key says which data plane runs the services and the gateway.
     mesh: Mesh
     # What errors call the spec ("myshop:mesh is invalid ..."): where the user wrote it.
@@ -123,6 +165,13 @@ class MeshPlatformArgs:
     envoy_trust_bundle: str = DEFAULT_TRUST_BUNDLE
     # Thresholds of the gateway's deployment alarms, and an optional SNS topic to notify.
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
+    # Bring your own (docs/reuse.md): each is made by default; given, the platform uses it instead.
+    existing_mesh: ExistingMesh | None = None
+    existing_network: ExistingNetwork | None = None
+    existing_cluster: ExistingCluster | None = None
+    existing_namespace: ExistingNamespace | None = None
+    certificate_arn: pulumi.Input[str] | None = None
+    open_egress: bool = True
     # dataplane: envoy: the Envoy image (default: the spec's envoyImage when it names one, else the
     # upstream release the bootstraps are validated with, facts.UPSTREAM_ENVOY_IMAGE); a digest-pinned
     # reference or an ECR pull-through copy goes here.
@@ -131,16 +180,36 @@ class MeshPlatformArgs:
     compiled: CompiledMesh = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # A SpecError listing all the data plane cannot carry, before any resource is registered.
-        object.__setattr__(
-            self, "compiled", compile_checked(self.mesh, deploying=True, source=self.spec_source)
+        require_plain(
+            "MeshPlatformArgs",
+            spec_source=self.spec_source,
+            apps_dir=self.apps_dir,
+            platform_version=self.platform_version,
+            writable_root_services=self.writable_root_services,
+            keep_images=self.keep_images,
+            force_delete_repositories=self.force_delete_repositories,
+            open_egress=self.open_egress,
         )
+        # One SpecError with all the data plane cannot carry, the apps that cannot be built and
+        # unknown service names, before any resource is registered.
+        problems: list[Problem] = []
+        try:
+            compiled = compile_checked(self.mesh, deploying=True, source=self.spec_source)
+        except SpecError as refused:
+            problems += refused.problems
+            compiled = compile_mesh(self.mesh)
+        object.__setattr__(self, "compiled", compiled)
         unknown = sorted(set(self.writable_root_services) - set(self.mesh.services))
         if unknown:
-            raise ValueError(
-                f"writable_root_services names services the spec does not have: {unknown}; "
-                f"services are: {', '.join(self.mesh.services)}"
+            problems.append(
+                Problem(
+                    "writable_root_services",
+                    f"names services the spec does not have: {unknown}; services are: {', '.join(self.mesh.services)}",
+                )
             )
+        problems += build_problems(compiled, self.apps_dir)
+        if problems:
+            raise SpecError(problems, self.spec_source)
 
 
 # Each deployable data plane (the spec's `dataplane`), built from the platform's args. Another data
@@ -150,6 +219,7 @@ DATA_PLANES: dict[str, Callable[[MeshPlatformArgs], DataPlane]] = {
         envoy_health_check_command=args.envoy_health_check_command,
         trust_bundle=args.envoy_trust_bundle,
         gateway_alarms=args.gateway_alarms,
+        existing_mesh=args.existing_mesh,
     ),
     "envoy": lambda args: EnvoyDataPlane(
         images=EnvoyImages(envoy=image) if (image := _envoy_image(args)) else EnvoyImages(),
@@ -182,9 +252,13 @@ class MeshPlatform(pulumi.ComponentResource):
         mesh = args.compiled
         names = StackNames(mesh)
         tags = standard_tags(mesh.name, mesh.tags)
-        network = Network(mesh.name, _network_args(args, tags), opts=child(self))
+        # Children are named after the platform; platforms made before were named after the spec.
+        scope = Scope(self, name)
+        network_name, network_opts = scope.named(formerly=mesh.name)
+        network = Network(network_name, _network_args(args, tags), opts=network_opts)
+        endpoint_name, endpoint_opts = scope.named(formerly=mesh.name)
         endpoint = PublicEndpoint(
-            mesh.name,
+            endpoint_name,
             PublicEndpointArgs(
                 domain=mesh.domain,
                 hosted_zone=mesh.hosted_zone,
@@ -195,24 +269,29 @@ class MeshPlatform(pulumi.ComponentResource):
                 ssl_policy=args.ssl_policy,
                 deletion_protection=args.alb_deletion_protection,
                 access_logs_bucket=args.alb_access_logs_bucket,
+                certificate_arn=args.certificate_arn,
                 tags=tags,
             ),
-            opts=child(self),
+            opts=endpoint_opts,
         )
+        foundation_name, foundation_opts = scope.named(formerly=mesh.name)
         foundation = MeshFoundation(
-            mesh.name,
+            foundation_name,
             MeshFoundationArgs(
                 mesh_name=mesh.name,
                 namespace=names.namespace,
                 cluster_name=names.cluster,
                 vpc_id=network.vpc_id,
+                existing_cluster=args.existing_cluster,
+                existing_namespace=args.existing_namespace,
                 tags=tags,
             ),
-            opts=child(self),
+            opts=foundation_opts,
         )
         data_plane = DATA_PLANES[mesh.dataplane](args)
+        firewall_name, firewall_opts = scope.named("sg", formerly=f"{mesh.name}-sg")
         firewall = MeshFirewall(
-            f"{mesh.name}-sg",
+            firewall_name,
             MeshFirewallArgs(
                 vpc_id=network.vpc_id,
                 # The ALB and the gateway under keys no service name can take: a service may be
@@ -221,20 +300,22 @@ class MeshPlatform(pulumi.ComponentResource):
                 admissions=admissions_from_spec(mesh, service_port=data_plane.admission_port),
                 external_sources={ALB: endpoint.alb_security_group_id},
                 labels={GATEWAY: mesh.gateway.name, ALB: "alb"},
+                open_egress=args.open_egress,
                 tags=tags,
             ),
-            opts=child(self),
+            opts=firewall_opts,
         )
         deployed = data_plane.deploy(
             self,
             PlatformParts(
+                scope=scope,
                 mesh=mesh,
                 foundation=foundation,
                 endpoint=endpoint,
                 firewall=firewall,
                 private_subnet_ids=network.private_subnet_ids,
                 vpc_id=network.vpc_id,
-                images=self._images(args, names, tags),
+                images=self._images(scope, args, names, tags),
                 platform_version=args.platform_version,
                 writable_root_services=args.writable_root_services,
                 tags=tags,
@@ -261,13 +342,15 @@ class MeshPlatform(pulumi.ComponentResource):
         )
 
     def _images(
-        self, args: MeshPlatformArgs, names: StackNames, tags: dict[str, str]
+        self, scope: Scope, args: MeshPlatformArgs, names: StackNames, tags: dict[str, str]
     ) -> dict[str, ServiceImages]:
         """An AppImage per app to build; per service, what each version runs and pulls from."""
         mesh = args.compiled
-        built = {
-            app: AppImage(
-                f"{mesh.name}-{app}",
+        built = {}
+        for app in apps_to_build(mesh):
+            image_name, image_opts = scope.named(app, formerly=f"{mesh.name}-{app}")
+            built[app] = AppImage(
+                image_name,
                 AppImageArgs(
                     repository_name=names.repository(app),
                     **app_build(args.apps_dir, app),
@@ -275,10 +358,8 @@ class MeshPlatform(pulumi.ComponentResource):
                     force_delete=args.force_delete_repositories,
                     tags=tags,
                 ),
-                opts=child(self),
+                opts=image_opts,
             )
-            for app in apps_to_build(mesh)
-        }
         images: dict[str, ServiceImages] = {}
         for name, service in mesh.services.items():
             by_version: dict[str, pulumi.Input[str]] = {}
@@ -298,7 +379,10 @@ class MeshPlatform(pulumi.ComponentResource):
 
 
 def _network_args(args: MeshPlatformArgs, tags: dict[str, str]) -> NetworkArgs:
-    """The spec's network, in the availability zones given (a new VPC only), else looked up."""
+    """The existing network given, else the spec's, in the availability zones given (a new VPC
+    only), else looked up."""
+    if args.existing_network is not None:
+        return NetworkArgs(existing=args.existing_network, tags=tags)
     network_args = NetworkArgs.from_spec(args.compiled.network, tags)
     if args.availability_zones is None or network_args.existing is not None:
         return network_args

@@ -49,6 +49,9 @@ class PublicEndpointArgs:
         access_logs_bucket: An S3 bucket that allows ELB log delivery. Default None: no access
             logs.
         idle_timeout: Seconds an idle connection is kept open. Default 60 (ALB's own default).
+        certificate_arn: An issued ACM certificate for `domain`, in the ALB's region, to use
+            instead of requesting one. Default None: a certificate is requested and validated by
+            a DNS record in `hosted_zone`.
         tags: Added to every resource. Default none.
     """
 
@@ -62,6 +65,7 @@ class PublicEndpointArgs:
     deletion_protection: pulumi.Input[bool] = False
     access_logs_bucket: pulumi.Input[str] | None = None
     idle_timeout: pulumi.Input[int] = 60
+    certificate_arn: pulumi.Input[str] | None = None
     tags: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -171,28 +175,10 @@ class PublicEndpoint(pulumi.ComponentResource):
         zone = aws.route53.get_zone_output(
             name=args.hosted_zone, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
         )
-        certificate = aws.acm.Certificate(
-            f"{name}-cert",
-            domain_name=args.domain,
-            validation_method="DNS",
-            tags=tags,
-            opts=child(self),
-        )
-        validation_record = aws.route53.Record(
-            f"{name}-cert-validation",
-            zone_id=zone.zone_id,
-            name=_validation_field(certificate, "resource_record_name"),
-            type=_validation_field(certificate, "resource_record_type"),
-            records=[_validation_field(certificate, "resource_record_value")],
-            ttl=60,
-            allow_overwrite=True,
-            opts=child(self),
-        )
-        validation = aws.acm.CertificateValidation(
-            f"{name}-cert",
-            certificate_arn=certificate.arn,
-            validation_record_fqdns=[validation_record.fqdn],
-            opts=child(self),
+        certificate_arn = (
+            self._certificate(name, args, zone.zone_id, tags)
+            if args.certificate_arn is None
+            else pulumi.Output.from_input(args.certificate_arn)
         )
         https = aws.lb.Listener(
             f"{name}-https",
@@ -200,8 +186,7 @@ class PublicEndpoint(pulumi.ComponentResource):
             port=443,
             protocol="HTTPS",
             ssl_policy=args.ssl_policy,
-            # The validated certificate: the listener waits until ACM has issued it.
-            certificate_arn=validation.certificate_arn,
+            certificate_arn=certificate_arn,
             default_actions=[{"type": "forward", "target_group_arn": target_group.arn}],
             tags=tags,
             opts=child(self),
@@ -238,7 +223,7 @@ class PublicEndpoint(pulumi.ComponentResource):
         self.target_group_arn_suffix = target_group.arn_suffix
         self.https_listener = https
         self.https_listener_arn = https.arn
-        self.certificate_arn = validation.certificate_arn
+        self.certificate_arn = certificate_arn
         self.register_outputs(
             {
                 "url": self.url,
@@ -252,3 +237,36 @@ class PublicEndpoint(pulumi.ComponentResource):
                 "certificate_arn": self.certificate_arn,
             }
         )
+
+    def _certificate(
+        self,
+        name: str,
+        args: PublicEndpointArgs,
+        zone_id: pulumi.Input[str],
+        tags: Mapping[str, pulumi.Input[str]],
+    ) -> pulumi.Output[str]:
+        """A certificate for the domain, validated by DNS in the zone: its ARN once ACM issued it."""
+        certificate = aws.acm.Certificate(
+            f"{name}-cert",
+            domain_name=args.domain,
+            validation_method="DNS",
+            tags=tags,
+            opts=child(self),
+        )
+        validation_record = aws.route53.Record(
+            f"{name}-cert-validation",
+            zone_id=zone_id,
+            name=_validation_field(certificate, "resource_record_name"),
+            type=_validation_field(certificate, "resource_record_type"),
+            records=[_validation_field(certificate, "resource_record_value")],
+            ttl=60,
+            allow_overwrite=True,
+            opts=child(self),
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{name}-cert",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[validation_record.fqdn],
+            opts=child(self),
+        )
+        return validation.certificate_arn

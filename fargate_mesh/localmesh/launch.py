@@ -42,25 +42,15 @@ def app_env(
     return env
 
 
-def default_app_argv(mesh: CompiledMesh, sidecar: SidecarPlan, apps_dir: Path) -> list[str]:
-    """uvicorn serving apps/<app>/<app>_api.main:app, the sample apps' layout."""
-    app_dir = apps_dir / mesh.services[sidecar.service].app
-    module = f"{app_dir.name.replace('-', '_')}_api.main:app"
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        module,
-        "--app-dir",
-        str(app_dir),
-        "--host",
-        sidecar.app.host,
-        "--port",
-        str(sidecar.app.port),
-        "--no-access-log",
-        "--timeout-graceful-shutdown",
-        "2",
-    ]
+def default_app_launch(app_dir: Path, env: Mapping[str, str]) -> Launch:
+    """`python -m <app>_api` from apps/<app>, the command the image runs through the kit's entry
+    point: the app reads HOST, PORT and APP_PROTOCOL from its environment, so a `protocol: http2`
+    service serves h2c here as on AWS."""
+    package = f"{app_dir.name.replace('-', '_')}_api"
+    path = os.pathsep.join(p for p in (str(app_dir), env.get("PYTHONPATH", "")) if p)
+    # A local mesh stops in seconds, not ECS's stopTimeout.
+    local = {"PYTHONPATH": path, "GRACEFUL_SHUTDOWN_SECONDS": "2"}
+    return Launch(argv=[sys.executable, "-m", package], env={**env, **local})
 
 
 def app_launch(
@@ -72,16 +62,17 @@ def app_launch(
     override: AppCommand | None,
 ) -> Launch:
     sidecar = plan.sidecar(service, version)
+    env = app_env(mesh, sidecar)
     argv = override(service, version, sidecar.app) if override else None
-    if argv is None:
-        app = mesh.services[service].app
-        if not (apps_dir / app).is_dir():
-            raise FileNotFoundError(
-                f"services.{service}: no app directory {apps_dir / app} (set services.{service}.app "
-                f"or pass --apps-dir)"
-            )
-        argv = default_app_argv(mesh, sidecar, apps_dir)
-    return Launch(argv=list(argv), env=app_env(mesh, sidecar))
+    if argv is not None:
+        return Launch(argv=list(argv), env=env)
+    app = mesh.services[service].app
+    if not (apps_dir / app).is_dir():
+        raise FileNotFoundError(
+            f"services.{service}: no app directory {apps_dir / app} (set services.{service}.app "
+            f"or pass --apps-dir)"
+        )
+    return default_app_launch(apps_dir / app, env)
 
 
 def envoy_argv(envoy: str, config: Path, *, concurrency: int = 1, log_level: str = "info") -> list[str]:

@@ -5,7 +5,8 @@ Later entries win:
      and external hosts alike (plain HTTP: the caller's sidecar routes it and originates TLS);
   2. the service's `env`;
   3. the version's `env`;
-  4. APP_VERSION (the version's name) and PORT (where the app listens).
+  4. APP_VERSION (the version's name), PORT (where the app listens) and, for a `protocol: http2`
+     service, APP_PROTOCOL=http2 (its sidecar speaks h2c to it, so the app must serve h2c).
 The names in 4, HOST and the proxy variables are reserved (spec/service.py RESERVED_ENV): a spec that
 sets one is refused, so no data plane can override what another one keeps. PORT is the service's port
 in a task on AWS; a runner whose address plan puts the app elsewhere (localmesh on loopback) says where
@@ -28,6 +29,8 @@ def app_env(service: Service, version: str, callees: Sequence[Callee]) -> dict[s
     env |= service.env
     env |= service.versions[version].env
     env |= {"APP_VERSION": version, "PORT": str(service.port)}
+    if service.protocol == "http2":
+        env["APP_PROTOCOL"] = "http2"
     return env
 
 

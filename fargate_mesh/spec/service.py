@@ -18,7 +18,16 @@ Protocol = Literal["http", "http2"]
 # Variables whatever starts the app sets itself, on every data plane (fargate_mesh.model.env): who and
 # where the app is (APP_VERSION, PORT, HOST) and how its calls reach the sidecar (the proxy variables).
 # A spec env that set one would be overridden on one data plane and not on another, so it is refused.
-RESERVED_ENV = ("APP_VERSION", "PORT", "HOST", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
+RESERVED_ENV = (
+    "APP_VERSION",
+    "APP_PROTOCOL",
+    "PORT",
+    "HOST",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+)
 
 
 def _no_reserved(env: dict[str, str]) -> dict[str, str]:

@@ -76,9 +76,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
     # -- resources ---------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
-        resource_id, extra = self._computed(args.typ, args.name, inputs)
+        meta = getattr(_request, "meta", None)
+        if meta is None or meta.get("type") != args.typ or meta.get("name") != args.name:
+            meta = None
+        # A resource renamed with an alias is the same resource: it keeps the ids AWS gave it.
+        identity = (meta or {}).get("identity") or args.name
+        resource_id, extra = self._computed(args.typ, identity, inputs)
         outputs = {**inputs, **extra}
-        outputs.setdefault("name", inputs.get("name", args.name))
+        outputs.setdefault("name", inputs.get("name", identity))
         outputs.setdefault("id", resource_id)
         if "tags" in inputs:
             outputs.setdefault("tagsAll", inputs["tags"])
@@ -92,9 +97,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             "outputs": unwrap_secrets(outputs),
             "secretInputs": secret_paths,
         }
-        meta = getattr(_request, "meta", None)
-        if meta is not None and meta.get("type") == args.typ and meta.get("name") == args.name:
-            record.update({k: v for k, v in meta.items() if k not in ("type", "name")})
+        if meta is not None:
+            record.update({k: v for k, v in meta.items() if k not in ("type", "name", "identity")})
         with self._lock:
             self.resources.append(record)
         return resource_id, outputs
@@ -436,6 +440,10 @@ class RecordingMonitor(MockMonitor):
     ignoreChanges). URNs are made as the engine makes them, so a recording's URNs are those of a
     real stack's state."""
 
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self._names: dict[str, tuple[str, str]] = {}  # URN → (name, identity)
+
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         return engine_urn(get_stack(), get_project(), parent, type_, name)
 
@@ -460,11 +468,27 @@ class RecordingMonitor(MockMonitor):
             )
         return sorted(set(urns))
 
+    def identity(self, request: Any) -> str:
+        """The name a resource had first, which its ids derive from: an alias's name, else the
+        name inherited from a renamed parent (its name's parent-name prefix swapped for the old
+        one, as the engine's inherited child aliases do), else its own."""
+        for alias in request.aliases:
+            if alias.WhichOneof("alias") == "spec" and alias.spec.name:
+                return str(alias.spec.name)
+        parent_name, parent_identity = self._names.get(request.parent, ("", ""))
+        if parent_name != parent_identity and request.name.startswith(parent_name):
+            return parent_identity + str(request.name)[len(parent_name) :]
+        return str(request.name)
+
     def RegisterResource(self, request: Any) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        identity = self.identity(request)
+        self._names[urn] = (request.name, identity)
         _request.meta = {
             "type": request.type,
             "name": request.name,
-            "urn": self.make_urn(request.parent, request.type, request.name),
+            "identity": identity,
+            "urn": urn,
             "parent": request.parent or None,
             "dependencies": sorted(set(request.dependencies)),
             "aliases": self.alias_urns(request),

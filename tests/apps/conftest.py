@@ -1,26 +1,30 @@
-"""Shared fixtures for the sample apps' tests. Nothing here touches the network."""
+"""Shared fixtures for the sample apps' tests. Only 127.0.0.1 is ever contacted."""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import uvicorn
 
+from tests.apps.fake_prices import FakePrices
+
 with warnings.catch_warnings():
     # Starlette's TestClient now prefers the httpx2 package and warns when it falls back to
-    # httpx; the apps deliberately use httpx 0.28, so silence only that warning, only here.
+    # httpx; these tests deliberately use httpx 0.28, so silence only that warning, only here.
     warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette\.testclient`")
     import fastapi.testclient  # noqa: F401
 
-# Everything the apps read from the environment, plus the proxy variables httpx honours.
+# Everything the apps read from the environment, plus the proxy variables HTTP clients honour.
 APP_ENV_VARS = (
     "APP_VERSION",
     "LOG_LEVEL",
     "HOST",
     "PORT",
     "GRACEFUL_SHUTDOWN_SECONDS",
+    "APP_PROTOCOL",
     "PRICES_BASE_URL",
     "PRICES_TIMEOUT_SECONDS",
     "HTTP_PROXY",
@@ -47,3 +51,17 @@ def uvicorn_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, dict[str, A
     calls: list[tuple[Any, dict[str, Any]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
     return calls
+
+
+@pytest.fixture
+def prices(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePrices]:
+    """A fake Prices reached as in the local mesh: Products keeps its default PRICES_BASE_URL (the
+    mesh name) and HTTP_PROXY points at the fake, which answers for that name. Calls to paths no
+    test declared fail the test."""
+    fake = FakePrices().start()
+    monkeypatch.setenv("HTTP_PROXY", fake.url)
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    assert fake.unexpected == [], "calls to undeclared Prices routes"

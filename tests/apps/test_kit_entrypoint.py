@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,9 +14,7 @@ from meshapp_kit.entrypoint import entry_point
 from meshapp_kit.identity import AppIdentity
 from meshapp_kit.settings import AppSettings
 
-from bench.apps_rps import HOST, PROXY_VARS, free_port, wait_healthy
-
-APPS = Path(__file__).resolve().parents[2] / "apps"
+from tests.apps.kit_process import APPS, kit_env, run_module, start
 
 
 def test_entry_point_reads_the_environment_when_called_not_when_built(
@@ -60,31 +55,11 @@ def test_image_command_serves_the_app_and_stops_gracefully_on_sigterm() -> None:
     THEN it served with the version header, every line on stdout is the app's JSON, and it stopped
     through uvicorn's graceful shutdown and the app's lifespan (uvicorn then re-raises the signal,
     so the status is SIGTERM's, as it was before the kit)."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
-    env.update(
-        APP_PACKAGE="prices_api", HOST=HOST, PORT=str(port), APP_VERSION="img-1", PYTHONDONTWRITEBYTECODE="1"
-    )
-    base_url = f"http://{HOST}:{port}"
-    with tempfile.TemporaryFile("w+") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "meshapp_kit"],
-            cwd=APPS / "prices",
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_healthy(base_url, proc, log)
-            health = httpx.get(f"{base_url}/health", trust_env=False)
-            proc.send_signal(signal.SIGTERM)
-            status = proc.wait(timeout=15)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        log.seek(0)
-        lines = [json.loads(line) for line in log.read().splitlines()]
+    env = kit_env(APP_PACKAGE="prices_api", APP_VERSION="img-1")
+    with start(run_module("meshapp_kit"), APPS / "prices", env) as app:
+        health = httpx.get(f"{app.base_url}/health", trust_env=False)
+        status = app.stop()
+    lines = app.lines
     assert (health.status_code, health.headers["x-app-version"]) == (200, "img-1")
     assert "server" not in health.headers
     assert status == -signal.SIGTERM

@@ -1,35 +1,28 @@
 """Products API: paging, validation, 404s, and the price lookup through the mesh.
 
-Prices is never really called: respx intercepts the app's httpx client. Routes not declared
-in a test make respx raise, so an unexpected upstream call fails the test.
+Prices is a fake on 127.0.0.1 (tests/apps/fake_prices.py), reached as in the local mesh: the
+default PRICES_BASE_URL through HTTP_PROXY. Calls to routes a test did not declare fail the test.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 
-import httpx
 import pytest
-import respx
 from fastapi.testclient import TestClient
 from products_api.main import create_app
-from products_api.prices_client import build_http_client
 from products_api.settings import Settings
+
+from bench.apps_rps import free_port
+from tests.apps.fake_prices import FakePrices
 
 DEFAULT_PRICES_URL = "http://prices.shop.local:8080"
 P001_PRICE = {"productId": "p-001", "amountCents": 8999, "currency": "USD"}
 
 
 @pytest.fixture
-def prices() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=DEFAULT_PRICES_URL, assert_all_called=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def client(prices: respx.MockRouter) -> Iterator[TestClient]:
+def client(prices: FakePrices) -> Iterator[TestClient]:
     # Context manager, so the lifespan runs: catalogue loaded, shared AsyncClient opened.
     with TestClient(create_app()) as test_client:
         yield test_client
@@ -38,13 +31,13 @@ def client(prices: respx.MockRouter) -> Iterator[TestClient]:
 # --- health and listing --------------------------------------------------------------------
 
 
-def test_health_is_ok_without_calling_prices(client: TestClient, prices: respx.MockRouter) -> None:
+def test_health_is_ok_without_calling_prices(client: TestClient, prices: FakePrices) -> None:
     # WHEN health is checked THEN it answers ok and Prices is not involved
     response = client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "version": "dev"}
     assert response.headers["x-app-version"] == "dev"
-    assert prices.calls.call_count == 0
+    assert prices.calls == []
 
 
 def test_list_defaults_to_first_20(client: TestClient) -> None:
@@ -99,18 +92,16 @@ def test_bad_paging_is_a_422_json_error(client: TestClient, params: dict[str, ob
 # --- product detail ------------------------------------------------------------------------
 
 
-def test_unknown_product_is_404_and_prices_is_not_called(
-    client: TestClient, prices: respx.MockRouter
-) -> None:
+def test_unknown_product_is_404_and_prices_is_not_called(client: TestClient, prices: FakePrices) -> None:
     # WHEN an unknown product is requested
     response = client.get("/v1/products/p-999")
     # THEN it is a JSON 404 and no upstream call was made
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "product_not_found"
-    assert prices.calls.call_count == 0
+    assert prices.calls == []
 
 
-def test_detail_includes_price_from_prices(client: TestClient, prices: respx.MockRouter) -> None:
+def test_detail_includes_price_from_prices(client: TestClient, prices: FakePrices) -> None:
     # GIVEN Prices (a v3 canary) knows p-001
     prices.get("/v1/prices/p-001").respond(200, json=P001_PRICE, headers={"x-app-version": "v3"})
     # WHEN the product is requested
@@ -126,7 +117,7 @@ def test_detail_includes_price_from_prices(client: TestClient, prices: respx.Moc
     assert body["pricesVersion"] == "v3"
 
 
-def test_prices_404_gives_null_price_and_not_found(client: TestClient, prices: respx.MockRouter) -> None:
+def test_prices_404_gives_null_price_and_not_found(client: TestClient, prices: FakePrices) -> None:
     # GIVEN Prices says it has no price for p-024
     prices.get("/v1/prices/p-024").respond(
         404, json={"error": {"code": "price_not_found", "message": "no price"}}
@@ -142,9 +133,7 @@ def test_prices_404_gives_null_price_and_not_found(client: TestClient, prices: r
     assert body["priceReason"]
 
 
-def test_bare_404_from_the_mesh_is_unavailable_not_not_found(
-    client: TestClient, prices: respx.MockRouter
-) -> None:
+def test_bare_404_from_the_mesh_is_unavailable_not_not_found(client: TestClient, prices: FakePrices) -> None:
     # GIVEN a 404 without Prices' error body (what Envoy sends when no route matches)
     prices.get("/v1/prices/p-001").respond(404, text="")
     # THEN it is reported as an outage, not as a product without a price
@@ -153,41 +142,53 @@ def test_bare_404_from_the_mesh_is_unavailable_not_not_found(
     assert "404" in body["priceReason"]
 
 
-@pytest.mark.parametrize("error", [httpx.ReadTimeout, httpx.ConnectTimeout, httpx.PoolTimeout])
 def test_prices_timeout_gives_200_with_null_price(
-    client: TestClient, prices: respx.MockRouter, error: type[Exception]
+    prices: FakePrices, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN the call to Prices times out
-    prices.get("/v1/prices/p-001").mock(side_effect=error)
-    # WHEN the product is requested
-    response = client.get("/v1/products/p-001")
+    # GIVEN Prices accepts the call but does not answer within PRICES_TIMEOUT_SECONDS
+    monkeypatch.setenv("PRICES_TIMEOUT_SECONDS", "0.2")
+    prices.get("/v1/prices/p-001").hang()
+    with TestClient(create_app()) as client:
+        # WHEN the product is requested
+        response = client.get("/v1/products/p-001")
     # THEN it is served without a price, marked unavailable because of the timeout
     assert response.status_code == 200
     body = response.json()
     assert (body["price"], body["priceStatus"]) == (None, "unavailable")
-    assert "timed out" in body["priceReason"]
+    assert body["priceReason"] == "prices timed out after 0.2s"
 
 
-# A slow Prices against the real timeouts: see test_prices_client_pool.py (respx bypasses them).
+# Waiting for a pooled connection, and the pool after a burst of timeouts: test_prices_client_pool.py.
 
 
-@pytest.mark.parametrize("error", [httpx.ConnectError, httpx.RemoteProtocolError])
-def test_prices_unreachable_gives_200_with_null_price(
-    client: TestClient, prices: respx.MockRouter, error: type[Exception]
+def test_prices_dropping_the_connection_gives_200_with_null_price(
+    client: TestClient, prices: FakePrices
 ) -> None:
-    # GIVEN Prices refuses the connection or drops it mid-response
-    prices.get("/v1/prices/p-001").mock(side_effect=error)
+    # GIVEN Prices closes the connection without answering
+    prices.get("/v1/prices/p-001").drop()
     # THEN the product is served, without a price, saying Prices was unreachable
     response = client.get("/v1/products/p-001")
     assert response.status_code == 200
     body = response.json()
     assert (body["price"], body["priceStatus"]) == (None, "unavailable")
-    assert error.__name__ in body["priceReason"]
+    assert body["priceReason"] == "prices unreachable (ServerDisconnectedError)"
+
+
+def test_prices_refusing_connections_gives_200_with_null_price(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN nothing listens where Prices should be
+    monkeypatch.setenv("PRICES_BASE_URL", f"http://127.0.0.1:{free_port()}")
+    with TestClient(create_app()) as client:
+        response = client.get("/v1/products/p-001")
+    # THEN the product is served, without a price, saying Prices was unreachable
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["price"], body["priceStatus"]) == (None, "unavailable")
+    assert body["priceReason"] == "prices unreachable (ClientConnectorError)"
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 429])
 def test_prices_error_status_gives_200_with_null_price(
-    client: TestClient, prices: respx.MockRouter, status: int
+    client: TestClient, prices: FakePrices, status: int
 ) -> None:
     # GIVEN Prices (or Envoy in front of it) answers with an error status
     prices.get("/v1/prices/p-001").respond(status, text="upstream connect error")
@@ -211,7 +212,7 @@ def test_prices_error_status_gives_200_with_null_price(
     ],
 )
 def test_garbage_from_prices_gives_200_with_null_price(
-    client: TestClient, prices: respx.MockRouter, content: bytes
+    client: TestClient, prices: FakePrices, content: bytes
 ) -> None:
     # GIVEN Prices answers 200 with something that is not p-001's price
     prices.get("/v1/prices/p-001").respond(200, content=content, headers={"content-type": "application/json"})
@@ -222,7 +223,7 @@ def test_garbage_from_prices_gives_200_with_null_price(
     assert (body["price"], body["priceStatus"]) == (None, "unavailable")
 
 
-def test_prices_extra_fields_are_tolerated(client: TestClient, prices: respx.MockRouter) -> None:
+def test_prices_extra_fields_are_tolerated(client: TestClient, prices: FakePrices) -> None:
     # GIVEN a newer Prices that adds a field THEN Products still shows the price
     prices.get("/v1/prices/p-001").respond(200, json={**P001_PRICE, "taxCents": 100})
     body = client.get("/v1/products/p-001").json()
@@ -230,43 +231,48 @@ def test_prices_extra_fields_are_tolerated(client: TestClient, prices: respx.Moc
 
 
 def test_request_goes_to_prices_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    # GIVEN PRICES_BASE_URL points somewhere else (trailing slash included)
-    monkeypatch.setenv("PRICES_BASE_URL", "http://prices.canary.local:9000/")
-    with respx.mock(assert_all_called=False) as mock:
-        other = mock.get("http://prices.canary.local:9000/v1/prices/p-001").respond(200, json=P001_PRICE)
-        default = mock.get(f"{DEFAULT_PRICES_URL}/v1/prices/p-001").respond(200, json=P001_PRICE)
+    # GIVEN no proxy, and PRICES_BASE_URL pointing straight at a Prices (trailing slash included)
+    other = FakePrices().start()
+    try:
+        route = other.get("/v1/prices/p-001").respond(200, json=P001_PRICE)
+        monkeypatch.setenv("PRICES_BASE_URL", other.url + "/")
         with TestClient(create_app()) as client:
             # WHEN a product is requested
             body = client.get("/v1/products/p-001").json()
-    # THEN the configured URL was called, exactly once, and the default never
+    finally:
+        other.stop()
+    # THEN that Prices was called, exactly once, with an origin-form request for its own host
     assert body["priceStatus"] == "ok"
-    assert other.call_count == 1
-    assert default.call_count == 0
+    assert route.call_count == 1
+    assert route.last.target == "/v1/prices/p-001"
+    assert route.last.headers["host"] == other.url.removeprefix("http://")
 
 
-def test_default_prices_url_is_the_mesh_name(client: TestClient, prices: respx.MockRouter) -> None:
+def test_default_prices_url_is_the_mesh_name(client: TestClient, prices: FakePrices) -> None:
     route = prices.get("/v1/prices/p-005").respond(200, json={**P001_PRICE, "productId": "p-005"})
     client.get("/v1/products/p-005")
+    # THEN the call went through HTTP_PROXY, for the mesh name (absolute-form, as a proxy gets it)
     assert route.called
-    assert str(route.calls.last.request.url) == "http://prices.shop.local:8080/v1/prices/p-005"
+    assert route.last.target == "http://prices.shop.local:8080/v1/prices/p-005"
+    assert route.last.headers["host"] == "prices.shop.local:8080"
 
 
-def test_request_id_is_passed_on_to_prices(client: TestClient, prices: respx.MockRouter) -> None:
+def test_request_id_is_passed_on_to_prices(client: TestClient, prices: FakePrices) -> None:
     # GIVEN a request that Envoy stamped with an x-request-id
     route = prices.get("/v1/prices/p-001").respond(200, json=P001_PRICE)
     client.get("/v1/products/p-001", headers={"x-request-id": "abc-123"})
     # THEN the same id goes to Prices, so both hops can be correlated
-    assert route.calls.last.request.headers["x-request-id"] == "abc-123"
+    assert route.last.headers["x-request-id"] == "abc-123"
 
 
 def test_version_header_and_access_log(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    prices: respx.MockRouter,
+    prices: FakePrices,
 ) -> None:
     # GIVEN APP_VERSION set before the app is created
     monkeypatch.setenv("APP_VERSION", "2.1.0")
-    prices.get("/v1/prices/p-001").mock(side_effect=httpx.ConnectError)
+    prices.get("/v1/prices/p-001").drop()
     with TestClient(create_app()) as client:
         capsys.readouterr()
         # WHEN a product is served while Prices is down, then an unknown one is asked for
@@ -288,30 +294,30 @@ def test_version_header_and_access_log(
 # --- the shared HTTP client --------------------------------------------------------------
 
 
-def test_shared_client_is_opened_by_lifespan_and_closed_on_shutdown(
-    prices: respx.MockRouter,
-) -> None:
+def test_shared_client_is_opened_by_lifespan_and_closed_on_shutdown(prices: FakePrices) -> None:
     app = create_app()
     with TestClient(app):
         http = app.state.http
-        assert not http.is_closed
-    assert http.is_closed
+        assert not http.closed
+    assert http.closed
 
 
-def test_http_client_uses_http_proxy_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    # GIVEN the local mesh's Envoy egress listener as HTTP_PROXY
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:15001")
-    # WHEN the app's client is built
-    http = build_http_client(timeout_seconds=1.0, user_agent="t")
+def test_no_proxy_takes_the_call_off_the_proxy(prices: FakePrices, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN HTTP_PROXY set, and a Prices at 127.0.0.1 that NO_PROXY exempts from it
+    direct = FakePrices().start()
     try:
-        # THEN plain-http calls to Prices are routed via the proxy. (This reads httpx's private
-        # routing table; httpx is pinned to <0.29, so the coupling is contained.)
-        transport = http._transport_for_url(httpx.URL(DEFAULT_PRICES_URL))
-        pool = transport._pool  # type: ignore[attr-defined]
-        assert type(pool).__name__ == "AsyncHTTPProxy"
-        assert (pool._proxy_url.host, pool._proxy_url.port) == (b"127.0.0.1", 15001)
+        route = direct.get("/v1/prices/p-001").respond(200, json=P001_PRICE)
+        monkeypatch.setenv("PRICES_BASE_URL", direct.url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        with TestClient(create_app()) as client:
+            # WHEN a product is requested
+            body = client.get("/v1/products/p-001").json()
     finally:
-        asyncio.run(http.aclose())
+        direct.stop()
+    # THEN Prices was called directly and the proxy never saw the call
+    assert body["priceStatus"] == "ok"
+    assert route.call_count == 1
+    assert prices.calls == []
 
 
 # --- settings ------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def test_prebuilt_images_are_run_as_given_and_nothing_is_built(mocks):
         "shop-dev-prices-v1": "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/prices:1.0",
     }
     execution = json.loads(
-        rec.named("aws:iam/rolePolicy:RolePolicy", "products-execution")["inputs"]["policy"]
+        rec.named("aws:iam/rolePolicy:RolePolicy", "shop-dev-products-execution")["inputs"]["policy"]
     )
     (pull,) = [s for s in execution["Statement"] if s["Sid"] == "EcrPull"]
     assert pull["Resource"] == ["arn:aws:ecr:us-east-1:123456789012:repository/acme/products"]

@@ -10,7 +10,16 @@ from typing import Any
 
 import pulumi
 
-from fargate_mesh.components import App, Capacity, TaskArgs, TaskGroup, TaskNames, TaskPlacement, Telemetry
+from fargate_mesh.components import (
+    App,
+    Capacity,
+    ExistingTaskResources,
+    TaskArgs,
+    TaskGroup,
+    TaskNames,
+    TaskPlacement,
+    Telemetry,
+)
 from fargate_mesh.spec import TaskSize
 from tests.aws.recorded import Recording
 from tests.helpers.pulumi import deploy
@@ -33,6 +42,7 @@ class Workload:
     execution_role_description: str = "ECS pulls images and writes logs for web"
     repository_arns: Sequence[str] = ()
     tags: Mapping[str, str] = field(default_factory=lambda: {"mesh": "m"})
+    existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
 
 
 @dataclass(frozen=True)
@@ -139,3 +149,33 @@ def test_another_proxy_plugs_in_where_app_mesh_envoy_does(mocks):
     (task,) = rec.of_type(TASK_DEF)
     assert task["inputs"]["proxyConfiguration"]["containerName"] == "proxy"
     assert rec.named(ROLE, "web-v1-task")["inputs"]["description"] == "web v1: the proxy needs nothing"
+
+
+def test_a_workload_brings_its_own_log_group_and_execution_role(mocks):
+    """GIVEN a workload with a log group and an execution role of its own (the role an Output)
+    WHEN its task is built
+    THEN neither is made: the task definition runs with that role and its containers log there."""
+    role = "arn:aws:iam::123456789012:role/platform-execution"
+    existing = ExistingTaskResources(
+        log_group_name="/shared/web", execution_role_arn=pulumi.Output.from_input(role)
+    )
+    rec = deploy(mocks, lambda: web(None, Workload(existing=existing)))
+    assert not rec.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert [r["name"] for r in rec.of_type(ROLE)] == ["web-v1-task"]
+    (task,) = rec.of_type(TASK_DEF)
+    assert task["inputs"]["executionRoleArn"] == role
+    assert {c["logConfiguration"]["options"]["awslogs-group"] for c in containers(rec).values()} == {
+        "/shared/web"
+    }
+
+
+def test_a_workload_with_its_own_log_group_gets_a_made_role_scoped_to_that_group(mocks):
+    """GIVEN a workload that brings only its log group
+    WHEN its task is built
+    THEN the execution role made for it may write to that group's streams, by ARN, and nothing else."""
+    rec = deploy(
+        mocks, lambda: web(None, Workload(existing=ExistingTaskResources(log_group_name="/shared/web")))
+    )
+    doc = json.loads(rec.named(ROLE_POLICY, "web-execution")["inputs"]["policy"])
+    (logs,) = [s for s in doc["Statement"] if s["Sid"] == "WriteOwnLogs"]
+    assert logs["Resource"] == ["arn:aws:logs:us-east-1:123456789012:log-group:/shared/web:log-stream:*"]

@@ -10,7 +10,17 @@ from fargate_mesh.testing import Recording, deploy, set_recording_mocks
 from tests.examples import REPO_ROOT, example, markers
 
 DOC = "docs/reuse.md"
-TESTED = ["network", "public-endpoint", "firewall", "app-image", "unit-test"]
+TESTED = [
+    "network",
+    "public-endpoint",
+    "firewall",
+    "app-image",
+    "two-platforms",
+    "bring-your-own",
+    "join-mesh",
+    "unit-test",
+]
+SHARED_MESH = ("shared", "210987654321")
 
 
 def run(marker: str, **mock_options: Any) -> Recording:
@@ -78,6 +88,75 @@ def test_app_image_example(monkeypatch: pytest.MonkeyPatch):
     assert repo["inputs"]["imageTagMutability"] == "IMMUTABLE"
     (image,) = rec.of_type("docker-build:index:Image")
     assert image["inputs"]["context"] == {"location": "apps/products"}
+
+
+def test_two_platforms_example():
+    """GIVEN the example with one platform per region
+    WHEN it runs
+    THEN no URN is registered twice, and each platform has its own ALB and gateway service."""
+    rec = run("two-platforms")
+    urns = [r["urn"] for r in rec]
+    assert len(urns) == len(set(urns))
+    assert len(rec.of_type("aws:lb/loadBalancer:LoadBalancer")) == 2
+
+
+def test_bring_your_own_example(monkeypatch: pytest.MonkeyPatch):
+    """GIVEN the bring-your-own example, its ids from another stack's outputs
+    WHEN it runs (from the repository, where the dev stack file and apps are)
+    THEN it makes no VPC, cluster, namespace, certificate or mesh; the services run in the given
+    cluster and subnets, and every App Mesh resource names the shared mesh and its owner."""
+    monkeypatch.chdir(REPO_ROOT)
+    shared = {
+        "vpcId": "vpc-0shared",
+        "publicSubnetIds": ["subnet-0pa", "subnet-0pb"],
+        "privateSubnetIds": ["subnet-0qa", "subnet-0qb"],
+        "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/shared",
+        "clusterName": "shared",
+        "namespaceId": "ns-0shared",
+        "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/shared",
+    }
+    rec = run("bring-your-own", stack_outputs={"acme/shared/prod": shared})
+    made = {r["type"] for r in rec}
+    for kind in (
+        "aws:ec2/vpc:Vpc",
+        "aws:ecs/cluster:Cluster",
+        "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace",
+        "aws:acm/certificate:Certificate",
+        "aws:appmesh/mesh:Mesh",
+    ):
+        assert kind not in made, kind
+    services = rec.of_type("aws:ecs/service:Service")
+    assert {s["inputs"]["cluster"] for s in services} == {shared["clusterArn"]}
+    assert {tuple(s["inputs"]["networkConfiguration"]["subnets"]) for s in services} == {
+        ("subnet-0qa", "subnet-0qb")
+    }
+    app_mesh = [r for r in rec if r["type"].startswith("aws:appmesh/")]
+    assert app_mesh and {(r["inputs"]["meshName"], r["inputs"]["meshOwner"]) for r in app_mesh} == {
+        SHARED_MESH
+    }
+    assert (
+        rec.one("aws:lb/listener:Listener", port=443)["inputs"]["certificateArn"] == shared["certificateArn"]
+    )
+
+
+def test_join_mesh_example():
+    """GIVEN the example of one service joining a shared mesh with its own log group and role
+    WHEN it runs
+    THEN its node, router, route and virtual service are made in that mesh, for its owner, and no
+    log group or execution role is made: its task runs with the role given and logs there."""
+    rec = run("join-mesh")
+    assert not rec.of_type("aws:cloudwatch/logGroup:LogGroup")
+    (task,) = rec.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    assert task["inputs"]["executionRoleArn"] == "arn:aws:iam::123456789012:role/platform-ecs-execution"
+    assert "/platform/reviews" in task["inputs"]["containerDefinitions"]
+    app_mesh = [r for r in rec if r["type"].startswith("aws:appmesh/")]
+    assert sorted(r["type"].rsplit(":", 1)[-1] for r in app_mesh) == [
+        "Route",
+        "VirtualNode",
+        "VirtualRouter",
+        "VirtualService",
+    ]
+    assert {(r["inputs"]["meshName"], r["inputs"]["meshOwner"]) for r in app_mesh} == {SHARED_MESH}
 
 
 def test_unit_test_example_passes():

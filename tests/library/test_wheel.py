@@ -118,3 +118,27 @@ def test_the_whole_platform_from_a_python_dict(consumer: dict[str, Any]):
     assert platform["urns"] == sorted(here.urns())
     assert len(platform["urns"]) > 40
     assert platform["outputs"] == {"url": "https://api.myshop.com"}
+
+
+def test_one_extra_service_joins_an_existing_mesh_by_arn(consumer: dict[str, Any]):
+    """GIVEN one MeshService joining a mesh another account shares, given by its ARN
+    WHEN the consumer deploys it from the installed wheel
+    THEN no mesh is made and each App Mesh resource names the shared mesh and its owner."""
+    made = consumer["join"]["resources"]
+    app_mesh = [r for r in made if r["type"].startswith("aws:appmesh/")]
+    assert len(app_mesh) == 4
+    assert {(r["inputs"]["meshName"], r["inputs"]["meshOwner"]) for r in app_mesh} == {
+        ("shared", "210987654321")
+    }
+    assert consumer["join"]["outputs"] == {"service": "reviews.shop.local"}
+
+
+def test_two_platforms_in_one_program(consumer: dict[str, Any]):
+    """GIVEN two platforms of one spec, named east and west, in one program
+    WHEN the consumer deploys them from the installed wheel
+    THEN every URN is registered once and each platform answers on its own URL output."""
+    two = consumer["two_platforms"]
+    urns = [r["urn"] for r in two["resources"]]
+    assert len(urns) == len(set(urns)) == len(two["urns"])
+    assert len(urns) == 2 * len(consumer["platform"]["urns"])
+    assert two["outputs"] == {"east": "https://api.myshop.com", "west": "https://api.myshop.com"}

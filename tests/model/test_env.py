@@ -72,3 +72,20 @@ def test_a_runner_says_where_the_app_listens_and_nothing_else():
     assert {k: v for k, v in local.items() if k not in ("PORT", "HOST")} == {
         k: v for k, v in env.items() if k != "PORT"
     }
+
+
+def test_an_http2_service_is_told_to_serve_h2c():
+    """GIVEN prices with `protocol: http2` (its sidecar speaks h2c to the app) and products on http
+    WHEN compiled
+    THEN prices' apps get APP_PROTOCOL=http2, the variable the sample apps' kit reads to serve h2c,
+    and products' apps get no APP_PROTOCOL"""
+    mesh = compiled(
+        with_mesh(
+            **{
+                "services.prices": {"protocol": "http2", "versions": {"v1": {"weight": 100}}},
+                f"{P}.backends": ["prices"],
+            }
+        )
+    )
+    assert mesh.version("prices", "v1").env["APP_PROTOCOL"] == "http2"
+    assert "APP_PROTOCOL" not in mesh.version("products", "v1").env

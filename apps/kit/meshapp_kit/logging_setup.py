@@ -54,6 +54,11 @@ def configure_logging(identity: AppIdentity, level: str) -> None:
 
 def uvicorn_log_config(service: str, level: str) -> dict[str, Any]:
     """uvicorn's own startup/shutdown/error logs in the same JSON shape (access log stays off)."""
+    return server_log_config(service, level, "uvicorn")
+
+
+def server_log_config(service: str, level: str, *loggers: str) -> dict[str, Any]:
+    """A dictConfig that sends the named server loggers to stdout in the app's JSON shape."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -65,7 +70,5 @@ def uvicorn_log_config(service: str, level: str) -> dict[str, Any]:
                 "stream": "ext://sys.stdout",
             }
         },
-        "loggers": {
-            "uvicorn": {"handlers": ["stdout"], "level": level, "propagate": False},
-        },
+        "loggers": {name: {"handlers": ["stdout"], "level": level, "propagate": False} for name in loggers},
     }

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+# What the app speaks to its sidecar: the mesh sets APP_PROTOCOL from the service's `protocol`.
+# "http2": h2c with prior knowledge (and HTTP/1.1 on the same port); "http": HTTP/1.1 only.
+PROTOCOLS = ("http", "http2")
 _MAX_VERSION_LENGTH = 64
 
 
@@ -58,6 +61,13 @@ def _version_env(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def _protocol_env(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in PROTOCOLS:
+        raise ValueError(f"{name} must be one of {', '.join(PROTOCOLS)}, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class AppSettings:
     app_version: str = "dev"
@@ -66,6 +76,7 @@ class AppSettings:
     host: str = "0.0.0.0"
     port: int = 8080
     graceful_shutdown_seconds: int = 10
+    protocol: str = "http"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
@@ -82,4 +93,5 @@ class AppSettings:
             "graceful_shutdown_seconds": _non_negative_int_env(
                 env, "GRACEFUL_SHUTDOWN_SECONDS", cls.graceful_shutdown_seconds
             ),
+            "protocol": _protocol_env(env, "APP_PROTOCOL", cls.protocol),
         }

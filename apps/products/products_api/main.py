@@ -12,7 +12,7 @@ from meshapp_kit.factory import build_app
 from meshapp_kit.identity import AppIdentity
 
 from products_api.catalog import ProductCatalog
-from products_api.prices_client import PricesClient, build_http_client
+from products_api.prices_client import PricesClient, build_http_session
 from products_api.routes import router
 from products_api.settings import Settings
 
@@ -25,7 +25,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     # Loaded here, not at import, so a bad data file fails startup loudly and tests stay cheap.
     app.state.catalog = ProductCatalog.from_json(bundled_text(IDENTITY.package, "products.json"))
-    http = build_http_client(
+    http = build_http_session(
         timeout_seconds=settings.prices_timeout_seconds,
         user_agent=f"products-api/{settings.app_version}",
     )

@@ -12,10 +12,9 @@ import pulumi
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.external import ExternalService, ExternalServiceArgs
 from fargate_mesh.components.appmesh.gateway import IngressGateway, IngressGatewayArgs
-from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs
+from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs, ExistingMesh
 from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND, EnvoyOptions
-from fargate_mesh.components.base import child
 from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
 from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.components.firewall import GATEWAY
@@ -24,40 +23,60 @@ from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 
 @dataclass(frozen=True)
 class AppMeshDataPlane:
+    """The App Mesh data plane (the spec's `dataplane: appmesh`): a mesh (or existing_mesh, default
+    None), an ExternalService per external callee, a MeshService per service and the IngressGateway."""
+
     # What the App Mesh docs give; both depend on the Envoy image, so check them on the first deploy.
     envoy_health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND
     trust_bundle: str = DEFAULT_TRUST_BUNDLE
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
+    # A mesh made elsewhere (possibly shared by another account); None: the stack makes its own.
+    existing_mesh: ExistingMesh | None = None
     # Callers connect to the app's port; the callee's iptables rules hand it to Envoy.
     admission_port: int | None = None
 
-    def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
-        mesh, tags = parts.mesh, parts.tags
+    def _mesh(
+        self, platform: pulumi.Resource, parts: PlatformParts
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """The mesh's name and ARN: the existing one's, else those of one made here."""
+        if self.existing_mesh is not None:
+            return pulumi.Output.from_input(self.existing_mesh.name), self.existing_mesh.mesh_arn(platform)
+        mesh_name, mesh_opts = parts.scope.named(formerly=parts.mesh.name)
         app_mesh = AppMesh(
-            mesh.name,
+            mesh_name,
             AppMeshArgs(
-                mesh_name=mesh.name,
-                egress_filter=mesh.egress_filter,
+                mesh_name=parts.mesh.name,
+                egress_filter=parts.mesh.egress_filter,
                 # Stacks made before the App Mesh data plane was its own module hold the mesh there.
                 previous_parents=[parts.foundation],
-                tags=tags,
+                tags=parts.tags,
             ),
-            opts=child(platform),
+            opts=mesh_opts,
         )
+        return app_mesh.mesh_name, app_mesh.mesh_arn
+
+    def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
+        mesh, tags, scope = parts.mesh, parts.tags, parts.scope
+        mesh_owner = self.existing_mesh.owner if self.existing_mesh is not None else None
+        mesh_name, mesh_arn = self._mesh(platform, parts)
         telemetry = Telemetry(mesh.log_retention_days, mesh.tracing, mesh.xray_image)
         envoy = EnvoyOptions(image=mesh.envoy_image, health_check_command=self.envoy_health_check_command)
         for name, external in mesh.externals.items():
+            external_name, external_opts = scope.named(name, formerly=name)
             ExternalService(
-                name,
-                ExternalServiceArgs(external=external, mesh_name=app_mesh.mesh_name, tags=tags),
-                opts=child(platform),
+                external_name,
+                ExternalServiceArgs(external=external, mesh_name=mesh_name, mesh_owner=mesh_owner, tags=tags),
+                opts=external_opts,
             )
-        services = {
-            name: MeshService(
-                name,
+        services = {}
+        for name, service in mesh.services.items():
+            service_name, service_opts = scope.named(name, formerly=name)
+            services[name] = MeshService(
+                service_name,
                 MeshServiceArgs(
                     service=service,
-                    mesh_name=app_mesh.mesh_name,
+                    mesh_name=mesh_name,
+                    mesh_owner=mesh_owner,
                     namespace=mesh.namespace,
                     namespace_id=parts.foundation.namespace_id,
                     placement=parts.placement(name),
@@ -69,15 +88,15 @@ class AppMeshDataPlane:
                     read_only_root_filesystem=name not in parts.writable_root_services,
                     tags=tags,
                 ),
-                opts=child(platform),
+                opts=service_opts,
             )
-            for name, service in mesh.services.items()
-        }
+        gateway_name, gateway_opts = scope.named("ingress", formerly="ingress")
         gateway = IngressGateway(
-            "ingress",
+            gateway_name,
             IngressGatewayArgs(
                 gateway=mesh.gateway,
-                mesh_name=app_mesh.mesh_name,
+                mesh_name=mesh_name,
+                mesh_owner=mesh_owner,
                 placement=parts.placement(GATEWAY),
                 target_group_arn=parts.endpoint.target_group_arn,
                 load_balancer_arn_suffix=parts.endpoint.alb_arn_suffix,
@@ -89,11 +108,11 @@ class AppMeshDataPlane:
                 service_dependencies=[parts.endpoint.https_listener],
                 tags=tags,
             ),
-            opts=child(platform),
+            opts=gateway_opts,
         )
         return DeployedDataPlane(
-            mesh_name=app_mesh.mesh_name,
-            mesh_arn=app_mesh.mesh_arn,
+            mesh_name=mesh_name,
+            mesh_arn=mesh_arn,
             gateway_arn=gateway.virtual_gateway_arn,
             service_names={name: s.virtual_service_name for name, s in services.items()},
         )

@@ -18,8 +18,13 @@ from fargate_mesh.render.appmesh import specs
 
 @dataclass(frozen=True)
 class ExternalServiceArgs:
+    """A host outside the mesh, reachable under DROP_ALL. mesh_owner defaults to None (this account
+    owns the mesh), tags to none."""
+
     external: CompiledExternal  # its host (also the virtual service's name), port and node name
     mesh_name: pulumi.Input[str]
+    # The account owning a mesh shared with this one (AWS RAM); None: this account owns it.
+    mesh_owner: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -37,6 +42,7 @@ class ExternalService(pulumi.ComponentResource):
             f"{name}-node",
             name=args.external.node,
             mesh_name=args.mesh_name,
+            mesh_owner=args.mesh_owner,
             spec=cast(aws.appmesh.VirtualNodeSpecArgsDict, specs.external_node_spec_of(args.external)),
             tags=tags,
             opts=mesh_opts,
@@ -45,6 +51,7 @@ class ExternalService(pulumi.ComponentResource):
             f"{name}-service",
             name=args.external.host,
             mesh_name=args.mesh_name,
+            mesh_owner=args.mesh_owner,
             spec=cast(aws.appmesh.VirtualServiceSpecArgsDict, specs.node_virtual_service_spec(node.name)),
             tags=tags,
             opts=mesh_opts,

@@ -11,18 +11,49 @@ from typing import cast
 import pulumi
 import pulumi_aws as aws
 
-from fargate_mesh.components.alarms import GatewayAlarmArgs
+from fargate_mesh.components.alarms import GatewayAlarmArgs, target_group_alarms
 from fargate_mesh.components.appmesh.sidecar import ENVOY_CONTAINER, AppMeshEnvoy, EnvoyOptions
+from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
-from fargate_mesh.components.ecs.gateway import gateway_service
-from fargate_mesh.components.ecs.task import Telemetry
-from fargate_mesh.components.ecs.workload import TaskPlacement
+from fargate_mesh.components.ecs.task import (
+    Capacity,
+    ExistingTaskResources,
+    TaskArgs,
+    TaskGroup,
+    Telemetry,
+)
+from fargate_mesh.components.ecs.workload import LoadBalancerTarget, TaskPlacement
+from fargate_mesh.components.names import TaskNames
 from fargate_mesh.model import CompiledGateway
 from fargate_mesh.render.appmesh import specs
+
+# The gateway's inline IAM policies keep the names they had when every gateway was called
+# "ingress"; a policy's name is only unique within its role.
+GATEWAY_POLICY_PREFIX = "ingress"
 
 
 @dataclass(frozen=True)
 class IngressGatewayArgs:
+    """The mesh's front door: a virtual gateway with the compiled gateway's routes, run as an
+    Envoy-only ECS service behind the ALB's target group.
+
+    Args:
+        gateway: The compiled gateway (name, log group, port, routes, size, count). Required, plain.
+        mesh_name: The mesh. Required.
+        placement: Cluster, private subnets, the gateway's security groups. Required.
+        target_group_arn: The ALB target group the tasks register in. Required.
+        load_balancer_arn_suffix, target_group_arn_suffix: CloudWatch dimensions of the alarms
+            that roll a bad deployment back. Required.
+        alarms: Their thresholds. Default GatewayAlarmArgs().
+        telemetry: Logs (30 days) and tracing (on). Default Telemetry().
+        envoy: The Envoy image and health check. Default EnvoyOptions().
+        route_dependencies: What gateway routes wait for (the services). Default none.
+        service_dependencies: What the ECS service waits for (the HTTPS listener). Default none.
+        mesh_owner: The account owning a shared mesh (AWS RAM). Default None: this account.
+        existing: A log group and execution role of your own. Default none: both are made.
+        tags: Added to every resource. Default none.
+    """
+
     # Name (virtual gateway, ECS service, task family, the alarms' prefix), log group, port, routes
     # with their targets, size, desired count, autoscaling.
     gateway: CompiledGateway
@@ -40,7 +71,12 @@ class IngressGatewayArgs:
     route_dependencies: Sequence[pulumi.Resource] = ()
     # ECS rejects a target group no load balancer uses yet: the HTTPS listener.
     service_dependencies: Sequence[pulumi.Resource] = ()
+    mesh_owner: str | None = None
+    existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
     tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        require_plain("IngressGatewayArgs", gateway=self.gateway, mesh_owner=self.mesh_owner)
 
     @property
     def log_group(self) -> str:
@@ -74,6 +110,7 @@ class IngressGateway(pulumi.ComponentResource):
             f"{name}-gateway",
             name=gateway.name,
             mesh_name=args.mesh_name,
+            mesh_owner=args.mesh_owner,
             spec=cast(aws.appmesh.VirtualGatewaySpecArgsDict, specs.virtual_gateway_spec_of(gateway)),
             tags=tags,
             opts=mesh_opts,
@@ -83,18 +120,40 @@ class IngressGateway(pulumi.ComponentResource):
                 f"{name}-route-{route.name}",
                 name=route.name,
                 mesh_name=args.mesh_name,
+                mesh_owner=args.mesh_owner,
                 virtual_gateway_name=virtual_gateway.name,
                 spec=cast(aws.appmesh.GatewayRouteSpecArgsDict, specs.gateway_route_spec_of(route)),
                 tags=tags,
                 opts=child(self, delete_before_replace=True, depends_on=list(args.route_dependencies)),
             )
 
-        workload, alarms = gateway_service(
-            name,
-            self,
-            args,
-            AppMeshEnvoy.gateway(virtual_gateway.arn, gateway.port, args.envoy),
-            ENVOY_CONTAINER,
+        tasks = TaskGroup(name, self, args, policy_prefix=GATEWAY_POLICY_PREFIX)
+        # Named after the gateway (<mesh>-gateway-...): alarm names are unique per account and region.
+        alarms = target_group_alarms(
+            f"{name}-alarm",
+            alarm_prefix=gateway.name,
+            load_balancer_arn_suffix=args.load_balancer_arn_suffix,
+            target_group_arn_suffix=args.target_group_arn_suffix,
+            settings=args.alarms,
+            tags=tags,
+            parent=self,
+        )
+        workload = tasks.service(
+            f"{name}-envoy",
+            TaskArgs(
+                # No app: the gateway's Envoy is the task's only listener.
+                proxy=AppMeshEnvoy.gateway(virtual_gateway.arn, gateway.port, args.envoy),
+                names=TaskNames.of_gateway(gateway),
+                task_role=f"{name}-task",
+                task_policy=f"{GATEWAY_POLICY_PREFIX}-task-inline",
+                label=gateway.name,
+                capacity=Capacity(gateway.size, gateway.desired_count, gateway.autoscaling),
+                load_balancer=LoadBalancerTarget(args.target_group_arn, ENVOY_CONTAINER, gateway.port),
+                # Envoy needs its configuration from App Mesh before the ALB's checks can pass.
+                health_check_grace_period_seconds=60,
+                deployment_alarm_names=[alarm.name for alarm in alarms],
+                depends_on=args.service_dependencies,
+            ),
         )
         self.virtual_gateway_arn = virtual_gateway.arn
         self.virtual_gateway_name = virtual_gateway.name

@@ -18,10 +18,16 @@ from fargate_mesh.render.appmesh import specs
 
 @dataclass(frozen=True)
 class ServiceRoutingArgs:
+    """A service's App Mesh routing: a virtual node per version, a router, its routes, and the
+    virtual service. trust_bundle defaults to the Envoy image's CA bundle, mesh_owner to None
+    (this account owns the mesh), tags to none."""
+
     service: CompiledService  # names, routes in evaluation order with their policies, callees
     mesh_name: pulumi.Input[str]
     namespace: str  # Cloud Map namespace the versions register in (shop.local)
     trust_bundle: str = specs.DEFAULT_TRUST_BUNDLE
+    # The account owning a mesh shared with this one (AWS RAM); None: this account owns it.
+    mesh_owner: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -49,6 +55,7 @@ class ServiceRouting(pulumi.ComponentResource):
                 f"{name}-{version.name}",
                 name=version.node,
                 mesh_name=args.mesh_name,
+                mesh_owner=args.mesh_owner,
                 spec=cast(
                     aws.appmesh.VirtualNodeSpecArgsDict,
                     specs.virtual_node_spec_of(args.namespace, service, version, args.trust_bundle),
@@ -62,6 +69,7 @@ class ServiceRouting(pulumi.ComponentResource):
             f"{name}-router",
             name=service.router,
             mesh_name=args.mesh_name,
+            mesh_owner=args.mesh_owner,
             spec=cast(aws.appmesh.VirtualRouterSpecArgsDict, specs.virtual_router_spec(service)),
             tags=tags,
             opts=mesh_opts,
@@ -73,6 +81,7 @@ class ServiceRouting(pulumi.ComponentResource):
                 f"{name}-route-{route.name}",
                 name=route.name,
                 mesh_name=args.mesh_name,
+                mesh_owner=args.mesh_owner,
                 virtual_router_name=router.name,
                 spec=cast(aws.appmesh.RouteSpecArgsDict, specs.route_spec_of(route, service, node_names)),
                 tags=tags,
@@ -82,6 +91,7 @@ class ServiceRouting(pulumi.ComponentResource):
             f"{name}-service",
             name=service.dns_name,
             mesh_name=args.mesh_name,
+            mesh_owner=args.mesh_owner,
             spec=cast(aws.appmesh.VirtualServiceSpecArgsDict, specs.router_virtual_service_spec(router.name)),
             tags=tags,
             opts=mesh_opts,

@@ -18,8 +18,16 @@ import pulumi_aws as aws
 
 from fargate_mesh.components.appmesh.routing import ServiceRouting, ServiceRoutingArgs
 from fargate_mesh.components.appmesh.sidecar import AppMeshEnvoy, EnvoyOptions
+from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
-from fargate_mesh.components.ecs.task import App, Capacity, TaskArgs, TaskGroup, Telemetry
+from fargate_mesh.components.ecs.task import (
+    App,
+    Capacity,
+    ExistingTaskResources,
+    TaskArgs,
+    TaskGroup,
+    Telemetry,
+)
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.names import TaskNames
 from fargate_mesh.model import CompiledService
@@ -28,6 +36,26 @@ from fargate_mesh.render.appmesh import specs
 
 @dataclass(frozen=True)
 class MeshServiceArgs:
+    """One service in App Mesh: its routing, one Cloud Map service, and an ECS service per version.
+
+    Args:
+        service: One service of a compiled mesh (fargate_mesh.model.compile_checked): its names,
+            routes, callees, each version's environment and count. Required, plain.
+        mesh_name: The mesh. Required.
+        namespace: The Cloud Map namespace's name (spelled into node names). Required, plain.
+        namespace_id: The namespace's id. Required.
+        placement: Cluster, private subnets, the service's security groups. Required.
+        images: Version → image reference. Required.
+        repository_arns: Private ECR repositories the images come from. Default none.
+        telemetry: Logs (30 days) and tracing (on). Default Telemetry().
+        envoy: The Envoy image and health check. Default EnvoyOptions().
+        trust_bundle: CA bundle TLS backends are checked against. Default the Envoy image's.
+        read_only_root_filesystem: Default True; False lets the app write its image's files.
+        mesh_owner: The account owning a shared mesh (AWS RAM). Default None: this account.
+        existing: A log group and execution role of your own. Default none: both are made.
+        tags: Added to every resource. Default none.
+    """
+
     service: CompiledService  # one service of a compiled mesh (fargate_mesh.model.compile_checked)
     mesh_name: pulumi.Input[str]
     namespace: str  # Cloud Map namespace name (shop.local)
@@ -42,7 +70,18 @@ class MeshServiceArgs:
     # Secure by default: the app cannot write to its image's filesystem. False is a knowing
     # loosening for an app (often a prebuilt image) that writes outside mounted volumes.
     read_only_root_filesystem: bool = True
+    mesh_owner: str | None = None
+    existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
     tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        require_plain(
+            "MeshServiceArgs",
+            service=self.service,
+            namespace=self.namespace,
+            read_only_root_filesystem=self.read_only_root_filesystem,
+            mesh_owner=self.mesh_owner,
+        )
 
     @property
     def log_group(self) -> str:
@@ -67,7 +106,9 @@ class MeshService(pulumi.ComponentResource):
         super().__init__(type_token("appmesh", "MeshService"), name, None, opts)
         service = args.service
         tags = dict(args.tags)
-        tasks = TaskGroup(name, self, args)
+        # Inline policies are named after the service, not the component: unique within their
+        # role, and the same as before components were named after their platform.
+        tasks = TaskGroup(name, self, args, policy_prefix=service.name)
         # One Cloud Map service for all versions; each version's node filters on its task family.
         discovery = aws.servicediscovery.Service(
             f"{name}-discovery",
@@ -94,6 +135,7 @@ class MeshService(pulumi.ComponentResource):
                 mesh_name=args.mesh_name,
                 namespace=args.namespace,
                 trust_bundle=args.trust_bundle,
+                mesh_owner=args.mesh_owner,
                 tags=tags,
             ),
             opts=child(self),
@@ -113,6 +155,7 @@ class MeshService(pulumi.ComponentResource):
                     proxy=AppMeshEnvoy.sidecar(routing.node_arns[version.name], service.port, args.envoy),
                     names=TaskNames.of_version(version),
                     task_role=f"{name}-{version.name}-task",
+                    task_policy=f"{service.name}-{version.name}-task-inline",
                     label=f"{service.name} {version.name}",
                     capacity=Capacity(service.size, version.desired_count, service.autoscaling),
                     service_registry_arn=discovery.arn,
@@ -122,7 +165,7 @@ class MeshService(pulumi.ComponentResource):
 
         self.virtual_service_name = routing.virtual_service_name
         self.node_arns = routing.node_arns
-        self.log_group_name = tasks.log_group.name
+        self.log_group_name = tasks.log_group_name
         self.discovery_service_arn = discovery.arn
         self.register_outputs(
             {

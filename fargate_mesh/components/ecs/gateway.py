@@ -1,5 +1,6 @@
 """A gateway's tasks behind the ALB, whatever the data plane: its proxy as the target group's target,
-and the target group's alarms rolling a bad deployment back. Both data planes' gateways run this."""
+and the target group's alarms rolling a bad deployment back. The envoy data plane's gateway runs this;
+App Mesh's keeps its own copy, whose inline policy names live stacks hold."""
 
 from __future__ import annotations
 

@@ -102,8 +102,11 @@ def task_role(
     statements: Sequence[Statement],
     description: str,
     tags: Mapping[str, str],
+    policy_name: str | None = None,
 ) -> TaskRole:
-    """A role for ECS tasks with one inline policy, if it has statements (children of `parent`)."""
+    """A role for ECS tasks with one inline policy, if it has statements (children of `parent`).
+    The policy is called `policy_name` (default `<name>-inline`): it only has to be unique within
+    its role, and a name that does not follow the logical one survives a component's rename."""
     role = aws.iam.Role(
         name,
         assume_role_policy=assume_role_policy(account_id),
@@ -116,11 +119,19 @@ def task_role(
     policy = aws.iam.RolePolicy(
         name,
         role=role.id,
-        name=f"{name}-inline",
+        name=policy_name or f"{name}-inline",
         policy=policy_document(statements),
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return TaskRole(role, policy)
+
+
+def log_group_arn(
+    parent: pulumi.Resource, account: pulumi.Input[str], region: pulumi.Input[str], name: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """The ARN of a log group known by name (one made elsewhere), in this account and region."""
+    partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent)).partition
+    return pulumi.Output.concat("arn:", partition, ":logs:", region, ":", account, ":log-group:", name)
 
 
 def account_id(parent: pulumi.Resource) -> pulumi.Output[str]:

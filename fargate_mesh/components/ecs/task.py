@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import pulumi
 import pulumi_aws as aws
 
+from fargate_mesh.components.args import raise_problems, require_plain, rule_problems
 from fargate_mesh.components.base import child
 from fargate_mesh.components.ecs import containers, iam
 from fargate_mesh.components.ecs.containers import Container
@@ -28,6 +29,7 @@ from fargate_mesh.components.ecs.workload import (
 from fargate_mesh.components.names import TaskNames
 from fargate_mesh.facts import DEFAULT_LOG_RETENTION_DAYS, DEFAULT_XRAY_IMAGE
 from fargate_mesh.spec import Autoscaling, TaskSize
+from fargate_mesh.spec.base import check_log_retention
 
 
 class Proxy(Protocol):
@@ -80,9 +82,31 @@ class Proxy(Protocol):
 class Telemetry:
     """How tasks log and trace."""
 
-    log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
+    log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS  # one of CloudWatch Logs' periods
     tracing: bool = True  # an X-Ray daemon in every task, and the task role may write to X-Ray
     xray_image: str = DEFAULT_XRAY_IMAGE
+
+    def __post_init__(self) -> None:
+        require_plain("Telemetry", log_retention_days=self.log_retention_days, tracing=self.tracing)
+        # The spec's own rule and message: 45 days is refused here as in a stack file.
+        raise_problems(
+            "Telemetry", rule_problems("log_retention_days", check_log_retention, self.log_retention_days)
+        )
+
+
+@dataclass(frozen=True)
+class ExistingTaskResources:
+    """A workload's log group and execution role made elsewhere; what is not given is made.
+
+    Args:
+        log_group_name: A CloudWatch log group its tasks log to. Default None: one is made, named
+            as the workload's, keeping logs as long as its Telemetry says.
+        execution_role_arn: The role ECS starts its tasks with: it must let ECS pull the images
+            and write to the log group. Default None: one is made, allowed exactly that.
+    """
+
+    log_group_name: pulumi.Input[str] | None = None
+    execution_role_arn: pulumi.Input[str] | None = None
 
 
 class Workload(Protocol):
@@ -110,6 +134,11 @@ class Workload(Protocol):
     @property
     def tags(self) -> Mapping[str, str]: ...
 
+    @property
+    def existing(self) -> ExistingTaskResources:
+        """What it brings of its own (nothing: ExistingTaskResources())."""
+        ...
+
 
 @dataclass(frozen=True)
 class App:
@@ -135,12 +164,18 @@ class Capacity:
 
 @dataclass(frozen=True)
 class TaskArgs:
+    """One ECS service of a TaskGroup: its names, roles' names, size and count, proxy and app.
+    task_policy defaults to `<task_role>-inline`; app None runs the proxy alone (a gateway);
+    registry, load balancer, grace period, alarms and depends_on default to none."""
+
     names: TaskNames  # ECS service, task family, log stream prefix
     task_role: str  # the task role's (and its inline policy's) logical name
     label: str  # who the task is, in its role's description: "products v1"
     capacity: Capacity
     proxy: Proxy | None
     app: App | None = None  # None: the proxy is the workload (a gateway)
+    # The inline policy's name in its role; default `<task_role>-inline`.
+    task_policy: str | None = None
     service_registry_arn: pulumi.Input[str] | None = None
     load_balancer: LoadBalancerTarget | None = None
     health_check_grace_period_seconds: int | None = None
@@ -154,29 +189,50 @@ class TaskArgs:
 
 
 class TaskGroup:
-    """The shared part of one workload's tasks, made as children of `parent`: the log group
-    (`<name>-logs`) and the execution role (`<name>-execution`)."""
+    """The shared part of one workload's tasks, made as children of `parent` unless the workload
+    brings its own (`workload.existing`): the log group (`<name>-logs`) and the execution role
+    (`<name>-execution`, its inline policy `<policy_prefix>-execution-inline`, by default
+    `<name>-execution-inline`)."""
 
-    def __init__(self, name: str, parent: pulumi.Resource, workload: Workload) -> None:
+    log_group_name: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, parent: pulumi.Resource, workload: Workload, policy_prefix: str | None = None
+    ) -> None:
         self._parent = parent
         self._workload = workload
         self._account = iam.account_id(parent)
         self._region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=workload.log_group,
-            retention_in_days=workload.telemetry.log_retention_days,
-            tags=dict(workload.tags),
-            opts=child(parent),
-        )
-        self.execution_role = iam.task_role(
-            f"{name}-execution",
-            parent=parent,
-            account_id=self._account,
-            statements=iam.execution_statements([self.log_group.arn], workload.repository_arns),
-            description=workload.execution_role_description,
-            tags=workload.tags,
-        )
+        existing = workload.existing
+        if existing.log_group_name is None:
+            log_group = aws.cloudwatch.LogGroup(
+                f"{name}-logs",
+                name=workload.log_group,
+                retention_in_days=workload.telemetry.log_retention_days,
+                tags=dict(workload.tags),
+                opts=child(parent),
+            )
+            self.log_group_name, log_group_arn = log_group.name, log_group.arn
+        else:
+            self.log_group_name = pulumi.Output.from_input(existing.log_group_name)
+            log_group_arn = iam.log_group_arn(parent, self._account, self._region, self.log_group_name)
+        # The execution role's policy, when the role is made here: tasks wait for it.
+        self._execution_policies: list[pulumi.Resource] = []
+        if existing.execution_role_arn is None:
+            role = iam.task_role(
+                f"{name}-execution",
+                parent=parent,
+                account_id=self._account,
+                statements=iam.execution_statements([log_group_arn], workload.repository_arns),
+                description=workload.execution_role_description,
+                tags=workload.tags,
+                policy_name=f"{policy_prefix or name}-execution-inline",
+            )
+            self.execution_role_arn = role.arn
+            self._execution_policies = [role.policy] if role.policy else []
+        else:
+            self.execution_role_arn = pulumi.Output.from_input(existing.execution_role_arn)
 
     def service(self, name: str, task: TaskArgs) -> FargateService:
         """One task definition and its ECS service (`name`), with the task's own role."""
@@ -192,6 +248,7 @@ class TaskGroup:
             statements=statements,
             description=f"{task.label}: {purpose}",
             tags=workload.tags,
+            policy_name=task.task_policy,
         )
         capacity = task.capacity
         return FargateService(
@@ -204,7 +261,7 @@ class TaskGroup:
                 cpu=capacity.size.cpu,
                 memory=capacity.size.memory,
                 task_role_arn=task_role.arn,
-                execution_role_arn=self.execution_role.arn,
+                execution_role_arn=self.execution_role_arn,
                 desired_count=capacity.desired_count,
                 proxy_configuration=task.proxy.proxy_configuration if task.proxy else None,
                 volumes=list(task.proxy.volumes) if task.proxy else [],
@@ -219,7 +276,8 @@ class TaskGroup:
                 deployment_configuration=task.deployment_configuration,
                 # Tasks started before their roles can act would fail their first deployment.
                 depends_on=[
-                    *(role.policy for role in (task_role, self.execution_role) if role.policy),
+                    *([task_role.policy] if task_role.policy else []),
+                    *self._execution_policies,
                     *task.depends_on,
                 ],
                 tags=workload.tags,
@@ -228,7 +286,7 @@ class TaskGroup:
         )
 
     def _logs(self, task: TaskArgs) -> dict[str, Any]:
-        return containers.awslogs(self.log_group.name, self._region, task.names.log_stream_prefix)
+        return containers.awslogs(self.log_group_name, self._region, task.names.log_stream_prefix)
 
     def _containers(self, task: TaskArgs) -> list[Container]:
         """App, then the proxy's containers, then the X-Ray daemon, all logging to the group."""

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 
+from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
 from fargate_mesh.facts import FARGATE_PLATFORM_VERSION
 from fargate_mesh.spec import Autoscaling
@@ -29,6 +30,8 @@ class BlueGreenTraffic:
 
 @dataclass(frozen=True)
 class LoadBalancerTarget:
+    """A target group and the container port its targets are."""
+
     target_group_arn: pulumi.Input[str]
     container_name: str
     container_port: int
@@ -42,13 +45,37 @@ class TaskPlacement:
     cluster_arn: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    security_group_ids: Sequence[pulumi.Input[str]]
+    security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]  # a list, or an Output of one
     # Pinned (facts.FARGATE_PLATFORM_VERSION) so a new LATEST is a choice; App Mesh needs >= 1.3.0.
     platform_version: str = FARGATE_PLATFORM_VERSION
+
+    def __post_init__(self) -> None:
+        require_plain("TaskPlacement", platform_version=self.platform_version)
 
 
 @dataclass(frozen=True)
 class FargateServiceArgs:
+    """One task definition and the ECS service running it on Fargate: private subnets, no public
+    IP, circuit breaker with rollback, 100/200 % deployments.
+
+    Args:
+        service_name: The ECS service's name in the cluster. Required, plain.
+        family: The task definition family. Required, plain.
+        placement: Cluster, subnets, security groups, platform version. Required.
+        containers: ECS container definitions (values may be Outputs). Required.
+        cpu, memory: Fargate task size. Required.
+        task_role_arn, execution_role_arn: The task's roles. Required.
+        desired_count: Tasks to run. Default 1 (kept inside autoscaling's bounds).
+        proxy_configuration: The task's proxy configuration. Default None.
+        service_registry_arn: A Cloud Map service to register tasks in. Default None.
+        load_balancer: A target group for one container port. Default None.
+        autoscaling: CPU target tracking. Default None: a fixed count.
+        health_check_grace_period_seconds: Default None (ECS's default).
+        deployment_alarm_names: Alarms that roll a deployment back. Default none.
+        depends_on: What must exist before tasks start. Default none.
+        tags: Added to every resource. Default none.
+    """
+
     service_name: str  # the ECS service's name in the cluster
     family: str  # task definition family; unique per version (App Mesh filters Cloud Map on it)
     placement: TaskPlacement
@@ -74,6 +101,16 @@ class FargateServiceArgs:
     # Given here because a component's own depends_on does not reach its children.
     depends_on: Sequence[pulumi.Resource] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        require_plain(
+            "FargateServiceArgs",
+            service_name=self.service_name,
+            family=self.family,
+            cpu=self.cpu,
+            memory=self.memory,
+            desired_count=self.desired_count,
+        )
 
 
 def _load_balancer(target: LoadBalancerTarget) -> dict[str, Any]:
@@ -124,7 +161,10 @@ class FargateService(pulumi.ComponentResource):
             task_role_arn=args.task_role_arn,
             execution_role_arn=args.execution_role_arn,
             container_definitions=pulumi.Output.json_dumps(list(args.containers)),
-            proxy_configuration=dict(args.proxy_configuration) if args.proxy_configuration else None,
+            # ECS's proxyConfiguration, as the Proxy wrote it (snake_case keys of pulumi-aws's dict form).
+            proxy_configuration=cast(Any, dict(args.proxy_configuration))
+            if args.proxy_configuration
+            else None,
             # Absent rather than empty when there are none, so existing task definitions are unchanged.
             volumes=[dict(v) for v in args.volumes] or None,
             tags=tags,
@@ -142,29 +182,30 @@ class FargateService(pulumi.ComponentResource):
             launch_type="FARGATE",
             platform_version=placement.platform_version,
             desired_count=desired,
-            network_configuration={
-                "subnets": placement.subnet_ids,
-                "security_groups": list(placement.security_group_ids),
-                "assign_public_ip": False,
-            },
-            service_registries={"registry_arn": args.service_registry_arn}
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=placement.subnet_ids,
+                security_groups=placement.security_group_ids,
+                assign_public_ip=False,
+            ),
+            service_registries=aws.ecs.ServiceServiceRegistriesArgs(registry_arn=args.service_registry_arn)
             if args.service_registry_arn
             else None,
-            load_balancers=[_load_balancer(args.load_balancer)] if args.load_balancer else None,
+            load_balancers=cast(Any, [_load_balancer(args.load_balancer)]) if args.load_balancer else None,
             health_check_grace_period_seconds=args.health_check_grace_period_seconds,
             # New tasks must be healthy before old ones go; a deployment that cannot get there rolls back.
-            deployment_circuit_breaker={"enable": True, "rollback": True},
-            alarms={
-                "alarm_names": list(args.deployment_alarm_names),
-                "enable": True,
-                "rollback": True,
-            }
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
+            alarms=aws.ecs.ServiceAlarmsArgs(
+                alarm_names=list(args.deployment_alarm_names), enable=True, rollback=True
+            )
             if args.deployment_alarm_names
             else None,
-            service_connect_configuration=dict(args.service_connect_configuration)
+            # Rendered by render/serviceconnect in pulumi-aws's dict form (snake_case keys).
+            service_connect_configuration=cast(Any, dict(args.service_connect_configuration))
             if args.service_connect_configuration
             else None,
-            deployment_configuration=dict(args.deployment_configuration)
+            deployment_configuration=cast(Any, dict(args.deployment_configuration))
             if args.deployment_configuration
             else None,
             deployment_minimum_healthy_percent=100,

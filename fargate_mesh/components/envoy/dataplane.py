@@ -16,7 +16,6 @@ from typing import Any
 import pulumi
 
 from fargate_mesh.components.alarms import GatewayAlarmArgs
-from fargate_mesh.components.base import child
 from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
 from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.components.envoy.delivery import BootstrapStore
@@ -53,16 +52,15 @@ class EnvoyDataPlane:
     admission_port: int | None = ENVOY_INGRESS_PORT
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
-        compiled, tags = parts.mesh, parts.tags
+        compiled, tags, scope = parts.mesh, parts.tags, parts.scope
         deliveries = {
             key: choose_delivery(bootstrap, self.reserved_bytes)
             for key, bootstrap in fargate_bootstraps(compiled).items()
         }
-        store = (
-            BootstrapStore(f"{compiled.name}-envoy-bootstrap", tags, opts=child(platform))
-            if any(d.mode == "s3" for d in deliveries.values())
-            else None
-        )
+        store = None
+        if any(d.mode == "s3" for d in deliveries.values()):
+            store_name, store_opts = scope.named("envoy-bootstrap")
+            store = BootstrapStore(store_name, tags, opts=store_opts)
 
         def proxy(key: str, gateway_port: int | None = None) -> EnvoyProxy:
             delivery: Delivery = deliveries[key]
@@ -72,9 +70,11 @@ class EnvoyDataPlane:
             return EnvoyProxy(delivery, self.images, self.lifecycle, s3, gateway_port)
 
         telemetry = Telemetry(compiled.log_retention_days, compiled.tracing, compiled.xray_image)
-        services = {
-            name: EnvoyMeshService(
-                name,
+        services: dict[str, EnvoyMeshService] = {}
+        for name, service in compiled.services.items():
+            service_name, service_opts = scope.named(name)
+            services[name] = EnvoyMeshService(
+                service_name,
                 EnvoyMeshServiceArgs(
                     service=service,
                     namespace_id=parts.foundation.namespace_id,
@@ -86,12 +86,11 @@ class EnvoyDataPlane:
                     read_only_root_filesystem=name not in parts.writable_root_services,
                     tags=tags,
                 ),
-                opts=child(platform),
+                opts=service_opts,
             )
-            for name, service in compiled.services.items()
-        }
+        gateway_name, gateway_opts = scope.named("ingress")
         gateway = EnvoyGateway(
-            "ingress",
+            gateway_name,
             EnvoyGatewayArgs(
                 gateway=compiled.gateway,
                 placement=parts.placement(GATEWAY),
@@ -106,7 +105,7 @@ class EnvoyDataPlane:
                 service_dependencies=[parts.endpoint.https_listener, *services.values()],
                 tags=tags,
             ),
-            opts=child(platform),
+            opts=gateway_opts,
         )
         return DeployedDataPlane(
             mesh_name=pulumi.Output.from_input(compiled.name),

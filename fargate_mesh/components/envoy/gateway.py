@@ -12,7 +12,7 @@ import pulumi
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.base import type_token
 from fargate_mesh.components.ecs.gateway import gateway_service
-from fargate_mesh.components.ecs.task import Telemetry
+from fargate_mesh.components.ecs.task import ExistingTaskResources, Telemetry
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.envoy.proxy import ENVOY_CONTAINER, EnvoyProxy
 from fargate_mesh.model import CompiledGateway
@@ -31,6 +31,9 @@ class EnvoyGatewayArgs:
     # ECS rejects a target group no load balancer uses yet: the HTTPS listener.
     service_dependencies: Sequence[pulumi.Resource] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    existing: ExistingTaskResources = field(
+        default_factory=ExistingTaskResources
+    )  # log group, execution role
 
     @property
     def log_group(self) -> str:

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 import pulumi
 
 from fargate_mesh.components.base import type_token
-from fargate_mesh.components.ecs.task import App, Capacity, TaskArgs, TaskGroup, Telemetry
+from fargate_mesh.components.ecs.task import (
+    App,
+    Capacity,
+    ExistingTaskResources,
+    TaskArgs,
+    TaskGroup,
+    Telemetry,
+)
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.envoy.discovery import version_discovery
 from fargate_mesh.components.envoy.proxy import EnvoyProxy
@@ -33,6 +40,9 @@ class EnvoyMeshServiceArgs:
     telemetry: Telemetry = field(default_factory=Telemetry)
     read_only_root_filesystem: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
+    existing: ExistingTaskResources = field(
+        default_factory=ExistingTaskResources
+    )  # log group, execution role
 
     @property
     def log_group(self) -> str:
@@ -92,7 +102,7 @@ class EnvoyMeshService(pulumi.ComponentResource):
             )
             self.ecs_service_names[version.name] = workload.service_name
             self.discovery_service_arns[version.name] = discovery.arn
-        self.log_group_name = tasks.log_group.name
+        self.log_group_name = tasks.log_group_name
         self.register_outputs(
             {
                 "ecs_service_names": self.ecs_service_names,

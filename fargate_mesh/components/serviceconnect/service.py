@@ -19,7 +19,14 @@ import pulumi_aws as aws
 from fargate_mesh import naming
 from fargate_mesh.components.alarms import GatewayAlarmArgs, target_group_alarms
 from fargate_mesh.components.base import child, type_token
-from fargate_mesh.components.ecs.task import App, Capacity, TaskArgs, TaskGroup, Telemetry
+from fargate_mesh.components.ecs.task import (
+    App,
+    Capacity,
+    ExistingTaskResources,
+    TaskArgs,
+    TaskGroup,
+    Telemetry,
+)
 from fargate_mesh.components.ecs.workload import BlueGreenTraffic, LoadBalancerTarget, TaskPlacement
 from fargate_mesh.components.names import TaskNames
 from fargate_mesh.components.serviceconnect.traffic_role import load_balancer_traffic_role
@@ -59,6 +66,7 @@ class ConnectServiceArgs:
     telemetry: Telemetry = field(default_factory=lambda: Telemetry(tracing=False))
     read_only_root_filesystem: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
+    existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)  # own log group/role
 
     @property
     def log_group(self) -> str:

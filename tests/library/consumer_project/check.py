@@ -8,6 +8,7 @@ from typing import Any
 import components
 import pulumi
 from components.edge import shop_edge
+from components.join import reviews_in_shared_mesh
 from components.platform import SPEC, shop_platform
 
 import fargate_mesh
@@ -32,6 +33,12 @@ print(
             "components": components.__file__,
             "edge": summary(deploy(edge_on_existing_vpc)),
             "platform": summary(deploy(lambda: {"url": shop_platform(SPEC).url})),
+            "join": summary(deploy(lambda: {"service": reviews_in_shared_mesh().virtual_service_name})),
+            "two_platforms": summary(
+                deploy(
+                    lambda: {"east": shop_platform(SPEC, "east").url, "west": shop_platform(SPEC, "west").url}
+                )
+            ),
         }
     )
 )

@@ -26,6 +26,7 @@ SPEC: dict[str, Any] = {
 }
 
 
-def shop_platform(spec: dict[str, Any]) -> MeshPlatform:
+def shop_platform(spec: dict[str, Any], name: str | None = None) -> MeshPlatform:
+    """The platform, named after the mesh unless a name is given (two platforms need two)."""
     mesh = parse_mesh(spec, source="consumer spec")
-    return MeshPlatform(mesh.name, MeshPlatformArgs(mesh=mesh))
+    return MeshPlatform(name or mesh.name, MeshPlatformArgs(mesh=mesh))
