@@ -68,3 +68,10 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 DEFAULT_LOG_RETENTION_DAYS = 30
+
+# AWS name limits the mesh's derived names must fit (naming.fit shortens the ones that do not).
+# Pulumi names a resource without an explicit name "<logical name>-<7 random hex>": 8 characters more.
+PULUMI_AUTONAME_SUFFIX = 8
+IAM_ROLE_NAME_MAX = 64
+LOAD_BALANCER_NAME_MAX = 32  # ALBs and target groups
+DNS_LABEL_MAX = 63  # a Cloud Map service name is one DNS label

@@ -14,13 +14,51 @@ moves it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import TYPE_CHECKING
 
-from fargate_mesh.facts import ENVOY_EGRESS_PORT, ENVOY_INGRESS_PORT
+from fargate_mesh.facts import (
+    DNS_LABEL_MAX,
+    ENVOY_EGRESS_PORT,
+    ENVOY_INGRESS_PORT,
+    IAM_ROLE_NAME_MAX,
+    LOAD_BALANCER_NAME_MAX,
+    PULUMI_AUTONAME_SUFFIX,
+)
 
 if TYPE_CHECKING:
     from fargate_mesh.spec.matches import HttpMatch
+
+# -- Fitting AWS's limits ------------------------------------------------------------------------------
+
+_HASH = 6  # hex digits of the suffix that keeps a shortened name unique
+
+
+def fit(name: str, limit: int) -> str:
+    """`name` when it fits in `limit` characters (so every name that fits today stays as it is);
+    else its head and a stable hash of the whole name: `<head>-<6 hex>`, exactly `limit` long or less.
+    Two long names that share a head still differ, and the same name always shortens the same way."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:_HASH]
+    return f"{name[: limit - _HASH - 1].rstrip('-')}-{digest}"
+
+
+# The load balancer and its target group are named by Pulumi from "<edge>-alb" and "<edge>-gateway".
+_EDGE_MAX = LOAD_BALANCER_NAME_MAX - PULUMI_AUTONAME_SUFFIX - len("-alb")
+
+
+def edge_name(mesh: str) -> str:
+    """The public endpoint's logical name, which the load balancer's and target group's names start with:
+    the mesh name, shortened past 20 characters."""
+    return fit(mesh, _EDGE_MAX)
+
+
+def role_logical_name(base: str) -> str:
+    """An IAM role's logical name (Pulumi names the role after it): short enough for IAM's 64."""
+    return fit(base, IAM_ROLE_NAME_MAX - PULUMI_AUTONAME_SUFFIX)
+
 
 # -- App Mesh and DNS -------------------------------------------------------------------------------
 
@@ -56,7 +94,12 @@ def gateway_name(mesh: str) -> str:
 def gateway_route_name(service: str, match: HttpMatch) -> str:
     """A gateway route without a given name: from its service and match, never from list order, so
     reordering the spec renames nothing."""
-    basis = (match.path.exact or "regex") if match.path is not None else (match.effective_prefix or "/")
+    if match.service_name is not None:  # a gRPC route: its service (and method)
+        basis = f"{match.service_name}-{match.method_name or ''}"
+    elif match.path is not None:
+        basis = match.path.exact or "regex"
+    else:
+        basis = match.effective_prefix or "/"
     slug = re.sub(r"[^a-z0-9]+", "-", basis.lower()).strip("-") or "root"
     return f"{service}-{slug}"[:255]
 
@@ -85,8 +128,8 @@ def cloud_map_service(service: str) -> str:
 
 def version_dns_name(service: str, version: str, namespace: str) -> str:
     """Plain DNS cannot filter on task attributes, so a self-managed Envoy dials each version by its
-    own Cloud Map service: products-v1.shop.local."""
-    return f"{virtual_node_name(service, version)}.{namespace}"
+    own Cloud Map service: products-v1.shop.local. The label is shortened past 63 characters."""
+    return f"{fit(virtual_node_name(service, version), DNS_LABEL_MAX)}.{namespace}"
 
 
 def cluster_name(mesh: str) -> str:

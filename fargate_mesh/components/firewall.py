@@ -44,8 +44,8 @@ def admissions_from_spec(
     """ALB → gateway on the gateway port; gateway → every service a gateway route targets;
     caller → each mesh service among its callees. Nothing else. Services are keyed by their names,
     the ALB and the gateway by `alb` and `gateway` (by default ALB and GATEWAY: no service can be
-    named that). service_port: the port a service's tasks admit callers on, the data plane's
-    (DataPlane.admission_port); None for the service's own port."""
+    named that). service_port: the one port a service's tasks admit callers on, the data plane's
+    (DataPlane.admission_port); None for the service's own ports."""
     rules = {Admission(gateway, alb, mesh.gateway.port, "the ALB forwards to the gateway Envoy")}
     for route in mesh.gateway.routes:
         port = route.target_port if service_port is None else service_port
@@ -53,10 +53,11 @@ def admissions_from_spec(
     for caller, service in mesh.services.items():
         for callee in service.callees:
             if not callee.external:
-                port = callee.port if service_port is None else service_port
-                rules.add(
-                    Admission(callee.name, caller, port, f"{caller} declares {callee.name} as a backend")
-                )
+                ports = mesh.services[callee.name].ports if service_port is None else (service_port,)
+                for port in ports:
+                    rules.add(
+                        Admission(callee.name, caller, port, f"{caller} declares {callee.name} as a backend")
+                    )
     return sorted(rules)
 
 
@@ -146,9 +147,18 @@ class MeshFirewall(pulumi.ComponentResource):
                     opts=child(self),
                 )
         ids: dict[str, pulumi.Input[str]] = {w: g.id for w, g in groups.items()} | dict(args.external_sources)
+        named: set[tuple[str, str]] = set()
         for a in args.admissions:
+            # One rule per (target, source) keeps its old name; a second port of the pair (a service
+            # with extraPorts) adds its port, so no existing rule is renamed.
+            pair = (
+                f"{a.target}-from-{a.source}"
+                if (a.target, a.source) not in named
+                else f"{a.target}-from-{a.source}-{a.port}"
+            )
+            named.add((a.target, a.source))
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-{a.target}-from-{a.source}",
+                f"{name}-{pair}",
                 security_group_id=ids[a.target],
                 referenced_security_group_id=ids[a.source],
                 ip_protocol="tcp",
@@ -160,7 +170,7 @@ class MeshFirewall(pulumi.ComponentResource):
             )
             if a.source in args.external_sources:
                 aws.vpc.SecurityGroupEgressRule(
-                    f"{name}-{a.source}-to-{a.target}",
+                    f"{name}-{a.source}-to-{a.target}" + pair.removeprefix(f"{a.target}-from-{a.source}"),
                     security_group_id=ids[a.source],
                     referenced_security_group_id=ids[a.target],
                     ip_protocol="tcp",

@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi
 
+from fargate_mesh import naming
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.dataplane import AppMeshDataPlane
 from fargate_mesh.components.appmesh.mesh import ExistingMesh
@@ -258,7 +259,7 @@ class MeshPlatform(pulumi.ComponentResource):
         network = Network(network_name, _network_args(args, tags), opts=network_opts)
         endpoint_name, endpoint_opts = scope.named(formerly=mesh.name)
         endpoint = PublicEndpoint(
-            endpoint_name,
+            naming.edge_name(endpoint_name),
             PublicEndpointArgs(
                 domain=mesh.domain,
                 hosted_zone=mesh.hosted_zone,

@@ -43,9 +43,7 @@ def describe_timeout(timeout: Timeout) -> str:
 
 
 def _rewrite(route: CompiledGatewayRoute) -> str:
-    if route.rewrite.prefix is not None:
-        return f"prefix rewritten to {route.rewrite.prefix}"
-    return "prefix stripped" if route.rewrite.strip_prefix else "path kept"
+    return route.rewrite.describe()
 
 
 def route_table(mesh: CompiledMesh, gateway: str | None = None) -> list[str]:

@@ -411,8 +411,7 @@ class LocalMesh:
                 self.app_command,
             )
             proc = self._spawn(task.name, "app", launch.argv, launch.env)
-            path = self.compiled.services[sidecar.service].health_check.path
-            probes.append(Probe(f"{proc.name} health {path}", f"http://{sidecar.app}{path}", proc))
+            probes.append(self._health_probe(proc, sidecar.service, "health", str(sidecar.app)))
         self._say(f"starting {len(probes)} app(s)")
         self._wait(probes, client, deadline)
 
@@ -428,11 +427,18 @@ class LocalMesh:
             proc = self._spawn(task.name, "envoy", self._envoy_argv(configs[task.name]))
             probes.append(Probe(f"{proc.name} admin /ready", f"http://{sidecar.admin}/ready", proc))
             # Also through the ingress listener: proves the sidecar reaches its own app.
-            path = self.compiled.services[sidecar.service].health_check.path
-            url = f"http://{sidecar.ingress}{path}"
-            probes.append(Probe(f"{proc.name} ingress {path}", url, proc))
+            probes.append(self._health_probe(proc, sidecar.service, "ingress", str(sidecar.ingress)))
         self._say(f"starting Envoy sidecars of {', '.join(services)}")
         self._wait(probes, client, deadline)
+
+    def _health_probe(self, proc: ManagedProcess, service: str, where: str, address: str) -> Probe:
+        """The service's health check at address: a GET of its path, or for a grpc service the gRPC
+        health checking protocol (as App Mesh checks each)."""
+        compiled = self.compiled.services[service]
+        if compiled.protocol == "grpc":
+            return Probe(f"{proc.name} {where} gRPC health", f"http://{address}", proc, grpc=True)
+        path = compiled.health_check.path
+        return Probe(f"{proc.name} {where} {path}", f"http://{address}{path}", proc)
 
     def _start_envoy(self, name: str, config: Path, client: httpx.Client, deadline: float) -> None:
         proc = self._spawn(name, "envoy", self._envoy_argv(config))

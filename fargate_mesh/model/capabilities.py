@@ -75,6 +75,42 @@ def _gateway_methods(mesh: CompiledMesh) -> Iterator[str]:
             yield f"{route.path}.match.method"
 
 
+def _gateway_schemes(mesh: CompiledMesh) -> Iterator[str]:
+    for route in mesh.gateway.routes:
+        if route.match.scheme is not None:
+            yield f"{route.path}.match.scheme"
+
+
+def _grpc_gateway_routes(mesh: CompiledMesh) -> Iterator[str]:
+    for route in mesh.gateway.routes:
+        if mesh.services[route.service].protocol == "grpc":
+            yield f"{route.path}.service"
+
+
+def _several_ports(mesh: CompiledMesh) -> Iterator[str]:
+    for service in mesh.services.values():
+        if service.extra_ports:
+            yield f"{service.path}.extraPorts"
+        for route in service.routes:
+            if route.port is not None:
+                yield f"{route.path}.port"
+    for gateway_route in mesh.gateway.routes:
+        if gateway_route.target_port != mesh.services[gateway_route.service].port:
+            yield f"{gateway_route.path}.port"
+
+
+def _connection_pools(mesh: CompiledMesh) -> Iterator[str]:
+    for service in mesh.services.values():
+        if service.connection_pool is not None:
+            yield f"{service.path}.connectionPool"
+
+
+def _listener_timeouts(mesh: CompiledMesh) -> Iterator[str]:
+    for service in mesh.services.values():
+        if service.listener_timeout_given:
+            yield f"{service.path}.listenerTimeout"
+
+
 def _targets_field(route: CompiledRoute) -> str:
     return f"{route.path}.targets" if route.written else route.path
 
@@ -189,7 +225,7 @@ def _external_tls(mesh: CompiledMesh) -> Iterator[str]:
 def _gateway_header_ranges(mesh: CompiledMesh) -> Iterator[str]:
     for route in mesh.gateway.routes:
         for i, header in enumerate(route.match.headers):
-            if header.range is not None or header.invert:
+            if header.range is not None or header.invert or header.present is False:
                 yield f"{route.path}.match.headers[{i}]"
 
 
@@ -268,6 +304,49 @@ FEATURES: tuple[Feature, ...] = (
             "method match on a route of the service"
         },
         _gateway_methods,
+    ),
+    Feature(
+        "a scheme match on a gateway route",
+        ("gateway.routes[N].match.scheme",),
+        {
+            "appmesh": "App Mesh gateway routes cannot match the scheme (only router routes can); put the "
+            "scheme match on a route of the service",
+            "serviceConnect": "the load balancer's listener is HTTPS only; remove the scheme match",
+        },
+        _gateway_schemes,
+    ),
+    Feature(
+        "a gateway route into a grpc service",
+        ("gateway.routes[N].service",),
+        {
+            "appmesh": "the App Mesh gateway is one http listener behind a load balancer target group "
+            "that speaks HTTP/1.1, which cannot carry gRPC; call grpc services from inside the mesh",
+            "serviceConnect": "the load balancer's target groups speak HTTP/1.1, which cannot carry gRPC; "
+            "call grpc services from inside the mesh",
+        },
+        _grpc_gateway_routes,
+    ),
+    Feature(
+        "a connection pool",
+        ("services.S.connectionPool",),
+        {"serviceConnect": "the Service Connect proxy takes no connection limits; remove connectionPool"},
+        _connection_pools,
+    ),
+    Feature(
+        "a listener timeout apart from the service's timeout",
+        ("services.S.listenerTimeout",),
+        {"serviceConnect": "Service Connect sets one timeout per service; set the service's timeout"},
+        _listener_timeouts,
+    ),
+    Feature(
+        "more than one listener port on a service",
+        ("services.S.extraPorts", "services.S.routes[N].port", "gateway.routes[N].port"),
+        {
+            "envoy": "not built yet: a sidecar has one ingress listener for one app port; serve the "
+            "other port as its own service",
+            "serviceConnect": "not built yet; serve the other port as its own service",
+        },
+        _several_ports,
     ),
     Feature(
         f"more than {APP_MESH_MAX_WEIGHTED_TARGETS} weighted targets in one route",
@@ -437,11 +516,11 @@ FEATURES: tuple[Feature, ...] = (
         _proxy_tracing,
     ),
     Feature(
-        "a header range or inverted header match on a gateway route",
+        "a header range, inverted or absent header match on a gateway route",
         ("gateway.routes[N].match.headers[M]",),
         {
             "serviceConnect": "load balancer listener rules compare header values only: use exact, "
-            "prefix or suffix without invert"
+            "prefix or suffix without invert, or present: true"
         },
         _gateway_header_ranges,
     ),

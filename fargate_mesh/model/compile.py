@@ -76,6 +76,7 @@ def _routes(name: str, service: Service, path: str) -> list[CompiledRoute]:
             targets=tuple(t for t in targets if t.weight > 0),
             written_targets=targets,
             policy=route_policy(route, service, where, path),
+            port=route.port,
             path=where,
             written=written,
         )
@@ -139,6 +140,7 @@ def _service(mesh: Mesh, name: str) -> CompiledService:
     return CompiledService(
         name=name,
         port=service.port,
+        extra_ports=tuple(service.extra_ports),
         protocol=service.protocol,
         app=service.app or name,
         dns_name=naming.virtual_service_name(name, mesh.namespace),
@@ -147,6 +149,8 @@ def _service(mesh: Mesh, name: str) -> CompiledService:
         log_group=naming.log_group(mesh.name, name),
         health_check=service.health_check,
         outlier_detection=service.outlier_detection,
+        connection_pool=service.connection_pool,
+        listener_timeout_given=service.listener_timeout is not None,
         size=service.size,
         autoscaling=service.autoscaling,
         routes=tuple(routes),
@@ -168,7 +172,7 @@ def _gateway(mesh: Mesh, services: Mapping[str, CompiledService]) -> CompiledGat
             match=route.match,
             rewrite=route.rewrite,
             target_dns_name=services[route.service].dns_name,
-            target_port=services[route.service].port,
+            target_port=route.port or services[route.service].port,
             path=f"gateway.routes[{i}]",
         )
         for i, route in enumerate(gateway.routes)

@@ -15,6 +15,7 @@ from typing import Literal
 from fargate_mesh.model.policies import RoutePolicy, Timeout
 from fargate_mesh.spec import (
     Autoscaling,
+    ConnectionPool,
     GatewayMatch,
     HealthCheck,
     HttpMatch,
@@ -44,6 +45,7 @@ class CompiledRoute:
     targets: tuple[Target, ...]  # the versions that get traffic: weight > 0, in spec order
     written_targets: tuple[Target, ...]  # as written, zero weights included
     policy: RoutePolicy
+    port: int | None  # the listener port it serves, when the service has several
     path: str  # where the spec writes it: services.products.routes[1] (or .versions, the default route)
     written: bool  # False for the default catch-all of a service without routes
 
@@ -87,6 +89,7 @@ class CompiledVersion:
 class CompiledService:
     name: str
     port: int
+    extra_ports: tuple[int, ...]  # more listener ports of the app
     protocol: str
     app: str  # the apps/ folder its image is built from
     dns_name: str  # the virtual service name callers use: products.shop.local
@@ -95,6 +98,8 @@ class CompiledService:
     log_group: str
     health_check: HealthCheck
     outlier_detection: OutlierDetection | None
+    connection_pool: ConnectionPool | None  # between each version's Envoy and its app
+    listener_timeout_given: bool  # the spec sets listenerTimeout (CompiledVersion.listener_timeout has it)
     size: TaskSize
     autoscaling: Autoscaling | None
     routes: tuple[CompiledRoute, ...]  # in evaluation order
@@ -102,6 +107,11 @@ class CompiledService:
     callees: tuple[Callee, ...]  # in spec order
     path: str  # services.products
     rollout: Rollout | None = None  # how ECS replaces a revision (serviceConnect)
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        """Every listener port of the app: `port` first."""
+        return (self.port, *self.extra_ports)
 
     @property
     def target_versions(self) -> list[CompiledVersion]:

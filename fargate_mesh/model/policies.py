@@ -6,7 +6,8 @@ behaviour is the spec's meaning on every data plane:
   failures and refused streams, each on another host when there is one (App Mesh user guide,
   "Envoy defaults set by App Mesh": default route retry policy);
 - timeouts default to 15 s per request (0 disables it) and 300 s idle (spec/policies.py).
-A version's listener takes the widest timeout of its service and of every route that targets it:
+A version's listener takes the widest timeout of its service's `listenerTimeout` (else its `timeout`)
+and of every route that targets it:
 App Mesh cuts a request at the route and again at the target node's listener, so a route timeout
 above the service's only works when the listener allows it too (App Mesh user guide, "Virtual nodes":
 a timeout above the default must be set on the route and on every participating listener).
@@ -31,8 +32,21 @@ RetryEvent = Literal[
     "connection-error",  # a failed connect
     "service-unavailable",  # HTTP 503
     "reset",  # a connection reset
+    # gRPC status codes (gRPC routes)
+    "cancelled",
+    "deadline-exceeded",
+    "internal",
+    "resource-exhausted",
+    "unavailable",
 ]
 TCP_EVENTS: tuple[RetryEvent, ...] = ("connection-error",)
+GRPC_EVENTS: tuple[RetryEvent, ...] = (
+    "cancelled",
+    "deadline-exceeded",
+    "internal",
+    "resource-exhausted",
+    "unavailable",
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +62,11 @@ class Retry:
 
     @property
     def http_events(self) -> tuple[RetryEvent, ...]:
-        return tuple(e for e in self.events if e not in TCP_EVENTS)
+        return tuple(e for e in self.events if e not in TCP_EVENTS and e not in GRPC_EVENTS)
+
+    @property
+    def grpc_events(self) -> tuple[RetryEvent, ...]:
+        return tuple(e for e in self.events if e in GRPC_EVENTS)
 
     @property
     def tcp_events(self) -> tuple[RetryEvent, ...]:
@@ -95,7 +113,7 @@ def retry_of(policy: RetryPolicy) -> Retry:
     return Retry(
         max_retries=policy.max_retries,
         per_try_timeout_ms=policy.per_retry_timeout,
-        events=(*policy.http_retry_events, *policy.tcp_retry_events),
+        events=(*policy.http_retry_events, *policy.tcp_retry_events, *policy.grpc_retry_events),
     )
 
 
@@ -130,14 +148,16 @@ def route_policy(route: Route, service: Service, route_path: str = "", service_p
 
 
 def listener_timeout(service: Service, version: str) -> Timeout:
-    """A version's listener timeout: the widest of its service's and of every route that sets its own
-    and targets the version (with any weight: App Mesh checks the listener of every target)."""
+    """A version's listener timeout: the widest of its service's listener timeout (`listenerTimeout`,
+    else `timeout`) and of every route that sets its own and targets the version (with any weight:
+    App Mesh checks the listener of every target)."""
     own = [
         timeout_of(route.timeout)
         for route in router_routes(service)
         if route.timeout is not None and version in route.targets
     ]
-    return widest([timeout_of(service.timeout), *own])
+    listener = service.listener_timeout if service.listener_timeout is not None else service.timeout
+    return widest([timeout_of(listener), *own])
 
 
 def widest(timeouts: Iterable[Timeout]) -> Timeout:

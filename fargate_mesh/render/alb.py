@@ -38,6 +38,8 @@ class ListenerRule:
 
 
 def _header_condition(header: HeaderMatch) -> Condition:
+    if header.present:  # `*` matches any value; an absent header is refused (model/capabilities.py)
+        return {"http_header": {"http_header_name": header.name, "values": ["*"]}}
     if header.regex is not None:
         return {"http_header": {"http_header_name": header.name, "regex_values": [alb_regex(header.regex)]}}
     value = {
@@ -70,7 +72,10 @@ def conditions(match: GatewayMatch) -> list[Condition]:
     if match.method is not None:
         result.append({"http_request_method": {"values": [match.method]}})
     result += [_header_condition(h) for h in match.headers]
-    result += [{"query_strings": [{"key": q.name, "value": q.exact}]} for q in match.query_parameters]
+    result += [
+        {"query_strings": [{"key": q.name, "value": "*" if q.present else q.exact}]}
+        for q in match.query_parameters
+    ]
     assert len(result) == alb_condition_values(match), "one condition value per match (capabilities counts)"
     return result or [{"path_pattern": {"values": ["/*"]}}]
 
@@ -81,6 +86,13 @@ def transforms(route: CompiledGatewayRoute) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     prefix = route.match.effective_prefix
     rewrite = route.rewrite
+    if rewrite.path is not None:
+        result.append(
+            {
+                "type": "url-rewrite",
+                "url_rewrite_config": {"rewrite": {"regex": "^.*$", "replace": rewrite.path}},
+            }
+        )
     if prefix is not None and (rewrite.prefix is not None or rewrite.strip_prefix):
         if rewrite.prefix is not None:
             regex, replace = f"^{re.escape(prefix)}(.*)$", f"{rewrite.prefix}$1"

@@ -88,9 +88,7 @@ def _tasks(count: int, autoscaling: Autoscaling | None) -> str:
 
 
 def _rewrite(rewrite: Rewrite) -> str:
-    if rewrite.prefix is not None:
-        return f"prefix rewritten to {rewrite.prefix}"
-    return "prefix stripped" if rewrite.strip_prefix else "path kept"
+    return rewrite.describe()
 
 
 def _share(weight: int, total: int) -> str:

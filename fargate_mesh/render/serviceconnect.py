@@ -17,8 +17,8 @@ from fargate_mesh.model.compiled import CompiledService
 from fargate_mesh.model.rollouts import test_header, test_route
 from fargate_mesh.spec import Rollout
 
-# Service Connect's proxy applies these to http and http2 (appProtocol) traffic only.
-APP_PROTOCOLS = {"http": "http", "http2": "http2"}
+# Service Connect's proxy applies these to http, http2 and grpc (appProtocol) traffic only.
+APP_PROTOCOLS = {"http": "http", "http2": "http2", "grpc": "grpc"}
 
 
 def _seconds(ms: int) -> int:

@@ -12,6 +12,7 @@ from fargate_mesh.spec.errors import FieldProblems
 from fargate_mesh.spec.regex import check_regex, re2_fullmatch
 
 HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+Scheme = Literal["http", "https"]
 
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,50}$")
 
@@ -45,6 +46,10 @@ class Range(SpecModel):
 MatchText = Annotated[str, Field(min_length=1, max_length=255)]
 
 
+# A header match's rules: exactly one is given.
+RULES = ("exact", "prefix", "suffix", "regex", "range", "present")
+
+
 class HeaderMatch(SpecModel):
     name: str
     exact: MatchText | None = None
@@ -52,6 +57,9 @@ class HeaderMatch(SpecModel):
     suffix: MatchText | None = None
     regex: MatchText | None = None
     range: Range | None = None
+    # True: the header is sent (any value); False: it is not sent. App Mesh's header match without a
+    # `match` rule, inverted for False.
+    present: bool | None = None
     invert: bool = False
 
     @field_validator("name")
@@ -70,15 +78,30 @@ class HeaderMatch(SpecModel):
 
     @model_validator(mode="after")
     def _one_rule(self) -> HeaderMatch:
-        _exactly_one(self, ("exact", "prefix", "suffix", "regex", "range"), f"header {self.name!r}")
+        _exactly_one(self, RULES, f"header {self.name!r}")
+        if self.present is not None and self.invert:
+            raise FieldProblems.at(
+                "invert", "invert does not combine with present; write present: false for an absent header"
+            )
         return self
+
+    @property
+    def rule(self) -> str:
+        """The one rule given: exact, prefix, suffix, regex, range or present."""
+        return next(k for k in RULES if getattr(self, k) is not None)
 
 
 class QueryParameterMatch(SpecModel):
-    """App Mesh matches a query parameter by exact value only."""
+    """App Mesh matches a query parameter by exact value, or by its presence (a match without a value)."""
 
     name: str = Field(min_length=1, max_length=50)
-    exact: str
+    exact: str | None = None
+    present: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> QueryParameterMatch:
+        _exactly_one(self, ("exact", "present"), f"query parameter {self.name!r}")
+        return self
 
 
 class PathMatch(SpecModel):
@@ -101,6 +124,21 @@ class PathMatch(SpecModel):
         return self
 
 
+# A gRPC service or method name: letters, digits, `_` and `.` (protobuf's full names).
+GrpcName = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z_][A-Za-z0-9_.]*$")]
+
+# (field, key) pairs of HTTP-only and gRPC-only match keys.
+HTTP_ONLY = (
+    ("prefix", "prefix"),
+    ("path", "path"),
+    ("headers", "headers"),
+    ("query_parameters", "queryParameters"),
+    ("method", "method"),
+    ("scheme", "scheme"),
+)
+GRPC_ONLY = (("service_name", "serviceName"), ("method_name", "methodName"), ("metadata", "metadata"))
+
+
 class HttpMatch(SpecModel):
     """Prefix or path, plus optional headers, query parameters and method.
 
@@ -112,6 +150,12 @@ class HttpMatch(SpecModel):
     headers: list[HeaderMatch] = Field(default_factory=list)
     query_parameters: list[QueryParameterMatch] = Field(default_factory=list)
     method: HttpMethod | None = None
+    scheme: Scheme | None = None
+    # gRPC (services with protocol: grpc): the fully qualified service, one of its methods, and
+    # request metadata (gRPC's headers). A gRPC call is POST /<serviceName>/<methodName>.
+    service_name: GrpcName | None = None
+    method_name: GrpcName | None = None
+    metadata: list[HeaderMatch] = Field(default_factory=list)
 
     @field_validator("prefix")
     @classmethod
@@ -124,7 +168,43 @@ class HttpMatch(SpecModel):
             raise ValueError(
                 f"a match takes prefix or path, not both (got prefix {self.prefix!r} and a path match)"
             )
+        if self.method_name is not None and self.service_name is None:
+            raise FieldProblems.at("methodName", "methodName needs serviceName (App Mesh's rule)")
         return self
+
+    @property
+    def is_grpc(self) -> bool:
+        return self.service_name is not None or bool(self.metadata)
+
+    def protocol_problems(self, protocol: str) -> list[tuple[tuple[str, ...], str]]:
+        """Keys this match uses that a service of `protocol` cannot match on, each at its key."""
+        if protocol == "grpc":
+            http_keys = [k for k in HTTP_ONLY if getattr(self, k[0]) not in (None, [])]
+            return [
+                (
+                    (alias,),
+                    f"a gRPC service's routes match on serviceName, methodName and metadata, not {alias}",
+                )
+                for _, alias in http_keys
+            ]
+        grpc_keys = [alias for field, alias in GRPC_ONLY if getattr(self, field) not in (None, [])]
+        return [
+            ((alias,), f"{alias} matches gRPC calls; the service's protocol is {protocol}, not grpc")
+            for alias in grpc_keys
+        ]
+
+    def literal_path(self) -> tuple[str, str] | None:
+        """("prefix" | "path", value) of a literal path rule; None for a regex path. A gRPC match's
+        path is its service (prefix /<service>/) or its method (path /<service>/<method>)."""
+        if self.service_name is not None:
+            if self.method_name is not None:
+                return ("path", f"/{self.service_name}/{self.method_name}")
+            return ("prefix", f"/{self.service_name}/")
+        if self.path is None:
+            return ("prefix", self.effective_prefix or "/")
+        if self.path.exact is not None:
+            return ("path", self.path.exact)
+        return None
 
     @property
     def effective_prefix(self) -> str | None:
@@ -136,7 +216,13 @@ class HttpMatch(SpecModel):
     @property
     def is_plain(self) -> bool:
         """No conditions beyond the path: a request with no special headers can match it."""
-        return not self.headers and not self.query_parameters and self.method is None
+        return (
+            not self.headers
+            and not self.query_parameters
+            and self.method is None
+            and self.scheme is None
+            and not self.is_grpc
+        )
 
     def accepts_path(self, path: str) -> bool:
         """Whether a plain GET of `path` (no special headers or query) matches this route's path rule."""
@@ -154,15 +240,21 @@ class HttpMatch(SpecModel):
             parts.append(f"prefix={self.effective_prefix}")
         if self.method:
             parts.append(f"method={self.method}")
+        if self.scheme:
+            parts.append(f"scheme={self.scheme}")
         for h in self.headers:
-            rule = next(
-                k for k in ("exact", "prefix", "suffix", "regex", "range") if getattr(h, k) is not None
-            )
-            value = getattr(h, rule)
-            shown = f"[{value.start},{value.end})" if rule == "range" else repr(value)
-            parts.append(f"{'!' if h.invert else ''}{h.name} {rule} {shown}")
+            if h.present is not None:
+                parts.append(f"{h.name} {'present' if h.present else 'absent'}")
+                continue
+            value = getattr(h, h.rule)
+            shown = f"[{value.start},{value.end})" if h.rule == "range" else repr(value)
+            parts.append(f"{'!' if h.invert else ''}{h.name} {h.rule} {shown}")
         for q in self.query_parameters:
-            parts.append(f"?{q.name}={q.exact}")
+            parts.append(f"?{q.name}" if q.present else f"?{q.name}={q.exact}")
+        if self.service_name is not None:
+            parts[0] = f"grpc={self.service_name}/{self.method_name or '*'}"
+        for m in self.metadata:
+            parts.append(f"metadata {m.name} {m.rule}")
         return " ".join(parts)
 
 

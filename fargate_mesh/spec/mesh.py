@@ -175,7 +175,7 @@ class Gateway(SpecModel):
                 "every gateway route has header, hostname or query conditions or a regex path; "
                 "set healthCheckPath to a path a plain request reaches",
             )
-        if route.rewrite.prefix is not None or route.rewrite.strip_prefix:
+        if route.rewrite.rewrites_path:
             raise FieldProblems.at(
                 "healthCheckPath",
                 f"the first plain gateway route ({route.resource_name}) rewrites the path, so the "
@@ -239,11 +239,9 @@ class Mesh(SpecModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        # ALB and target group names are built from it: letters, digits and '-' only, at most 32 in all.
-        check_dns_label(value, "mesh name")
-        if len(value) > 20:
-            raise ValueError(f"mesh name {value!r} must be at most 20 characters (got {len(value)})")
-        return value
+        # A DNS label: names built from it that AWS limits further (the load balancer's) are
+        # shortened with a stable hash (naming.fit).
+        return check_dns_label(value, "mesh name")
 
     @field_validator("namespace", "domain", "hosted_zone")
     @classmethod

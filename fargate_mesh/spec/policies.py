@@ -13,6 +13,8 @@ from fargate_mesh.spec.errors import FieldProblems, Loc
 
 HttpRetryEvent = Literal["server-error", "gateway-error", "client-error", "stream-error"]
 TcpRetryEvent = Literal["connection-error"]
+# gRPC status codes a gRPC route may retry on (App Mesh's GrpcRetryPolicy, Envoy's x-envoy-retry-grpc-on).
+GrpcRetryEvent = Literal["cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable"]
 
 # App Mesh's defaults, made explicit so both renderers agree on them.
 DEFAULT_PER_REQUEST_MS = 15_000
@@ -60,6 +62,7 @@ class RetryPolicy(SpecModel):
     per_retry_timeout: DurationMs
     http_retry_events: list[HttpRetryEvent] = Field(default_factory=list)
     tcp_retry_events: list[TcpRetryEvent] = Field(default_factory=list)
+    grpc_retry_events: list[GrpcRetryEvent] = Field(default_factory=list)
 
     @field_validator("per_retry_timeout")
     @classmethod
@@ -70,15 +73,17 @@ class RetryPolicy(SpecModel):
 
     @model_validator(mode="after")
     def _needs_events(self) -> RetryPolicy:
-        if not self.http_retry_events and not self.tcp_retry_events:
+        if not self.http_retry_events and not self.tcp_retry_events and not self.grpc_retry_events:
             raise ValueError(
                 "a retry policy needs at least one event: httpRetryEvents from "
-                "server-error, gateway-error, client-error, stream-error, or tcpRetryEvents [connection-error]"
+                "server-error, gateway-error, client-error, stream-error, or tcpRetryEvents [connection-error], "
+                "or (gRPC services) grpcRetryEvents"
             )
         problems: list[tuple[Loc, str]] = []
         lists: tuple[tuple[str, Sequence[str]], ...] = (
             ("httpRetryEvents", self.http_retry_events),
             ("tcpRetryEvents", self.tcp_retry_events),
+            ("grpcRetryEvents", self.grpc_retry_events),
         )
         for field, events in lists:
             for i, event in enumerate(events):
@@ -110,3 +115,13 @@ class OutlierDetection(SpecModel):
         if value <= 0:
             raise ValueError(f"must be greater than 0 (got {format_duration(value)})")
         return value
+
+
+class ConnectionPool(SpecModel):
+    """Limits between a version's Envoy and its app (App Mesh's listener connection pool). Past them
+    Envoy answers 503 at once instead of queueing. HTTP/1 services limit connections and pending
+    requests; http2 and grpc services limit concurrent requests (streams on one connection)."""
+
+    max_connections: Int | None = Field(None, ge=1)
+    max_pending_requests: Int | None = Field(None, ge=1)
+    max_requests: Int | None = Field(None, ge=1)

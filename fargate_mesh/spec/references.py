@@ -117,7 +117,6 @@ def _check_gateway(gateway: Mapping[str, Any], services: Mapping[str, Any]) -> l
     problems = []
     seen_matches: dict[str, int] = {}
     seen_names: dict[str, int] = {}
-    priorities: dict[int, int] = {}
     for i, route in enumerate(_list(gateway.get("routes"))):
         route = _mapping(route)
         path = f"gateway.routes[{i}]"
@@ -142,11 +141,49 @@ def _check_gateway(gateway: Mapping[str, Any], services: Mapping[str, Any]) -> l
                     f"gateway route name {name!r} is used by gateway.routes[{first}]; set distinct names",
                 )
             )
-        priority = route.get("priority")
-        if isinstance(priority, int) and (first := _first_seen(priorities, priority, i)) is not None:
-            problems.append(
-                Problem(f"{path}.priority", f"priority {priority} is used by gateway.routes[{first}]")
-            )
+        if isinstance(target, str) and target in services:
+            problems += _gateway_port(path, route.get("port"), _mapping(services[target]))
+            protocol = _mapping(services[target]).get("protocol", "http")
+            problems += _gateway_protocol(path, route, match, protocol)
+    return problems
+
+
+def _gateway_port(path: str, port: Any, service: Mapping[str, Any]) -> list[Problem]:
+    """A gateway route's target port is one of its service's ports."""
+    if not isinstance(port, int):
+        return []
+    ports = [service.get("port", 8080), *_list(service.get("extraPorts"))]
+    if port in ports:
+        return []
+    return [
+        Problem(f"{path}.port", f"port {port} is not a port of the service ({', '.join(map(str, ports))})")
+    ]
+
+
+def _gateway_protocol(
+    path: str, route: Mapping[str, Any], match: Mapping[str, Any], protocol: Any
+) -> list[Problem]:
+    """A gateway route matches the way its service is called: gRPC keys for a grpc service, HTTP keys
+    otherwise; a gRPC gateway route rewrites only the Host (App Mesh's GrpcGatewayRouteRewrite)."""
+    if not isinstance(protocol, str):
+        return []
+    try:
+        parsed = GatewayMatch.model_validate(match)
+    except ValueError:
+        return []  # reported where the match is validated
+    problems = [
+        Problem(f"{path}.match.{'.'.join(sub)}", message)
+        for sub, message in parsed.protocol_problems(protocol)
+    ]
+    if protocol == "grpc":
+        for key in ("prefix", "stripPrefix", "path"):
+            if key in _mapping(route.get("rewrite")):
+                problems.append(
+                    Problem(
+                        f"{path}.rewrite.{key}",
+                        "a gRPC gateway route keeps the path; only rewrite.hostname applies",
+                    )
+                )
     return problems
 
 
@@ -227,12 +264,12 @@ def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
                 )
     else:
         names: dict[str, int] = {}
-        priorities: dict[int, int] = {}
         matches: dict[str, int] = {}
         for i, route in enumerate(_list(routes)):
             route = _mapping(route)
             path = f"{base}.routes[{i}]"
-            key = _match_key(_mapping(route.get("match")), HttpMatch)
+            # Routes on different listener ports never see the same request.
+            key = f"{route.get('port')}:{_match_key(_mapping(route.get('match')), HttpMatch)}"
             if (first := _first_seen(matches, key, i)) is not None:
                 problems.append(
                     Problem(
@@ -242,14 +279,6 @@ def _check_routes(name: str, service: Mapping[str, Any]) -> list[Problem]:
             rname = route.get("name")
             if isinstance(rname, str) and (first := _first_seen(names, rname, i)) is not None:
                 problems.append(Problem(f"{path}.name", f"route name {rname!r} is used by routes[{first}]"))
-            priority = route.get("priority")
-            if isinstance(priority, int) and (first := _first_seen(priorities, priority, i)) is not None:
-                problems.append(
-                    Problem(
-                        f"{path}.priority",
-                        f"priority {priority} is used by routes[{first}]; priorities must be unique within a router",
-                    )
-                )
             for version, weight in _mapping(route.get("targets")).items():
                 if version not in versions:
                     problems.append(

@@ -7,7 +7,7 @@ from pydantic import Field, field_validator, model_validator
 from fargate_mesh import naming
 from fargate_mesh.spec.base import Int, SpecModel, Weight, check_path, check_resource_name
 from fargate_mesh.spec.errors import FieldProblems
-from fargate_mesh.spec.matches import GatewayMatch, HttpMatch
+from fargate_mesh.spec.matches import GatewayMatch, HttpMatch, MatchText
 from fargate_mesh.spec.policies import RetryPolicy, Timeouts
 
 
@@ -21,6 +21,8 @@ class Route(SpecModel):
     targets: dict[str, Weight] = Field(min_length=1)
     retry_policy: RetryPolicy | None = None
     timeout: Timeouts | None = None
+    # The service listener port this route serves and sends to (App Mesh's match.port and target port).
+    port: Int | None = Field(None, ge=1, le=65535)
 
     @field_validator("name")
     @classmethod
@@ -43,6 +45,8 @@ class Rewrite(SpecModel):
 
     prefix: str | None = None
     strip_prefix: bool = False
+    # The whole path becomes this one (App Mesh's rewrite.path.exact); needs a path match.
+    path: MatchText | None = None
     hostname: bool = True
 
     @field_validator("prefix")
@@ -55,11 +59,32 @@ class Rewrite(SpecModel):
             raise ValueError(f"rewrite prefix {value!r} must start and end with '/'")
         return value
 
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str | None) -> str | None:
+        return None if value is None else check_path(value, "rewrite path")
+
     @model_validator(mode="after")
     def _one(self) -> Rewrite:
-        if self.prefix is not None and self.strip_prefix:
-            raise ValueError("rewrite takes prefix or stripPrefix, not both")
+        given = [
+            k
+            for k, v in (("prefix", self.prefix), ("stripPrefix", self.strip_prefix), ("path", self.path))
+            if v
+        ]
+        if len(given) > 1:
+            raise ValueError(f"rewrite takes one of prefix, stripPrefix, path (got {', '.join(given)})")
         return self
+
+    @property
+    def rewrites_path(self) -> bool:
+        return self.prefix is not None or self.strip_prefix or self.path is not None
+
+    def describe(self) -> str:
+        if self.prefix is not None:
+            return f"prefix rewritten to {self.prefix}"
+        if self.path is not None:
+            return f"path rewritten to {self.path}"
+        return "prefix stripped" if self.strip_prefix else "path kept"
 
 
 class GatewayRoute(SpecModel):
@@ -70,6 +95,8 @@ class GatewayRoute(SpecModel):
     priority: Int | None = Field(None, ge=0, le=1000)
     match: GatewayMatch = Field(default_factory=GatewayMatch)
     rewrite: Rewrite = Field(default_factory=Rewrite)
+    # The service's listener port to send to (App Mesh's target port); its `port` when not given.
+    port: Int | None = Field(None, ge=1, le=65535)
 
     @field_validator("name")
     @classmethod
@@ -82,6 +109,15 @@ class GatewayRoute(SpecModel):
         if (self.rewrite.prefix is not None or self.rewrite.strip_prefix) and self.match.path is not None:
             raise FieldProblems(
                 [(("rewrite", field), "a prefix rewrite needs a prefix match, not a path match")]
+            )
+        if self.rewrite.path is not None and self.match.path is None:
+            raise FieldProblems(
+                [
+                    (
+                        ("rewrite", "path"),
+                        "a path rewrite needs a path match (exact or regex), not a prefix match",
+                    )
+                ]
             )
         prefix = self.match.effective_prefix or ""
         if self.rewrite.prefix is not None and not prefix.endswith("/"):

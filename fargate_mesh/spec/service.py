@@ -9,11 +9,11 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from fargate_mesh.facts import FARGATE_SIZES
 from fargate_mesh.spec.base import Int, SpecModel, VersionName, Weight, check_port
 from fargate_mesh.spec.errors import FieldProblems, Loc
-from fargate_mesh.spec.policies import HealthCheck, OutlierDetection, RetryPolicy, Timeouts
+from fargate_mesh.spec.policies import ConnectionPool, HealthCheck, OutlierDetection, RetryPolicy, Timeouts
 from fargate_mesh.spec.rollout import Rollout
 from fargate_mesh.spec.routes import Route
 
-Protocol = Literal["http", "http2"]
+Protocol = Literal["http", "http2", "grpc"]
 
 # Variables whatever starts the app sets itself, on every data plane (fargate_mesh.model.env): who and
 # where the app is (APP_VERSION, PORT, HOST) and how its calls reach the sidecar (the proxy variables).
@@ -66,6 +66,47 @@ def check_fargate_size(cpu: int, memory: int) -> None:
         )
 
 
+def _pool_problems(pool: ConnectionPool, protocol: str) -> list[tuple[Loc, str]]:
+    """App Mesh's connection pool per listener protocol: http takes maxConnections (required) and
+    maxPendingRequests; http2 and grpc take maxRequests (required)."""
+    problems: list[tuple[Loc, str]] = []
+    if protocol == "http":
+        if pool.max_connections is None:
+            problems.append(
+                (
+                    ("connectionPool", "maxConnections"),
+                    "an http service's connection pool needs maxConnections",
+                )
+            )
+        if pool.max_requests is not None:
+            problems.append(
+                (
+                    ("connectionPool", "maxRequests"),
+                    "maxRequests is for http2 and grpc services; an http service limits maxConnections and maxPendingRequests",
+                )
+            )
+    else:
+        if pool.max_requests is None:
+            problems.append(
+                (
+                    ("connectionPool", "maxRequests"),
+                    f"a {protocol} service's connection pool needs maxRequests",
+                )
+            )
+        for key, value in (
+            ("maxConnections", pool.max_connections),
+            ("maxPendingRequests", pool.max_pending_requests),
+        ):
+            if value is not None:
+                problems.append(
+                    (
+                        ("connectionPool", key),
+                        f"{key} is for http services; a {protocol} service limits maxRequests",
+                    )
+                )
+    return problems
+
+
 class Autoscaling(SpecModel):
     """Target tracking on average CPU of each version's ECS service."""
 
@@ -109,6 +150,8 @@ class Version(SpecModel):
 
 class Service(SpecModel):
     port: Int = Field(8080, ge=1, le=65535)
+    # More listener ports of the app (App Mesh: one virtual node and router listener per port).
+    extra_ports: list[Annotated[Int, Field(ge=1, le=65535)]] = Field(default_factory=list)
     protocol: Protocol = "http"
     app: str | None = None
     image: str | None = None
@@ -116,6 +159,8 @@ class Service(SpecModel):
     backends: list[str] = Field(default_factory=list)
     retry_policy: RetryPolicy | None = None
     timeout: Timeouts = Field(default_factory=Timeouts)
+    listener_timeout: Timeouts | None = None
+    connection_pool: ConnectionPool | None = None
     outlier_detection: OutlierDetection | None = None
     versions: dict[VersionName, Version] = Field(min_length=1)
     routes: list[Route] | None = Field(None, min_length=1)
@@ -130,6 +175,58 @@ class Service(SpecModel):
     @classmethod
     def _not_envoy_port(cls, port: int) -> int:
         return check_port(port, "port")
+
+    @field_validator("extra_ports")
+    @classmethod
+    def _extra_not_envoy(cls, ports: list[int]) -> list[int]:
+        return [check_port(p, "extraPorts") for p in ports]
+
+    @property
+    def ports(self) -> list[int]:
+        return [self.port, *self.extra_ports]
+
+    @model_validator(mode="after")
+    def _fits_protocol(self) -> Service:
+        problems: list[tuple[Loc, str]] = []
+        for i, extra in enumerate(self.extra_ports):
+            if self.ports.index(extra) != i + 1:
+                problems.append(
+                    (("extraPorts", i), f"port {extra} is listed twice (port and extraPorts are distinct)")
+                )
+        if self.extra_ports and self.routes is None:
+            problems.append((("extraPorts",), "a service with extraPorts needs routes, each with its port"))
+        for i, route in enumerate(self.routes or []):
+            if self.extra_ports and route.port is None:
+                problems.append(
+                    (("routes", i, "port"), "a service with extraPorts needs the port of each route")
+                )
+            if route.port is not None and route.port not in self.ports:
+                shown = ", ".join(map(str, self.ports))
+                problems.append(
+                    (("routes", i, "port"), f"port {route.port} is not a port of the service ({shown})")
+                )
+        pool = self.connection_pool
+        if pool is not None:
+            problems += _pool_problems(pool, self.protocol)
+        for loc, policy in [
+            (("retryPolicy",), self.retry_policy),
+            *((("routes", i, "retryPolicy"), r.retry_policy) for i, r in enumerate(self.routes or [])),
+        ]:
+            if policy is not None and policy.grpc_retry_events and self.protocol != "grpc":
+                problems.append(
+                    (
+                        (*loc, "grpcRetryEvents"),
+                        f"gRPC retry events need protocol: grpc (got {self.protocol})",
+                    )
+                )
+        for i, route in enumerate(self.routes or []):
+            problems += [
+                (("routes", i, "match", *sub), message)
+                for sub, message in route.match.protocol_problems(self.protocol)
+            ]
+        if problems:
+            raise FieldProblems(problems)
+        return self
 
     def desired_count_of(self, version: str) -> int:
         own = self.versions[version].desired_count

@@ -48,6 +48,43 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
         second_gateway_route({"method": "POST"}),
         ["gateway.routes[1].match.method"],
     ),
+    "a scheme match on a gateway route": (
+        second_gateway_route({"scheme": "https"}),
+        ["gateway.routes[1].match.scheme"],
+    ),
+    "a gateway route into a grpc service": (
+        with_mesh(
+            **{
+                "services.greeter": {"protocol": "grpc", "versions": {"v1": {"weight": 100}}},
+                "gateway.routes": [
+                    {"service": "products", "match": {"prefix": "/v1/products"}},
+                    {"service": "greeter", "match": {"serviceName": "demo.Greeter"}},
+                ],
+            }
+        ),
+        ["gateway.routes[1].service"],
+    ),
+    "a connection pool": (
+        with_mesh(**{f"{P}.connectionPool": {"maxConnections": 10}}),
+        [f"{P}.connectionPool"],
+    ),
+    "a listener timeout apart from the service's timeout": (
+        with_mesh(**{f"{P}.listenerTimeout": {"perRequest": "30s"}}),
+        [f"{P}.listenerTimeout"],
+    ),
+    "more than one listener port on a service": (
+        with_mesh(
+            **{
+                f"{P}.extraPorts": [9090],
+                f"{P}.routes": [
+                    {"name": "admin", "port": 9090, "targets": {"v1": 100}},
+                    {"name": "api", "port": 8080, "targets": {"v1": 100}},
+                ],
+                "gateway.routes[0].port": 9090,
+            }
+        ),
+        [f"{P}.extraPorts", f"{P}.routes[0].port", f"{P}.routes[1].port", "gateway.routes[0].port"],
+    ),
     "more than 10 weighted targets in one route": (
         with_mesh(**{f"{P}.versions": {f"v{i}": {"weight": 9} for i in range(11)}}),
         [f"{P}.versions"],
@@ -145,9 +182,17 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
         [f"{P}.rollout"],
     ),
     "X-Ray tracing from the proxy": (with_mesh(tracing=True), ["tracing"]),
-    "a header range or inverted header match on a gateway route": (
-        second_gateway_route({"headers": [{"name": "x-v", "range": {"start": 1, "end": 5}}]}),
-        ["gateway.routes[1].match.headers[0]"],
+    "a header range, inverted or absent header match on a gateway route": (
+        second_gateway_route(
+            {
+                "headers": [
+                    {"name": "x-v", "range": {"start": 1, "end": 5}},
+                    {"name": "x-here", "present": True},
+                    {"name": "x-gone", "present": False},
+                ]
+            }
+        ),
+        ["gateway.routes[1].match.headers[0]", "gateway.routes[1].match.headers[2]"],
     ),
 }
 BY_NAME = {feature.name: feature for feature in FEATURES}

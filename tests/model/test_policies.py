@@ -159,3 +159,52 @@ def test_calls_to_an_external_backend_get_app_meshs_defaults():
         False,
         DEFAULT_TIMEOUT,
     )
+
+
+def test_a_listener_timeout_replaces_the_services_timeout_at_the_listener_only():
+    """GIVEN products with timeout 5s, listenerTimeout 60s, and route `reports` (v2, own timeout 90s)
+    WHEN the mesh is compiled
+    THEN routes keep the service's 5s; v1's listener is 60s (the listener timeout) and v2's 90s (still
+    widened by the route that reaches it)"""
+    service = products(
+        timeout={"perRequest": "5s"},
+        listenerTimeout={"perRequest": "60s"},
+        versions={"v1": {}, "v2": {}},
+        routes=[
+            {
+                "name": "reports",
+                "priority": 1,
+                "match": {"prefix": "/r"},
+                "targets": {"v2": 100},
+                "timeout": {"perRequest": "90s"},
+            },
+            {"name": "rest", "priority": 2, "targets": {"v1": 100}},
+        ],
+    )
+    assert {r.name: r.policy.timeout.per_request_ms for r in service.routes} == {
+        "reports": 90_000,
+        "rest": 5_000,
+    }
+    assert service.versions["v1"].listener_timeout.per_request_ms == 60_000
+    assert service.versions["v2"].listener_timeout.per_request_ms == 90_000
+
+
+def test_grpc_retry_events_are_kept_apart_from_http_and_tcp():
+    """GIVEN a grpc service whose retry policy lists unavailable, gateway-error and connection-error
+    WHEN the mesh is compiled
+    THEN its route's retry holds each under its own kind"""
+    policy = {
+        "maxRetries": 1,
+        "perRetryTimeout": "1s",
+        "grpcRetryEvents": ["unavailable"],
+        "httpRetryEvents": ["gateway-error"],
+        "tcpRetryEvents": ["connection-error"],
+    }
+    greeter = {"protocol": "grpc", "retryPolicy": policy, "versions": {"v1": {"weight": 100}}}
+    (route,) = compiled(with_mesh(**{"services.greeter": greeter})).services["greeter"].routes
+    retry = route.policy.retry
+    assert (retry.grpc_events, retry.http_events, retry.tcp_events) == (
+        ("unavailable",),
+        ("gateway-error",),
+        ("connection-error",),
+    )

@@ -134,3 +134,26 @@ def test_gateway_routes_follow_the_same_order():
         ("gateway.routes[1]", "products-v1-products"),
         ("gateway.routes[0]", "products-v1"),
     ]
+
+
+def test_routes_of_equal_priority_are_ordered_longest_path_first():
+    """GIVEN priority 5 on `short` (/a), `exact` (path /a/b), `long` (/a/b) and `canary` (/a/b with a
+    header), written in that order, and `first` at priority 1 on /
+    WHEN the mesh is compiled
+    THEN `first` leads; among priority 5 the exact path, then the header canary, then the plain /a/b,
+    then /a (App Mesh sorts by path length under a priority too)"""
+    routes = products_routes(
+        routes=[
+            {"name": "short", "priority": 5, "match": {"prefix": "/a"}, "targets": TO_V1},
+            {"name": "exact", "priority": 5, "match": {"path": {"exact": "/a/b"}}, "targets": TO_V1},
+            {"name": "long", "priority": 5, "match": {"prefix": "/a/b"}, "targets": TO_V1},
+            {
+                "name": "canary",
+                "priority": 5,
+                "match": {"prefix": "/a/b", "headers": [{"name": "x-c", "present": True}]},
+                "targets": {"v2": 100},
+            },
+            {"name": "first", "priority": 1, "targets": TO_V1},
+        ]
+    )
+    assert names(routes) == ["first", "exact", "canary", "long", "short"]

@@ -120,3 +120,31 @@ def test_a_canary_rollout_is_the_ecs_deployment_configuration():
         "bake_time_in_minutes": "10",
         "canary_configuration": {"canary_percent": 10.0, "canary_bake_time_in_minutes": "5"},
     }
+
+
+def test_presence_matches_are_wildcards_and_an_exact_path_rewrite_is_a_whole_path_rewrite():
+    """GIVEN a gateway route on the exact path /status with header x-debug present and query ?preview
+    present, rewriting the path to /v1/health
+    WHEN rendered as a listener rule
+    THEN the presence conditions take the value `*` and the rewrite replaces the whole path"""
+    route = {
+        "service": "products",
+        "priority": 1,
+        "match": {
+            "path": {"exact": "/status"},
+            "headers": [{"name": "x-debug", "present": True}],
+            "queryParameters": [{"name": "preview", "present": True}],
+        },
+        "rewrite": {"path": "/v1/health"},
+    }
+    plain = {"service": "products", "priority": 2, "match": {"prefix": "/v1/"}}
+    mesh = compile_checked(accepted(with_mesh(**SC, **{"gateway.routes": [route, plain]})))
+    rule, _ = alb.listener_rules(mesh)
+    assert list(rule.conditions)[1:] == [
+        {"http_header": {"http_header_name": "x-debug", "values": ["*"]}},
+        {"query_strings": [{"key": "preview", "value": "*"}]},
+    ]
+    assert rule.transforms[0] == {
+        "type": "url-rewrite",
+        "url_rewrite_config": {"rewrite": {"regex": "^.*$", "replace": "/v1/health"}},
+    }

@@ -112,13 +112,12 @@ def test_derived_gateway_route_names_that_clash_are_refused() -> None:
     expect_problem(data, "gateway.routes[1].name", "'products-v1-products'")
 
 
-def test_duplicate_gateway_priorities_are_refused() -> None:
+def test_equal_gateway_priorities_are_accepted() -> None:
     """GIVEN two gateway routes with the same priority
     WHEN the spec is parsed
-    THEN the second priority is reported
+    THEN it is accepted: App Mesh orders them by path length (model/ordering.py)
     """
-    data = gateway(to("products", priority=3), to("prices", "/v1/prices", priority=3))
-    expect_problem(data, "gateway.routes[1].priority", "priority 3 is used by gateway.routes[0]")
+    accepted(gateway(to("products", priority=3), to("prices", "/v1/prices", priority=3)))
 
 
 @pytest.mark.parametrize("priority", [-1, 1001])
@@ -188,7 +187,7 @@ def test_rewrite_takes_prefix_or_strip_prefix_not_both() -> None:
     THEN the rewrite is reported
     """
     data = gateway(to("products", "/v1/", rewrite={"prefix": "/x/", "stripPrefix": True}))
-    expect_problem(data, f"{G}.rewrite", "prefix or stripPrefix, not both")
+    expect_problem(data, f"{G}.rewrite", "one of prefix, stripPrefix, path (got prefix, stripPrefix)")
 
 
 def test_valid_rewrites_are_accepted() -> None:

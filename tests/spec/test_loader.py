@@ -269,7 +269,7 @@ def test_non_mapping_spec() -> None:
         (
             {"services.products.protocol": 2},
             "services.products.protocol",
-            "must be 'http' or 'http2' (got 2)",
+            "must be 'http', 'http2' or 'grpc' (got 2)",
         ),
         ({"tracing": "maybe"}, "tracing", "must be true or false (got 'maybe')"),
     ],

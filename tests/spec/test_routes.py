@@ -125,13 +125,12 @@ def test_route_names_must_be_unique() -> None:
     expect_problem(data, f"{P}.routes[1].name", "used by routes[0]")
 
 
-def test_route_priorities_must_be_unique() -> None:
+def test_equal_route_priorities_are_accepted() -> None:
     """GIVEN two routes with the same priority in one router
     WHEN the spec is parsed
-    THEN the second is reported: App Mesh's order between them would be undefined
+    THEN it is accepted: App Mesh orders them by path length (model/ordering.py)
     """
-    data = routed(route(priority=5), route(name="b", priority=5, match={"prefix": "/b"}))
-    expect_problem(data, f"{P}.routes[1].priority", "priorities must be unique within a router")
+    accepted(routed(route(priority=5), route(name="b", priority=5, match={"prefix": "/b"})))
 
 
 @pytest.mark.parametrize("priority", [-1, 1001])

@@ -86,12 +86,12 @@ def test_service_port_type_errors_show_the_value(value: object, text: str) -> No
     expect_problem(with_mesh(**{f"{P}.port": value}), f"{P}.port", text)
 
 
-def test_protocol_must_be_http_or_http2() -> None:
+def test_protocol_must_be_http_http2_or_grpc() -> None:
     """GIVEN a protocol the renderers do not support
     WHEN the spec is parsed
     THEN the allowed values are listed
     """
-    expect_problem(with_mesh(**{f"{P}.protocol": "grpc"}), f"{P}.protocol", "'http' or 'http2'")
+    expect_problem(with_mesh(**{f"{P}.protocol": "tcp"}), f"{P}.protocol", "'http', 'http2' or 'grpc'")
 
 
 @pytest.mark.parametrize("weight", [-1, 101])

@@ -152,7 +152,7 @@ class MeshService(pulumi.ComponentResource):
                         env=version.env,
                         read_only_root=args.read_only_root_filesystem,
                     ),
-                    proxy=AppMeshEnvoy.sidecar(routing.node_arns[version.name], service.port, args.envoy),
+                    proxy=AppMeshEnvoy.sidecar(routing.node_arns[version.name], service.ports, args.envoy),
                     names=TaskNames.of_version(version),
                     task_role=f"{name}-{version.name}-task",
                     task_policy=f"{service.name}-{version.name}-task-inline",

@@ -65,8 +65,10 @@ class AppMeshEnvoy:
     gateway_port: int | None = None  # gateway: the port the ALB sends to
 
     @classmethod
-    def sidecar(cls, node_arn: pulumi.Input[str], app_port: int, options: EnvoyOptions) -> AppMeshEnvoy:
-        return cls(node_arn, options, app_ports=(app_port,))
+    def sidecar(
+        cls, node_arn: pulumi.Input[str], app_ports: Sequence[int], options: EnvoyOptions
+    ) -> AppMeshEnvoy:
+        return cls(node_arn, options, app_ports=tuple(app_ports))
 
     @classmethod
     def gateway(cls, gateway_arn: pulumi.Input[str], port: int, options: EnvoyOptions) -> AppMeshEnvoy:

@@ -11,6 +11,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from fargate_mesh import naming
+
 Statement = dict[str, Any]
 
 XRAY_WRITE_ACTIONS = [
@@ -107,6 +109,7 @@ def task_role(
     """A role for ECS tasks with one inline policy, if it has statements (children of `parent`).
     The policy is called `policy_name` (default `<name>-inline`): it only has to be unique within
     its role, and a name that does not follow the logical one survives a component's rename."""
+    name = naming.role_logical_name(name)
     role = aws.iam.Role(
         name,
         assume_role_policy=assume_role_policy(account_id),

@@ -25,7 +25,14 @@ from fargate_mesh.model import (
     Retry,
     Timeout,
 )
-from fargate_mesh.spec import HeaderMatch, HealthCheck, HttpMatch, OutlierDetection
+from fargate_mesh.spec import (
+    ConnectionPool,
+    HeaderMatch,
+    HealthCheck,
+    HttpMatch,
+    OutlierDetection,
+    QueryParameterMatch,
+)
 
 ACCESS_LOG_PATH = "/dev/stdout"
 # The system CA bundle in the App Mesh Envoy image: public endpoints are validated against it.
@@ -46,16 +53,35 @@ def access_log(path: str = ACCESS_LOG_PATH) -> Spec:
 
 
 def _header(header: HeaderMatch) -> Spec:
+    if header.present is not None:
+        # No `match`: the header is present; inverted, it is absent.
+        return {"name": header.name, "invert": not header.present}
     if header.range is not None:
         rule: Spec = {"range": {"start": header.range.start, "end": header.range.end}}
     else:
-        kind = next(k for k in ("exact", "prefix", "suffix", "regex") if getattr(header, k) is not None)
-        rule = {kind: getattr(header, kind)}
+        rule = {header.rule: getattr(header, header.rule)}
     return {"name": header.name, "invert": header.invert, "match": rule}
 
 
+def _query_parameter(query: QueryParameterMatch) -> Spec:
+    # No `match`: the parameter is present, with any value.
+    return {"name": query.name} if query.present else {"name": query.name, "match": {"exact": query.exact}}
+
+
+def grpc_match(match: HttpMatch) -> Spec:
+    """Service, method and metadata (App Mesh gRPC route match); {} matches every call."""
+    spec: Spec = {}
+    if match.service_name is not None:
+        spec["service_name"] = match.service_name
+    if match.method_name is not None:
+        spec["method_name"] = match.method_name
+    if match.metadata:
+        spec["metadatas"] = [_header(m) for m in match.metadata]
+    return spec
+
+
 def http_match(match: HttpMatch) -> Spec:
-    """Prefix or path, headers, query parameters, method (App Mesh route match)."""
+    """Prefix or path, headers, query parameters, method, scheme (App Mesh route match)."""
     spec: Spec = {}
     if match.path is not None:
         spec["path"] = {"exact": match.path.exact} if match.path.exact else {"regex": match.path.regex}
@@ -64,11 +90,11 @@ def http_match(match: HttpMatch) -> Spec:
     if match.headers:
         spec["headers"] = [_header(h) for h in match.headers]
     if match.query_parameters:
-        spec["query_parameters"] = [
-            {"name": q.name, "match": {"exact": q.exact}} for q in match.query_parameters
-        ]
+        spec["query_parameters"] = [_query_parameter(q) for q in match.query_parameters]
     if match.method:
         spec["method"] = match.method
+    if match.scheme:
+        spec["scheme"] = match.scheme
     return spec
 
 
@@ -85,13 +111,17 @@ def retry_policy(retry: Retry) -> Spec:
         spec["http_retry_events"] = list(retry.http_events)
     if retry.tcp_events:
         spec["tcp_retry_events"] = list(retry.tcp_events)
+    if retry.grpc_events:
+        spec["grpc_retry_events"] = list(retry.grpc_events)
     return spec
 
 
 def health_check(check: HealthCheck, protocol: str, port: int) -> Spec:
+    # A grpc check is the gRPC health checking protocol: App Mesh takes no path for it.
+    path = {} if protocol == "grpc" else {"path": check.path}
     return {
         "protocol": protocol,
-        "path": check.path,
+        **path,
         "port": port,
         "healthy_threshold": check.healthy_threshold,
         "unhealthy_threshold": check.unhealthy_threshold,
@@ -107,6 +137,20 @@ def outlier_detection(policy: OutlierDetection) -> Spec:
         "interval": duration(policy.interval),
         "base_ejection_duration": duration(policy.base_ejection_duration),
     }
+
+
+def connection_pool(pool: ConnectionPool, protocol: str) -> Spec:
+    """The listener's connection pool, keyed by its protocol (the spec checks which limits apply)."""
+    if protocol == "http":
+        limits: Spec = {"max_connections": pool.max_connections}
+        if pool.max_pending_requests is not None:
+            limits["max_pending_requests"] = pool.max_pending_requests
+    else:
+        limits = {"max_requests": pool.max_requests}
+    # pulumi-aws writes the http and http2 blocks as one-item lists (`https`, `http2s`), grpc as one object.
+    if protocol == "grpc":
+        return {"grpc": limits}
+    return {f"{protocol}s": [limits]}
 
 
 def backend_of(callee: Callee, trust_bundle: str = DEFAULT_TRUST_BUNDLE) -> Spec:
@@ -132,18 +176,26 @@ def virtual_node_spec_of(
     version: CompiledVersion,
     trust_bundle: str = DEFAULT_TRUST_BUNDLE,
 ) -> Spec:
-    """One version's node: listener (health check, timeouts, outlier detection), backends,
-    Cloud Map discovery in `namespace` filtered on this version's task family, access log."""
-    port, protocol = service.port, service.protocol
-    listener: Spec = {
-        "port_mapping": {"port": port, "protocol": protocol},
-        "health_check": health_check(service.health_check, protocol, port),
-        "timeout": {protocol: timeout(version.listener_timeout)},
-    }
-    if service.outlier_detection is not None:
-        listener["outlier_detection"] = outlier_detection(service.outlier_detection)
+    """One version's node: a listener per port (health check, timeouts, outlier detection, connection
+    pool), backends, Cloud Map discovery in `namespace` filtered on this version's task family, access
+    log."""
+    protocol = service.protocol
+
+    def listener(port: int) -> Spec:
+        # App Mesh checks each listener on its own port: the app answers its health check on each.
+        spec: Spec = {
+            "port_mapping": {"port": port, "protocol": protocol},
+            "health_check": health_check(service.health_check, protocol, port),
+            "timeout": {protocol: timeout(version.listener_timeout)},
+        }
+        if service.outlier_detection is not None:
+            spec["outlier_detection"] = outlier_detection(service.outlier_detection)
+        if service.connection_pool is not None:
+            spec["connection_pool"] = connection_pool(service.connection_pool, protocol)
+        return spec
+
     spec: Spec = {
-        "listeners": [listener],
+        "listeners": [listener(port) for port in service.ports],
         "service_discovery": {
             "aws_cloud_map": {
                 "namespace_name": namespace,
@@ -161,7 +213,7 @@ def virtual_node_spec_of(
 
 
 def virtual_router_spec(service: CompiledService) -> Spec:
-    return {"listeners": [{"port_mapping": {"port": service.port, "protocol": service.protocol}}]}
+    return {"listeners": [{"port_mapping": {"port": p, "protocol": service.protocol}} for p in service.ports]}
 
 
 def route_spec_of(
@@ -174,11 +226,15 @@ def route_spec_of(
     route waits for them (default: the compiled names).
     """
     names = node_names or {t.version: t.node for t in route.written_targets}
+    # On a service with several ports, each route serves and sends to its own.
+    on_port = {} if route.port is None else {"port": route.port}
+    match = grpc_match(route.match) if service.protocol == "grpc" else http_match(route.match)
     body: Spec = {
-        "match": http_match(route.match),
+        "match": {**match, **on_port},
         "action": {
             "weighted_targets": [
-                {"virtual_node": names[t.version], "weight": t.weight} for t in route.written_targets
+                {"virtual_node": names[t.version], "weight": t.weight, **on_port}
+                for t in route.written_targets
             ]
         },
         "timeout": timeout(route.policy.timeout),
@@ -234,7 +290,9 @@ def gateway_route_spec_of(route: CompiledGatewayRoute) -> Spec:
 
     Rewrite: App Mesh strips the matched prefix by default; this product keeps the path
     (DISABLED) unless the spec asks for stripPrefix (ENABLED) or a new prefix (value). App Mesh
-    rejects a prefix rewrite on a path match, so a path match carries only a non-default host rewrite.
+    rejects a prefix rewrite on a path match, so a path match carries only a non-default host rewrite,
+    or a rewrite of the whole path (`path.exact`). Gateway routes into grpc services are refused on
+    App Mesh (model/capabilities.py).
     """
     match = http_match(route.match)
     if route.match.hostname is not None:
@@ -242,7 +300,9 @@ def gateway_route_spec_of(route: CompiledGatewayRoute) -> Spec:
         match["hostname"] = {"exact": host.exact} if host.exact else {"suffix": host.suffix}
     hostname = {"default_target_hostname": "ENABLED" if route.rewrite.hostname else "DISABLED"}
     rewrite: Spec | None
-    if route.match.path is not None:
+    if route.rewrite.path is not None:
+        rewrite = {"path": {"exact": route.rewrite.path}, "hostname": hostname}
+    elif route.match.path is not None:
         rewrite = None if route.rewrite.hostname else {"hostname": hostname}
     else:
         if route.rewrite.prefix is not None:

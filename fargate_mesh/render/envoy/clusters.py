@@ -3,8 +3,9 @@
 Policies and where they sit:
 - Circuit breakers: App Mesh's thresholds (2147483647) on every cluster, because Envoy's own defaults
   (1024 connections/pending/requests, 3 concurrent retries) would throttle a mesh long before the app
-  does. The spec has no connection pool settings yet; when it gets them they belong on the ingress
-  cluster (App Mesh applies them between the local Envoy and its own app).
+  does. A service's `connectionPool` sets them on its sidecars' cluster for the app (App Mesh applies
+  a listener's connection pool between the local Envoy and its own app): past a limit, that Envoy
+  answers 503 at once (response flag UO) and counts it in `upstream_rq_pending_overflow`.
 - Outlier detection: set on the server's spec, enforced on every *caller's* cluster for that node (a
   peer sidecar's egress cluster, the gateway's cluster), as App Mesh does.
 - Active health checks: App Mesh sets the health check on the node's listener and does not say which
@@ -36,7 +37,7 @@ from fargate_mesh.render.envoy.addresses import internal_address, is_ip, load_as
 from fargate_mesh.render.envoy.discovery import dns_discovery
 from fargate_mesh.render.envoy.durations import envoy_duration
 from fargate_mesh.render.envoy.plan import Endpoint
-from fargate_mesh.spec import HealthCheck, OutlierDetection
+from fargate_mesh.spec import ConnectionPool, HealthCheck, OutlierDetection
 
 MAX = 2_147_483_647
 MESH_CONNECT_TIMEOUT = "1s"
@@ -47,14 +48,17 @@ ALLOW_ALL_CLUSTER = "cds_egress_allow_all"
 ALLOW_ALL_DNS_CACHE = {"name": "egress_allow_all", "dns_lookup_family": "V4_PREFERRED"}
 
 
-def circuit_breakers() -> dict[str, Any]:
+def circuit_breakers(pool: ConnectionPool | None = None) -> dict[str, Any]:
+    """App Mesh's thresholds, or the service's connection pool where it sets one (a limit the spec
+    leaves out stays at App Mesh's)."""
+    limits = pool or ConnectionPool()
     return {
         "thresholds": [
             {
                 "priority": "DEFAULT",
-                "max_connections": MAX,
-                "max_pending_requests": MAX,
-                "max_requests": MAX,
+                "max_connections": limits.max_connections or MAX,
+                "max_pending_requests": limits.max_pending_requests or MAX,
+                "max_requests": limits.max_requests or MAX,
                 "max_retries": MAX,
             }
         ]
@@ -78,7 +82,7 @@ def _base(name: str, endpoints: list[Endpoint], connect_timeout: str, dns_type: 
 
 
 def _http2(cluster: dict[str, Any], protocol: str) -> dict[str, Any]:
-    if protocol == "http2":
+    if protocol in ("http2", "grpc"):
         cluster["typed_extension_protocol_options"] = {
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
                 "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
@@ -89,8 +93,10 @@ def _http2(cluster: dict[str, Any], protocol: str) -> dict[str, Any]:
 
 
 def app_cluster(name: str, service: CompiledService, app: Endpoint) -> dict[str, Any]:
-    """A sidecar's cluster for its own app."""
-    return _http2(_base(name, [app], MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
+    """A sidecar's cluster for its own app, limited by the service's connection pool."""
+    cluster = _http2(_base(name, [app], MESH_CONNECT_TIMEOUT, "STRICT_DNS"), service.protocol)
+    cluster["circuit_breakers"] = circuit_breakers(service.connection_pool)
+    return cluster
 
 
 def node_cluster(
@@ -111,17 +117,22 @@ def node_cluster(
 
 
 def health_check(check: HealthCheck, host: str, protocol: str) -> dict[str, Any]:
-    http: dict[str, Any] = {"path": check.path, "host": host}
-    if protocol == "http2":
-        http["codec_client_type"] = "HTTP2"
-    return {
+    rendered: dict[str, Any] = {
         "timeout": envoy_duration(check.timeout),
         "interval": envoy_duration(check.interval),
         "no_traffic_interval": envoy_duration(check.interval),
         "healthy_threshold": check.healthy_threshold,
         "unhealthy_threshold": check.unhealthy_threshold,
-        "http_health_check": http,
     }
+    if protocol == "grpc":
+        # App Mesh's grpc health check: the gRPC health checking protocol (grpc.health.v1), no path.
+        rendered["grpc_health_check"] = {"authority": host}
+        return rendered
+    http: dict[str, Any] = {"path": check.path, "host": host}
+    if protocol == "http2":
+        http["codec_client_type"] = "HTTP2"
+    rendered["http_health_check"] = http
+    return rendered
 
 
 def outlier_detection(policy: OutlierDetection) -> dict[str, Any]:

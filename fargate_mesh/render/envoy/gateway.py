@@ -44,6 +44,7 @@ Rewrites (the spec's `rewrite`, App Mesh's names in brackets):
   `/v1/products/7` → `/7`. A prefix without a trailing `/` is stripped with a regex so that the
   slash after it goes too (Envoy's prefix_rewrite would leave `//7`);
 - `prefix: /x/` (`value`): the matched prefix is replaced by `/x/`;
+- `path: /x` (`path.exact`, with a path match): the whole path becomes `/x`, the query string kept;
 - Host becomes the virtual service name (`default_target_hostname: ENABLED`) unless
   `rewrite.hostname: false`.
 """
@@ -122,7 +123,7 @@ def render_gateway(
 def flattens(route: CompiledGatewayRoute, service: CompiledService) -> bool:
     """Whether one route table can do both stages for this gateway route: it keeps the path, and
     neither it nor a router route of its service matches the path with a regex."""
-    if route.rewrite.prefix is not None or route.rewrite.strip_prefix:
+    if route.rewrite.rewrites_path:
         return False
     return not any(has_regex_path(m) for m in [route.match, *(r.match for r in service.routes)])
 
@@ -167,6 +168,9 @@ def host_rewrite(route: CompiledGatewayRoute) -> dict[str, Any]:
 
 
 def path_rewrite(route: CompiledGatewayRoute) -> dict[str, Any]:
+    if route.rewrite.path is not None:
+        # The whole path (query string kept: regex_rewrite sees the path alone).
+        return {"regex_rewrite": {"pattern": {"regex": "^.*$"}, "substitution": route.rewrite.path}}
     if route.rewrite.prefix is not None:
         return {"prefix_rewrite": route.rewrite.prefix}
     if not route.rewrite.strip_prefix:

@@ -12,43 +12,56 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fargate_mesh.spec import GatewayMatch, HeaderMatch, HttpMatch
+from fargate_mesh.spec import GatewayMatch, HeaderMatch, HttpMatch, QueryParameterMatch
 
 _PORT = r"(:[0-9]+)?"
 
 
 def route_match(match: HttpMatch) -> dict[str, Any]:
     rendered: dict[str, Any] = {}
-    if match.path is not None and match.path.exact is not None:
-        rendered["path"] = match.path.exact
-    elif match.path is not None:
-        rendered["safe_regex"] = {"regex": match.path.regex}
+    literal = match.literal_path()
+    if literal is not None:
+        rendered[literal[0]] = literal[1]
     else:
-        rendered["prefix"] = match.effective_prefix
-    headers = [header_match(h) for h in match.headers]
+        rendered["safe_regex"] = {"regex": match.path.regex if match.path else ""}
+    headers = [header_match(h) for h in (*match.headers, *match.metadata)]
     if match.method is not None:
         headers.append({"name": ":method", "string_match": {"exact": match.method}})
+    if match.scheme is not None:
+        headers.append({"name": ":scheme", "string_match": {"exact": match.scheme}})
     if isinstance(match, GatewayMatch) and match.hostname is not None:
         headers.append(authority_match(match.hostname.exact, match.hostname.suffix))
     if headers:
         rendered["headers"] = headers
     if match.query_parameters:
-        rendered["query_parameters"] = [
-            {"name": q.name, "string_match": {"exact": q.exact}} for q in match.query_parameters
-        ]
+        rendered["query_parameters"] = [query_parameter_match(q) for q in match.query_parameters]
+    if match.is_grpc:
+        # Only gRPC requests (content-type application/grpc...), as App Mesh's grpc_route.
+        rendered["grpc"] = {}
     return rendered
+
+
+def query_parameter_match(query: QueryParameterMatch) -> dict[str, Any]:
+    if query.present:
+        return {"name": query.name, "present_match": True}
+    return {"name": query.name, "string_match": {"exact": query.exact}}
 
 
 def header_match(header: HeaderMatch) -> dict[str, Any]:
     rendered: dict[str, Any] = {"name": header.name}
+    if header.present is not None:
+        # Absent: "present" inverted (Envoy's HeaderMatcher: invert_match flips present_match).
+        rendered["present_match"] = True
+        if not header.present:
+            rendered["invert_match"] = True
+        return rendered
     if header.range is not None:
         # Envoy's range is [start, end), exactly App Mesh's.
         rendered["range_match"] = {"start": header.range.start, "end": header.range.end}
     elif header.regex is not None:
         rendered["string_match"] = {"safe_regex": {"regex": header.regex}}
     else:
-        rule = next(k for k in ("exact", "prefix", "suffix") if getattr(header, k) is not None)
-        rendered["string_match"] = {rule: getattr(header, rule)}
+        rendered["string_match"] = {header.rule: getattr(header, header.rule)}
     if header.invert:
         rendered["invert_match"] = True
     return rendered
@@ -63,17 +76,8 @@ def authority_match(exact: str | None, suffix: str | None) -> dict[str, Any]:
     return {"name": ":authority", "string_match": {"safe_regex": {"regex": regex}}}
 
 
-def _path_rule(match: HttpMatch) -> tuple[str, str] | None:
-    """("prefix" | "path", value) for a literal path rule; None for a regex."""
-    if match.path is None:
-        return ("prefix", match.effective_prefix or "/")
-    if match.path.exact is not None:
-        return ("path", match.path.exact)
-    return None
-
-
 def has_regex_path(match: HttpMatch) -> bool:
-    return _path_rule(match) is None
+    return match.literal_path() is None
 
 
 def _both_paths(outer: tuple[str, str], inner: tuple[str, str]) -> tuple[str, str] | None:
@@ -101,13 +105,15 @@ def combined_match(outer: HttpMatch, inner: HttpMatch) -> dict[str, Any] | None:
     match's hostname stays an `:authority` condition: in one route table it is evaluated on the
     client's Host, before the route's host rewrite, as the gateway's first stage does.
     """
-    outer_path, inner_path = _path_rule(outer), _path_rule(inner)
+    outer_path, inner_path = outer.literal_path(), inner.literal_path()
     if outer_path is None or inner_path is None:
         raise ValueError("combined_match needs literal paths on both sides, not a regex")
     path = _both_paths(outer_path, inner_path)
     if path is None:
         return None
     if outer.method is not None and inner.method is not None and outer.method != inner.method:
+        return None
+    if outer.scheme is not None and inner.scheme is not None and outer.scheme != inner.scheme:
         return None
     first, second = route_match(outer), route_match(inner)
     rendered: dict[str, Any] = {path[0]: path[1]}
@@ -119,4 +125,6 @@ def combined_match(outer: HttpMatch, inner: HttpMatch) -> dict[str, Any] | None:
     queries = first.get("query_parameters", []) + second.get("query_parameters", [])
     if queries:
         rendered["query_parameters"] = queries
+    if "grpc" in first or "grpc" in second:
+        rendered["grpc"] = {}
     return rendered

@@ -28,6 +28,12 @@ EVENTS: dict[RetryEvent, tuple[tuple[str, ...], tuple[int, ...]]] = {
     # HTTP 503, and gRPC's UNAVAILABLE for gRPC calls.
     "service-unavailable": (("retriable-status-codes", "unavailable"), (503,)),
     "reset": (("reset",), ()),
+    # gRPC status codes in the response's grpc-status (x-envoy-retry-grpc-on's names are App Mesh's).
+    "cancelled": (("cancelled",), ()),
+    "deadline-exceeded": (("deadline-exceeded",), ()),
+    "internal": (("internal",), ()),
+    "resource-exhausted": (("resource-exhausted",), ()),
+    "unavailable": (("unavailable",), ()),
 }
 
 PREVIOUS_HOSTS = {
