@@ -4,11 +4,13 @@ A log can hold hundreds of lines before the one that matters: Envoy prints its w
 the `[critical]` line that says why it refuses its config, and a Python app's reason is the last line
 of its traceback, the exception. The reason is looked for in that order, then in the last error line
 (`[error]` for Envoy, `ERROR:` as uvicorn logs it, e.g. "Could not import module"), and is otherwise
-the last line the process wrote.
+the last line the process wrote. The sample apps log JSON lines (their kit's format), whose
+`message` may hold a whole traceback: those lines are read as the message they carry.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 
@@ -37,13 +39,25 @@ def describe_exit(code: int) -> str:
 
 def failure_reason(output: str) -> str | None:
     """The one line of a process's output that says why it failed, or None for no output."""
-    lines = [line.rstrip() for line in output.splitlines()]
+    lines = [line.rstrip() for raw in output.splitlines() for line in _unwrapped(raw)]
     reason = _envoy_config_error(lines) or _python_exception(lines) or _last_error_line(lines)
     if reason is None:
         reason = next((line.strip() for line in reversed(lines) if line.strip()), None)
     if reason is None:
         return None
     return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
+
+
+def _unwrapped(line: str) -> list[str]:
+    """A JSON log line's message as the lines it holds; any other line as it is."""
+    if not line.startswith("{"):
+        return [line]
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return [line]
+    message = record.get("message") if isinstance(record, dict) else None
+    return message.splitlines() if isinstance(message, str) and message else [line]
 
 
 def _envoy_config_error(lines: list[str]) -> str | None:

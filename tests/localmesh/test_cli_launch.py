@@ -4,6 +4,7 @@ ports, the route table's arithmetic, the command-line parsing of --external and 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -57,13 +58,18 @@ def test_app_env_is_the_compiled_one_listening_where_the_plan_says_behind_the_si
     assert env["PATH"] == "/bin"
 
 
-def test_default_app_command_is_uvicorn_on_the_planned_port(dev: CompiledMesh) -> None:
+def test_default_app_command_is_the_images_on_the_planned_address(dev: CompiledMesh) -> None:
+    """GIVEN the dev stack planned on loopback
+    WHEN prices' app launch is worked out without an override
+    THEN it is `python -m prices_api` (the image's command, through the kit) found in apps/prices,
+    told by its environment where to listen and to stop within 2 s"""
     plan = loopback_plan(dev, counter())
     launch = app_launch(dev, plan, "prices", "v1", APPS, None)
     app = plan.sidecar("prices", "v1").app
-    assert launch.argv[1:4] == ["-m", "uvicorn", "prices_api.main:app"]
-    assert launch.argv[launch.argv.index("--app-dir") + 1] == str(APPS / "prices")
-    assert launch.argv[launch.argv.index("--port") + 1] == str(app.port)
+    assert launch.argv[1:] == ["-m", "prices_api"]
+    assert launch.env["PYTHONPATH"].split(os.pathsep)[0] == str(APPS / "prices")
+    assert (launch.env["HOST"], launch.env["PORT"]) == (app.host, str(app.port))
+    assert launch.env["GRACEFUL_SHUTDOWN_SECONDS"] == "2"
 
 
 def test_a_missing_app_directory_names_the_service(dev: CompiledMesh, tmp_path: Path) -> None:
@@ -77,7 +83,7 @@ def test_app_command_override_is_used_per_service(dev: CompiledMesh, tmp_path: P
 
     plan = loopback_plan(dev, counter())
     assert app_launch(dev, plan, "prices", "v1", tmp_path, only_prices).argv[0] == "my-prices"
-    assert "uvicorn" in app_launch(dev, plan, "products", "v1", APPS, only_prices).argv
+    assert app_launch(dev, plan, "products", "v1", APPS, only_prices).argv[1:] == ["-m", "products_api"]
 
 
 def test_envoy_runs_without_hot_restart() -> None:

@@ -39,6 +39,15 @@ Address already in use
 [2024-05-01 10:00:00.300][7][info][main] [source/server/server.cc:900] exiting
 """
 
+# The sample apps' kit logs JSON lines; uvicorn's error logger puts the whole traceback in `message`.
+KIT_JSON = (
+    '{"level":"info","logger":"uvicorn.error","message":"Waiting for application startup."}\n'
+    '{"level":"error","logger":"uvicorn.error","message":"Traceback (most recent call last):\\n'
+    '  File \\"main.py\\", line 7, in lifespan\\n    raise RuntimeError(\\"no database\\")\\n'
+    'RuntimeError: no database"}\n'
+    '{"level":"error","logger":"uvicorn.error","message":"Application startup failed. Exiting."}\n'
+)
+
 
 @pytest.mark.parametrize(
     ("output", "reason"),
@@ -60,6 +69,8 @@ Address already in use
             "'127.0.0.1:15000': Address already in use",
             id="envoy-error-line",
         ),
+        pytest.param(KIT_JSON, "RuntimeError: no database", id="a-traceback-inside-a-json-log-line"),
+        pytest.param('{"message": "not a traceback"}\n{broken json\n', "{broken json", id="json-like-lines"),
         pytest.param("starting\nbye: disk full\n\n", "bye: disk full", id="otherwise-the-last-line"),
         pytest.param("", None, id="no-output"),
     ],

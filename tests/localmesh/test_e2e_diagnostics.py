@@ -27,6 +27,17 @@ async def lifespan(app):
 app = FastAPI(lifespan=lifespan)
 """
 
+# What each sample app's __main__ holds: the kit's entry point around the app's own ASGI app.
+KIT_MAIN = """
+from meshapp_kit.entrypoint import entry_point
+from meshapp_kit.identity import AppIdentity
+from meshapp_kit.settings import AppSettings
+
+from flaky_api.main import app
+
+entry_point(app, AppSettings, AppIdentity(package="flaky_api", service="flaky", title="Flaky"))()
+"""
+
 
 @pytest.mark.parametrize(
     ("main_py", "code", "reason"),
@@ -51,8 +62,8 @@ app = FastAPI(lifespan=lifespan)
         ),
         pytest.param(
             None,
-            3,  # uvicorn's exit code for a failed startup
-            'Error loading ASGI app. Could not import module "flaky_api.main".',
+            1,
+            "ModuleNotFoundError: No module named 'flaky_api.main'",
             id="its-module-is-not-there",
         ),
     ],
@@ -60,13 +71,14 @@ app = FastAPI(lifespan=lifespan)
 def test_an_app_that_fails_to_import_is_named_with_its_exception(
     tmp_path: Path, main_py: str | None, code: int, reason: str
 ) -> None:
-    """GIVEN an app (run by uvicorn, as every app is by default) that fails while it is imported
+    """GIVEN an app (started as every app is by default: `python -m flaky_api`, the kit's entry
+    point serving flaky_api.main:app) that fails while it is imported or started
     WHEN the mesh starts
-    THEN the error is one line naming the app and the exception it raised (uvicorn's own error when
-    the module does not exist), then the app's log path"""
+    THEN the error is one line naming the app and the exception it raised, then the app's log path"""
     package = tmp_path / "apps" / "flaky" / "flaky_api"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
+    (package / "__main__.py").write_text(KIT_MAIN)
     if main_py is not None:
         (package / "main.py").write_text(main_py)
     mesh = LocalMesh(one_service_mesh(), run_dir=tmp_path / "run", apps_dir=tmp_path / "apps")
