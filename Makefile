@@ -79,6 +79,7 @@ schema: $(FULL_STAMP)
 
 bench: $(DEMO_STAMP)
 	$(BIN)/python bench/apps_rps.py
+	$(BIN)/python bench/bootstrap_size.py
 	$(BIN)/python bench/localmesh_latency.py
 
 clean:

@@ -33,6 +33,7 @@ platform = MeshPlatform(args.compiled.name, args)
 pulumi.export("url", platform.url)
 pulumi.export("albDnsName", platform.alb_dns_name)
 pulumi.export("meshName", platform.mesh_name)
-pulumi.export("meshArn", platform.mesh_arn)
+if platform.mesh_arn is not None:  # App Mesh's; `dataplane: envoy` has no mesh resource
+    pulumi.export("meshArn", platform.mesh_arn)
 pulumi.export("clusterName", platform.cluster_name)
 pulumi.export("virtualServices", platform.virtual_service_names)

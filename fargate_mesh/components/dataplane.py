@@ -2,9 +2,10 @@
 
 MeshPlatform builds what every data plane needs (network, public endpoint, foundation, images,
 firewall) and hands it over as PlatformParts; the chosen DataPlane then deploys the services and
-the gateway in its own way. App Mesh (components/appmesh/dataplane.py) and ECS Service Connect
-(components/serviceconnect/dataplane.py) implement it; our own Envoy would be one more module implementing DataPlane, and one more entry in
-the platform's table of data planes.
+the gateway in its own way: App Mesh (components/appmesh/dataplane.py), our own Envoy
+(components/envoy/dataplane.py) and ECS Service Connect (components/serviceconnect/dataplane.py).
+Another is one more module implementing DataPlane, and one more entry in the platform's table of
+data planes.
 """
 
 from __future__ import annotations
@@ -64,12 +65,18 @@ class DeployedDataPlane:
     """What the platform exports from the data plane."""
 
     mesh_name: pulumi.Output[str]
-    mesh_arn: pulumi.Output[str]
-    gateway_arn: pulumi.Output[str]
+    mesh_arn: pulumi.Output[str] | None  # None: the data plane has no App Mesh mesh
+    gateway_arn: pulumi.Output[str]  # App Mesh's virtual gateway, or the gateway's ECS service
     service_names: dict[str, pulumi.Output[str]]  # service → the name callers reach it by
 
 
 class DataPlane(Protocol):
+    @property
+    def admission_port(self) -> int | None:
+        """The port callers (and the gateway) open to a service's tasks: its sidecar's listener, or
+        None for the service's own port (App Mesh: iptables keeps the app's port as destination)."""
+        ...
+
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
         """Deploy every service and the gateway. Components are registered as children of
         `platform` itself: a component of the data plane's own above them would change the URN

@@ -38,18 +38,23 @@ class Admission:
     description: str = ""
 
 
-def admissions_from_spec(mesh: CompiledMesh, alb: str = ALB, gateway: str = GATEWAY) -> list[Admission]:
+def admissions_from_spec(
+    mesh: CompiledMesh, alb: str = ALB, gateway: str = GATEWAY, service_port: int | None = None
+) -> list[Admission]:
     """ALB → gateway on the gateway port; gateway → every service a gateway route targets;
     caller → each mesh service among its callees. Nothing else. Services are keyed by their names,
     the ALB and the gateway by `alb` and `gateway` (by default ALB and GATEWAY: no service can be
-    named that)."""
+    named that). service_port: the one port a service's tasks admit callers on, the data plane's
+    (DataPlane.admission_port); None for the service's own ports."""
     rules = {Admission(gateway, alb, mesh.gateway.port, "the ALB forwards to the gateway Envoy")}
     for route in mesh.gateway.routes:
-        rules.add(Admission(route.service, gateway, route.target_port, "gateway routes to this service"))
+        port = route.target_port if service_port is None else service_port
+        rules.add(Admission(route.service, gateway, port, "gateway routes to this service"))
     for caller, service in mesh.services.items():
         for callee in service.callees:
             if not callee.external:
-                for port in mesh.services[callee.name].ports:
+                ports = mesh.services[callee.name].ports if service_port is None else (service_port,)
+                for port in ports:
                     rules.add(
                         Admission(callee.name, caller, port, f"{caller} declares {callee.name} as a backend")
                     )

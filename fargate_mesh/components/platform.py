@@ -22,6 +22,8 @@ from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND
 from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import Scope, standard_tags, type_token
 from fargate_mesh.components.dataplane import DataPlane, PlatformParts, ServiceImages
+from fargate_mesh.components.envoy.dataplane import EnvoyDataPlane
+from fargate_mesh.components.envoy.proxy import EnvoyImages
 from fargate_mesh.components.firewall import (
     ALB,
     GATEWAY,
@@ -40,7 +42,7 @@ from fargate_mesh.components.names import StackNames
 from fargate_mesh.components.network import ExistingNetwork, Network, NetworkArgs
 from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
 from fargate_mesh.components.serviceconnect.dataplane import ServiceConnectDataPlane
-from fargate_mesh.facts import FARGATE_PLATFORM_VERSION
+from fargate_mesh.facts import DEFAULT_ENVOY_IMAGE, FARGATE_PLATFORM_VERSION
 from fargate_mesh.model import CompiledMesh, compile_checked, compile_mesh
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 from fargate_mesh.spec import Mesh, Problem, SpecError
@@ -171,6 +173,10 @@ class MeshPlatformArgs:
     existing_namespace: ExistingNamespace | None = None
     certificate_arn: pulumi.Input[str] | None = None
     open_egress: bool = True
+    # dataplane: envoy: the Envoy image (default: the spec's envoyImage when it names one, else the
+    # upstream release the bootstraps are validated with, facts.UPSTREAM_ENVOY_IMAGE); a digest-pinned
+    # reference or an ECR pull-through copy goes here.
+    envoy_image: str | None = None
     # The spec compiled for its data plane: what the platform reads (set from `mesh`, never given).
     compiled: CompiledMesh = field(init=False, repr=False, compare=False)
 
@@ -216,15 +222,28 @@ DATA_PLANES: dict[str, Callable[[MeshPlatformArgs], DataPlane]] = {
         gateway_alarms=args.gateway_alarms,
         existing_mesh=args.existing_mesh,
     ),
+    "envoy": lambda args: EnvoyDataPlane(
+        images=EnvoyImages(envoy=image) if (image := _envoy_image(args)) else EnvoyImages(),
+        gateway_alarms=args.gateway_alarms,
+    ),
     "serviceConnect": lambda args: ServiceConnectDataPlane(alarms=args.gateway_alarms),
 }
+
+
+def _envoy_image(args: MeshPlatformArgs) -> str | None:
+    """The envoy data plane's image: the platform's, else the spec's unless it is the spec's default
+    (App Mesh's image, whose entrypoint runs App Mesh's agent), else None: the pinned upstream release."""
+    if args.envoy_image:
+        return args.envoy_image
+    image = args.compiled.envoy_image
+    return image if image != DEFAULT_ENVOY_IMAGE else None
 
 
 class MeshPlatform(pulumi.ComponentResource):
     url: pulumi.Output[str]
     alb_dns_name: pulumi.Output[str]
     mesh_name: pulumi.Output[str]
-    mesh_arn: pulumi.Output[str]
+    mesh_arn: pulumi.Output[str] | None
     cluster_name: pulumi.Output[str]
     virtual_service_names: dict[str, pulumi.Output[str]]
     gateway_arn: pulumi.Output[str]
@@ -272,6 +291,7 @@ class MeshPlatform(pulumi.ComponentResource):
             ),
             opts=foundation_opts,
         )
+        data_plane = DATA_PLANES[mesh.dataplane](args)
         firewall_name, firewall_opts = scope.named("sg", formerly=f"{mesh.name}-sg")
         firewall = MeshFirewall(
             firewall_name,
@@ -280,7 +300,7 @@ class MeshPlatform(pulumi.ComponentResource):
                 # The ALB and the gateway under keys no service name can take: a service may be
                 # called "alb" or "gateway" without meeting them.
                 workloads=[GATEWAY, *mesh.services],
-                admissions=admissions_from_spec(mesh),
+                admissions=admissions_from_spec(mesh, service_port=data_plane.admission_port),
                 external_sources={ALB: endpoint.alb_security_group_id},
                 labels={GATEWAY: mesh.gateway.name, ALB: "alb"},
                 open_egress=args.open_egress,
@@ -288,7 +308,7 @@ class MeshPlatform(pulumi.ComponentResource):
             ),
             opts=firewall_opts,
         )
-        deployed = DATA_PLANES[mesh.dataplane](args).deploy(
+        deployed = data_plane.deploy(
             self,
             PlatformParts(
                 scope=scope,

@@ -31,7 +31,7 @@ INFO: dict[DataPlane, DataPlaneInfo] = {
         "envoy",
         "self-managed Envoy",
         "Envoy sidecars run the bootstraps this product renders; what localmesh runs on this machine",
-        deployable=False,
+        deployable=True,
     ),
     "serviceConnect": DataPlaneInfo(
         "serviceConnect",

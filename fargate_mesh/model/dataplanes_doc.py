@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fargate_mesh.model.capabilities import FEATURES
 from fargate_mesh.model.dataplanes import INFO
-from fargate_mesh.spec.mesh import DATAPLANES, DEFAULT_DATAPLANE
+from fargate_mesh.spec.mesh import DATAPLANES, DEFAULT_DATAPLANE, DataPlane
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 DOC = DOCS / "dataplanes.md"
@@ -27,6 +27,14 @@ TABLE_END = "<!-- end of feature table -->\n"
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+def _title(plane: DataPlane) -> str:
+    """The data plane's title, linked to its own page (docs/dataplanes/<key>.md or docs/<key>.md)."""
+    for page in (f"dataplanes/{plane}.md", f"{plane.lower()}.md"):
+        if (DOC.parent / page).is_file():
+            return f"[{INFO[plane].title}]({page})"
+    return INFO[plane].title
 
 
 def feature_table() -> str:
@@ -53,7 +61,7 @@ def embedded(page: str) -> str:
 
 def render() -> str:
     planes = "\n".join(
-        f"| `{p}` | {INFO[p].title} | {INFO[p].summary} | {'yes' if INFO[p].deployable else 'not yet'} |"
+        f"| `{p}` | {_title(p)} | {INFO[p].summary} | {'yes' if INFO[p].deployable else 'not yet'} |"
         for p in DATAPLANES
     )
     notes = [

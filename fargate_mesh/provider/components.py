@@ -115,7 +115,8 @@ class MeshStack(pulumi.ComponentResource):
         self.url = platform.url
         self.alb_dns_name = platform.alb_dns_name
         self.mesh_name = platform.mesh_name
-        self.mesh_arn = platform.mesh_arn
+        # Data planes without App Mesh (envoy, serviceConnect) have no mesh: an empty ARN.
+        self.mesh_arn = platform.mesh_arn or pulumi.Output.from_input("")
         self.cluster_name = platform.cluster_name
         self.gateway_arn = platform.gateway_arn
         self.virtual_service_names = pulumi.Output.all(**platform.virtual_service_names)

@@ -241,6 +241,16 @@ def _log_group(m: RecordingMocks, phys: str, h: str, inputs: dict[str, Any]) -> 
     return phys, {"arn": m._arn("logs", f"log-group:{phys}")}
 
 
+def _bucket(m: RecordingMocks, phys: str, h: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """S3 names a bucket given only a prefix with 26 more characters; its ARN has no region or account."""
+    name = inputs.get("bucket") or f"{inputs.get('bucketPrefix', 'terraform-')}{h[:26]}"
+    return name, {
+        "bucket": name,
+        "arn": f"arn:aws:s3:::{name}",
+        "bucketDomainName": f"{name}.s3.amazonaws.com",
+    }
+
+
 def _namespace(m: RecordingMocks, phys: str, h: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     ns = f"ns-{h[:16]}"
     return ns, {"arn": m._arn("servicediscovery", f"namespace/{ns}"), "hostedZone": f"Z{h[:12].upper()}"}
@@ -378,6 +388,7 @@ _COMPUTED: dict[str, Handler] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
     "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": _namespace,
     "aws:servicediscovery/service:Service": _sd_service,
+    "aws:s3/bucket:Bucket": _bucket,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:lb/targetGroup:TargetGroup": _target_group,
     "aws:lb/listener:Listener": _listener,
@@ -485,6 +496,7 @@ class RecordingMonitor(MockMonitor):
                 "deleteBeforeReplace": bool(request.deleteBeforeReplace),
                 "ignoreChanges": list(request.ignoreChanges),
                 "protect": bool(request.protect),
+                "retainOnDelete": bool(request.retainOnDelete),
             },
         }
         try:

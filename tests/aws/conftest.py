@@ -25,7 +25,13 @@ def prod() -> Recording:
     return Recording(recorded_stack("prod"))
 
 
-@pytest.fixture(scope="session", params=["dev", "prod"])
+@pytest.fixture(scope="session", params=["dev", "prod", "envoy"])
 def shipped(request: pytest.FixtureRequest) -> Recording:
     """Each shipped stack's recording in turn."""
     return Recording(recorded_stack(request.param))
+
+
+@pytest.fixture(scope="session")
+def envoy() -> Recording:
+    """The shipped stack on `dataplane: envoy`."""
+    return Recording(recorded_stack("envoy"))

@@ -120,7 +120,12 @@ def test_monitor_records_parent_and_options(mocks):
     rec = deploy(mocks, program)
     child = rec.named("aws:ecs/cluster:Cluster", "c")
     assert child["parent"] == rec.named("test:index:Parent", "p")["urn"]
-    assert child["options"] == {"deleteBeforeReplace": True, "ignoreChanges": ["settings"], "protect": False}
+    assert child["options"] == {
+        "deleteBeforeReplace": True,
+        "ignoreChanges": ["settings"],
+        "protect": False,
+        "retainOnDelete": False,
+    }
 
 
 def test_recording_format(dev):

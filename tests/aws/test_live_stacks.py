@@ -9,7 +9,9 @@ and created again; a changed input may replace the resource.
 
 Re-record on purpose only (say why in the commit; the file is what users' stacks hold):
 
-    python -m tests.aws.test_live_stacks --update [--recorded-from "<commit> (<why>)"]
+    python -m tests.aws.test_live_stacks --update [--stack <stack>] [--recorded-from "<commit> (<why>)"]
+
+`--stack` records only that stack (a new one), leaving the others as their users' states hold them.
 """
 
 from __future__ import annotations
@@ -133,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--update", action="store_true", required=True, help="re-record every shipped stack")
+    parser.add_argument(
+        "--stack",
+        action="append",
+        choices=shipped_stacks(),
+        help="only this stack (repeatable; default: all)",
+    )
     parser.add_argument("--recorded-from", help="what the files say they were recorded from (default: HEAD)")
     args = parser.parse_args(argv)
     recorded_from = (
@@ -141,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
     )
-    for stack in shipped_stacks():
+    for stack in args.stack or shipped_stacks():
         state = record_live_state(stack, recorded_from)
         path = LIVE_STACKS / f"{stack}.json"
         path.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n", encoding="utf-8")

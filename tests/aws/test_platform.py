@@ -18,18 +18,13 @@ from fargate_mesh.components import (
 from fargate_mesh.components.platform import app_build, apps_to_build, missing_build_contexts
 from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.spec import SpecError, parse_mesh
-from tests.helpers.meshes import compiled, stack_mesh
+from tests.helpers.meshes import compiled, prebuilt, stack_mesh
 from tests.helpers.pulumi import deploy
 from tests.helpers.spec import edit
 
 
 def prebuilt_dev():
-    mesh = stack_mesh("dev").model_dump(by_alias=True, exclude_none=True)
-    for name, service in mesh["services"].items():
-        service["image"] = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/{name}:1.0"
-        service["app"] = "no-such-app"
-    mesh["services"]["products"]["versions"]["v2"]["image"] = "public.ecr.aws/acme/products:2.0"
-    return parse_mesh(mesh)
+    return prebuilt("dev")
 
 
 def test_prebuilt_images_are_run_as_given_and_nothing_is_built(mocks):
@@ -230,7 +225,6 @@ def dev_spec(**changes):
 @pytest.mark.parametrize(
     ("changes", "path", "text"),
     [
-        ({"dataplane": "envoy"}, "dataplane", "cannot be deployed with Pulumi yet"),
         (
             {"gateway.routes[0].match.method": "POST"},
             "gateway.routes[0].match.method",
@@ -239,8 +233,7 @@ def dev_spec(**changes):
     ],
 )
 def test_platform_args_refuse_what_the_specs_data_plane_cannot_carry(changes, path, text):
-    """GIVEN a valid spec whose data plane cannot be deployed yet, or that uses a feature its data
-    plane (App Mesh) cannot carry
+    """GIVEN a valid spec that uses a feature its data plane (App Mesh) cannot carry
     WHEN the platform args are made from it (as a program other than this stack's would)
     THEN a SpecError names the field and the data plane, before anything is registered."""
     with pytest.raises(SpecError) as caught:
@@ -255,6 +248,7 @@ class RecordingDataPlane:
     """A data plane that deploys nothing and keeps what the platform handed it."""
 
     parts: list[PlatformParts] = field(default_factory=list)
+    admission_port: int | None = None
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
         self.parts.append(parts)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fargate_mesh import naming
+from fargate_mesh.facts import ENVOY_INGRESS_PORT
 from tests.aws.recorded import Recording
 from tests.helpers.meshes import stack_mesh
 
@@ -88,8 +89,13 @@ def test_task_security_groups_admit_only_declared_callers(shipped):
     """GIVEN a shipped stack
     WHEN each workload's ingress rules are read
     THEN the gateway admits only the ALB on the gateway port, and a service admits only the gateway
-    (when a gateway route targets it) and the services that declare it as a backend, on its port."""
+    (when a gateway route targets it) and the services that declare it as a backend, on its port
+    (App Mesh: the app's, which iptables hands to Envoy) or its sidecar's (envoy: 15000)."""
     mesh = stack_mesh(shipped.data["stack"])
+
+    def port_of(service: str) -> int:
+        return ENVOY_INGRESS_PORT if mesh.dataplane == "envoy" else mesh.services[service].port
+
     gateway_name = naming.gateway_name(mesh.name)
     alb_group = shipped.of_type(ALB)[0]["inputs"]["securityGroups"][0]
     group_of: dict[str, str] = {}
@@ -108,11 +114,11 @@ def test_task_security_groups_admit_only_declared_callers(shipped):
     expected: dict[str, set[tuple[str, int]]] = {n: set() for n in group_of}
     expected[gateway_name].add(("alb", mesh.gateway.port))
     for route in mesh.gateway.routes:
-        expected[route.service].add((gateway_name, mesh.services[route.service].port))
+        expected[route.service].add((gateway_name, port_of(route.service)))
     for caller, service in mesh.services.items():
         for backend in service.backends:
             if backend in mesh.services:
-                expected[backend].add((caller, mesh.services[backend].port))
+                expected[backend].add((caller, port_of(backend)))
     assert admitted == expected
 
 
@@ -150,7 +156,12 @@ def test_each_envoy_may_read_only_its_own_mesh_resource(shipped):
     """GIVEN every task definition of a shipped stack
     WHEN its task role's App Mesh statements are read
     THEN they allow StreamAggregatedResources on exactly the node or gateway ARN its Envoy
-    announces, and that ARN belongs to a recorded virtual node or gateway."""
+    announces, and that ARN belongs to a recorded virtual node or gateway. A stack on another data
+    plane announces none and may stream nothing from App Mesh."""
+    if stack_mesh(shipped.data["stack"]).dataplane != "appmesh":
+        assert "APPMESH_RESOURCE_ARN" not in json.dumps([t["inputs"] for t in shipped.of_type(TASK_DEF)])
+        assert "appmesh:" not in json.dumps([p["inputs"] for p in shipped.of_type(ROLE_POLICY)])
+        return
     mesh_arns = {
         r["outputs"]["arn"]
         for t in ("aws:appmesh/virtualNode:VirtualNode", "aws:appmesh/virtualGateway:VirtualGateway")

@@ -210,14 +210,17 @@ def test_prod_nodes_eject_outliers(prod):
 def test_exports(shipped):
     """GIVEN a shipped stack
     WHEN its exports are read
-    THEN they give the https URL, the ALB's DNS name, the mesh's name and ARN, the cluster and each
-    service's virtual service name."""
+    THEN they give the https URL, the ALB's DNS name, the mesh's name and ARN (App Mesh's only: on
+    envoy there is no mesh resource), the cluster and each service's virtual service name."""
     mesh = stack_mesh(shipped.data["stack"])
     outputs = shipped.outputs
     assert outputs["url"] == f"https://{mesh.domain}"
     assert outputs["albDnsName"] == shipped.of_type(ALB)[0]["outputs"]["dnsName"]
     assert outputs["meshName"] == mesh.name
-    assert outputs["meshArn"] == shipped.one("aws:appmesh/mesh:Mesh", name=mesh.name)["outputs"]["arn"]
+    if mesh.dataplane == "appmesh":
+        assert outputs["meshArn"] == shipped.one("aws:appmesh/mesh:Mesh", name=mesh.name)["outputs"]["arn"]
+    else:
+        assert "meshArn" not in outputs
     assert outputs["clusterName"] == mesh.name
     assert outputs["virtualServices"] == {
         s: naming.virtual_service_name(s, mesh.namespace) for s in mesh.services

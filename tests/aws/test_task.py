@@ -74,6 +74,14 @@ class BootstrapEnvoy:
     def bypass_user(self) -> str:
         return "101"
 
+    @property
+    def app_environment(self) -> dict[str, str]:
+        return {}
+
+    @property
+    def volumes(self) -> list[dict[str, Any]]:
+        return []
+
 
 def web(proxy: Any, workload: Workload | None = None) -> pulumi.Output[str]:
     group = TaskGroup("web", pulumi.ComponentResource("test:index:Web", "web"), workload or Workload())

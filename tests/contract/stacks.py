@@ -18,8 +18,9 @@ import pytest
 from tests.contract import moto_account
 from tests.contract.moto_account import Key, Outcome
 
-STACKS = ("dev", "prod", "sc")
+STACKS = ("dev", "prod", "sc", "envoy")
 APP_MESH_STACKS = ("dev", "prod")  # the shipped stacks on dataplane: appmesh (sc is on serviceConnect)
+ENVOY_STACKS = ("envoy",)  # the stacks on `dataplane: envoy`
 RECORDING_FAILED = "<recording failed>"
 
 

@@ -48,6 +48,17 @@ TLS_DEV: dict[str, Any] = stack_data("dev", mode="STRICT", mutual=True)
 TLS_DEV["services"]["prices"]["tls"] = {"mode": "PERMISSIVE"}
 
 
+def prebuilt(stack: str) -> Mesh:
+    """A shipped stack's mesh with every image given (private ECR; products v2 from public ECR), so
+    nothing is built."""
+    mesh = stack_mesh(stack).model_dump(by_alias=True, exclude_none=True)
+    for name, service in mesh["services"].items():
+        service["image"] = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/{name}:1.0"
+        service["app"] = "no-such-app"
+    mesh["services"]["products"]["versions"]["v2"]["image"] = "public.ecr.aws/acme/products:2.0"
+    return parse_mesh(mesh)
+
+
 def compiled(spec: Mesh | dict[str, Any]) -> CompiledMesh:
     """A spec (a Mesh, or a mapping as the stack file writes it) compiled; parse errors fail loudly."""
     return compile_mesh(spec if isinstance(spec, Mesh) else parse_mesh(spec))

@@ -113,7 +113,7 @@ def test_a_missing_stack_lists_the_stacks_that_exist(capsys: pytest.CaptureFixtu
     assert main(["validate", "--stack", "nope", "--stacks-dir", str(STACKS)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == (
-        f"localmesh: no stack file {STACKS / 'Pulumi.nope.yaml'}; the stacks in {STACKS}/ are: dev, prod, sc; "
+        f"localmesh: no stack file {STACKS / 'Pulumi.nope.yaml'}; the stacks in {STACKS}/ are: dev, envoy, prod, sc; "
         "pick one, e.g. --stack dev"
     )
 

@@ -37,6 +37,8 @@ class AppMeshDataPlane:
     tls_setup_image: str = DEFAULT_TLS_SETUP_IMAGE
     # A mesh made elsewhere (possibly shared by another account); None: the stack makes its own.
     existing_mesh: ExistingMesh | None = None
+    # Callers connect to the app's port; the callee's iptables rules hand it to Envoy.
+    admission_port: int | None = None
 
     def _mesh(
         self, platform: pulumi.Resource, parts: PlatformParts

@@ -160,3 +160,8 @@ class AppMeshEnvoy:
     def bypass_user(self) -> str | None:
         """A sidecar task's X-Ray daemon runs as Envoy's uid, so its traffic is not redirected."""
         return ENVOY_UID if self.is_sidecar else None
+
+    @property
+    def app_environment(self) -> dict[str, str]:
+        """Nothing: the APPMESH proxy configuration's iptables rules redirect the app's traffic."""
+        return {}

@@ -66,6 +66,17 @@ class Proxy(Protocol):
         """The uid whose traffic the proxy leaves alone: the X-Ray daemon runs as it."""
         ...
 
+    @property
+    def app_environment(self) -> Mapping[str, str]:
+        """What the app's environment gets from the proxy (how its calls reach it), on top of the
+        compiled environment: the one place a data plane adds to it."""
+        ...
+
+    @property
+    def volumes(self) -> Sequence[Mapping[str, Any]]:
+        """Task volumes the proxy's containers share (ECS `volumes`), if any."""
+        ...
+
 
 @dataclass(frozen=True)
 class Telemetry:
@@ -253,8 +264,8 @@ class TaskGroup:
                 execution_role_arn=self.execution_role_arn,
                 desired_count=capacity.desired_count,
                 proxy_configuration=task.proxy.proxy_configuration if task.proxy else None,
-                # Proxies without shared volumes need not say so (the attribute is optional).
-                volumes=getattr(task.proxy, "volumes", ()),
+                # Shared volumes the proxy's containers use (certificates, a fetched bootstrap).
+                volumes=list(task.proxy.volumes) if task.proxy else [],
                 service_registry_arn=task.service_registry_arn,
                 load_balancer=task.load_balancer,
                 autoscaling=capacity.autoscaling,
@@ -288,7 +299,7 @@ class TaskGroup:
                 containers.app_container(
                     image=task.app.image,
                     port=task.app.port,
-                    env=task.app.env,
+                    env={**task.app.env, **(task.proxy.app_environment if task.proxy else {})},
                     log_configuration=logs,
                     depends_on=task.proxy.app_depends_on if task.proxy else (),
                     read_only_root=task.app.read_only_root,

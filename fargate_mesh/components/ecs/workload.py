@@ -86,6 +86,8 @@ class FargateServiceArgs:
     execution_role_arn: pulumi.Input[str]
     desired_count: int = 1
     proxy_configuration: Mapping[str, Any] | None = None
+    # Task volumes the containers share (the mesh TLS folder, a fetched bootstrap); none by default.
+    volumes: Sequence[Mapping[str, Any]] = ()
     service_registry_arn: pulumi.Input[str] | None = None
     load_balancer: LoadBalancerTarget | None = None
     autoscaling: Autoscaling | None = None
@@ -99,8 +101,6 @@ class FargateServiceArgs:
     # What must exist before tasks start (e.g. the roles' policies, the load balancer's listener).
     # Given here because a component's own depends_on does not reach its children.
     depends_on: Sequence[pulumi.Resource] = ()
-    # Task storage volumes the containers share (e.g. the mesh TLS folder); none by default.
-    volumes: Sequence[Mapping[str, Any]] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -166,6 +166,7 @@ class FargateService(pulumi.ComponentResource):
             proxy_configuration=cast(Any, dict(args.proxy_configuration))
             if args.proxy_configuration
             else None,
+            # Absent rather than empty when there are none, so existing task definitions are unchanged.
             volumes=cast(Any, [dict(v) for v in args.volumes]) or None,
             tags=tags,
             opts=child(self),

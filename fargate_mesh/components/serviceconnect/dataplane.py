@@ -27,6 +27,8 @@ from fargate_mesh.render import alb
 class ServiceConnectDataPlane:
     # Thresholds of each routed service's deployment alarms (its target group), and a topic to tell.
     alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
+    # Callers connect to the service's own port (its port mapping, where Service Connect's proxy listens).
+    admission_port: int | None = None
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
         compiled = parts.mesh  # compiled and checked for serviceConnect by MeshPlatformArgs

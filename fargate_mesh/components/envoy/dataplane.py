@@ -1,0 +1,117 @@
+"""The `envoy` data plane: the same network, edge, cluster and Cloud Map namespace as App Mesh, and
+Envoy in every task running the bootstrap this library renders for the Fargate address plan. No App
+Mesh resource, no appmesh: permission.
+
+Every bootstrap is rendered once, here, by render_all(compiled, fargate_plan(compiled)), and goes to
+its task as render/envoy/delivery.py chooses (inline, or S3 through BootstrapStore). A change of
+routes or weights changes the bootstraps of the gateway and of every caller, hence their task
+definitions, so `pulumi up` rolls those services (docs/dataplanes/envoy.md: the convergence window).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from fargate_mesh.components.alarms import GatewayAlarmArgs
+from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
+from fargate_mesh.components.ecs.task import Telemetry
+from fargate_mesh.components.envoy.delivery import BootstrapStore
+from fargate_mesh.components.envoy.gateway import EnvoyGateway, EnvoyGatewayArgs
+from fargate_mesh.components.envoy.proxy import EnvoyImages, EnvoyProxy, S3Bootstrap
+from fargate_mesh.components.envoy.service import EnvoyMeshService, EnvoyMeshServiceArgs
+from fargate_mesh.components.firewall import GATEWAY
+from fargate_mesh.facts import ENVOY_INGRESS_PORT
+from fargate_mesh.model import CompiledMesh
+from fargate_mesh.render.envoy import GATEWAY as GATEWAY_BOOTSTRAP
+from fargate_mesh.render.envoy import render_all
+from fargate_mesh.render.envoy.delivery import RESERVED_BYTES, Delivery, choose_delivery
+from fargate_mesh.render.envoy.lifecycle import Lifecycle
+from fargate_mesh.render.envoy.plan import fargate_plan
+
+# The CA bundle of the upstream Envoy image (Ubuntu's ca-certificates), for external TLS backends.
+ENVOY_IMAGE_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def fargate_bootstraps(compiled: CompiledMesh) -> dict[str, dict[str, Any]]:
+    """Every task's bootstrap, keyed "gateway" and "<service>-<version>": what the tasks run."""
+    return render_all(compiled, fargate_plan(compiled), ca_file=ENVOY_IMAGE_CA_FILE)
+
+
+@dataclass(frozen=True)
+class EnvoyDataPlane:
+    images: EnvoyImages = field(default_factory=EnvoyImages)
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
+    # What each task definition keeps for everything but the bootstrap; a bootstrap that does not
+    # fit beside it goes to S3 (render/envoy/delivery.py).
+    reserved_bytes: int = RESERVED_BYTES
+    # Callers reach a version through its sidecar's ingress listener, never the app's port.
+    admission_port: int | None = ENVOY_INGRESS_PORT
+
+    def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
+        compiled, tags, scope = parts.mesh, parts.tags, parts.scope
+        deliveries = {
+            key: choose_delivery(bootstrap, self.reserved_bytes)
+            for key, bootstrap in fargate_bootstraps(compiled).items()
+        }
+        store = None
+        if any(d.mode == "s3" for d in deliveries.values()):
+            store_name, store_opts = scope.named("envoy-bootstrap")
+            store = BootstrapStore(store_name, tags, opts=store_opts)
+
+        def proxy(key: str, gateway_port: int | None = None) -> EnvoyProxy:
+            delivery: Delivery = deliveries[key]
+            s3 = None
+            if store is not None and delivery.mode == "s3":
+                s3 = S3Bootstrap(url=store.url(delivery), object_arn=store.put(key, delivery))
+            return EnvoyProxy(delivery, self.images, self.lifecycle, s3, gateway_port)
+
+        telemetry = Telemetry(compiled.log_retention_days, compiled.tracing, compiled.xray_image)
+        services: dict[str, EnvoyMeshService] = {}
+        for name, service in compiled.services.items():
+            service_name, service_opts = scope.named(name)
+            services[name] = EnvoyMeshService(
+                service_name,
+                EnvoyMeshServiceArgs(
+                    service=service,
+                    namespace_id=parts.foundation.namespace_id,
+                    placement=parts.placement(name),
+                    images=parts.images[name].by_version,
+                    proxies={v.name: proxy(v.node) for v in service.versions.values()},
+                    repository_arns=parts.images[name].repository_arns,
+                    telemetry=telemetry,
+                    read_only_root_filesystem=name not in parts.writable_root_services,
+                    tags=tags,
+                ),
+                opts=service_opts,
+            )
+        gateway_name, gateway_opts = scope.named("ingress")
+        gateway = EnvoyGateway(
+            gateway_name,
+            EnvoyGatewayArgs(
+                gateway=compiled.gateway,
+                placement=parts.placement(GATEWAY),
+                proxy=proxy(GATEWAY_BOOTSTRAP, compiled.gateway.port),
+                target_group_arn=parts.endpoint.target_group_arn,
+                load_balancer_arn_suffix=parts.endpoint.alb_arn_suffix,
+                target_group_arn_suffix=parts.endpoint.target_group_arn_suffix,
+                alarms=self.gateway_alarms,
+                telemetry=telemetry,
+                # The listener (ECS needs a used target group), and the versions' Cloud Map services
+                # and tasks, so the gateway's first tasks find what they route to.
+                service_dependencies=[parts.endpoint.https_listener, *services.values()],
+                tags=tags,
+            ),
+            opts=gateway_opts,
+        )
+        return DeployedDataPlane(
+            mesh_name=pulumi.Output.from_input(compiled.name),
+            mesh_arn=None,
+            gateway_arn=gateway.ecs_service_arn,
+            service_names={
+                name: pulumi.Output.from_input(s.dns_name) for name, s in compiled.services.items()
+            },
+        )

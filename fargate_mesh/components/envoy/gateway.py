@@ -1,0 +1,75 @@
+"""EnvoyGateway: the mesh's front door without App Mesh. An Envoy-only ECS service behind the ALB
+that runs the gateway's rendered bootstrap (gateway routes, then each service's router, to the
+versions' sidecars by their Cloud Map names), with the alarms that roll a bad deployment back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+
+from fargate_mesh.components.alarms import GatewayAlarmArgs
+from fargate_mesh.components.base import type_token
+from fargate_mesh.components.ecs.gateway import gateway_service
+from fargate_mesh.components.ecs.task import ExistingTaskResources, Telemetry
+from fargate_mesh.components.ecs.workload import TaskPlacement
+from fargate_mesh.components.envoy.proxy import ENVOY_CONTAINER, EnvoyProxy
+from fargate_mesh.model import CompiledGateway
+
+
+@dataclass(frozen=True)
+class EnvoyGatewayArgs:
+    gateway: CompiledGateway  # name (ECS service, task family, the alarms' prefix), log group, port, size
+    placement: TaskPlacement
+    proxy: EnvoyProxy  # with the gateway's bootstrap and gateway_port
+    target_group_arn: pulumi.Input[str]
+    load_balancer_arn_suffix: pulumi.Input[str]
+    target_group_arn_suffix: pulumi.Input[str]
+    alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
+    telemetry: Telemetry = field(default_factory=Telemetry)
+    # ECS rejects a target group no load balancer uses yet: the HTTPS listener.
+    service_dependencies: Sequence[pulumi.Resource] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    existing: ExistingTaskResources = field(
+        default_factory=ExistingTaskResources
+    )  # log group, execution role
+
+    @property
+    def log_group(self) -> str:
+        return self.gateway.log_group
+
+    @property
+    def execution_role_description(self) -> str:
+        return f"ECS writes logs for {self.gateway.name}"
+
+    @property
+    def repository_arns(self) -> tuple[str, ...]:
+        """No private repository: Envoy (and the AWS CLI) come from public registries."""
+        return ()
+
+    def __post_init__(self) -> None:
+        if self.proxy.gateway_port != self.gateway.port:
+            raise ValueError(
+                f"EnvoyGatewayArgs.proxy: listens on {self.proxy.gateway_port}, the gateway on {self.gateway.port}"
+            )
+
+
+class EnvoyGateway(pulumi.ComponentResource):
+    ecs_service_name: pulumi.Output[str]
+    ecs_service_arn: pulumi.Output[str]
+    alarm_names: list[pulumi.Output[str]]
+
+    def __init__(self, name: str, args: EnvoyGatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(type_token("envoy", "Gateway"), name, None, opts)
+        workload, alarms = gateway_service(name, self, args, args.proxy, ENVOY_CONTAINER)
+        self.ecs_service_name = workload.service_name
+        self.ecs_service_arn = workload.service_arn
+        self.alarm_names = [alarm.name for alarm in alarms]
+        self.register_outputs(
+            {
+                "ecs_service_name": self.ecs_service_name,
+                "ecs_service_arn": self.ecs_service_arn,
+                "alarm_names": self.alarm_names,
+            }
+        )
