@@ -1,6 +1,7 @@
 """What the local mesh costs: latency, throughput, memory and startup of the dev stack on this machine.
 
-    python bench/localmesh_latency.py [--rates 500,1000,2000] [--rate-seconds 4] [--saturation-seconds 4]
+    python bench/localmesh_latency.py [--rates 500,1000,2000] [--rate-seconds 4] [--rounds 2]
+                                      [--saturation-seconds 4]
                                       [--connections 8] [--loadgen auto|wrk|python] [--apps-seconds 4]
 
 Starts the dev stack with LocalMesh (the Fargate plan: each task on its own loopback address), and
@@ -71,6 +72,12 @@ class Result:
     @property
     def rps(self) -> float:
         return self.reported_rps if self.reported_rps is not None else len(self.latencies_ms) / self.seconds
+
+    def merge(self, other: Result) -> None:
+        """Add a later slice of the same open-loop run (samples only, not wrk's percentiles)."""
+        self.seconds += other.seconds
+        self.latencies_ms += other.latencies_ms
+        self.errors += other.errors
 
     def pct(self, q: float) -> float:
         if self.reported is not None:
@@ -252,7 +259,13 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rates", default="500,1000,2000", help="fixed rates in requests/s, comma-separated")
-    parser.add_argument("--rate-seconds", type=float, default=4.0)
+    parser.add_argument("--rate-seconds", type=float, default=4.0, help="per path and rate")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="each rate's time per path is split into this many interleaved slices",
+    )
     parser.add_argument("--saturation-seconds", type=float, default=4.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto")
@@ -343,6 +356,7 @@ async def measure(
             served = result.rps * result.seconds
             cpu = {name: (cpu_seconds(pid) - before[name]) / served * 1e6 for name, pid in watched.items()}
     slowest = min(results["sat", key].rps for key in ("direct", "mesh", "minimal"))
+    order = ["direct", "sidecar", "mesh", "minimal"]
     for rate in args.rates:
         if rate > 0.6 * slowest:
             print(
@@ -350,11 +364,19 @@ async def measure(
                 "that run measures queueing as well as the proxies"
             )
         # The sidecar alone (its ingress listener) splits the rendered chain's cost between its two hops.
-        for key in ("direct", "sidecar", "mesh", "minimal"):
-            label = f"{rate:.0f} rps, {PATH_NAMES[key]}"
-            result = await open_loop(label, paths[key], rate, args.rate_seconds, max_conns=32)
-            results[f"{rate:g}", key] = result
-            print(describe(result), f"(load avg {os.getloadavg()[0]:.2f})")
+        # Interleaved slices, each starting with the next path: on a shared box the load drifts, and
+        # the paths are compared under the same drift, none always last.
+        for _ in range(args.rounds):
+            for key in order:
+                label = f"{rate:.0f} rps, {PATH_NAMES[key]}"
+                part = await open_loop(label, paths[key], rate, args.rate_seconds / args.rounds, max_conns=32)
+                if (f"{rate:g}", key) in results:
+                    results[f"{rate:g}", key].merge(part)
+                else:
+                    results[f"{rate:g}", key] = part
+            order = order[1:] + order[:1]
+        for key in PATH_NAMES:
+            print(describe(results[f"{rate:g}", key]), f"(load avg {os.getloadavg()[0]:.2f})")
     return results, cpu
 
 
