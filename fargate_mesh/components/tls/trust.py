@@ -7,8 +7,10 @@
 - `tls.authority.secrets`: nothing at all; the certificates are the user's, in Secrets Manager.
 
 Each identity (a service's DNS name, the gateway's) gets an ACM private certificate for that name
-only. App Mesh gives Envoy its listener certificate from ACM; the setup container
-(tls_setup.py) exports it to files when a client certificate is needed.
+only. App Mesh gives Envoy its listener certificate from ACM; the setup container (setup.py) exports
+it to files when a task needs files (on App Mesh a client certificate; on the `envoy` data plane
+always). Shared by both data planes; its type token stays the one App Mesh stacks were deployed with,
+so their URNs do not change.
 """
 
 from __future__ import annotations
