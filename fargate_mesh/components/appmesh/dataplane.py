@@ -16,10 +16,10 @@ from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs, ExistingM
 from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND, EnvoyOptions
 from fargate_mesh.components.appmesh.tls_setup import MeshTlsParts
-from fargate_mesh.components.tls.trust import MeshTrust, MeshTrustArgs
 from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
 from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.components.firewall import GATEWAY
+from fargate_mesh.components.tls.trust import MeshTrust, MeshTrustArgs
 from fargate_mesh.facts import DEFAULT_TLS_SETUP_IMAGE
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 

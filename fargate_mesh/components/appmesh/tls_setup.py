@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fargate_mesh.components.tls.setup import TlsDelivery
+from fargate_mesh.components.tls.setup import TlsDelivery, delivery_of
 from fargate_mesh.facts import DEFAULT_TLS_SETUP_IMAGE
 from fargate_mesh.model import CompiledMesh, Identity
 from fargate_mesh.render.appmesh.tls import MeshCertificates, task_needs, with_gateway_tls, with_node_tls
@@ -29,17 +29,7 @@ class MeshTlsParts:
         needs = task_needs(self.mesh, self.certificates, identity)
         if not (needs.export_own or needs.read_ca or needs.files):
             return None
-        authority = self.mesh.tls.authority
-        secrets = authority.identity_secrets if authority is not None else {}
-        return TlsDelivery(
-            identity=identity,
-            certificates=self.certificates,
-            needs=needs,
-            owner=ENVOY_UID,
-            ca_secret_arn=authority.ca_secret if authority is not None else None,
-            identity_secret_arn=secrets.get(identity.name),
-            image=self.setup_image,
-        )
+        return delivery_of(self.mesh.tls, self.certificates, identity, needs, ENVOY_UID, self.setup_image)
 
     def service_delivery(self, service: str) -> TlsDelivery | None:
         return self.delivery(self.mesh.tls.services[service].identity)

@@ -28,7 +28,7 @@ import pulumi
 from fargate_mesh.components.ecs import iam
 from fargate_mesh.components.ecs.containers import Container, environment
 from fargate_mesh.facts import DEFAULT_TLS_SETUP_IMAGE, TASK_TLS_DIRECTORY
-from fargate_mesh.model import Identity
+from fargate_mesh.model import CompiledTls, Identity
 from fargate_mesh.render.appmesh.tls import MeshCertificates, TaskTlsNeeds
 
 SETUP_CONTAINER = "tls-setup"
@@ -157,3 +157,31 @@ class TlsDelivery:
             "mountPoints": [{"sourceVolume": VOLUME, "containerPath": TASK_TLS_DIRECTORY, "readOnly": True}],
             "dependsOn": [{"containerName": SETUP_CONTAINER, "condition": "SUCCESS"}],
         }
+
+
+def delivery_of(
+    tls: CompiledTls,
+    certificates: MeshCertificates,
+    identity: Identity,
+    needs: TaskTlsNeeds,
+    owner: str,
+    image: str = DEFAULT_TLS_SETUP_IMAGE,
+) -> TlsDelivery:
+    """`identity`'s delivery: its own secret and the CA bundle's with `tls.authority.secrets`."""
+    authority = tls.authority
+    return TlsDelivery(
+        identity=identity,
+        certificates=certificates,
+        needs=needs,
+        owner=owner,
+        ca_secret_arn=authority.ca_secret if authority is not None else None,
+        identity_secret_arn=authority.identity_secrets.get(identity.name) if authority is not None else None,
+        image=image,
+    )
+
+
+def every_file_needs(certificates: MeshCertificates) -> TaskTlsNeeds:
+    """A task whose Envoy reads every certificate from files (the `envoy` data plane): its folder is
+    always filled, from ACM (its own certificate exported, the CA's read) or from its secrets."""
+    acm = certificates.from_acm
+    return TaskTlsNeeds(export_own=acm, read_ca=acm, files=True)
