@@ -6,7 +6,6 @@ certificate (or secrets); no key material is in any task definition, input or ou
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -18,48 +17,18 @@ from fargate_mesh.components.tls.setup import SETUP_CONTAINER, VOLUME
 from fargate_mesh.facts import TASK_TLS_DIRECTORY
 from fargate_mesh.model import compile_checked
 from fargate_mesh.spec import parse_mesh
-from fargate_mesh.testing import Recording
-from tests.aws.recorded import recorded_with_mesh
-from tests.helpers.ecs_tasks import TASK_DEFINITION, containers, inline_bootstrap
-from tests.helpers.meshes import stack_data
-
-CERTIFICATE = "aws:acm/certificate:Certificate"
-CA = "aws:acmpca/certificateAuthority:CertificateAuthority"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:{}"
-# Each task family's identity: the versions carry their service's, the gateway its own.
-IDENTITIES = {
-    "shop-envoy-gateway": "shop-envoy-gateway.shop.local",
-    "shop-envoy-products-v1": "products.shop.local",
-    "shop-envoy-products-v2": "products.shop.local",
-    "shop-envoy-prices-v1": "prices.shop.local",
-}
-
-
-def tls_envoy(**authority: Any) -> dict[str, Any]:
-    tls: dict[str, Any] = {"mode": "STRICT", "mutual": True}
-    if authority:
-        tls["authority"] = authority
-    return stack_data("envoy", **tls)
-
-
-SECRETS_AUTHORITY = {
-    "secrets": {
-        "caCertificate": SECRET.format("ca"),
-        "identities": {name: SECRET.format(name) for name in ("products", "prices", "gateway")},
-    }
-}
-
-
-@functools.cache
-def recording(source: str = "privateCa") -> Recording:
-    return recorded_with_mesh("envoy", tls_envoy(**SECRETS_AUTHORITY) if source == "secrets" else tls_envoy())
-
-
-def envoy_tasks(rec: Recording) -> dict[str, dict[str, Any]]:
-    return {
-        t["inputs"]["family"]: t for t in rec.of_type(TASK_DEFINITION) if ENVOY_CONTAINER in containers(t)
-    }
+from tests.helpers.ecs_tasks import containers, inline_bootstrap
+from tests.helpers.envoy_tls import (
+    CA,
+    CERTIFICATE,
+    IDENTITIES,
+    ROLE_POLICY,
+    SECRET,
+    envoy_tasks,
+    recording,
+    role_policy,
+    tls_envoy,
+)
 
 
 def filenames(config: Any) -> Iterator[str]:
@@ -73,13 +42,6 @@ def filenames(config: Any) -> Iterator[str]:
     elif isinstance(config, list):
         for item in config:
             yield from filenames(item)
-
-
-def role_policy(rec: Recording, family: str) -> dict[str, Any]:
-    """The task role policy of the task whose family is `family` (shop-envoy-gateway is the ingress)."""
-    suffix = "ingress-task" if family.endswith("-gateway") else f"{family.removeprefix('shop-envoy-')}-task"
-    [policy] = [p for p in rec.of_type(ROLE_POLICY) if p["name"] == f"shop-envoy-{suffix}"]
-    return json.loads(policy["inputs"]["policy"])
 
 
 def test_the_gate_lets_envoy_deploy_mesh_tls():
