@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from fargate_mesh.components.envoy.dataplane import ENVOY_IMAGE_CA_FILE as IMAGE_CA_FILE
 from fargate_mesh.components.envoy.proxy import ENVOY_CONTAINER
 from fargate_mesh.components.tls.setup import SETUP_CONTAINER, VOLUME
 from fargate_mesh.facts import TASK_TLS_DIRECTORY
+from fargate_mesh.localmesh.certificates import issue
+from fargate_mesh.localmesh.trust import default_ca_file
 from fargate_mesh.model import compile_checked
 from fargate_mesh.spec import parse_mesh
 from tests.helpers.ecs_tasks import containers, inline_bootstrap
+from tests.helpers.envoy import validate_all
 from tests.helpers.envoy_tls import (
     CA,
     CERTIFICATE,
@@ -151,3 +156,22 @@ def test_no_key_or_certificate_material_is_in_any_input_or_output(source: str):
     text = json.dumps([[r.get("inputs"), r.get("outputs")] for r in rec]) + json.dumps(rec.outputs)
     for marker in ("PRIVATE KEY", "BEGIN CERTIFICATE", "BEGIN ENCRYPTED"):
         assert marker not in text
+
+
+def test_every_tls_bootstrap_passes_envoy_validate_with_the_files_the_setup_writes(tmp_path: Path):
+    """GIVEN the TLS envoy stack's bootstraps, as parsed from its task definitions
+    WHEN the task TLS folder is swapped for a folder laid out as the setup container writes it
+    (a CA, and each identity's chain and key) and `envoy --mode validate` reads them
+    THEN Envoy accepts every one: the certificates it is given are the ones it can load"""
+    compiled = compile_checked(parse_mesh(tls_envoy()), deploying=True)
+    folder = tmp_path / "tls"
+    issue(folder, compiled.tls.identities)
+    ca = default_ca_file()
+    assert ca is not None
+    configs = {}
+    for family, task in envoy_tasks(recording()).items():
+        text = json.dumps(inline_bootstrap(containers(task)[ENVOY_CONTAINER]))
+        assert TASK_TLS_DIRECTORY in text, family
+        text = text.replace(TASK_TLS_DIRECTORY, str(folder)).replace(IMAGE_CA_FILE, ca)
+        configs[family] = json.loads(text)
+    assert validate_all(configs, tmp_path) == {}
