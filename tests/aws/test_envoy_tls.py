@@ -49,14 +49,14 @@ def filenames(config: Any) -> Iterator[str]:
             yield from filenames(item)
 
 
-def test_the_gate_lets_envoy_deploy_mesh_tls():
+def test_the_gate_lets_envoy_deploy_mesh_tls() -> None:
     """GIVEN the envoy stack with STRICT mutual TLS WHEN checked for deployment THEN it is accepted
     (the envoy components deliver certificates), with a general-purpose CA ACM can issue from"""
     compiled = compile_checked(parse_mesh(tls_envoy()), deploying=True)
     assert compiled.tls.authority is not None and compiled.tls.authority.usage_mode == "GENERAL_PURPOSE"
 
 
-def test_a_private_ca_and_one_certificate_per_identity_in_a_tls_component():
+def test_a_private_ca_and_one_certificate_per_identity_in_a_tls_component() -> None:
     """GIVEN the recording WHEN its trust resources are read THEN one general-purpose Private CA, one ACM
     certificate from it per identity, under fargatemesh:tls:MeshTrust, and nothing of App Mesh"""
     rec = recording()
@@ -70,7 +70,7 @@ def test_a_private_ca_and_one_certificate_per_identity_in_a_tls_component():
 
 
 @pytest.mark.parametrize("source", ["privateCa", "secrets"])
-def test_every_envoy_task_runs_the_setup_first_and_reads_its_files_read_only(source: str):
+def test_every_envoy_task_runs_the_setup_first_and_reads_its_files_read_only(source: str) -> None:
     """GIVEN every task with an Envoy container (gateway, products v1 and v2, prices v1)
     WHEN its containers and volumes are read
     THEN a non-essential setup container writes the TLS volume, handing the files to Envoy's uid;
@@ -97,7 +97,7 @@ def test_every_envoy_task_runs_the_setup_first_and_reads_its_files_read_only(sou
 
 
 @pytest.mark.parametrize("source", ["privateCa", "secrets"])
-def test_the_files_each_bootstrap_reads_are_the_ones_its_setup_writes(source: str):
+def test_the_files_each_bootstrap_reads_are_the_ones_its_setup_writes(source: str) -> None:
     """GIVEN each Envoy task's bootstrap and its setup container's environment
     WHEN the mesh TLS files the bootstrap names are compared with what the setup writes
     THEN they are exactly its identity's chain and key and the CA bundle, in the shared folder"""
@@ -111,7 +111,7 @@ def test_the_files_each_bootstrap_reads_are_the_ones_its_setup_writes(source: st
         assert read == written, family
 
 
-def test_each_task_role_exports_exactly_its_own_certificate_and_reads_exactly_the_ca():
+def test_each_task_role_exports_exactly_its_own_certificate_and_reads_exactly_the_ca() -> None:
     """GIVEN the task role policies of the Private CA recording
     WHEN their TLS statements are read
     THEN each Envoy task's role exports only its identity's ACM certificate and reads only the mesh
@@ -130,7 +130,7 @@ def test_each_task_role_exports_exactly_its_own_certificate_and_reads_exactly_th
     assert not [p for p in policies if "secretsmanager:" in p]
 
 
-def test_with_user_secrets_each_task_reads_exactly_the_ca_bundle_and_its_own_secret():
+def test_with_user_secrets_each_task_reads_exactly_the_ca_bundle_and_its_own_secret() -> None:
     """GIVEN tls.authority.secrets WHEN recorded THEN no CA or certificate is created, and each Envoy
     task's role reads exactly the CA bundle's secret and its identity's secret, nothing from ACM"""
     rec = recording("secrets")
@@ -148,7 +148,7 @@ def test_with_user_secrets_each_task_reads_exactly_the_ca_bundle_and_its_own_sec
 
 
 @pytest.mark.parametrize("source", ["privateCa", "secrets"])
-def test_no_key_or_certificate_material_is_in_any_input_or_output(source: str):
+def test_no_key_or_certificate_material_is_in_any_input_or_output(source: str) -> None:
     """GIVEN the whole recording (every resource's inputs and outputs, and the stack outputs)
     WHEN searched for PEM text
     THEN none is found: the setup container fetches the files at start, the stack only names ARNs"""
@@ -158,7 +158,7 @@ def test_no_key_or_certificate_material_is_in_any_input_or_output(source: str):
         assert marker not in text
 
 
-def test_every_tls_bootstrap_passes_envoy_validate_with_the_files_the_setup_writes(tmp_path: Path):
+def test_every_tls_bootstrap_passes_envoy_validate_with_the_files_the_setup_writes(tmp_path: Path) -> None:
     """GIVEN the TLS envoy stack's bootstraps, as parsed from its task definitions
     WHEN the task TLS folder is swapped for a folder laid out as the setup container writes it
     (a CA, and each identity's chain and key) and `envoy --mode validate` reads them

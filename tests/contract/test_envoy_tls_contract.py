@@ -59,7 +59,7 @@ def queried(script: str, query: str) -> list[str]:
 
 
 @pytest.mark.parametrize("source", list(SCRIPTS))
-def test_every_envoy_task_definition_with_tls_is_a_valid_request(source: str):
+def test_every_envoy_task_definition_with_tls_is_a_valid_request(source: str) -> None:
     """GIVEN each Envoy task definition of the TLS envoy stack WHEN translated to RegisterTaskDefinition
     THEN botocore's ecs model reports nothing"""
     tasks = envoy_tasks(recording(source))
@@ -70,7 +70,7 @@ def test_every_envoy_task_definition_with_tls_is_a_valid_request(source: str):
 
 
 @pytest.mark.parametrize("source", list(SCRIPTS))
-def test_the_setup_scripts_cli_calls_match_the_api_models(source: str):
+def test_the_setup_scripts_cli_calls_match_the_api_models(source: str) -> None:
     """GIVEN every AWS CLI call in the setup script
     WHEN its operation, flags and --query are looked up in botocore's model
     THEN the operation exists, each flag is an input member, every required member is given, and
@@ -89,7 +89,7 @@ def test_the_setup_scripts_cli_calls_match_the_api_models(source: str):
 
 
 @pytest.mark.parametrize("source", list(SCRIPTS))
-def test_task_roles_allow_exactly_the_operations_the_script_calls(source: str):
+def test_task_roles_allow_exactly_the_operations_the_script_calls(source: str) -> None:
     """GIVEN each Envoy task role's TLS statements and the setup script's calls
     WHEN their actions are compared
     THEN they are the same set, each `prefix:Operation` an operation of its service's model"""
