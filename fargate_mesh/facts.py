@@ -71,7 +71,7 @@ LOG_RETENTION_DAYS = (
 )
 DEFAULT_LOG_RETENTION_DAYS = 30
 
-# The mesh TLS setup container (components/appmesh/tls_setup.py): exports its task's certificate
+# The mesh TLS setup container (components/tls/setup.py): exports its task's certificate
 # from ACM (or reads it from Secrets Manager) into TASK_TLS_DIRECTORY before Envoy starts. It needs
 # the AWS CLI v2 and OpenSSL (to decrypt the exported key); confirm both on the first deploy and
 # pass another image (AppMeshDataPlane.tls_setup_image) if this one lacks OpenSSL.

@@ -576,7 +576,9 @@ FEATURES: tuple[Feature, ...] = (
         ("tls.authority.privateCa.usageMode",),
         {
             "appmesh": "App Mesh listeners take ACM certificates, and ACM cannot issue from a CA in "
-            "short-lived certificate mode; use GENERAL_PURPOSE"
+            "short-lived certificate mode; use GENERAL_PURPOSE",
+            "envoy": "each task's certificate is an ACM private certificate it exports at start, and "
+            "ACM cannot issue from a CA in short-lived certificate mode; use GENERAL_PURPOSE",
         },
         _short_lived_ca,
     ),

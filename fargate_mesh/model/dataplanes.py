@@ -32,6 +32,7 @@ INFO: dict[DataPlane, DataPlaneInfo] = {
         "self-managed Envoy",
         "Envoy sidecars run the bootstraps this product renders; what localmesh runs on this machine",
         deployable=True,
+        builds_mesh_tls=True,
     ),
     "serviceConnect": DataPlaneInfo(
         "serviceConnect",

@@ -87,9 +87,10 @@ class CompiledTls:
 
 
 def default_usage_mode(dataplane: DataPlane) -> UsageMode:
-    """App Mesh's listeners take ACM certificates, which ACM cannot issue from a short-lived CA; the
-    other data planes take the cheaper short-lived mode (AWS Private CA user guide, "CA modes")."""
-    return "GENERAL_PURPOSE" if dataplane == "appmesh" else "SHORT_LIVED_CERTIFICATE"
+    """App Mesh's listeners, and the `envoy` data plane's setup containers, take ACM certificates,
+    which ACM cannot issue from a short-lived CA; Service Connect takes the cheaper short-lived mode
+    (AWS Private CA user guide, "CA modes")."""
+    return "SHORT_LIVED_CERTIFICATE" if dataplane == "serviceConnect" else "GENERAL_PURPOSE"
 
 
 def compile_tls(mesh: Mesh) -> CompiledTls:

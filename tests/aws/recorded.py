@@ -20,7 +20,14 @@ from typing import Any
 
 from fargate_mesh.testing import Recording
 
-__all__ = ["REPO_ROOT", "Recording", "recorded_stack", "run_recording", "shipped_stacks"]
+__all__ = [
+    "REPO_ROOT",
+    "Recording",
+    "recorded_stack",
+    "recorded_with_mesh",
+    "run_recording",
+    "shipped_stacks",
+]
 
 SCRIPT = Path(__file__).with_name("record_stack.py")
 REPO_ROOT = SCRIPT.parents[2]
@@ -39,6 +46,22 @@ def run_recording(
         if not out.exists():
             raise RuntimeError(f"record_stack.py wrote nothing (exit {proc.returncode}):\n{proc.stderr}")
         return json.loads(out.read_text(encoding="utf-8")), proc
+
+
+def recorded_with_mesh(stack: str, mesh: dict[str, Any]) -> Recording:
+    """The program's recording of a shipped stack with its mesh config replaced by `mesh` (a variant
+    such as the stack with TLS); the program must succeed."""
+    import yaml
+
+    document = yaml.safe_load((REPO_ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
+    [key] = [k for k in document["config"] if k.endswith(":mesh")]
+    document["config"][key] = mesh
+    with tempfile.TemporaryDirectory(prefix=f"{stack}-variant-") as folder:
+        path = Path(folder) / f"Pulumi.{stack}.yaml"
+        path.write_text(yaml.safe_dump(document))
+        data, proc = run_recording(stack, path)
+    assert proc.returncode == 0 and data.get("error") is None, proc.stderr
+    return Recording(data)
 
 
 def shipped_stacks() -> list[str]:

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import functools
 import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from fargate_mesh.testing.recording import Recording
-from tests.aws.recorded import REPO_ROOT, run_recording
+from tests.aws.recorded import recorded_with_mesh
 from tests.helpers.meshes import TLS_DEV
 
 NODE = "aws:appmesh/virtualNode:VirtualNode"
@@ -29,14 +25,7 @@ TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 
 @functools.cache
 def recording() -> Recording:
-    document = yaml.safe_load((REPO_ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
-    document["config"]["myshop:mesh"] = TLS_DEV
-    with tempfile.TemporaryDirectory(prefix="tls-stack-") as folder:  # one per test process
-        path = Path(folder) / "Pulumi.tlsdev.yaml"
-        path.write_text(yaml.safe_dump(document))
-        data, proc = run_recording("dev", path)
-    assert proc.returncode == 0, proc.stderr
-    return Recording(data)
+    return recorded_with_mesh("dev", TLS_DEV)
 
 
 def node(name: str) -> dict[str, Any]:

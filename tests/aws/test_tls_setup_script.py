@@ -14,7 +14,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from fargate_mesh.components.appmesh import tls_setup
+from fargate_mesh.components.tls import setup as tls_setup
 from fargate_mesh.localmesh.certificates import issue
 from fargate_mesh.model import Identity
 

@@ -90,14 +90,21 @@ def test_the_gateway_hop_follows_the_mesh_unless_told():
     assert compiled(told).tls.gateway.mode == "DISABLED"
 
 
-def test_the_created_ca_is_general_purpose_on_app_mesh_and_short_lived_elsewhere():
-    """GIVEN tls: {} on appmesh, then on envoy
+def test_the_created_ca_is_general_purpose_where_acm_issues_and_short_lived_on_service_connect():
+    """GIVEN tls: {} on appmesh, envoy and serviceConnect
     WHEN they are compiled
-    THEN App Mesh gets a general-purpose CA (ACM cannot issue from a short-lived one), envoy the cheaper mode"""
-    on_appmesh = compiled(with_mesh(tls={})).tls.authority
-    on_envoy = compiled(with_mesh(tls={}, dataplane="envoy")).tls.authority
-    assert on_appmesh is not None and on_appmesh.usage_mode == "GENERAL_PURPOSE"
-    assert on_envoy is not None and on_envoy.usage_mode == "SHORT_LIVED_CERTIFICATE"
+    THEN App Mesh and envoy (both take ACM certificates, which ACM cannot issue from a short-lived CA)
+    get a general-purpose CA, Service Connect the cheaper short-lived mode"""
+    modes = {}
+    for plane in ("appmesh", "envoy", "serviceConnect"):
+        authority = compiled(with_mesh(tls={"mutual": False}, dataplane=plane)).tls.authority
+        assert authority is not None
+        modes[plane] = authority.usage_mode
+    assert modes == {
+        "appmesh": "GENERAL_PURPOSE",
+        "envoy": "GENERAL_PURPOSE",
+        "serviceConnect": "SHORT_LIVED_CERTIFICATE",
+    }
 
 
 def test_service_connect_takes_server_tls_but_refuses_mutual_and_permissive():

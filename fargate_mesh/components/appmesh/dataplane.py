@@ -16,10 +16,10 @@ from fargate_mesh.components.appmesh.mesh import AppMesh, AppMeshArgs, ExistingM
 from fargate_mesh.components.appmesh.service import MeshService, MeshServiceArgs
 from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND, EnvoyOptions
 from fargate_mesh.components.appmesh.tls_setup import MeshTlsParts
-from fargate_mesh.components.appmesh.trust import MeshTrust, MeshTrustArgs
 from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
 from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.components.firewall import GATEWAY
+from fargate_mesh.components.tls.trust import MeshTrust, MeshTrustArgs
 from fargate_mesh.facts import DEFAULT_TLS_SETUP_IMAGE
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 
@@ -33,7 +33,7 @@ class AppMeshDataPlane:
     envoy_health_check_command: Sequence[str] = ENVOY_HEALTH_CHECK_COMMAND
     trust_bundle: str = DEFAULT_TRUST_BUNDLE
     gateway_alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
-    # Fills a task's mesh TLS folder when it needs certificate files (components/appmesh/tls_setup.py).
+    # Fills a task's mesh TLS folder when it needs certificate files (components/tls/setup.py).
     tls_setup_image: str = DEFAULT_TLS_SETUP_IMAGE
     # A mesh made elsewhere (possibly shared by another account); None: the stack makes its own.
     existing_mesh: ExistingMesh | None = None

@@ -14,9 +14,9 @@ from typing import Any
 
 import pulumi
 
-from fargate_mesh.components.appmesh.tls_setup import TlsDelivery
 from fargate_mesh.components.ecs import iam
 from fargate_mesh.components.ecs.containers import Container, environment
+from fargate_mesh.components.tls.setup import TlsDelivery
 from fargate_mesh.facts import (
     DEFAULT_ENVOY_IMAGE,
     ENVOY_ADMIN_PORT,

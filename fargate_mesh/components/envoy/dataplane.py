@@ -6,10 +6,16 @@ Every bootstrap is rendered once, here, by render_all(compiled, fargate_plan(com
 its task as render/envoy/delivery.py chooses (inline, or S3 through BootstrapStore). A change of
 routes or weights changes the bootstraps of the gateway and of every caller, hence their task
 definitions, so `pulumi up` rolls those services (docs/dataplanes/envoy.md: the convergence window).
+
+Mesh TLS: MeshTrust (components/tls) issues one ACM private certificate per identity from the mesh's
+Private CA, or the user's Secrets Manager secrets are used; each task that serves or calls over TLS
+gets a setup container that writes its identity's certificate, key and the CA certificate where its
+bootstrap reads them (the plan's CertificateFiles, facts.TASK_TLS_DIRECTORY).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,11 +26,14 @@ from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
 from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.components.envoy.delivery import BootstrapStore
 from fargate_mesh.components.envoy.gateway import EnvoyGateway, EnvoyGatewayArgs
-from fargate_mesh.components.envoy.proxy import EnvoyImages, EnvoyProxy, S3Bootstrap
+from fargate_mesh.components.envoy.proxy import ENVOY_UID, EnvoyImages, EnvoyProxy, S3Bootstrap
 from fargate_mesh.components.envoy.service import EnvoyMeshService, EnvoyMeshServiceArgs
 from fargate_mesh.components.firewall import GATEWAY
-from fargate_mesh.facts import ENVOY_INGRESS_PORT
-from fargate_mesh.model import CompiledMesh
+from fargate_mesh.components.tls.setup import TlsDelivery, delivery_of, every_file_needs
+from fargate_mesh.components.tls.trust import MeshTrust, MeshTrustArgs
+from fargate_mesh.facts import DEFAULT_TLS_SETUP_IMAGE, ENVOY_INGRESS_PORT
+from fargate_mesh.model import CompiledMesh, Identity
+from fargate_mesh.render.appmesh.tls import TaskTlsNeeds, task_needs
 from fargate_mesh.render.envoy import GATEWAY as GATEWAY_BOOTSTRAP
 from fargate_mesh.render.envoy import render_all
 from fargate_mesh.render.envoy.delivery import RESERVED_BYTES, Delivery, choose_delivery
@@ -50,6 +59,8 @@ class EnvoyDataPlane:
     reserved_bytes: int = RESERVED_BYTES
     # Callers reach a version through its sidecar's ingress listener, never the app's port.
     admission_port: int | None = ENVOY_INGRESS_PORT
+    # Fills each task's mesh TLS folder at start (components/tls/setup.py); needs the AWS CLI and OpenSSL.
+    tls_setup_image: str = DEFAULT_TLS_SETUP_IMAGE
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
         compiled, tags, scope = parts.mesh, parts.tags, parts.scope
@@ -61,13 +72,14 @@ class EnvoyDataPlane:
         if any(d.mode == "s3" for d in deliveries.values()):
             store_name, store_opts = scope.named("envoy-bootstrap")
             store = BootstrapStore(store_name, tags, opts=store_opts)
+        tls = self._tls_delivery(parts)
 
-        def proxy(key: str, gateway_port: int | None = None) -> EnvoyProxy:
+        def proxy(key: str, identity: Identity, gateway_port: int | None = None) -> EnvoyProxy:
             delivery: Delivery = deliveries[key]
             s3 = None
             if store is not None and delivery.mode == "s3":
                 s3 = S3Bootstrap(url=store.url(delivery), object_arn=store.put(key, delivery))
-            return EnvoyProxy(delivery, self.images, self.lifecycle, s3, gateway_port)
+            return EnvoyProxy(delivery, self.images, self.lifecycle, s3, gateway_port, tls(identity))
 
         telemetry = Telemetry(compiled.log_retention_days, compiled.tracing, compiled.xray_image)
         services: dict[str, EnvoyMeshService] = {}
@@ -80,7 +92,10 @@ class EnvoyDataPlane:
                     namespace_id=parts.foundation.namespace_id,
                     placement=parts.placement(name),
                     images=parts.images[name].by_version,
-                    proxies={v.name: proxy(v.node) for v in service.versions.values()},
+                    proxies={
+                        v.name: proxy(v.node, compiled.tls.services[name].identity)
+                        for v in service.versions.values()
+                    },
                     repository_arns=parts.images[name].repository_arns,
                     telemetry=telemetry,
                     read_only_root_filesystem=name not in parts.writable_root_services,
@@ -94,7 +109,7 @@ class EnvoyDataPlane:
             EnvoyGatewayArgs(
                 gateway=compiled.gateway,
                 placement=parts.placement(GATEWAY),
-                proxy=proxy(GATEWAY_BOOTSTRAP, compiled.gateway.port),
+                proxy=proxy(GATEWAY_BOOTSTRAP, compiled.tls.gateway.identity, compiled.gateway.port),
                 target_group_arn=parts.endpoint.target_group_arn,
                 load_balancer_arn_suffix=parts.endpoint.alb_arn_suffix,
                 target_group_arn_suffix=parts.endpoint.target_group_arn_suffix,
@@ -115,3 +130,21 @@ class EnvoyDataPlane:
                 name: pulumi.Output.from_input(s.dns_name) for name, s in compiled.services.items()
             },
         )
+
+    def _tls_delivery(self, parts: PlatformParts) -> Callable[[Identity], TlsDelivery | None]:
+        """Each identity's certificate delivery: None when the mesh has no TLS (nothing registered) or
+        that identity's task neither serves nor calls over TLS; else every file its Envoy reads."""
+        mesh = parts.mesh
+        if not mesh.tls.enabled:
+            return lambda identity: None
+        trust_name, trust_opts = parts.scope.named("tls")
+        args = MeshTrustArgs(mesh.name, mesh.tls, parts.tags)
+        certificates = MeshTrust(trust_name, args, opts=trust_opts, module="tls").certificates
+
+        def delivery(identity: Identity) -> TlsDelivery | None:
+            if task_needs(mesh, certificates, identity) == TaskTlsNeeds(False, False, False):
+                return None
+            needs = every_file_needs(certificates)
+            return delivery_of(mesh.tls, certificates, identity, needs, ENVOY_UID, self.tls_setup_image)
+
+        return delivery

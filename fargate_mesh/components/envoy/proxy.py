@@ -9,6 +9,8 @@ or the gateway's only container. It runs exactly the bootstrap rendered for its 
 - The bootstrap inline in the command, or (too big for the task definition) fetched from S3 by an
   init container into a task volume Envoy reads it from; the task role may read that one object.
 - No proxyConfiguration: the app's calls reach the sidecar through HTTP_PROXY (egress.py).
+- Mesh TLS: the task's setup container (components/tls/setup.py) writes its certificate, key and CA
+  into a task volume; Envoy mounts it read-only and starts once the setup has succeeded.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pulumi
 from fargate_mesh.components.ecs import iam
 from fargate_mesh.components.ecs.containers import Container
 from fargate_mesh.components.envoy.egress import proxy_environment
+from fargate_mesh.components.tls.setup import TlsDelivery
 from fargate_mesh.facts import AWS_CLI_IMAGE, UPSTREAM_ENVOY_IMAGE
 from fargate_mesh.render.envoy.delivery import BOOTSTRAP_PATH, Delivery
 from fargate_mesh.render.envoy.lifecycle import Lifecycle, container_command, health_check
@@ -57,6 +60,7 @@ class EnvoyProxy:
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     s3: S3Bootstrap | None = None  # required when delivery.mode is "s3"
     gateway_port: int | None = None  # a gateway: the port the ALB sends to; None: a sidecar
+    tls: TlsDelivery | None = None  # mesh TLS: the certificate files its bootstrap reads
 
     def __post_init__(self) -> None:
         if (self.delivery.mode == "s3") != (self.s3 is not None):
@@ -88,11 +92,18 @@ class EnvoyProxy:
         }
         if not self.is_sidecar:
             envoy["portMappings"] = [{"containerPort": self.gateway_port, "protocol": "tcp"}]
+        setup = self.tls.setup_containers(log_configuration) if self.tls is not None else []
+        if setup:
+            assert self.tls is not None
+            envoy |= self.tls.envoy_additions()
         if self.s3 is None:
-            return [envoy]
+            return [*setup, envoy]
         mount = {"sourceVolume": BOOTSTRAP_VOLUME, "containerPath": BOOTSTRAP_PATH.rsplit("/", 1)[0]}
-        envoy["mountPoints"] = [{**mount, "readOnly": True}]
-        envoy["dependsOn"] = [{"containerName": BOOTSTRAP_CONTAINER, "condition": "SUCCESS"}]
+        envoy["mountPoints"] = [*envoy.get("mountPoints", []), {**mount, "readOnly": True}]
+        envoy["dependsOn"] = [
+            *envoy.get("dependsOn", []),
+            {"containerName": BOOTSTRAP_CONTAINER, "condition": "SUCCESS"},
+        ]
         fetch: Container = {
             "name": BOOTSTRAP_CONTAINER,
             "image": self.images.aws_cli,
@@ -104,7 +115,7 @@ class EnvoyProxy:
             "mountPoints": [{**mount, "readOnly": False}],
             "logConfiguration": dict(log_configuration),
         }
-        return [fetch, envoy]
+        return [*setup, fetch, envoy]
 
     @property
     def app_depends_on(self) -> list[dict[str, str]]:
@@ -117,22 +128,26 @@ class EnvoyProxy:
 
     @property
     def task_statements(self) -> list[iam.Statement]:
-        if self.s3 is None:
-            return []
-        return [
-            {
-                "Sid": "ReadOwnEnvoyBootstrap",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject"],
-                "Resource": [self.s3.object_arn],
-            }
-        ]
+        statements = list(self.tls.task_statements) if self.tls is not None else []
+        if self.s3 is not None:
+            statements.append(
+                {
+                    "Sid": "ReadOwnEnvoyBootstrap",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject"],
+                    "Resource": [self.s3.object_arn],
+                }
+            )
+        return statements
 
     @property
     def task_role_purpose(self) -> str:
-        if self.s3 is None:
-            return "Envoy's bootstrap is in the task definition; the proxy needs no AWS API"
-        return "the init container reads this task's Envoy bootstrap from S3"
+        uses = []
+        if self.s3 is not None:
+            uses.append("the init container reads this task's Envoy bootstrap from S3")
+        if self.tls is not None:
+            uses.append("the TLS setup container fetches this task's certificate and the mesh CA")
+        return "; ".join(uses) or "Envoy's bootstrap is in the task definition; the proxy needs no AWS API"
 
     @property
     def bypass_user(self) -> None:
@@ -146,5 +161,6 @@ class EnvoyProxy:
 
     @property
     def volumes(self) -> list[dict[str, Any]]:
-        """The task volume the init container writes the bootstrap to (pulumi's names)."""
-        return [{"name": BOOTSTRAP_VOLUME}] if self.s3 is not None else []
+        """The task volumes the init containers write the bootstrap and the certificates to."""
+        tls = self.tls.volumes if self.tls is not None else []
+        return [*tls, *([{"name": BOOTSTRAP_VOLUME}] if self.s3 is not None else [])]

@@ -7,8 +7,10 @@
 - `tls.authority.secrets`: nothing at all; the certificates are the user's, in Secrets Manager.
 
 Each identity (a service's DNS name, the gateway's) gets an ACM private certificate for that name
-only. App Mesh gives Envoy its listener certificate from ACM; the setup container
-(tls_setup.py) exports it to files when a client certificate is needed.
+only. App Mesh gives Envoy its listener certificate from ACM; the setup container (setup.py) exports
+it to files when a task needs files (on App Mesh a client certificate; on the `envoy` data plane
+always). Shared by both data planes; on App Mesh its type token stays `appmesh`, the one its stacks
+were deployed with, so their URNs do not change.
 """
 
 from __future__ import annotations
@@ -45,11 +47,17 @@ class MeshTrust(pulumi.ComponentResource):
     ca_arn: pulumi.Output[str] | None  # None: the certificates are the user's (Secrets Manager)
     certificate_arns: dict[str, pulumi.Output[str]]  # identity name → ACM certificate ARN
 
-    def __init__(self, name: str, args: MeshTrustArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: MeshTrustArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        module: str = "appmesh",  # the type token's module: part of every child's URN
+    ) -> None:
         authority = args.tls.authority
         if authority is None:
             raise ValueError("MeshTrust needs a mesh with TLS enabled (compiled tls.authority)")
-        super().__init__(type_token("appmesh", "MeshTrust"), name, None, opts)
+        super().__init__(type_token(module, "MeshTrust"), name, None, opts)
         tags = dict(args.tags)
         self.certificate_arns = {}
         self.ca_arn = None
