@@ -1,22 +1,27 @@
 """What the local mesh costs: latency, throughput, memory and startup of the dev stack on this machine.
 
-    python bench/localmesh_latency.py [--rate 1000] [--rate-seconds 8] [--saturation-seconds 5]
-                                      [--connections 8] [--loadgen auto|wrk|python] [--exact-rate]
+    python bench/localmesh_latency.py [--rates 500,1000,2000] [--rate-seconds 4] [--rounds 2]
+                                      [--saturation-seconds 4]
+                                      [--connections 8] [--loadgen auto|wrk|python] [--apps-seconds 4]
 
-Starts the dev stack with LocalMesh (gateway Envoy, one sidecar Envoy per version, the sample apps),
-then measures `GET /v1/prices` two ways: straight at the Prices app, and through the gateway and the
-Prices sidecar (two Envoy hops, as on Fargate behind the ALB):
-  (a) at a fixed rate (open loop: requests are sent on schedule whether or not earlier ones have
-      answered, so a slow server cannot slow the load down and hide its own latency), lowered to 60 %
-      of the slower path's saturation throughput when --rate is above it (else the run measures
-      queueing, not the proxies), and also through the sidecar alone to split the cost per hop;
-  (b) at saturation (closed loop: N connections, each sending its next request as soon as the last
-      one answers) with wrk when it is installed, else with the Python client below.
-Then CPU per request of the app and each Envoy on the path, the resident memory of every Envoy and
-the time from start to ready. Prints, asserts nothing.
+Starts the dev stack with LocalMesh (the Fargate plan: each task on its own loopback address), and
+two minimal Envoys (bench/minimal_envoys.py: listener, router, one static cluster) in front of the same
+Prices app, then measures `GET /v1/prices` on four paths: straight at the app, through the prices
+sidecar alone, through the gateway and the sidecar (the rendered chain, as on Fargate behind the ALB)
+and through the minimal chain (the floor for two Envoy hops on this machine):
+  (a) at saturation (closed loop: N connections, each sending its next request as soon as the last
+      one answers) with wrk when it is installed, else with the Python client below;
+  (b) at each fixed rate (open loop: requests are sent on schedule whether or not earlier ones have
+      answered, so a slow server cannot slow the load down and hide its own latency); a rate above
+      60 % of the slowest path's saturation is measured anyway, with a note that it measures queueing.
+Prints, side by side, p50/p90/p99 per rate with the deltas over the app and the rendered chain's
+latency as a ratio of the floor's; saturation throughput shares of the bare app for both chains;
+CPU per request, Envoy memory and startup; then runs bench/apps_rps.py for Products detail
+throughput as a share of Prices'. Ratios are against baselines of the same run; asserts nothing.
 
-Only 127.0.0.1 is ever contacted. The load generator runs on the same machine as the servers, so on
-a small box it competes with them for CPU: the figures are for comparing, not capacity planning.
+Only loopback addresses are ever contacted. The load generator runs on the same machine as the
+servers, so on a small box it competes with them for CPU: the figures are for comparing, not capacity
+planning.
 """
 
 from __future__ import annotations
@@ -40,11 +45,15 @@ from fargate_mesh import spec as meshspec  # noqa: E402
 from fargate_mesh.localmesh.ports import PortAllocator  # noqa: E402
 from fargate_mesh.localmesh.runner import LocalMesh  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import apps_rps  # noqa: E402
+from minimal_envoys import minimal_chain  # noqa: E402
+
 PATH = "/v1/prices"
 WARMUP_REQUESTS = 300
 
 # The targets this product holds itself to.
-TARGET_ADDED_P90_MS = 1.0
+TARGET_FLOOR_RATIO = 1.25  # the rendered chain's latency over the minimal chain's, at every rate
 TARGET_THROUGHPUT_SHARE = 0.70
 TARGET_ENVOY_RSS_MB = 40.0
 TARGET_READY_S = 5.0
@@ -63,6 +72,12 @@ class Result:
     @property
     def rps(self) -> float:
         return self.reported_rps if self.reported_rps is not None else len(self.latencies_ms) / self.seconds
+
+    def merge(self, other: Result) -> None:
+        """Add a later slice of the same open-loop run (samples only, not wrk's percentiles)."""
+        self.seconds += other.seconds
+        self.latencies_ms += other.latencies_ms
+        self.errors += other.errors
 
     def pct(self, q: float) -> float:
         if self.reported is not None:
@@ -243,15 +258,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rate", type=float, default=1000.0)
-    parser.add_argument("--rate-seconds", type=float, default=8.0)
-    parser.add_argument("--saturation-seconds", type=float, default=5.0)
+    parser.add_argument("--rates", default="500,1000,2000", help="fixed rates in requests/s, comma-separated")
+    parser.add_argument("--rate-seconds", type=float, default=4.0, help="per path and rate")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="each rate's time per path is split into this many interleaved slices",
+    )
+    parser.add_argument("--saturation-seconds", type=float, default=4.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument(
-        "--exact-rate", action="store_true", help="use --rate even above 60%% of what saturation showed"
+        "--apps-seconds",
+        type=float,
+        default=4.0,
+        help="seconds per endpoint for bench/apps_rps.py (Products detail vs Prices); 0 skips it",
     )
     args = parser.parse_args()
+    args.rates = [float(r) for r in args.rates.split(",")]
     use_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and shutil.which("wrk") is not None)
 
     mesh = meshspec.load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
@@ -264,118 +289,164 @@ def main() -> int:
         running = LocalMesh(
             mesh,
             gateway_port=PortAllocator()(),
-            run_dir=Path(run_dir),
+            run_dir=Path(run_dir) / "mesh",
             apps_dir=ROOT / "apps",
             ready_timeout=30,
         )
         with running:
             steps = ", ".join(f"{k} {v:.2f}s" for k, v in running.timings.items())
             print(f"ready in {running.startup_seconds:.2f}s ({steps})")
-            direct = address(running.app_url("prices", "v1"))
-            meshed = address(running.gateway_url)
-            sidecar = (
-                running.plan.sidecar("prices", "v1").ingress.host,
-                running.plan.sidecar("prices", "v1").ingress.port,
-            )
+            # Each task has its own loopback address (the Fargate plan); these are prices-v1's first task.
+            app = address(running.app_url("prices", "v1"))
+            ingress = running.plan.sidecar("prices", "v1").ingress
+            paths = {
+                "direct": app,
+                "sidecar": (ingress.host, ingress.port),
+                "mesh": address(running.gateway_url),
+            }
             watched = {
                 name: running.process(name).pid
                 for name in ("prices-v1 app", "prices-v1 envoy", "gateway envoy")
             }
-            results, rate, cpu = asyncio.run(measure(args, direct, meshed, sidecar, watched, use_wrk))
+            with minimal_chain(app, Path(run_dir), PATH, running.envoy_concurrency) as minimal:
+                paths["minimal"] = minimal.front
+                results, cpu = asyncio.run(measure(args, paths, watched, use_wrk))
             envoys = {p.name: memory_mb(p.pid) for p in running.processes if p.name.endswith("envoy")}
-        report(rate, running, results, envoys, cpu, use_wrk)
+        report(args.rates, running, results, envoys, cpu, use_wrk)
+    if args.apps_seconds > 0:
+        # Products detail as a share of Prices': apps_rps measures it on its own processes, no mesh.
+        print("\n--- bench/apps_rps.py: Products detail throughput as a share of Prices' ---")
+        sys.stdout.flush()
+        apps_rps.main(["--duration", f"{args.apps_seconds:g}", "--rounds", "2"])
     return 0
+
+
+PATH_NAMES = {
+    "direct": "app direct",
+    "sidecar": "sidecar only",
+    "mesh": "gateway + sidecar",
+    "minimal": "2 minimal Envoys",
+}
 
 
 async def measure(
     args: argparse.Namespace,
-    direct: tuple[str, int],
-    meshed: tuple[str, int],
-    sidecar: tuple[str, int],
+    paths: dict[str, tuple[str, int]],
     watched: dict[str, int],
     use_wrk: bool,
-) -> tuple[dict[str, Result], float, dict[str, float]]:
-    for url in (direct, meshed):
+) -> tuple[dict[tuple[str, str], Result], dict[str, float]]:
+    """Results by (run, path): run is "sat" or a rate such as "1000"."""
+    for url in paths.values():
         await closed_loop("warm-up", url, 4, 0.5)
-    results: dict[str, Result] = {}
+    results: dict[tuple[str, str], Result] = {}
     cpu: dict[str, float] = {}
-    # Saturation first: it tells which fixed rate both paths can serve without queueing.
-    for key, url in (("sat-direct", direct), ("sat-mesh", meshed)):
-        label = f"saturation c={args.connections}, {'app direct' if url is direct else 'gateway + sidecar'}"
+    # Saturation first: it tells which fixed rates are close enough to capacity to measure queueing.
+    for key in ("direct", "mesh", "minimal"):
+        url = paths[key]
+        label = f"saturation c={args.connections}, {PATH_NAMES[key]}"
         before = {name: cpu_seconds(pid) for name, pid in watched.items()}
         if use_wrk:
-            results[key] = await asyncio.to_thread(wrk, label, url, args.connections, args.saturation_seconds)
+            result = await asyncio.to_thread(wrk, label, url, args.connections, args.saturation_seconds)
         else:
-            results[key] = await closed_loop(label, url, args.connections, args.saturation_seconds)
-        print(describe(results[key]), f"(load avg {os.getloadavg()[0]:.2f})")
-        if key == "sat-mesh":
+            result = await closed_loop(label, url, args.connections, args.saturation_seconds)
+        results["sat", key] = result
+        print(describe(result), f"(load avg {os.getloadavg()[0]:.2f})")
+        if key == "mesh":
             # CPU per request of each process on the path: what the throughput share comes down to.
-            served = results[key].rps * results[key].seconds
+            served = result.rps * result.seconds
             cpu = {name: (cpu_seconds(pid) - before[name]) / served * 1e6 for name, pid in watched.items()}
-    # Above ~60 % of a path's capacity, the fixed-rate run measures queueing, not the proxies.
-    ceiling = 0.6 * min(results["sat-direct"].rps, results["sat-mesh"].rps)
-    rate = args.rate if args.exact_rate else min(args.rate, ceiling)
-    if rate < args.rate:
-        print(
-            f"note: {args.rate:g} rps is more than this machine serves comfortably on both paths "
-            f"(saturation: {results['sat-direct'].rps:.0f} rps direct, {results['sat-mesh'].rps:.0f} rps "
-            f"through the mesh; one uvicorn worker, no uvloop/httptools); fixed-rate runs use {rate:.0f} rps"
-        )
-    # The sidecar alone (its ingress listener) splits the added latency between the two hops.
-    paths = (
-        ("rate-direct", direct, "app direct"),
-        ("rate-sidecar", sidecar, "sidecar only"),
-        ("rate-mesh", meshed, "gateway + sidecar"),
-    )
-    for key, url, name in paths:
-        label = f"{rate:.0f} rps, {name}"
-        results[key] = await open_loop(label, url, rate, args.rate_seconds, max_conns=32)
-        print(describe(results[key]), f"(load avg {os.getloadavg()[0]:.2f})")
-    return results, rate, cpu
+    slowest = min(results["sat", key].rps for key in ("direct", "mesh", "minimal"))
+    order = ["direct", "sidecar", "mesh", "minimal"]
+    for rate in args.rates:
+        if rate > 0.6 * slowest:
+            print(
+                f"note: {rate:g} rps is above 60 % of the slowest path's saturation ({slowest:.0f} rps): "
+                "that run measures queueing as well as the proxies"
+            )
+        # The sidecar alone (its ingress listener) splits the rendered chain's cost between its two hops.
+        # Interleaved slices, each starting with the next path: on a shared box the load drifts, and
+        # the paths are compared under the same drift, none always last.
+        for _ in range(args.rounds):
+            for key in order:
+                label = f"{rate:.0f} rps, {PATH_NAMES[key]}"
+                part = await open_loop(label, paths[key], rate, args.rate_seconds / args.rounds, max_conns=32)
+                if (f"{rate:g}", key) in results:
+                    results[f"{rate:g}", key].merge(part)
+                else:
+                    results[f"{rate:g}", key] = part
+            order = order[1:] + order[:1]
+        for key in PATH_NAMES:
+            print(describe(results[f"{rate:g}", key]), f"(load avg {os.getloadavg()[0]:.2f})")
+    return results, cpu
 
 
 def report(
-    rate: float,
+    rates: list[float],
     running: LocalMesh,
-    results: dict[str, Result],
+    results: dict[tuple[str, str], Result],
     envoys: dict[str, Memory],
     cpu: dict[str, float],
     use_wrk: bool,
 ) -> None:
-    rate_d, rate_m = results["rate-direct"], results["rate-mesh"]
-    sat_d, sat_m = results["sat-direct"], results["sat-mesh"]
-    added_p90 = rate_m.pct(90) - rate_d.pct(90)
-    share = sat_m.rps / sat_d.rps if sat_d.rps else float("nan")
-    ready = running.startup_seconds or float("nan")
     loadgen = "wrk -t1" if use_wrk else "Python closed-loop client"
     print()
-    print(f"GET {PATH}: app direct vs gateway Envoy + prices sidecar Envoy (dev stack, access logs on)")
+    print(
+        f"GET {PATH}: app direct vs the rendered chain (gateway Envoy + prices sidecar Envoy, dev stack, access "
+        "logs on)\nvs the floor (2 minimal Envoys: listener → router → one static cluster), same app, same run"
+    )
     print(f"  fixed rate: Python open-loop client, latency from the scheduled send; saturation: {loadgen}")
+    print(
+        f"  {'rate':>6} {'':>4} {'direct':>7} {'minimal':>8} {'rendered':>9}   {'Δ minimal':>9} {'Δ rendered':>10}"
+        f"   {'rendered/minimal':>16}   (ms; Δ = added to direct)"
+    )
+    worst_ratio = 0.0
+    for rate in rates:
+        run = f"{rate:g}"
+        d, m, r = (results[run, key] for key in ("direct", "minimal", "mesh"))
+        for q in (50, 90, 99):
+            ratio = r.pct(q) / m.pct(q)
+            worst_ratio = max(worst_ratio, ratio)
+            print(
+                f"  {run if q == 50 else '':>6} p{q:<3} {d.pct(q):7.2f} {m.pct(q):8.2f} {r.pct(q):9.2f}   "
+                f"{m.pct(q) - d.pct(q):+9.2f} {r.pct(q) - d.pct(q):+10.2f}   {ratio:15.2f}x"
+            )
+        achieved = " / ".join(f"{results[run, key].rps:.0f}" for key in ("direct", "minimal", "mesh"))
+        print(f"  {'':>6} achieved rps (direct / minimal / rendered): {achieved}")
+    sat_d, sat_m, sat_r = (results["sat", key] for key in ("direct", "minimal", "mesh"))
+    ready = running.startup_seconds or float("nan")
     lines = [
         ("measure", "this run", "target", None),
         (
-            "achieved rate (direct / mesh)",
-            f"{rate_d.rps:.0f} / {rate_m.rps:.0f} rps",
-            f"asked {rate:.0f}",
+            "worst rendered/minimal latency ratio",
+            f"{worst_ratio:.2f}x",
+            "≤ 1.25x at every rate",
+            worst_ratio <= TARGET_FLOOR_RATIO,
+        ),
+        (
+            "saturation rps (direct / minimal / rendered)",
+            f"{sat_d.rps:.0f} / {sat_m.rps:.0f} / {sat_r.rps:.0f}",
+            "",
             None,
         ),
-        ("p50 at fixed rate (direct → mesh)", f"{rate_d.pct(50):.2f} → {rate_m.pct(50):.2f} ms", "", None),
-        ("p90 at fixed rate (direct → mesh)", f"{rate_d.pct(90):.2f} → {rate_m.pct(90):.2f} ms", "", None),
-        ("p90 at fixed rate, sidecar hop only", f"{results['rate-sidecar'].pct(90):.2f} ms", "", None),
-        ("p99 at fixed rate (direct → mesh)", f"{rate_d.pct(99):.2f} → {rate_m.pct(99):.2f} ms", "", None),
         (
-            f"added p90 at {rate:.0f} rps",
-            f"{added_p90:+.2f} ms",
-            f"≤ {TARGET_ADDED_P90_MS:g} ms at 1000 rps",
-            added_p90 <= TARGET_ADDED_P90_MS,
+            "saturation p90 (direct / minimal / rendered)",
+            f"{sat_d.pct(90):.2f} / {sat_m.pct(90):.2f} / {sat_r.pct(90):.2f} ms",
+            "",
+            None,
         ),
-        ("throughput at saturation (direct / mesh)", f"{sat_d.rps:.0f} / {sat_m.rps:.0f} rps", "", None),
         (
-            "mesh share of the bare app's throughput",
-            f"{share:.0%}",
+            "rendered share of the bare app's throughput",
+            f"{sat_r.rps / sat_d.rps:.0%}",
             f"≥ {TARGET_THROUGHPUT_SHARE:.0%}",
-            share >= TARGET_THROUGHPUT_SHARE,
+            sat_r.rps / sat_d.rps >= TARGET_THROUGHPUT_SHARE,
         ),
+        (
+            "minimal share of the bare app's throughput",
+            f"{sat_m.rps / sat_d.rps:.0%}",
+            "(the floor's)",
+            None,
+        ),
+        ("rendered throughput / minimal's", f"{sat_r.rps / sat_m.rps:.0%}", "", None),
     ]
     for name, micros in cpu.items():
         lines.append((f"CPU per request at saturation: {name}", f"{micros:.0f} µs", "", None))
