@@ -78,7 +78,6 @@ schema: $(FULL_STAMP)
 	$(BIN)/python -m fargate_mesh.provider.schema --write
 
 bench: $(DEMO_STAMP)
-	$(BIN)/python bench/apps_rps.py
 	$(BIN)/python bench/bootstrap_size.py
 	$(BIN)/python bench/localmesh_latency.py
 
