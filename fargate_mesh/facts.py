@@ -21,6 +21,8 @@ ENVOY_EXTRA_INGRESS_BASE = 15100
 def envoy_ingress_port(index: int) -> int:
     """The sidecar's ingress port in front of the app's index-th port (0: `port`, 1..: extraPorts)."""
     return ENVOY_INGRESS_PORT if index == 0 else ENVOY_EXTRA_INGRESS_BASE + index
+
+
 # Where a proxy in a task reads its mesh TLS files: a volume its task's setup container fills.
 TASK_TLS_DIRECTORY = "/etc/fargate-mesh/tls"
 # The open-files limit the App Mesh user guide sets on the Envoy container (ulimit nofile).

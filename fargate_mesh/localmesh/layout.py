@@ -131,7 +131,9 @@ def local_layout(
                 # extraPorts: the same ports as in a task, on this task's address; peers dial names.
                 extra=tuple(
                     dataclasses.replace(
-                        port, app=Endpoint(address, port.app.port), ingress=Endpoint(address, port.ingress.port)
+                        port,
+                        app=Endpoint(address, port.app.port),
+                        ingress=Endpoint(address, port.ingress.port),
                     )
                     for port in shipped.extra
                 ),

@@ -33,7 +33,12 @@ SPEC: dict[str, Any] = {
         "routes": [
             {"match": {"prefix": "/admin/"}, "service": "web", "port": ADMIN_PORT},
             # A rewrite: routed in two stages, through an internal listener of its own for port 9090.
-            {"match": {"prefix": "/ops/"}, "rewrite": {"stripPrefix": True}, "service": "web", "port": ADMIN_PORT},
+            {
+                "match": {"prefix": "/ops/"},
+                "rewrite": {"stripPrefix": True},
+                "service": "web",
+                "port": ADMIN_PORT,
+            },
             {"match": {"prefix": "/"}, "service": "web"},
         ],
     },
@@ -77,7 +82,11 @@ def client() -> Iterator[httpx.Client]:
 
 def served(response: httpx.Response) -> tuple[int, str, str]:
     """Status, the version that answered, and the app port it answered on."""
-    return response.status_code, response.headers["x-app-version"], response.headers["x-served-by"].split(":")[-1]
+    return (
+        response.status_code,
+        response.headers["x-app-version"],
+        response.headers["x-served-by"].split(":")[-1],
+    )
 
 
 def test_a_gateway_route_with_a_target_port_reaches_the_apps_second_listener(

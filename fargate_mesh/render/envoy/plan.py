@@ -85,7 +85,9 @@ class SidecarPlan:
         return (PortPlan(self.app, self.ingress, self.peer), *self.extra)
 
     def as_dict(self) -> dict[str, Any]:
-        extra = [{"app": str(p.app), "ingress": str(p.ingress), "peer": str(p.peer_address)} for p in self.extra]
+        extra = [
+            {"app": str(p.app), "ingress": str(p.ingress), "peer": str(p.peer_address)} for p in self.extra
+        ]
         return {
             "service": self.service,
             "version": self.version,

@@ -60,7 +60,9 @@ def render_sidecar(
     node = compiled.versions[version].node
     sidecar = sidecar_of(plan, service, version)
     if len(sidecar.ports) != len(compiled.ports):
-        raise ValueError(f"the plan has {len(sidecar.ports)} ports for {service} {version}, the service {len(compiled.ports)}")
+        raise ValueError(
+            f"the plan has {len(sidecar.ports)} ports for {service} {version}, the service {len(compiled.ports)}"
+        )
     ingresses: list[dict[str, Any]] = []
     local_clusters: list[dict[str, Any]] = []
     # One ingress listener and app cluster per app port (`port` first, named as before; extraPorts after).

@@ -45,7 +45,11 @@ def test_a_sidecar_has_an_ingress_listener_and_app_cluster_per_port() -> None:
     web = configs("fargate")["web-v1"]
     found = listeners(web)
     ports = {name: item["address"]["socket_address"]["port_value"] for name, item in found.items()}
-    assert ports == {"lds_ingress_0.0.0.0_15000": 15000, "lds_ingress_0.0.0.0_15101": 15101, naming.SIDECAR_EGRESS_LISTENER: 15001}
+    assert ports == {
+        "lds_ingress_0.0.0.0_15000": 15000,
+        "lds_ingress_0.0.0.0_15101": 15101,
+        naming.SIDECAR_EGRESS_LISTENER: 15001,
+    }
     apps = {name for name in clusters(web) if name.startswith("cds_ingress_")}
     assert apps == {"cds_ingress_ports_web-v1_http_8080", f"cds_ingress_ports_web-v1_http_{ADMIN_PORT}"}
 
