@@ -14,10 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from fargate_mesh import spec as meshspec
 from fargate_mesh.localmesh.runner import LocalMesh
 from fargate_mesh.render.envoy.plan import Endpoint
-from tests.helpers.localmesh import flaky_app, free_port, running_mesh
+from tests.helpers.localmesh import fixture_mesh, flaky_app, running_mesh
 
 pytestmark = pytest.mark.e2e
 
@@ -64,20 +63,7 @@ def app_command(service: str, version: str, at: Endpoint) -> Sequence[str]:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMesh]:
-    mesh = LocalMesh(
-        meshspec.parse_mesh(SPEC),
-        gateway_port=free_port(),
-        run_dir=tmp_path_factory.mktemp("ports-run"),
-        app_command=app_command,
-        ready_timeout=40,
-    )
-    yield from running_mesh(mesh)
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10) as c:
-        yield c
+    yield from running_mesh(fixture_mesh(SPEC, app_command, tmp_path_factory, "ports-run"))
 
 
 def served(response: httpx.Response) -> tuple[int, str, str]:
