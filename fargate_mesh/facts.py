@@ -13,6 +13,16 @@ ENVOY_INGRESS_PORT = 15000
 ENVOY_EGRESS_PORT = 15001
 ENVOY_ADMIN_PORT = 9901
 ENVOY_PORTS = (ENVOY_INGRESS_PORT, ENVOY_EGRESS_PORT, ENVOY_ADMIN_PORT)
+# A service's extra app ports (extraPorts[i]) get sidecar ingress listeners of their own, at
+# 15100 + i + 1: 15000 + i would run into the egress port (15001) at the first extra port.
+ENVOY_EXTRA_INGRESS_BASE = 15100
+
+
+def envoy_ingress_port(index: int) -> int:
+    """The sidecar's ingress port in front of the app's index-th port (0: `port`, 1..: extraPorts)."""
+    return ENVOY_INGRESS_PORT if index == 0 else ENVOY_EXTRA_INGRESS_BASE + index
+
+
 # Where a proxy in a task reads its mesh TLS files: a volume its task's setup container fills.
 TASK_TLS_DIRECTORY = "/etc/fargate-mesh/tls"
 # The open-files limit the App Mesh user guide sets on the Envoy container (ulimit nofile).

@@ -210,11 +210,17 @@ def egress_cluster(mesh: str, node: str, protocol: str, port: int) -> str:
     return f"cds_egress_{mesh}_{node}_{protocol}_{port}"
 
 
-def virtual_service_listener(virtual_service: str) -> str:
-    """The gateway's internal listener that runs one virtual service's router (second routing stage)."""
-    return f"lds_virtual_service_{virtual_service}"
+def sidecar_ingress_listener(ingress_port: int) -> str:
+    """A sidecar's ingress listener, after its port in a task (15000 for the app's `port`)."""
+    return f"lds_ingress_0.0.0.0_{ingress_port}"
 
 
-def virtual_service_cluster(mesh: str, virtual_service: str) -> str:
-    """The gateway's cluster whose only endpoint is that internal listener."""
-    return f"cds_virtual_service_{mesh}_{virtual_service}"
+def virtual_service_listener(virtual_service: str, port: int | None = None) -> str:
+    """The gateway's internal listener that runs one virtual service's router (second routing stage);
+    port: the listener port of the service it serves, given only when it is not the service's `port`."""
+    return f"lds_virtual_service_{virtual_service}" + ("" if port is None else f"_{port}")
+
+
+def virtual_service_cluster(mesh: str, virtual_service: str, port: int | None = None) -> str:
+    """The gateway's cluster whose only endpoint is that internal listener (port: as above)."""
+    return f"cds_virtual_service_{mesh}_{virtual_service}" + ("" if port is None else f"_{port}")

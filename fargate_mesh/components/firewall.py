@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from fargate_mesh.components.args import check_port_range, raise_problems, require_plain, rule_problems
 from fargate_mesh.components.base import child, type_token
+from fargate_mesh.facts import envoy_ingress_port
 from fargate_mesh.model import CompiledMesh
 from fargate_mesh.spec import Problem
 
@@ -44,16 +45,26 @@ def admissions_from_spec(
     """ALB → gateway on the gateway port; gateway → every service a gateway route targets;
     caller → each mesh service among its callees. Nothing else. Services are keyed by their names,
     the ALB and the gateway by `alb` and `gateway` (by default ALB and GATEWAY: no service can be
-    named that). service_port: the one port a service's tasks admit callers on, the data plane's
-    (DataPlane.admission_port); None for the service's own ports."""
+    named that). service_port: the port a service's tasks admit callers on for its `port`, the data
+    plane's sidecar ingress (DataPlane.admission_port), extraPorts behind the sidecar's further
+    ingress ports; None for the service's own ports."""
+
+    def admitted(service: str, port: int) -> int:
+        # A sidecar puts the app's index-th port behind its own ingress port (extraPorts[i] at
+        # 15100 + i + 1, render/envoy/plan.py); service_port is the one in front of `port`.
+        if service_port is None:
+            return port
+        index = mesh.services[service].ports.index(port)
+        return service_port if index == 0 else envoy_ingress_port(index)
+
     rules = {Admission(gateway, alb, mesh.gateway.port, "the ALB forwards to the gateway Envoy")}
     for route in mesh.gateway.routes:
-        port = route.target_port if service_port is None else service_port
+        port = admitted(route.service, route.target_port)
         rules.add(Admission(route.service, gateway, port, "gateway routes to this service"))
     for caller, service in mesh.services.items():
         for callee in service.callees:
             if not callee.external:
-                ports = mesh.services[callee.name].ports if service_port is None else (service_port,)
+                ports = [admitted(callee.name, p) for p in mesh.services[callee.name].ports]
                 for port in ports:
                     rules.add(
                         Admission(callee.name, caller, port, f"{caller} declares {callee.name} as a backend")

@@ -128,6 +128,15 @@ def local_layout(
                 ingress=Endpoint(address, ENVOY_INGRESS_PORT),
                 egress=Endpoint(address, ENVOY_EGRESS_PORT),
                 admin=Endpoint(address, ENVOY_ADMIN_PORT),
+                # extraPorts: the same ports as in a task, on this task's address; peers dial names.
+                extra=tuple(
+                    dataclasses.replace(
+                        port,
+                        app=Endpoint(address, port.app.port),
+                        ingress=Endpoint(address, port.ingress.port),
+                    )
+                    for port in shipped.extra
+                ),
             )
             node = mesh.version(service, version).node
             name = node if count == 1 else f"{node}/{index}"

@@ -362,8 +362,6 @@ FEATURES: tuple[Feature, ...] = (
         "more than one listener port on a service",
         ("services.S.extraPorts", "services.S.routes[N].port", "gateway.routes[N].port"),
         {
-            "envoy": "not built yet: a sidecar has one ingress listener for one app port; serve the "
-            "other port as its own service",
             "serviceConnect": "not built yet; serve the other port as its own service",
         },
         _several_ports,

@@ -9,6 +9,7 @@ from fargate_mesh.components.firewall import ALB, GATEWAY
 from fargate_mesh.spec.base import DNS_LABEL
 from tests.helpers.meshes import compiled, stack_mesh
 from tests.helpers.pulumi import deploy
+from tests.localmesh.test_e2e_ports import SPEC as TWO_PORTS
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
@@ -48,6 +49,23 @@ def test_mutual_backends_admit_each_other():
     )
     rules = {(a.target, a.source, a.port) for a in admissions_from_spec(mesh)}
     assert rules == {(GATEWAY, ALB, 8080), ("a", GATEWAY, 8080), ("b", "a", 9090), ("a", "b", 8080)}
+
+
+def test_a_sidecar_data_plane_admits_each_extra_port_at_its_own_ingress():
+    """GIVEN web with extraPorts [9090] (the gateway targets both ports, client calls web) on a data
+    plane whose sidecar ingress is 15000
+    WHEN admissions are derived
+    THEN the gateway and client reach web on 15000 (for 8080) and 15101 (for 9090), nothing else"""
+    rules = {
+        (a.target, a.source, a.port) for a in admissions_from_spec(compiled(TWO_PORTS), service_port=15000)
+    }
+    assert rules == {
+        (GATEWAY, ALB, 8080),
+        ("web", GATEWAY, 15000),
+        ("web", GATEWAY, 15101),
+        ("web", "client", 15000),
+        ("web", "client", 15101),
+    }
 
 
 def test_security_groups_rules_by_reference(mocks):

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from fargate_mesh.localmesh.launch import envoy_validate
+from fargate_mesh.model import CompiledMesh
+from fargate_mesh.render.envoy import render_all
+from fargate_mesh.render.envoy.plan import fargate_plan, loopback_plan
+
+
+def rendered(mesh: CompiledMesh, plan: str) -> dict[str, dict[str, Any]]:
+    """Every bootstrap of the mesh under the "fargate" plan, or the "loopback" one from port 20000."""
+    if plan == "fargate":
+        return render_all(mesh, fargate_plan(mesh))
+    ports = itertools.count(20_000)
+    return render_all(mesh, loopback_plan(mesh, lambda: next(ports)))
 
 
 def validate_files(files: list[Path]) -> dict[str, str]:

@@ -28,6 +28,22 @@ def flaky_app(service: str, version: str, at: Endpoint) -> Sequence[str]:
     return [sys.executable, str(FIXTURES / "flaky_app.py"), "--host", at.host, "--port", str(at.port)]
 
 
+def fixture_mesh(
+    spec: dict[str, Any],
+    app_command: Callable[[str, str, Endpoint], Sequence[str]],
+    tmp_path_factory: pytest.TempPathFactory,
+    run_name: str,
+) -> LocalMesh:
+    """A LocalMesh of a test's spec and apps, on a free gateway port, with its run folder under tmp."""
+    return LocalMesh(
+        meshspec.parse_mesh(spec),
+        gateway_port=free_port(),
+        run_dir=tmp_path_factory.mktemp(run_name),
+        app_command=app_command,
+        ready_timeout=40,
+    )
+
+
 def running_mesh(mesh: LocalMesh) -> Iterator[LocalMesh]:
     """Body of a module-scoped fixture: start the mesh, hand it to the tests, always stop it."""
     try:

@@ -24,10 +24,9 @@ import h2.events
 import httpx
 import pytest
 
-from fargate_mesh import spec as meshspec
 from fargate_mesh.localmesh.runner import LocalMesh
 from fargate_mesh.render.envoy.plan import Endpoint
-from tests.helpers.localmesh import FIXTURES, flaky_app, free_port, running_mesh
+from tests.helpers.localmesh import FIXTURES, fixture_mesh, flaky_app, running_mesh
 
 pytestmark = pytest.mark.e2e
 
@@ -153,14 +152,7 @@ def app_command(service: str, version: str, at: Endpoint) -> Sequence[str]:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMesh]:
-    mesh = LocalMesh(
-        meshspec.parse_mesh(SPEC),
-        gateway_port=free_port(),
-        run_dir=tmp_path_factory.mktemp("route-api-run"),
-        app_command=app_command,
-        ready_timeout=40,
-    )
-    yield from running_mesh(mesh)
+    yield from running_mesh(fixture_mesh(SPEC, app_command, tmp_path_factory, "route-api-run"))
 
 
 def answered_by(client: httpx.Client, url: str, **kwargs: Any) -> str:

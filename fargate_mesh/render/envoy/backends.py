@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fargate_mesh import naming
-from fargate_mesh.model import CompiledMesh, CompiledService, Identity, Target
+from fargate_mesh.model import CompiledMesh, CompiledRoute, CompiledService, Identity, Target
 from fargate_mesh.render.envoy.clusters import external_cluster, node_cluster
 from fargate_mesh.render.envoy.plan import MeshPlan, SidecarPlan
 from fargate_mesh.render.envoy.retries import retry_policy
@@ -30,28 +30,41 @@ def sidecar_of(plan: MeshPlan, service: str, version: str) -> SidecarPlan:
         ) from None
 
 
-def egress_cluster(mesh: CompiledMesh, service: CompiledService, node: str) -> str:
-    return naming.egress_cluster(mesh.name, node, service.protocol, service.port)
+def egress_cluster(mesh: CompiledMesh, service: CompiledService, node: str, port: int | None = None) -> str:
+    """port: which listener port of the service (default: its `port`)."""
+    return naming.egress_cluster(mesh.name, node, service.protocol, port or service.port)
 
 
-def mesh_service(mesh: CompiledMesh, plan: MeshPlan, name: str, caller: Identity) -> Backend:
-    """A virtual service with a router: its routes, and a cluster per version they send traffic to,
-    over TLS when the service's listener speaks it (`caller`'s certificate when it is mutual)."""
+def serves(route: CompiledRoute, service: CompiledService, port: int) -> bool:
+    """Whether a router route handles requests to this listener port (a route without a port serves
+    `port`, the only one a service without extraPorts has)."""
+    return (route.port or service.port) == port
+
+
+def mesh_service(
+    mesh: CompiledMesh, plan: MeshPlan, name: str, caller: Identity, port: int | None = None
+) -> Backend:
+    """A virtual service with a router, at one of its listener ports (default: its `port`): the routes
+    that serve that port, and a cluster per version they send traffic to, at that version's sidecar
+    ingress for the port, over TLS when the service's listener speaks it (`caller`'s certificate when
+    it is mutual)."""
     service = mesh.services[name]
+    port = port or service.port
+    index = service.ports.index(port)
     callee = mesh.tls.services[name]
     socket = (
         upstream(plan.certificates, callee, caller, alpn_for(service.protocol)) if callee.encrypted else None
     )
 
     def cluster_of(target: Target) -> str:
-        return egress_cluster(mesh, service, target.node)
+        return egress_cluster(mesh, service, target.node, port)
 
-    routes = [router_route(route, cluster_of) for route in service.routes]
+    routes = [router_route(route, cluster_of) for route in service.routes if serves(route, service, port)]
     clusters = [
         node_cluster(
-            egress_cluster(mesh, service, version.node),
+            egress_cluster(mesh, service, version.node, port),
             service,
-            [sidecar_of(plan, name, version.name).peer_address],
+            [sidecar_of(plan, name, version.name).ports[index].peer_address],
             plan.resolver,
             socket,
         )

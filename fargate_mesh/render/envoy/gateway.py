@@ -37,6 +37,10 @@ A request no gateway route matches gets Envoy's 404 (response flag NR); one no r
 chosen service matches after the rewrite gets a 404 too (NR at stage 2, or the flattened route's
 direct 404), as at an App Mesh gateway. The access log's `route` names the route taken.
 
+A gateway route's target port (`port`, for a service with extraPorts) picks the router routes that
+serve that port and the clusters at each version's sidecar ingress for it; a second stage for a port
+other than the service's `port` has its own internal listener and cluster, named with the port.
+
 Rewrites (the spec's `rewrite`, App Mesh's names in brackets):
 - default: keep the path (`default_prefix: DISABLED`), the product's choice: App Mesh's default
   rewrite would strip `/v1/products` from `/v1/products/7` (App Mesh user guide, "Gateway routes");
@@ -56,7 +60,7 @@ from typing import Any
 
 from fargate_mesh import naming
 from fargate_mesh.model import CompiledGatewayRoute, CompiledMesh, CompiledService, Target
-from fargate_mesh.render.envoy.backends import Backend, egress_cluster, mesh_service
+from fargate_mesh.render.envoy.backends import Backend, egress_cluster, mesh_service, serves
 from fargate_mesh.render.envoy.bootstrap import bootstrap
 from fargate_mesh.render.envoy.clusters import internal_cluster
 from fargate_mesh.render.envoy.http import (
@@ -81,14 +85,14 @@ def render_gateway(
     """The bootstrap of the ingress gateway Envoy."""
     public = naming.gateway_listener(mesh.gateway.port)
     routes: list[dict[str, Any]] = []
-    two_stage: set[str] = set()
+    two_stage: set[tuple[str, int]] = set()
     for route in mesh.gateway.routes:
         service = mesh.services[route.service]
         if flattens(route, service):
             routes += flattened_routes(mesh, route, service)
         else:
             routes.append(gateway_route(mesh, route))
-            two_stage.add(route.service)
+            two_stage.add((route.service, route.target_port))
     edge = listener(
         public,
         plan.gateway,
@@ -102,14 +106,13 @@ def render_gateway(
     )
     listeners = [protect_edge(edge, mesh.tls.gateway, plan.certificates)]
     clusters: list[dict[str, Any]] = []
-    for service in mesh.gateway_services:
-        backend = mesh_service(mesh, plan, service.name, mesh.tls.gateway.identity)
-        if service.name in two_stage:
-            inner = naming.virtual_service_listener(service.dns_name)
+    for service, port in target_ports(mesh):
+        backend = mesh_service(mesh, plan, service.name, mesh.tls.gateway.identity, port)
+        if (service.name, port) in two_stage:
+            inner = naming.virtual_service_listener(service.dns_name, _named_port(service, port))
             listeners.append(_virtual_service_listener(service, inner, backend, access_log_path))
-            clusters.append(
-                internal_cluster(naming.virtual_service_cluster(mesh.name, service.dns_name), inner)
-            )
+            cluster = naming.virtual_service_cluster(mesh.name, service.dns_name, _named_port(service, port))
+            clusters.append(internal_cluster(cluster, inner))
         clusters += backend.clusters
     return bootstrap(
         naming.virtual_gateway_id(mesh.name, mesh.gateway.name),
@@ -118,6 +121,17 @@ def render_gateway(
         clusters,
         internal_listeners=bool(two_stage),
     )
+
+
+def target_ports(mesh: CompiledMesh) -> list[tuple[CompiledService, int]]:
+    """Each service some gateway route targets, with each of its ports targeted, in spec order."""
+    wanted = {(r.service, r.target_port) for r in mesh.gateway.routes}
+    return [(s, port) for s in mesh.gateway_services for port in s.ports if (s.name, port) in wanted]
+
+
+def _named_port(service: CompiledService, port: int) -> int | None:
+    # The service's `port` keeps the names it had before extraPorts existed.
+    return None if port == service.port else port
 
 
 def flattens(route: CompiledGatewayRoute, service: CompiledService) -> bool:
@@ -137,9 +151,11 @@ def flattened_routes(
     flat: list[dict[str, Any]] = []
 
     def cluster_of(target: Target) -> str:
-        return egress_cluster(mesh, service, target.node)
+        return egress_cluster(mesh, service, target.node, route.target_port)
 
     for inner in service.routes:
+        if not serves(inner, service, route.target_port):
+            continue
         match = combined_match(route.match, inner.match)
         if match is None:  # no request meets both: the router route is unreachable from here
             continue
@@ -152,8 +168,9 @@ def flattened_routes(
 
 
 def gateway_route(mesh: CompiledMesh, route: CompiledGatewayRoute) -> dict[str, Any]:
+    port = _named_port(mesh.services[route.service], route.target_port)
     action: dict[str, Any] = {
-        "cluster": naming.virtual_service_cluster(mesh.name, route.target_dns_name),
+        "cluster": naming.virtual_service_cluster(mesh.name, route.target_dns_name, port),
         # Stage 2 enforces the service's timeouts; see the module docstring.
         "timeout": "0s",
         "idle_timeout": "0s",

@@ -14,6 +14,12 @@ one machine:
 localmesh also tells its apps to listen there. `egress`, `admin`, `gateway` and `gateway_admin` are
 listen addresses; localmesh dials them as they are (an app's HTTP_PROXY, readiness probes), which
 works because everything it plans is on loopback. External backends are dial addresses.
+
+A service with `extraPorts` has one more (app, ingress, peer) triple per extra port (SidecarPlan.extra,
+in extraPorts order): the sidecar has an ingress listener in front of each app port. In a Fargate task
+the app's extraPorts[i] is reached on 127.0.0.1 at that port, behind the ingress at 15100 + i + 1
+(facts.envoy_ingress_port; 15000 + i would meet the egress port), dialled by peers at the version's
+Cloud Map name on that port.
 """
 
 from __future__ import annotations
@@ -22,7 +28,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fargate_mesh.facts import ENVOY_ADMIN_PORT, ENVOY_EGRESS_PORT, ENVOY_INGRESS_PORT, TASK_TLS_DIRECTORY
+from fargate_mesh.facts import (
+    ENVOY_ADMIN_PORT,
+    ENVOY_EGRESS_PORT,
+    ENVOY_INGRESS_PORT,
+    TASK_TLS_DIRECTORY,
+    envoy_ingress_port,
+)
 from fargate_mesh.model import CompiledMesh
 from fargate_mesh.tls_files import CertificateFiles
 
@@ -37,6 +49,19 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class PortPlan:
+    """One listener port of an app: the app there, the sidecar ingress in front of it, where peers dial."""
+
+    app: Endpoint
+    ingress: Endpoint
+    peer: Endpoint | None = None  # None: at `ingress`
+
+    @property
+    def peer_address(self) -> Endpoint:
+        return self.peer if self.peer is not None else self.ingress
+
+
+@dataclass(frozen=True)
 class SidecarPlan:
     """One version of one service: its app and the Envoy sidecar in front of it."""
 
@@ -47,13 +72,22 @@ class SidecarPlan:
     egress: Endpoint  # where the sidecar's outbound listener listens; the app's HTTP_PROXY
     admin: Endpoint  # where the sidecar's admin interface listens (readiness, stats)
     peer: Endpoint | None = None  # where peers and the gateway reach the ingress; None: at `ingress`
+    extra: tuple[PortPlan, ...] = ()  # the service's extraPorts, in order
 
     @property
     def peer_address(self) -> Endpoint:
         """Where other proxies send this version's traffic."""
         return self.peer if self.peer is not None else self.ingress
 
-    def as_dict(self) -> dict[str, str]:
+    @property
+    def ports(self) -> tuple[PortPlan, ...]:
+        """Every listener port, in the service's order (`port` first, then extraPorts)."""
+        return (PortPlan(self.app, self.ingress, self.peer), *self.extra)
+
+    def as_dict(self) -> dict[str, Any]:
+        extra = [
+            {"app": str(p.app), "ingress": str(p.ingress), "peer": str(p.peer_address)} for p in self.extra
+        ]
         return {
             "service": self.service,
             "version": self.version,
@@ -62,6 +96,7 @@ class SidecarPlan:
             "peer": str(self.peer_address),
             "egress": str(self.egress),
             "admin": str(self.admin),
+            **({"extra": extra} if extra else {}),
         }
 
 
@@ -86,6 +121,7 @@ class MeshPlan:
     def listen_endpoints(self) -> list[Endpoint]:
         """Every address something of the mesh listens on."""
         own = [e for s in self for e in (s.app, s.ingress, s.egress, s.admin)]
+        own += [e for s in self for p in s.extra for e in (p.app, p.ingress)]
         return [*own, self.gateway, self.gateway_admin]
 
     def as_dict(self) -> dict[str, Any]:
@@ -122,6 +158,7 @@ def loopback_plan(
             ingress=endpoint(),
             egress=endpoint(),
             admin=endpoint(),
+            extra=tuple(PortPlan(endpoint(), endpoint()) for _ in service.extra_ports),
         )
         for service in mesh.services.values()
         for version in service.versions
@@ -151,6 +188,14 @@ def fargate_plan(mesh: CompiledMesh) -> MeshPlan:
             egress=Endpoint("127.0.0.1", ENVOY_EGRESS_PORT),
             admin=admin,
             peer=Endpoint(version.dns_name, ENVOY_INGRESS_PORT),
+            extra=tuple(
+                PortPlan(
+                    Endpoint("127.0.0.1", port),
+                    Endpoint("0.0.0.0", envoy_ingress_port(index)),
+                    Endpoint(version.dns_name, envoy_ingress_port(index)),
+                )
+                for index, port in enumerate(service.extra_ports, start=1)
+            ),
         )
         for service in mesh.services.values()
         for version in service.versions.values()

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from fargate_mesh import naming
+from fargate_mesh.facts import envoy_ingress_port
 from fargate_mesh.model import DEFAULT_TIMEOUT, CompiledMesh
 from fargate_mesh.render.envoy.backends import Backend, external_service, mesh_service, sidecar_of
 from fargate_mesh.render.envoy.bootstrap import bootstrap
@@ -58,11 +59,21 @@ def render_sidecar(
     compiled = mesh.services[service]
     node = compiled.versions[version].node
     sidecar = sidecar_of(plan, service, version)
-    local = naming.ingress_cluster(mesh.name, node, compiled.protocol, compiled.port)
-    ingress = _ingress(mesh, plan, service, version, sidecar.ingress, local, access_log_path)
+    if len(sidecar.ports) != len(compiled.ports):
+        raise ValueError(
+            f"the plan has {len(sidecar.ports)} ports for {service} {version}, the service {len(compiled.ports)}"
+        )
+    ingresses: list[dict[str, Any]] = []
+    local_clusters: list[dict[str, Any]] = []
+    # One ingress listener and app cluster per app port (`port` first, named as before; extraPorts after).
+    for index, (port, at) in enumerate(zip(compiled.ports, sidecar.ports, strict=True)):
+        local = naming.ingress_cluster(mesh.name, node, compiled.protocol, port)
+        name = naming.sidecar_ingress_listener(envoy_ingress_port(index))
+        ingresses.append(_ingress(mesh, plan, service, version, name, at.ingress, local, access_log_path))
+        local_clusters.append(app_cluster(local, compiled, at.app))
     egress, egress_clusters = _egress(mesh, plan, service, sidecar.egress, access_log_path, ca_file)
-    clusters = [app_cluster(local, compiled, sidecar.app), *egress_clusters]
-    return bootstrap(naming.virtual_node_id(mesh.name, node), sidecar.admin, [ingress, egress], clusters)
+    clusters = [*local_clusters, *egress_clusters]
+    return bootstrap(naming.virtual_node_id(mesh.name, node), sidecar.admin, [*ingresses, egress], clusters)
 
 
 def _ingress(
@@ -70,11 +81,11 @@ def _ingress(
     plan: MeshPlan,
     service: str,
     version: str,
+    name: str,
     at: Endpoint,
     local: str,
     access_log_path: str,
 ) -> dict[str, Any]:
-    name = naming.SIDECAR_INGRESS_LISTENER
     compiled = mesh.version(service, version)
     route = {
         "name": "ingress",
@@ -99,7 +110,11 @@ def _egress(
         if callee.external:
             backend: Backend = external_service(mesh, plan, callee.name, ca_file)
         else:
-            backend = mesh_service(mesh, plan, callee.name, mesh.tls.identity(service))
+            for port in mesh.services[callee.name].ports:
+                backend = mesh_service(mesh, plan, callee.name, mesh.tls.identity(service), port)
+                vhosts.append(_callee_host(callee.dns_name, port, callee.port, backend.routes))
+                clusters += backend.clusters
+            continue
         host = callee.dns_name
         vhosts.append(virtual_host(host, [host, f"{host}:{callee.port}"], backend.routes))
         clusters += backend.clusters
@@ -114,6 +129,13 @@ def _egress(
         "egress", route_config(name, vhosts), access_log_path, name, http_filters=filters
     )
     return listener(name, at, manager), clusters
+
+
+def _callee_host(host: str, port: int, main_port: int, routes: list[dict[str, Any]]) -> dict[str, Any]:
+    """A mesh callee's virtual host for one of its ports: a Host without a port means its `port`."""
+    if port == main_port:
+        return virtual_host(host, [host, f"{host}:{port}"], routes)
+    return virtual_host(f"{host}:{port}", [f"{host}:{port}"], routes)
 
 
 def _refuse(service: str) -> dict[str, Any]:

@@ -7,16 +7,13 @@ real requests); here every bootstrap of it, under the loopback and the Fargate a
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fargate_mesh import naming
-from fargate_mesh.render.envoy import render_all
-from fargate_mesh.render.envoy.plan import fargate_plan, loopback_plan
-from tests.helpers.envoy import clusters, listeners, validate_all, vhosts
+from tests.helpers.envoy import clusters, listeners, rendered, validate_all, vhosts
 from tests.helpers.meshes import compiled
 from tests.localmesh.test_e2e_route_api import SPEC
 
@@ -24,10 +21,7 @@ MESH = compiled(SPEC)
 
 
 def configs(plan: str) -> dict[str, dict[str, Any]]:
-    if plan == "fargate":
-        return render_all(MESH, fargate_plan(MESH))
-    ports = itertools.count(20_000)
-    return render_all(MESH, loopback_plan(MESH, lambda: next(ports)))
+    return rendered(MESH, plan)
 
 
 def gateway_routes() -> dict[str, dict[str, Any]]:
