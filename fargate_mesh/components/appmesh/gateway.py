@@ -18,6 +18,7 @@ from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
 from fargate_mesh.components.ecs.task import (
     Capacity,
+    CompiledGatewayWorkload,
     ExistingTaskResources,
     TaskArgs,
     TaskGroup,
@@ -34,7 +35,7 @@ GATEWAY_POLICY_PREFIX = "ingress"
 
 
 @dataclass(frozen=True)
-class IngressGatewayArgs:
+class IngressGatewayArgs(CompiledGatewayWorkload):
     """The mesh's front door: a virtual gateway with the compiled gateway's routes, run as an
     Envoy-only ECS service behind the ALB's target group.
 
@@ -80,19 +81,6 @@ class IngressGatewayArgs:
 
     def __post_init__(self) -> None:
         require_plain("IngressGatewayArgs", gateway=self.gateway, mesh_owner=self.mesh_owner)
-
-    @property
-    def log_group(self) -> str:
-        return self.gateway.log_group
-
-    @property
-    def execution_role_description(self) -> str:
-        return f"ECS writes logs for {self.gateway.name}"
-
-    @property
-    def repository_arns(self) -> tuple[str, ...]:
-        """No private repository: Envoy comes from public ECR, so the execution role may not pull."""
-        return ()
 
 
 class IngressGateway(pulumi.ComponentResource):

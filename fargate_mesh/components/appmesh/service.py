@@ -24,6 +24,7 @@ from fargate_mesh.components.base import child, type_token
 from fargate_mesh.components.ecs.task import (
     App,
     Capacity,
+    CompiledServiceWorkload,
     ExistingTaskResources,
     TaskArgs,
     TaskGroup,
@@ -36,7 +37,7 @@ from fargate_mesh.render.appmesh import specs
 
 
 @dataclass(frozen=True)
-class MeshServiceArgs:
+class MeshServiceArgs(CompiledServiceWorkload):
     """One service in App Mesh: its routing, one Cloud Map service, and an ECS service per version.
 
     Args:
@@ -85,14 +86,6 @@ class MeshServiceArgs:
             read_only_root_filesystem=self.read_only_root_filesystem,
             mesh_owner=self.mesh_owner,
         )
-
-    @property
-    def log_group(self) -> str:
-        return self.service.log_group
-
-    @property
-    def execution_role_description(self) -> str:
-        return f"ECS pulls images and writes logs for {self.service.name}"
 
 
 class MeshService(pulumi.ComponentResource):

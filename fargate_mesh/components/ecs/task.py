@@ -28,6 +28,7 @@ from fargate_mesh.components.ecs.workload import (
 )
 from fargate_mesh.components.names import TaskNames
 from fargate_mesh.facts import DEFAULT_LOG_RETENTION_DAYS, DEFAULT_XRAY_IMAGE
+from fargate_mesh.model.compiled import CompiledGateway, CompiledService
 from fargate_mesh.spec import Autoscaling, TaskSize
 from fargate_mesh.spec.base import check_log_retention
 
@@ -107,6 +108,41 @@ class ExistingTaskResources:
 
     log_group_name: pulumi.Input[str] | None = None
     execution_role_arn: pulumi.Input[str] | None = None
+
+
+class CompiledServiceWorkload:
+    """The Workload parts a mesh service's args derive from its compiled service, on every data
+    plane. These strings are live resources' inputs (log group name, role description): one copy."""
+
+    service: CompiledService
+
+    @property
+    def log_group(self) -> str:
+        return self.service.log_group
+
+    @property
+    def execution_role_description(self) -> str:
+        return f"ECS pulls images and writes logs for {self.service.name}"
+
+
+class CompiledGatewayWorkload:
+    """The Workload parts a gateway's args derive from the compiled gateway, on every data plane."""
+
+    gateway: CompiledGateway
+
+    @property
+    def log_group(self) -> str:
+        return self.gateway.log_group
+
+    @property
+    def execution_role_description(self) -> str:
+        return f"ECS writes logs for {self.gateway.name}"
+
+    @property
+    def repository_arns(self) -> tuple[str, ...]:
+        """No private repository: Envoy (and the AWS CLI) come from public registries, so the
+        execution role may not pull from ECR."""
+        return ()
 
 
 class Workload(Protocol):

@@ -12,14 +12,14 @@ import pulumi
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.base import type_token
 from fargate_mesh.components.ecs.gateway import gateway_service
-from fargate_mesh.components.ecs.task import ExistingTaskResources, Telemetry
+from fargate_mesh.components.ecs.task import CompiledGatewayWorkload, ExistingTaskResources, Telemetry
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.envoy.proxy import ENVOY_CONTAINER, EnvoyProxy
 from fargate_mesh.model import CompiledGateway
 
 
 @dataclass(frozen=True)
-class EnvoyGatewayArgs:
+class EnvoyGatewayArgs(CompiledGatewayWorkload):
     gateway: CompiledGateway  # name (ECS service, task family, the alarms' prefix), log group, port, size
     placement: TaskPlacement
     proxy: EnvoyProxy  # with the gateway's bootstrap and gateway_port
@@ -34,19 +34,6 @@ class EnvoyGatewayArgs:
     existing: ExistingTaskResources = field(
         default_factory=ExistingTaskResources
     )  # log group, execution role
-
-    @property
-    def log_group(self) -> str:
-        return self.gateway.log_group
-
-    @property
-    def execution_role_description(self) -> str:
-        return f"ECS writes logs for {self.gateway.name}"
-
-    @property
-    def repository_arns(self) -> tuple[str, ...]:
-        """No private repository: Envoy (and the AWS CLI) come from public registries."""
-        return ()
 
     def __post_init__(self) -> None:
         if self.proxy.gateway_port != self.gateway.port:

@@ -17,6 +17,7 @@ from fargate_mesh.components.base import type_token
 from fargate_mesh.components.ecs.task import (
     App,
     Capacity,
+    CompiledServiceWorkload,
     ExistingTaskResources,
     TaskArgs,
     TaskGroup,
@@ -30,7 +31,7 @@ from fargate_mesh.model import CompiledService
 
 
 @dataclass(frozen=True)
-class EnvoyMeshServiceArgs:
+class EnvoyMeshServiceArgs(CompiledServiceWorkload):
     service: CompiledService  # with every name: ECS services, task families, log group, Cloud Map names
     namespace_id: pulumi.Input[str]  # the Cloud Map namespace every version registers in
     placement: TaskPlacement  # cluster, private subnets, the service's security group
@@ -43,14 +44,6 @@ class EnvoyMeshServiceArgs:
     existing: ExistingTaskResources = field(
         default_factory=ExistingTaskResources
     )  # log group, execution role
-
-    @property
-    def log_group(self) -> str:
-        return self.service.log_group
-
-    @property
-    def execution_role_description(self) -> str:
-        return f"ECS pulls images and writes logs for {self.service.name}"
 
     def __post_init__(self) -> None:
         versions = set(self.service.versions)

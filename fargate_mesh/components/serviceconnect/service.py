@@ -22,6 +22,7 @@ from fargate_mesh.components.base import child, type_token
 from fargate_mesh.components.ecs.task import (
     App,
     Capacity,
+    CompiledServiceWorkload,
     ExistingTaskResources,
     TaskArgs,
     TaskGroup,
@@ -54,7 +55,7 @@ class EdgeArgs:
 
 
 @dataclass(frozen=True)
-class ConnectServiceArgs:
+class ConnectServiceArgs(CompiledServiceWorkload):
     service: CompiledService
     mesh_name: str
     namespace: pulumi.Input[str]  # the Cloud Map namespace (name or ARN) the service is published in
@@ -67,14 +68,6 @@ class ConnectServiceArgs:
     read_only_root_filesystem: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
     existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)  # own log group/role
-
-    @property
-    def log_group(self) -> str:
-        return self.service.log_group
-
-    @property
-    def execution_role_description(self) -> str:
-        return f"ECS pulls images and writes logs for {self.service.name}"
 
 
 class ConnectService(pulumi.ComponentResource):
