@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from fargate_mesh.facts import envoy_ingress_port
 from fargate_mesh.model.compiled import CompiledGatewayRoute, CompiledMesh, CompiledRoute
 from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.model.rollouts import test_route
@@ -97,6 +98,17 @@ def _several_ports(mesh: CompiledMesh) -> Iterator[str]:
     for gateway_route in mesh.gateway.routes:
         if gateway_route.target_port != mesh.services[gateway_route.service].port:
             yield f"{gateway_route.path}.port"
+
+
+def _ports_at_extra_ingress(mesh: CompiledMesh) -> Iterator[str]:
+    """App ports where the envoy sidecar listens in front of the service's extra ports."""
+    for service in mesh.services.values():
+        sidecar = {envoy_ingress_port(i) for i in range(1, len(service.ports))}
+        if service.port in sidecar:
+            yield f"{service.path}.port"
+        for i, port in enumerate(service.extra_ports):
+            if port in sidecar:
+                yield f"{service.path}.extraPorts[{i}]"
 
 
 def _connection_pools(mesh: CompiledMesh) -> Iterator[str]:
@@ -365,6 +377,16 @@ FEATURES: tuple[Feature, ...] = (
             "serviceConnect": "not built yet; serve the other port as its own service",
         },
         _several_ports,
+    ),
+    Feature(
+        "an app port at one of the envoy sidecar's extra ingress ports",
+        ("services.S.port", "services.S.extraPorts"),
+        {
+            "envoy": "in the app's own task the sidecar listens in front of extraPorts[i] at 15100 + i + 1 "
+            "(15101, 15102, ...), so no app port may be the sidecar's ingress for an extra port; pick "
+            "another port (App Mesh's proxy takes every app port at 15000)"
+        },
+        _ports_at_extra_ingress,
     ),
     Feature(
         f"more than {APP_MESH_MAX_WEIGHTED_TARGETS} weighted targets in one route",

@@ -34,6 +34,12 @@ def second_gateway_route(match: dict[str, Any]) -> dict[str, Any]:
     return with_mesh(**{"gateway.routes": [first, second]})
 
 
+def extra_ports(*ports: int, port: int = 8080) -> dict[str, Any]:
+    """The minimal mesh with products on `port` and these extra ports, one route to v1 per port."""
+    routes = [to_v1(f"p{p}", port=p) for p in (port, *ports)]
+    return with_mesh(**{f"{P}.port": port, f"{P}.extraPorts": list(ports), f"{P}.routes": routes})
+
+
 def headers(n: int) -> list[dict[str, str]]:
     return [{"name": f"x-{i}", "exact": "1"} for i in range(n)]
 
@@ -84,6 +90,10 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
             }
         ),
         [f"{P}.extraPorts", f"{P}.routes[0].port", f"{P}.routes[1].port", "gateway.routes[0].port"],
+    ),
+    "an app port at one of the envoy sidecar's extra ingress ports": (
+        extra_ports(9090, 15102),
+        [f"{P}.extraPorts[1]"],
     ),
     "more than 10 weighted targets in one route": (
         with_mesh(**{f"{P}.versions": {f"v{i}": {"weight": 9} for i in range(11)}}),
@@ -312,6 +322,28 @@ def test_app_mesh_reserved_prefixes_are_refused_wherever_a_path_is_written(edit:
     spec = with_mesh(**edit)
     problem_at(refused_on(spec, "appmesh"), field, "App Mesh reserves these prefixes")
     runs_on(spec, "envoy")
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        (extra_ports(9090, 15101), f"{P}.extraPorts[1]"),
+        (extra_ports(9090, port=15101), f"{P}.port"),
+    ],
+)
+def test_an_app_port_at_the_envoy_sidecars_extra_ingress_is_refused_on_envoy_only(
+    spec: dict[str, Any], field: str
+):
+    """GIVEN products whose port or an extra port is where the envoy sidecar listens in front of its
+    extra ports (15100 + i + 1 for extraPorts[i]), in the app's own task
+    WHEN checked for each data plane
+    THEN envoy refuses it at that field, saying where the sidecar listens; appmesh carries it (its proxy takes
+    every app port at 15000); serviceConnect says only that it takes no extraPorts"""
+    problem_at(refused_on(spec, "envoy"), field, "the sidecar's ingress for an extra port; pick another port")
+    runs_on(spec, "appmesh")
+    elsewhere = refused_on(edit(spec, tracing=False, egressFilter="ALLOW_ALL"), "serviceConnect")
+    assert all("more than one listener port" in p.message for p in elsewhere)
+    problem_at(elsewhere, f"{P}.extraPorts", "more than one listener port")
 
 
 def test_regex_routes_with_priorities_are_ordered_on_app_mesh_too():
