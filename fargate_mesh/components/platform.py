@@ -36,6 +36,7 @@ from fargate_mesh.components.foundation import (
     ExistingNamespace,
     MeshFoundation,
     MeshFoundationArgs,
+    namespace_problems,
 )
 from fargate_mesh.components.images import AppImage, AppImageArgs, repository_arn_from_uri
 from fargate_mesh.components.names import StackNames
@@ -209,6 +210,7 @@ class MeshPlatformArgs:
                 )
             )
         problems += build_problems(compiled, self.apps_dir)
+        problems += namespace_problems(self.existing_namespace, compiled.namespace)
         if problems:
             raise SpecError(problems, self.spec_source)
 

@@ -11,6 +11,8 @@ import pytest
 from fargate_mesh.components import (
     DATA_PLANES,
     DeployedDataPlane,
+    ExistingNamespace,
+    MeshFoundationArgs,
     MeshPlatform,
     MeshPlatformArgs,
     PlatformParts,
@@ -20,7 +22,7 @@ from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.spec import SpecError, parse_mesh
 from tests.helpers.meshes import compiled, prebuilt, stack_mesh
 from tests.helpers.pulumi import deploy
-from tests.helpers.spec import edit
+from tests.helpers.spec import edit, problem_at
 
 
 def prebuilt_dev():
@@ -316,3 +318,42 @@ def test_an_app_the_kit_cannot_build_is_refused_before_any_resource(tmp_path):
         assert "has no Dockerfile, and the shared kit cannot build it without" in problem
         assert str(tmp_path / "kit" / "Dockerfile") in problem and "_api" in problem
     assert missing_build_contexts(compiled(stack_mesh("dev")), "apps") == []
+
+
+def test_platform_args_refuse_an_existing_namespace_of_another_name():
+    """GIVEN the dev spec (namespace shop.local) with another problem its data plane refuses, and an
+    existing Cloud Map namespace named other.local
+    WHEN the platform args are made (before MeshPlatform registers anything)
+    THEN one SpecError lists both, the namespace at existing_namespace.name naming both names"""
+    existing = ExistingNamespace(id="ns-0shared", name="other.local")
+    mesh = parse_mesh(dev_spec(**{"gateway.routes[0].match.method": "POST"}))
+    with pytest.raises(SpecError) as caught:
+        MeshPlatformArgs(mesh=mesh, spec_source="shop:mesh", existing_namespace=existing)
+    assert str(caught.value).startswith("shop:mesh is invalid (2 problems):")
+    assert {p.path for p in caught.value.problems} == {
+        "gateway.routes[0].match.method",
+        "existing_namespace.name",
+    }
+    problem_at(
+        caught.value.problems,
+        "existing_namespace.name",
+        "is 'other.local' but the mesh registers its services in 'shop.local'",
+    )
+
+
+def test_foundation_args_refuse_an_existing_namespace_of_another_name_as_a_spec_error():
+    """GIVEN MeshFoundationArgs for shop.local with an existing namespace named shop.local. (a trailing
+    dot is the same DNS name), then one named other.local
+    WHEN the args are made
+    THEN the first is taken, the second refused: "MeshFoundationArgs is invalid (1 problem)" at
+    existing_namespace.name"""
+    MeshFoundationArgs(
+        "shop", "shop.local", "apps", "vpc-1", existing_namespace=ExistingNamespace("ns", "shop.local.")
+    )
+    with pytest.raises(SpecError) as caught:
+        MeshFoundationArgs(
+            "shop", "shop.local", "apps", "vpc-1", existing_namespace=ExistingNamespace("ns", "other.local")
+        )
+    assert str(caught.value).startswith(
+        "MeshFoundationArgs is invalid (1 problem):\n  - existing_namespace.name: "
+    )
