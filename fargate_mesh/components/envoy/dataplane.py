@@ -38,15 +38,16 @@ from fargate_mesh.render.envoy import GATEWAY as GATEWAY_BOOTSTRAP
 from fargate_mesh.render.envoy import render_all
 from fargate_mesh.render.envoy.delivery import RESERVED_BYTES, Delivery, choose_delivery
 from fargate_mesh.render.envoy.lifecycle import Lifecycle
-from fargate_mesh.render.envoy.plan import fargate_plan
+from fargate_mesh.render.envoy.plan import MeshPlan, fargate_plan
 
 # The CA bundle of the upstream Envoy image (Ubuntu's ca-certificates), for external TLS backends.
 ENVOY_IMAGE_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
 
 
-def fargate_bootstraps(compiled: CompiledMesh) -> dict[str, dict[str, Any]]:
-    """Every task's bootstrap, keyed "gateway" and "<service>-<version>": what the tasks run."""
-    return render_all(compiled, fargate_plan(compiled), ca_file=ENVOY_IMAGE_CA_FILE)
+def fargate_bootstraps(compiled: CompiledMesh, plan: MeshPlan | None = None) -> dict[str, dict[str, Any]]:
+    """Every task's bootstrap, keyed "gateway" and "<service>-<version>": what the tasks run (plan:
+    fargate_plan(compiled), when the caller has it already)."""
+    return render_all(compiled, plan or fargate_plan(compiled), ca_file=ENVOY_IMAGE_CA_FILE)
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,10 @@ class EnvoyDataPlane:
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
         compiled, tags, scope = parts.mesh, parts.tags, parts.scope
+        plan = fargate_plan(compiled)
         deliveries = {
             key: choose_delivery(bootstrap, self.reserved_bytes)
-            for key, bootstrap in fargate_bootstraps(compiled).items()
+            for key, bootstrap in fargate_bootstraps(compiled, plan).items()
         }
         store = None
         if any(d.mode == "s3" for d in deliveries.values()):
@@ -74,12 +76,19 @@ class EnvoyDataPlane:
             store = BootstrapStore(store_name, tags, opts=store_opts)
         tls = self._tls_delivery(parts)
 
-        def proxy(key: str, identity: Identity, gateway_port: int | None = None) -> EnvoyProxy:
+        def proxy(
+            key: str,
+            identity: Identity,
+            gateway_port: int | None = None,
+            extra_ingress_ports: tuple[int, ...] = (),
+        ) -> EnvoyProxy:
             delivery: Delivery = deliveries[key]
             s3 = None
             if store is not None and delivery.mode == "s3":
                 s3 = S3Bootstrap(url=store.url(delivery), object_arn=store.put(key, delivery))
-            return EnvoyProxy(delivery, self.images, self.lifecycle, s3, gateway_port, tls(identity))
+            return EnvoyProxy(
+                delivery, self.images, self.lifecycle, s3, gateway_port, tls(identity), extra_ingress_ports
+            )
 
         telemetry = Telemetry(compiled.log_retention_days, compiled.tracing, compiled.xray_image)
         services: dict[str, EnvoyMeshService] = {}
@@ -93,7 +102,13 @@ class EnvoyDataPlane:
                     placement=parts.placement(name),
                     images=parts.images[name].by_version,
                     proxies={
-                        v.name: proxy(v.node, compiled.tls.services[name].identity)
+                        v.name: proxy(
+                            v.node,
+                            compiled.tls.services[name].identity,
+                            extra_ingress_ports=tuple(
+                                p.ingress.port for p in plan.sidecars[name, v.name].extra
+                            ),
+                        )
                         for v in service.versions.values()
                     },
                     repository_arns=parts.images[name].repository_arns,
