@@ -34,10 +34,8 @@ APP_MESH_MAX_MATCHES = 10  # header matches, and query parameter matches, per ro
 
 # Application Load Balancer quotas (ELB user guide, "Quotas for your Application Load Balancers").
 ALB_MAX_CONDITION_VALUES = 5  # per rule
-ALB_MAX_RULES = 100  # per load balancer, default rules not counted
+ALB_MAX_RULES = 100  # per load balancer, default rules (serviceConnect's 404) not counted
 ALB_MAX_REGEX_LENGTH = 128  # characters in one regex condition value
-# serviceConnect adds one rule of its own: the last, answering 404 to what no gateway route matches.
-ALB_OWN_RULES = 1
 
 Finder = Callable[[CompiledMesh], Iterator[str]]
 
@@ -267,7 +265,7 @@ def _alb_condition_values(mesh: CompiledMesh) -> Iterator[str]:
 
 
 def _alb_rules(mesh: CompiledMesh) -> Iterator[str]:
-    if len(mesh.gateway.routes) + ALB_OWN_RULES > ALB_MAX_RULES:
+    if len(mesh.gateway.routes) > ALB_MAX_RULES:
         yield "gateway.routes"
 
 
@@ -514,11 +512,12 @@ FEATURES: tuple[Feature, ...] = (
         _alb_condition_values,
     ),
     Feature(
-        f"more than {ALB_MAX_RULES - ALB_OWN_RULES} gateway routes",
+        f"more than {ALB_MAX_RULES} gateway routes",
         ("gateway.routes",),
         {
-            "serviceConnect": f"a load balancer takes {ALB_MAX_RULES} listener rules, one of them the "
-            "404 for unmatched requests; merge gateway routes"
+            "serviceConnect": f"a load balancer takes {ALB_MAX_RULES} listener rules, one per gateway "
+            "route (the listener's default, the 404 for unmatched requests, is not counted); merge "
+            "gateway routes"
         },
         _alb_rules,
     ),

@@ -17,6 +17,7 @@ from fargate_mesh.components import (
     MeshPlatformArgs,
     PlatformParts,
 )
+from fargate_mesh.components.firewall import GATEWAY
 from fargate_mesh.components.platform import app_build, apps_to_build, missing_build_contexts
 from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.spec import SpecError, parse_mesh
@@ -251,6 +252,7 @@ class RecordingDataPlane:
 
     parts: list[PlatformParts] = field(default_factory=list)
     admission_port: int | None = None
+    has_gateway_workload: bool = True
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
         self.parts.append(parts)
@@ -288,6 +290,31 @@ def test_the_platform_composes_shared_parts_then_the_chosen_data_plane(mocks, mo
     types = {r["type"] for r in rec}
     assert {"aws:ecs/cluster:Cluster", "aws:lb/loadBalancer:LoadBalancer", "aws:ec2/vpc:Vpc"} <= types
     assert not any(t.startswith(("aws:appmesh/", "aws:ecs/service", "fargatemesh:appmesh:")) for t in types)
+
+
+@pytest.mark.parametrize("gateway", [True, False])
+def test_only_a_data_plane_with_a_gateway_workload_gets_its_target_group_and_security_group(
+    mocks, monkeypatch, gateway: bool
+):
+    """GIVEN a data plane that says whether it runs a gateway workload (DataPlane.has_gateway_workload)
+    WHEN the platform is deployed
+    THEN with one, the ALB forwards by default to the gateway's target group and the gateway has a
+    security group the ALB reaches; without one, neither exists, the HTTPS listener answers 404 and
+    the services' security groups admit no gateway"""
+    plane = RecordingDataPlane(has_gateway_workload=gateway)
+    monkeypatch.setitem(DATA_PLANES, "appmesh", lambda args: plane)
+    rec = deploy(mocks, lambda: MeshPlatform("shop-dev", MeshPlatformArgs(mesh=prebuilt_dev())).urn)
+    (parts,) = plane.parts
+    target_groups = [r["name"] for r in rec.of_type("aws:lb/targetGroup:TargetGroup")]
+    gateway_rules = [r["name"] for r in rec if ":gateway" in r["name"]]
+    (action,) = rec.one("aws:lb/listener:Listener", port=443)["inputs"]["defaultActions"]
+    if gateway:
+        assert target_groups == ["shop-dev-gateway"] and action["type"] == "forward"
+        assert GATEWAY in parts.firewall.group_ids and len(gateway_rules) == 6
+    else:
+        assert target_groups == [] and action["type"] == "fixed-response"
+        assert GATEWAY not in parts.firewall.group_ids and gateway_rules == []
+        assert set(parts.firewall.group_ids) == {"products", "prices"}
 
 
 def test_sample_apps_build_with_the_shared_kit_and_others_with_their_own_dockerfile(tmp_path):

@@ -176,9 +176,9 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
         ),
         ["gateway.routes[1].match"],
     ),
-    "more than 99 gateway routes": (
+    "more than 100 gateway routes": (
         with_mesh(
-            **{"gateway.routes": [{"service": "products", "match": {"prefix": f"/r{i}"}} for i in range(100)]}
+            **{"gateway.routes": [{"service": "products", "match": {"prefix": f"/r{i}"}} for i in range(101)]}
         ),
         ["gateway.routes"],
     ),

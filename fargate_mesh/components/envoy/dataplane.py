@@ -60,6 +60,8 @@ class EnvoyDataPlane:
     reserved_bytes: int = RESERVED_BYTES
     # Callers reach a version through its sidecar's ingress listener, never the app's port.
     admission_port: int | None = ENVOY_INGRESS_PORT
+    # The gateway is an Envoy task of its own behind the ALB's target group.
+    has_gateway_workload: bool = field(default=True, init=False)
     # Fills each task's mesh TLS folder at start (components/tls/setup.py); needs the AWS CLI and OpenSSL.
     tls_setup_image: str = DEFAULT_TLS_SETUP_IMAGE
 
@@ -125,9 +127,9 @@ class EnvoyDataPlane:
                 gateway=compiled.gateway,
                 placement=parts.placement(GATEWAY),
                 proxy=proxy(GATEWAY_BOOTSTRAP, compiled.tls.gateway.identity, compiled.gateway.port),
-                target_group_arn=parts.endpoint.target_group_arn,
+                target_group_arn=parts.endpoint.gateway_target().arn,
                 load_balancer_arn_suffix=parts.endpoint.alb_arn_suffix,
-                target_group_arn_suffix=parts.endpoint.target_group_arn_suffix,
+                target_group_arn_suffix=parts.endpoint.gateway_target().arn_suffix,
                 alarms=self.gateway_alarms,
                 telemetry=telemetry,
                 # The listener (ECS needs a used target group), and the versions' Cloud Map services
