@@ -373,6 +373,31 @@ def test_every_problem_of_a_data_plane_comes_at_once():
     assert all("Amazon ECS Service Connect" in p.message for p in caught.value.problems)
 
 
+@pytest.mark.parametrize(
+    ("dataplane", "traces"), [("appmesh", True), ("envoy", True), ("serviceConnect", False)]
+)
+def test_tracing_left_unsaid_is_the_data_planes_default(dataplane: str, traces: bool):
+    """GIVEN the minimal mesh with egress allowed on a data plane, `tracing` not written
+    WHEN it is parsed, then compiled and checked for that data plane
+    THEN the spec keeps no value, and the compiled mesh traces where the proxy can send traces
+    (appmesh, envoy) and not on serviceConnect, which therefore carries the mesh as written"""
+    spec = with_mesh(egressFilter="ALLOW_ALL", dataplane=dataplane)
+    assert accepted(spec).tracing is None
+    assert runs_on(spec, dataplane).tracing is traces
+
+
+@pytest.mark.parametrize("written", [True, False])
+def test_tracing_as_written_wins_over_the_data_planes_default(written: bool):
+    """GIVEN `tracing` written on serviceConnect and on appmesh
+    WHEN compiled
+    THEN it is as written everywhere, and serviceConnect refuses `tracing: true` at its field"""
+    for dataplane in ("appmesh", "serviceConnect"):
+        spec = with_mesh(egressFilter="ALLOW_ALL", dataplane=dataplane, tracing=written)
+        assert compile_mesh(accepted(spec)).tracing is written
+    if written:
+        problem_at(refused_on(spec, "serviceConnect"), "tracing", "the Service Connect proxy sends no traces")
+
+
 def test_the_stacks_own_data_plane_is_checked_by_default():
     """GIVEN a spec with a gateway method match that chooses dataplane: envoy
     WHEN compile_checked is called without a data plane
