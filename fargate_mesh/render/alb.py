@@ -138,5 +138,3 @@ def forward(target_groups: Sequence[tuple[Any, int]]) -> dict[str, Any]:
         "type": "forward",
         "forward": {"target_groups": [{"arn": arn, "weight": weight} for arn, weight in target_groups]},
     }
-
-
