@@ -7,9 +7,8 @@ import pulumi
 from pulumi.provider.experimental.util import camel_case
 from pydantic import ValidationError
 
-from fargate_mesh.components.base import child
 from fargate_mesh.components.ecs import workload
-from fargate_mesh.provider.hosting import dependencies, expose, token
+from fargate_mesh.provider.hosting import dependencies, host
 from fargate_mesh.provider.inputs import TaskPlacementArgs, placement
 from fargate_mesh.spec import Autoscaling, Problem, SpecError
 from fargate_mesh.spec.errors import problems_from_validation
@@ -144,6 +143,4 @@ class FargateService(pulumi.ComponentResource):
         self, name: str, args: FargateServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         service_arguments = fargate_args(args, opts)
-        super().__init__(token("FargateService"), name, None, opts)
-        made = workload.FargateService(name, service_arguments, opts=child(self))
-        expose(self, made, "service_name", "service_arn", "task_definition_arn")
+        host(self, name, opts, lambda options: workload.FargateService(name, service_arguments, opts=options))

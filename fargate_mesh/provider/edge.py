@@ -6,8 +6,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 
 from fargate_mesh.components import firewall, network, public_endpoint
-from fargate_mesh.components.base import child
-from fargate_mesh.provider.hosting import expose, token
+from fargate_mesh.provider.hosting import host
 
 
 class ExistingNetworkArgs(TypedDict):
@@ -51,9 +50,7 @@ class Network(pulumi.ComponentResource):
         if "existing" in args:
             given["existing"] = network.ExistingNetwork(**args["existing"])
         network_args = network.NetworkArgs(**given)  # type: ignore[arg-type]
-        super().__init__(token("Network"), name, None, opts)
-        made = network.Network(name, network_args, opts=child(self))
-        expose(self, made, "vpc_id", "public_subnet_ids", "private_subnet_ids")
+        host(self, name, opts, lambda options: network.Network(name, network_args, opts=options))
 
 
 class PublicEndpointArgs(TypedDict):
@@ -108,18 +105,11 @@ class PublicEndpoint(pulumi.ComponentResource):
         self, name: str, args: PublicEndpointArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         endpoint_args = public_endpoint.PublicEndpointArgs(**args)
-        super().__init__(token("PublicEndpoint"), name, None, opts)
-        endpoint = public_endpoint.PublicEndpoint(name, endpoint_args, opts=child(self))
-        expose(
+        host(
             self,
-            endpoint,
-            "url",
-            "alb_arn",
-            "alb_dns_name",
-            "alb_security_group_id",
-            "target_group_arn",
-            "https_listener_arn",
-            "certificate_arn",
+            name,
+            opts,
+            lambda options: public_endpoint.PublicEndpoint(name, endpoint_args, opts=options),
         )
 
 
@@ -162,6 +152,4 @@ class MeshFirewall(pulumi.ComponentResource):
     def __init__(self, name: str, args: MeshFirewallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         admissions = [firewall.Admission(**a) for a in args["admissions"]]
         firewall_args = firewall.MeshFirewallArgs(**{**args, "admissions": admissions})  # type: ignore[arg-type]
-        super().__init__(token("MeshFirewall"), name, None, opts)
-        made = firewall.MeshFirewall(name, firewall_args, opts=child(self))
-        expose(self, made, "group_ids")
+        host(self, name, opts, lambda options: firewall.MeshFirewall(name, firewall_args, opts=options))

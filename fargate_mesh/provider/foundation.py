@@ -7,8 +7,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 
 from fargate_mesh.components import foundation, images
-from fargate_mesh.components.base import child
-from fargate_mesh.provider.hosting import expose, token
+from fargate_mesh.provider.hosting import host
 
 
 class ContainerInsights(StrEnum):
@@ -89,9 +88,12 @@ class MeshFoundation(pulumi.ComponentResource):
         self, name: str, args: MeshFoundationArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         foundation_arguments = foundation_args(args)
-        super().__init__(token("MeshFoundation"), name, None, opts)
-        made = foundation.MeshFoundation(name, foundation_arguments, opts=child(self))
-        expose(self, made, "namespace_id", "namespace_name", "cluster_arn", "cluster_name")
+        host(
+            self,
+            name,
+            opts,
+            lambda options: foundation.MeshFoundation(name, foundation_arguments, opts=options),
+        )
 
 
 class AppImageArgs(TypedDict):
@@ -131,6 +133,4 @@ class AppImage(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AppImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         image_args = images.AppImageArgs(**args)
-        super().__init__(token("AppImage"), name, None, opts)
-        made = images.AppImage(name, image_args, opts=child(self))
-        expose(self, made, "repository_arn", "repository_url", "image_ref")
+        host(self, name, opts, lambda options: images.AppImage(name, image_args, opts=options))

@@ -7,10 +7,13 @@ component's, as Outputs: a dict or list of Outputs becomes one Output of the dic
 is what a schema output can carry.
 """
 
-from collections.abc import Mapping, Sequence
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pulumi
+
+from fargate_mesh.components.base import child
 
 PACKAGE = "fargatemesh"
 
@@ -32,11 +35,20 @@ def as_output(value: Any) -> pulumi.Output[Any]:
     return pulumi.Output.from_input(value)
 
 
-def expose(hosted: pulumi.ComponentResource, made: pulumi.Resource, *outputs: str) -> None:
-    """Give `hosted` the named outputs of the Python component `made`, and register them."""
-    exposed = {name: as_output(getattr(made, name)) for name in outputs}
-    for name, value in exposed.items():
-        setattr(hosted, name, value)
+def host(
+    hosted: pulumi.ComponentResource,
+    name: str,
+    opts: pulumi.ResourceOptions | None,
+    make: Callable[[pulumi.ResourceOptions], pulumi.Resource],
+) -> None:
+    """Register `hosted` as `fargatemesh:index:<its class name>`, make its Python component as its
+    only child (`make` gets the child's options), and give `hosted` that component's outputs, each
+    one its class annotates, as one Output each."""
+    pulumi.ComponentResource.__init__(hosted, token(type(hosted).__name__), name, None, opts)
+    made = make(child(hosted))
+    exposed = {output: as_output(getattr(made, output)) for output in inspect.get_annotations(type(hosted))}
+    for output, value in exposed.items():
+        setattr(hosted, output, value)
     hosted.register_outputs(exposed)
 
 

@@ -8,8 +8,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 
 from fargate_mesh.components.appmesh import external, mesh, routing
-from fargate_mesh.components.base import child
-from fargate_mesh.provider.hosting import expose, token
+from fargate_mesh.provider.hosting import host
 from fargate_mesh.provider.spec_input import compiled_spec, no_mesh_tls, unknown_name
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 
@@ -47,9 +46,7 @@ class AppMesh(pulumi.ComponentResource):
             egress_filter=args.get("egress_filter", EgressFilter.DROP_ALL).value,
             tags=args.get("tags", {}),
         )
-        super().__init__(token("AppMesh"), name, None, opts)
-        made = mesh.AppMesh(name, mesh_args, opts=child(self))
-        expose(self, made, "mesh_name", "mesh_arn")
+        host(self, name, opts, lambda options: mesh.AppMesh(name, mesh_args, opts=options))
 
 
 class ServiceRoutingArgs(TypedDict):
@@ -104,17 +101,7 @@ class ServiceRouting(pulumi.ComponentResource):
         self, name: str, args: ServiceRoutingArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         routing_arguments = routing_args(args)
-        super().__init__(token("ServiceRouting"), name, None, opts)
-        made = routing.ServiceRouting(name, routing_arguments, opts=child(self))
-        expose(
-            self,
-            made,
-            "node_arns",
-            "node_names",
-            "router_name",
-            "virtual_service_name",
-            "virtual_service_arn",
-        )
+        host(self, name, opts, lambda options: routing.ServiceRouting(name, routing_arguments, opts=options))
 
 
 class ExternalServiceArgs(TypedDict):
@@ -157,6 +144,6 @@ class ExternalService(pulumi.ComponentResource):
         self, name: str, args: ExternalServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         external_arguments = external_args(args)
-        super().__init__(token("ExternalService"), name, None, opts)
-        made = external.ExternalService(name, external_arguments, opts=child(self))
-        expose(self, made, "node_name", "virtual_service_name")
+        host(
+            self, name, opts, lambda options: external.ExternalService(name, external_arguments, opts=options)
+        )

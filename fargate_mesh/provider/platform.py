@@ -7,11 +7,10 @@ import pulumi
 from pulumi.provider.experimental.util import camel_case
 
 from fargate_mesh.components.appmesh.mesh import ExistingMesh
-from fargate_mesh.components.base import child
 from fargate_mesh.components.foundation import ExistingCluster, ExistingNamespace
 from fargate_mesh.components.network import ExistingNetwork
 from fargate_mesh.components.platform import MeshPlatform, MeshPlatformArgs
-from fargate_mesh.provider.hosting import expose, token
+from fargate_mesh.provider.hosting import host
 from fargate_mesh.provider.inputs import GatewayAlarmArgs, gateway_alarms
 from fargate_mesh.spec import parse_mesh
 
@@ -148,16 +147,4 @@ class MeshStack(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MeshStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         platform_arguments = platform_args(args)  # every check, before anything is registered
-        super().__init__(token("MeshStack"), name, None, opts)
-        platform = MeshPlatform(name, platform_arguments, opts=child(self))
-        expose(
-            self,
-            platform,
-            "url",
-            "alb_dns_name",
-            "mesh_name",
-            "mesh_arn",
-            "cluster_name",
-            "gateway_arn",
-            "virtual_service_names",
-        )
+        host(self, name, opts, lambda options: MeshPlatform(name, platform_arguments, opts=options))

@@ -9,10 +9,9 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 
 from fargate_mesh.components.appmesh import gateway, service
-from fargate_mesh.components.base import child
 from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.model import CompiledMesh
-from fargate_mesh.provider.hosting import dependencies, expose, token
+from fargate_mesh.provider.hosting import dependencies, host
 from fargate_mesh.provider.inputs import (
     EnvoyOptionsArgs,
     ExistingTaskResourcesArgs,
@@ -132,17 +131,7 @@ class MeshService(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MeshServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         service_arguments = service_args(args)
-        super().__init__(token("MeshService"), name, None, opts)
-        made = service.MeshService(name, service_arguments, opts=child(self))
-        expose(
-            self,
-            made,
-            "virtual_service_name",
-            "node_arns",
-            "ecs_service_names",
-            "log_group_name",
-            "discovery_service_arn",
-        )
+        host(self, name, opts, lambda options: service.MeshService(name, service_arguments, opts=options))
 
 
 class IngressGatewayArgs(TypedDict):
@@ -215,6 +204,4 @@ class IngressGateway(pulumi.ComponentResource):
         self, name: str, args: IngressGatewayArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         gateway_arguments = gateway_args(args, opts)
-        super().__init__(token("IngressGateway"), name, None, opts)
-        made = gateway.IngressGateway(name, gateway_arguments, opts=child(self))
-        expose(self, made, "virtual_gateway_arn", "virtual_gateway_name", "ecs_service_name", "alarm_names")
+        host(self, name, opts, lambda options: gateway.IngressGateway(name, gateway_arguments, opts=options))
