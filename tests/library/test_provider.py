@@ -196,7 +196,8 @@ def test_the_schema_covers_each_hosted_component_with_inputs_outputs_and_default
     """GIVEN the inferred schema
     WHEN its resources are read
     THEN each hosted component is a component resource whose inputs are its args and whose outputs
-    are its annotated outputs, each described; every optional input states its default."""
+    are its annotated outputs, each described; every optional input, and every optional field of
+    an input type, states its default."""
     resources = inferred_schema()["resources"]
     assert sorted(resources) == sorted(token(c.__name__) for c in COMPONENTS)
     for component in COMPONENTS:
@@ -211,6 +212,11 @@ def test_the_schema_covers_each_hosted_component_with_inputs_outputs_and_default
             assert given.get("description"), f"{component.__name__}.{name}"
             if name not in resource.get("requiredInputs", []):
                 assert "Default" in given["description"], f"{component.__name__}.{name} states no default"
+    for type_token, given_type in inferred_schema()["types"].items():
+        for name, field in given_type.get("properties", {}).items():
+            assert field.get("description"), f"{type_token}.{name}"
+            if name not in given_type.get("required", []):
+                assert "Default" in field["description"], f"{type_token}.{name} states no default"
 
 
 def test_the_spec_is_plain_and_the_ids_take_outputs():
