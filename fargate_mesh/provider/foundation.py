@@ -100,8 +100,9 @@ class AppImageArgs(TypedDict):
     repository_name: pulumi.Input[str]
     """The ECR repository's name, e.g. "shop-dev/products"."""
     context: str
-    """The local folder with the app, e.g. "apps/products", on the machine that runs `pulumi up`
-    (relative to the provider's working directory: give an absolute path from another language)."""
+    """The local folder with the app, e.g. "apps/products", on the machine that runs `pulumi up`.
+    A relative path is taken from the provider's working directory, the program's own with current
+    Pulumi CLIs (pulumi/pulumi#17763); an absolute path does not depend on it."""
     dockerfile: NotRequired[str]
     """The Dockerfile, if not the context's own. Default: the context's Dockerfile."""
     named_contexts: NotRequired[dict[str, str]]
