@@ -14,8 +14,8 @@ from fargate_mesh.model import CompiledMesh, compile_checked, compile_mesh
 from fargate_mesh.spec import Problem, SpecError, parse_mesh
 from fargate_mesh.spec.mesh import DataPlane
 
-# These components are App Mesh's: the spec is checked for what App Mesh can carry, whatever its
-# own `dataplane` key says.
+# These components are App Mesh's: the spec is checked for what App Mesh can carry, and a spec
+# that chooses another data plane is refused (MeshStack deploys every data plane).
 DATA_PLANE: DataPlane = "appmesh"
 
 
@@ -47,6 +47,14 @@ def compiled_spec(
     except SpecError as refused:
         found += [_in_spec(p) for p in refused.problems]
     else:
+        if mesh.dataplane != DATA_PLANE:
+            found.append(
+                Problem(
+                    "spec.dataplane",
+                    f"{owner.split()[0]} is a part of the {DATA_PLANE} data plane, and this spec chooses "
+                    f"{mesh.dataplane}: use MeshStack for a {mesh.dataplane} mesh",
+                )
+            )
         try:
             compiled = compile_checked(mesh, DATA_PLANE, deploying=True)
         except SpecError as refused:

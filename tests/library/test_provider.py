@@ -498,6 +498,13 @@ def test_a_bad_spec_through_the_provider_fails_with_every_problem_and_nothing_re
             [r"spec\.tls: mesh TLS is configured by MeshStack"],
         ),
         (
+            "ServiceRouting",
+            {"spec": {**DEV, "dataplane": "envoy"}, "service": "products"},
+            [
+                r"spec\.dataplane: ServiceRouting is a part of the appmesh data plane, and this spec chooses envoy"
+            ],
+        ),
+        (
             "ExternalService",
             {"spec": DEV, "external": "stripe"},
             [r"external: 'stripe' is not in the spec's external; it has: payments"],
@@ -517,6 +524,7 @@ def test_a_bad_spec_through_the_provider_fails_with_every_problem_and_nothing_re
         "unknown-service-and-bad-spec",
         "images",
         "routing-tls",
+        "routing-envoy-spec",
         "unknown-external",
         "gateway-tls",
         "autoscaling",
