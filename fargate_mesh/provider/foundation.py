@@ -102,7 +102,7 @@ class AppImageArgs(TypedDict):
     context: str
     """The local folder with the app, e.g. "apps/products", on the machine that runs `pulumi up`.
     A relative path is taken from the provider's working directory, the program's own with current
-    Pulumi CLIs (pulumi/pulumi#17763); an absolute path does not depend on it."""
+    Pulumi CLIs (pulumi/pulumi#16918); an absolute path does not depend on it."""
     dockerfile: NotRequired[str]
     """The Dockerfile, if not the context's own. Default: the context's Dockerfile."""
     named_contexts: NotRequired[dict[str, str]]
