@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
+from fargate_mesh.provider.schema import provider
 from fargate_mesh.testing import Recording, deploy, set_recording_mocks
 from tests.examples import REPO_ROOT, example, markers
+from tests.helpers.pulumi import registered
 
 DOC = "docs/reuse.md"
 TESTED = [
@@ -18,6 +21,7 @@ TESTED = [
     "two-platforms",
     "bring-your-own",
     "join-mesh",
+    "yaml-join-mesh",
     "unit-test",
 ]
 SHARED_MESH = ("shared", "210987654321")
@@ -157,6 +161,22 @@ def test_join_mesh_example():
         "VirtualService",
     ]
     assert {(r["inputs"]["meshName"], r["inputs"]["meshOwner"]) for r in app_mesh} == {SHARED_MESH}
+
+
+def test_yaml_join_mesh_example_is_the_python_one_through_the_provider():
+    """GIVEN the Pulumi YAML program with one MeshService joining a shared mesh
+    WHEN its resource is constructed through the component provider, as the engine would
+    THEN it registers what the Python join-mesh example registers, resource for resource."""
+    program = yaml.safe_load(example("yaml-join-mesh", DOC, "yaml"))
+    ((name, resource),) = program["resources"].items()
+    assert resource["type"] == "fargatemesh:index:MeshService"
+    assert program["outputs"]["reviews"] == f"${{{name}.virtualServiceName}}"
+    through_provider = deploy(
+        lambda: provider().construct(name, resource["type"], resource["properties"], None).urn
+    )
+    python = registered(run("join-mesh"))
+    assert len(python) > 10
+    assert registered(through_provider, leaving_out=resource["type"]) == python
 
 
 def test_unit_test_example_passes():
