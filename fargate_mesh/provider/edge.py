@@ -62,10 +62,11 @@ class PublicEndpointArgs(TypedDict):
     """The VPC of the ALB and its target group."""
     public_subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
     """At least two public subnets in different AZs."""
-    target_port: pulumi.Input[int]
-    """Where the targets listen."""
-    health_check_path: pulumi.Input[str]
-    """A path the ALB's health check GETs on the targets."""
+    target_port: NotRequired[pulumi.Input[int]]
+    """Where the targets listen. Default none: no target group, and the HTTPS listener answers 404
+    to what no listener rule matches (add rules of your own)."""
+    health_check_path: NotRequired[pulumi.Input[str]]
+    """A path the ALB's health check GETs on the targets. Default none; required with targetPort."""
     target_protocol: NotRequired[str]
     """How the ALB speaks to the targets: "HTTP" or "HTTPS". Default "HTTP"."""
     ssl_policy: NotRequired[pulumi.Input[str]]
