@@ -26,7 +26,6 @@ from fargate_mesh.components.envoy import EnvoyDataPlane
 from fargate_mesh.model import compile_checked
 from fargate_mesh.render.envoy.delivery import TASK_DEFINITION_LIMIT_BYTES
 from fargate_mesh.spec import Mesh, SpecError, parse_mesh
-from fargate_mesh.testing import Recording
 from tests.aws.harness import set_recording_mocks
 from tests.helpers.ecs_tasks import TASK_DEFINITION
 from tests.helpers.meshes import TLS_DEV, prebuilt
@@ -34,13 +33,13 @@ from tests.helpers.pulumi import deploy
 from tests.helpers.task_roles import (
     ATTACHMENT,
     ROLE,
-    ROLE_POLICY,
     bringing_every_task_role,
     brought_role_arn,
     made_task_policies,
     required_policies,
     task_role_urns,
     task_roles,
+    workload_of,
 )
 
 ECS_SERVICE = "aws:ecs/service:Service"
@@ -101,23 +100,13 @@ def test_a_brought_task_role_replaces_the_made_ones_and_publishes_what_they_allo
     )
     assert brought.urns() == made.urns() - task_role_urns(made)
     for task in brought.of_type(TASK_DEFINITION):
-        family = task["inputs"]["family"]
-        workload = GATEWAY if family == compiled.gateway.name else _service_of(compiled, family)
-        assert task["inputs"]["taskRoleArn"] == brought_role_arn(workload), family
+        workload = workload_of(compiled, task["inputs"]["family"])
+        assert task["inputs"]["taskRoleArn"] == brought_role_arn(workload), workload
     required = required_policies(compiled, brought.outputs["policies"])
     assert required == made_task_policies(made)
     if case == "envoy-s3":
         sids = {s["Sid"] for p in required.values() if p for s in json.loads(p)["Statement"]}
         assert "ReadOwnEnvoyBootstrap" in sids
-
-
-def _service_of(mesh: Any, family: str) -> str:
-    (service,) = [
-        name
-        for name, s in mesh.services.items()
-        if family in {v.task_family for v in s.versions.values()} or family.endswith(f"-{name}")
-    ]
-    return service
 
 
 def test_a_task_role_given_as_an_output_reaches_the_task_definition_unchanged(mocks):

@@ -45,6 +45,15 @@ def task_family(mesh: CompiledMesh, workload: str, task: str) -> str:
     return mesh.services[workload].versions[task].task_family
 
 
+def workload_of(mesh: CompiledMesh, family: str) -> str:
+    """The workload (a service, or GATEWAY) whose tasks have this family."""
+    for workload in workloads(mesh):
+        tasks = [mesh.gateway.name] if workload == GATEWAY else list(mesh.services[workload].versions)
+        if any(task_family(mesh, workload, task) == family for task in tasks):
+            return workload
+    raise AssertionError(f"task family {family!r} is no workload of {mesh.name}")
+
+
 def task_roles(rec: Recording) -> list[dict[str, Any]]:
     """The task roles made (every role some task definition runs as)."""
     arns = {t["inputs"]["taskRoleArn"] for t in rec.of_type(TASK_DEFINITION)}
