@@ -136,7 +136,8 @@ def workload_resource_problems(
                 f"allowed: {', '.join(map(repr, allowed))}{gateway}",
             )
         )
-    for key, own in resources.items():
+    given: Mapping[str, object] = resources  # from a caller that may not type-check
+    for key, own in given.items():
         if not isinstance(own, WorkloadResources):
             problems.append(
                 Problem(f"workload_resources.{key}", f"must be a WorkloadResources, got {type(own).__name__}")

@@ -18,6 +18,7 @@ TESTED = [
     "two-platforms",
     "bring-your-own",
     "join-mesh",
+    "app-permissions",
     "unit-test",
 ]
 SHARED_MESH = ("shared", "210987654321")
@@ -140,14 +141,16 @@ def test_bring_your_own_example(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_join_mesh_example():
-    """GIVEN the example of one service joining a shared mesh with its own log group and role
+    """GIVEN the example of one service joining a shared mesh with its own log group and roles
     WHEN it runs
     THEN its node, router, route and virtual service are made in that mesh, for its owner, and no
-    log group or execution role is made: its task runs with the role given and logs there."""
+    log group, role or policy is made: its task starts and runs with the roles given and logs there."""
     rec = run("join-mesh")
     assert not rec.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert not [r for r in rec if r["type"].startswith("aws:iam/")]
     (task,) = rec.of_type("aws:ecs/taskDefinition:TaskDefinition")
     assert task["inputs"]["executionRoleArn"] == "arn:aws:iam::123456789012:role/platform-ecs-execution"
+    assert task["inputs"]["taskRoleArn"] == "arn:aws:iam::123456789012:role/platform-reviews"
     assert "/platform/reviews" in task["inputs"]["containerDefinitions"]
     app_mesh = [r for r in rec if r["type"].startswith("aws:appmesh/")]
     assert sorted(r["type"].rsplit(":", 1)[-1] for r in app_mesh) == [
@@ -157,6 +160,20 @@ def test_join_mesh_example():
         "VirtualService",
     ]
     assert {(r["inputs"]["meshName"], r["inputs"]["meshOwner"]) for r in app_mesh} == {SHARED_MESH}
+
+
+def test_app_permissions_example():
+    """GIVEN the example giving orders a managed policy of the program's own
+    WHEN it runs
+    THEN orders' one task role gets it attached, by the policy's ARN, and the gateway's role
+    gets nothing."""
+    rec = run("app-permissions")
+    policy = rec.one("aws:iam/policy:Policy")
+    (attachment,) = rec.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert attachment["name"] == "shop-orders-v1-task-orders-table"
+    assert attachment["inputs"]["policyArn"] == policy["outputs"]["arn"]
+    role = rec.named("aws:iam/role:Role", "shop-orders-v1-task")
+    assert attachment["inputs"]["role"] == role["outputs"]["name"]
 
 
 def test_unit_test_example_passes():
