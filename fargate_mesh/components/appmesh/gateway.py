@@ -11,22 +11,19 @@ from typing import Any, cast
 import pulumi
 import pulumi_aws as aws
 
-from fargate_mesh.components.alarms import GatewayAlarmArgs, target_group_alarms
+from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.sidecar import ENVOY_CONTAINER, AppMeshEnvoy, EnvoyOptions
 from fargate_mesh.components.appmesh.tls_setup import MeshTlsParts
 from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
+from fargate_mesh.components.ecs.gateway import gateway_service
 from fargate_mesh.components.ecs.task import (
-    Capacity,
     CompiledGatewayWorkload,
     ExistingTaskResources,
-    TaskArgs,
-    TaskGroup,
     Telemetry,
     check_task_roles,
 )
-from fargate_mesh.components.ecs.workload import LoadBalancerTarget, TaskPlacement
-from fargate_mesh.components.names import TaskNames
+from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.model import CompiledGateway
 from fargate_mesh.render.appmesh import specs
 
@@ -131,38 +128,15 @@ class IngressGateway(pulumi.ComponentResource):
                 opts=child(self, delete_before_replace=True, depends_on=list(args.route_dependencies)),
             )
 
-        tasks = TaskGroup(name, self, args, policy_prefix=GATEWAY_POLICY_PREFIX)
-        # Named after the gateway (<mesh>-gateway-...): alarm names are unique per account and region.
-        alarms = target_group_alarms(
-            f"{name}-alarm",
-            alarm_prefix=gateway.name,
-            load_balancer_arn_suffix=args.load_balancer_arn_suffix,
-            target_group_arn_suffix=args.target_group_arn_suffix,
-            settings=args.alarms,
-            tags=tags,
-            parent=self,
+        proxy = AppMeshEnvoy.gateway(
+            virtual_gateway.arn,
+            gateway.port,
+            args.envoy,
+            args.mesh_tls.gateway_delivery() if args.mesh_tls else None,
         )
-        task = TaskArgs(
-            # No app: the gateway's Envoy is the task's only listener.
-            proxy=AppMeshEnvoy.gateway(
-                virtual_gateway.arn,
-                gateway.port,
-                args.envoy,
-                args.mesh_tls.gateway_delivery() if args.mesh_tls else None,
-            ),
-            names=TaskNames.of_gateway(gateway),
-            task_role=f"{name}-task",
-            task_policy=f"{GATEWAY_POLICY_PREFIX}-task-inline",
-            label=gateway.name,
-            capacity=Capacity(gateway.size, gateway.desired_count, gateway.autoscaling),
-            load_balancer=LoadBalancerTarget(args.target_group_arn, ENVOY_CONTAINER, gateway.port),
-            # Envoy needs its configuration from App Mesh before the ALB's checks can pass.
-            health_check_grace_period_seconds=60,
-            deployment_alarm_names=[alarm.name for alarm in alarms],
-            depends_on=args.service_dependencies,
+        workload, alarms, self.task_role_policy = gateway_service(
+            name, self, args, proxy, ENVOY_CONTAINER, policy_prefix=GATEWAY_POLICY_PREFIX
         )
-        workload = tasks.service(f"{name}-envoy", task)
-        self.task_role_policy = tasks.task_role_policy(task)
         self.virtual_gateway_arn = virtual_gateway.arn
         self.virtual_gateway_name = virtual_gateway.name
         self.ecs_service_name = workload.service_name
