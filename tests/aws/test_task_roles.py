@@ -5,6 +5,7 @@ user can grant it; and the app's own managed policies on the roles that are made
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pulumi
@@ -15,6 +16,7 @@ from fargate_mesh.components import (
     DATA_PLANES,
     GATEWAY,
     ExistingTaskResources,
+    IngressGatewayArgs,
     MeshPlatform,
     MeshPlatformArgs,
     MeshService,
@@ -23,8 +25,12 @@ from fargate_mesh.components import (
     WorkloadResources,
 )
 from fargate_mesh.components.envoy import EnvoyDataPlane
+from fargate_mesh.components.envoy.gateway import EnvoyGatewayArgs
+from fargate_mesh.components.envoy.proxy import EnvoyProxy
+from fargate_mesh.components.envoy.service import EnvoyMeshServiceArgs
+from fargate_mesh.components.serviceconnect.service import ConnectServiceArgs
 from fargate_mesh.model import compile_checked
-from fargate_mesh.render.envoy.delivery import TASK_DEFINITION_LIMIT_BYTES
+from fargate_mesh.render.envoy.delivery import TASK_DEFINITION_LIMIT_BYTES, choose_delivery
 from fargate_mesh.spec import Mesh, SpecError, parse_mesh
 from tests.aws.harness import set_recording_mocks
 from tests.helpers.ecs_tasks import TASK_DEFINITION
@@ -255,22 +261,80 @@ def test_managed_policies_for_a_brought_role_and_bad_labels_are_refused_together
     assert "'orders table'" in messages["workload_resources.prices.task_policy_arns"]
 
 
-def test_component_args_refuse_managed_policies_for_a_brought_role():
-    """GIVEN MeshServiceArgs bringing a task role and asking for a managed policy on it
-    WHEN they are made
-    THEN a SpecError names task_policy_arns, before any resource exists."""
+def _workload_args(kind: str, **roles: Any) -> Any:
+    """Each component's args that take a workload's task roles, for the dev stack's products (or
+    its gateway), with `roles` (existing, task_policy_arns) added."""
     mesh = compile_checked(prebuilt("dev"))
-    with pytest.raises(SpecError) as refused:
-        MeshServiceArgs(
-            service=mesh.services["prices"],
+    products, gateway = mesh.services["products"], mesh.gateway
+    placement = TaskPlacement("arn:aws:ecs:us-east-1:123456789012:cluster/c", "c", ["s-1"], ["sg-1"])
+    edge = {
+        "target_group_arn": "arn:tg",
+        "load_balancer_arn_suffix": "app/x",
+        "target_group_arn_suffix": "tg/x",
+    }
+    proxy = EnvoyProxy(choose_delivery({"admin": {}}))
+    images = {v: f"img:{v}" for v in products.versions}
+    build: dict[str, Any] = {
+        "MeshServiceArgs": lambda: MeshServiceArgs(
+            service=products,
             mesh_name="shop",
             namespace=mesh.namespace,
             namespace_id="ns-1",
-            placement=TaskPlacement("arn:cluster", "c", ["s-1"], ["sg-1"]),
-            images={"v1": "img:1"},
-            existing=ExistingTaskResources(
-                task_role_arn=pulumi.Output.from_input(brought_role_arn("prices"))
-            ),
-            task_policy_arns={"ssm": SSM_READ},
-        )
-    assert [p.path for p in refused.value.problems] == ["task_policy_arns"]
+            placement=placement,
+            images=images,
+            **roles,
+        ),
+        "IngressGatewayArgs": lambda: IngressGatewayArgs(
+            gateway=gateway, mesh_name="shop", placement=placement, **edge, **roles
+        ),
+        "EnvoyMeshServiceArgs": lambda: EnvoyMeshServiceArgs(
+            service=products,
+            namespace_id="ns-1",
+            placement=placement,
+            images=images,
+            proxies={v: proxy for v in products.versions},
+            **roles,
+        ),
+        "EnvoyGatewayArgs": lambda: EnvoyGatewayArgs(
+            gateway=gateway,
+            placement=placement,
+            proxy=replace(proxy, gateway_port=gateway.port),
+            **edge,
+            **roles,
+        ),
+        "ConnectServiceArgs": lambda: ConnectServiceArgs(
+            service=products,
+            mesh_name="shop",
+            namespace="shop.local",
+            placement=placement,
+            image="img:v1",
+            kit_health_check=False,
+            **roles,
+        ),
+    }
+    return build[kind]()
+
+
+WORKLOAD_ARGS = [
+    "MeshServiceArgs",
+    "IngressGatewayArgs",
+    "EnvoyMeshServiceArgs",
+    "EnvoyGatewayArgs",
+    "ConnectServiceArgs",
+]
+
+
+@pytest.mark.parametrize("kind", WORKLOAD_ARGS)
+def test_every_workload_args_refuse_managed_policies_for_a_brought_role(kind: str):
+    """GIVEN each component's args bringing a task role (an Output) and asking for a managed
+    policy on it, under a label that cannot name an attachment
+    WHEN they are made
+    THEN one SpecError names task_policy_arns twice, before any resource exists; without the
+    policies the same args are accepted."""
+    existing = ExistingTaskResources(task_role_arn=pulumi.Output.from_input(brought_role_arn("products")))
+    with pytest.raises(SpecError) as refused:
+        _workload_args(kind, existing=existing, task_policy_arns={"ssm read": SSM_READ})
+    problems = refused.value.problems
+    assert [p.path for p in problems] == ["task_policy_arns", "task_policy_arns"]
+    assert kind in str(refused.value)
+    assert _workload_args(kind, existing=existing).existing is existing
