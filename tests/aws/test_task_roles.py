@@ -97,7 +97,7 @@ def test_a_brought_task_role_replaces_the_made_ones_and_publishes_what_they_allo
     task, exactly the inline policies the made roles had (None where a made role had none)."""
     if case == "envoy-s3":
         request.getfixturevalue("s3_bootstraps")
-    mesh = CASES.get(case, CASES["envoy"])()
+    mesh = CASES[case.removesuffix("-s3")]()
     compiled = compile_checked(mesh)
     made = deploy(mocks, lambda: platform(mesh))
     brought = deploy(
@@ -194,15 +194,15 @@ def test_managed_policies_attach_to_each_made_task_role_of_their_workload(mocks,
 
     rec = deploy(mocks, program)
     roles = {r["name"]: r for r in task_roles(rec) if "products" in r["name"]}
-    assert roles
+    arns = {"orders-table": rec.outputs["table"], "ssm": SSM_READ}
+    expected = {f"{role}-{label}": (role, arn) for role in roles for label, arn in arns.items()}
+    assert len(expected) == 2 * len(roles) >= 2
     attachments = rec.of_type(ATTACHMENT)
-    assert sorted(a["name"] for a in attachments) == sorted(
-        f"{role}-{label}" for role in roles for label in ("orders-table", "ssm")
-    )
+    assert sorted(a["name"] for a in attachments) == sorted(expected)
     for attachment in attachments:
-        role = roles[attachment["name"].rsplit("-", 1)[0].removesuffix("-orders")]
-        assert attachment["inputs"]["role"] == role["outputs"]["name"]
-        assert attachment["inputs"]["policyArn"] in {rec.outputs["table"], SSM_READ}
+        role, arn = expected[attachment["name"]]
+        assert attachment["inputs"]["role"] == roles[role]["outputs"]["name"]
+        assert attachment["inputs"]["policyArn"] == arn
     waiting = [s for s in rec.of_type(ECS_SERVICE) if "products" in s["name"]]
     assert waiting
     for service in waiting:
