@@ -39,6 +39,8 @@ UPSTREAM_ENVOY_IMAGE = f"docker.io/envoyproxy/envoy:v{UPSTREAM_ENVOY_VERSION}"
 # The S3 delivery's init container: the AWS CLI, pinned (public ECR, no Docker Hub rate limit).
 AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.50"
 DEFAULT_XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
+# The X-Ray daemon takes segments on UDP 2000 (its default), beside the proxy in every task.
+XRAY_DAEMON_PORT = 2000
 
 # Fargate platform version 1.4.0 is the newest; pinned so a new LATEST is a choice, not a surprise.
 FARGATE_PLATFORM_VERSION = "1.4.0"

@@ -200,6 +200,12 @@ def virtual_gateway_id(mesh: str, gateway: str) -> str:
     return f"mesh/{mesh}/virtualGateway/{gateway}"
 
 
+def xray_segment(mesh: str, proxy: str) -> str:
+    """The X-Ray segment (service map node) a proxy reports as: `<mesh>/<node or gateway>`, the
+    form App Mesh's Envoy uses by default."""
+    return f"{mesh}/{proxy}"
+
+
 def ingress_cluster(mesh: str, node: str, protocol: str, port: int) -> str:
     """A sidecar's cluster for its own app."""
     return f"cds_ingress_{mesh}_{node}_{protocol}_{port}"

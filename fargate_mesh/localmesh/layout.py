@@ -148,5 +148,8 @@ def local_layout(
         sidecars={key: first[key] for key in aws.sidecars},
         external={**aws.external, **(external or {})},
         resolver=resolver,
+        # As in a task: X-Ray segments go to 127.0.0.1:2000/udp, where a local X-Ray daemon may
+        # collect them; with none there they are dropped.
+        tracer=aws.tracer,
     )
     return LocalLayout(block, plan, tasks)

@@ -49,19 +49,30 @@ SAMPLE_APPS_KIT = {
     key: "the sample apps share one Dockerfile and the kit (apps/README.md) since the apps kit"
     for key in ("context", "dockerfile", "buildArgs")
 }
-EXPECTED_CHANGES: dict[str, dict[str, dict[str, str]]] = {
-    stack: {
-        f"urn:pulumi:{stack}::myshop::fargatemesh:platform:MeshPlatform$fargatemesh:images:AppImage"
-        f"$docker-build:index:Image::shop-{stack}-{app}-image": SAMPLE_APPS_KIT
-        for app in ("products", "prices")
-    }
-    for stack in ("dev", "prod")
+ENVOY_TRACING = {
+    "containerDefinitions": "Envoy reports X-Ray segments to its task's daemon when the spec says "
+    "tracing: true (docs/dataplanes/envoy.md), as App Mesh's Envoy does: every Envoy's bootstrap gains "
+    "a tracing block, so every task definition of the envoy stack rolls a new revision"
 }
-ROLLS_FORWARD = {"aws:ecs/taskDefinition:TaskDefinition", "docker-build:index:Image"}
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+ROLLS_FORWARD = {TASK_DEFINITION, "docker-build:index:Image"}
 
 
 def live_stack(stack: str) -> dict[str, dict[str, Any]]:
     return json.loads((LIVE_STACKS / f"{stack}.json").read_text(encoding="utf-8"))["resources"]
+
+
+EXPECTED_CHANGES: dict[str, dict[str, dict[str, str]]] = {
+    **{
+        stack: {
+            f"urn:pulumi:{stack}::myshop::fargatemesh:platform:MeshPlatform$fargatemesh:images:AppImage"
+            f"$docker-build:index:Image::shop-{stack}-{app}-image": SAMPLE_APPS_KIT
+            for app in ("products", "prices")
+        }
+        for stack in ("dev", "prod")
+    },
+    "envoy": {urn: ENVOY_TRACING for urn, r in live_stack("envoy").items() if r["type"] == TASK_DEFINITION},
+}
 
 
 def without_app_content(value: Any) -> Any:

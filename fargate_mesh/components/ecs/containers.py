@@ -9,9 +9,9 @@ from typing import Any
 
 import pulumi
 
-Container = dict[str, Any]
+from fargate_mesh.facts import XRAY_DAEMON_PORT
 
-XRAY_PORT = 2000
+Container = dict[str, Any]
 
 
 def environment(values: Mapping[str, pulumi.Input[str]]) -> list[dict[str, pulumi.Input[str]]]:
@@ -71,7 +71,7 @@ def xray_container(
         "name": name,
         "image": image,
         "essential": False,
-        "portMappings": [{"containerPort": XRAY_PORT, "protocol": "udp"}],
+        "portMappings": [{"containerPort": XRAY_DAEMON_PORT, "protocol": "udp"}],
         "logConfiguration": dict(log_configuration),
     }
     if user is not None:

@@ -74,6 +74,7 @@ from fargate_mesh.render.envoy.matches import combined_match, has_regex_path, ro
 from fargate_mesh.render.envoy.plan import MeshPlan
 from fargate_mesh.render.envoy.routes import router_route
 from fargate_mesh.render.envoy.tls import protect_edge
+from fargate_mesh.render.envoy.tracing import proxy_tracing
 
 # The name suffix of a flattened gateway route's "no router route matched" 404.
 NO_ROUTE = "(no-route)"
@@ -102,6 +103,8 @@ def render_gateway(
             access_log_path,
             public,
             edge=True,
+            # The internal listeners behind it are the same proxy: one segment per request.
+            tracing=proxy_tracing(mesh.name, plan, mesh.gateway.name),
         ),
     )
     listeners = [protect_edge(edge, mesh.tls.gateway, plan.certificates)]

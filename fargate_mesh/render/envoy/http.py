@@ -55,14 +55,17 @@ def connection_manager(
     *,
     edge: bool = False,
     http_filters: list[dict[str, Any]] | None = None,
+    tracing: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An HTTP connection manager.
+
+    tracing: a `tracing` block (tracing.py) when this proxy reports requests to X-Ray.
 
     edge: the gateway's public listener. It takes the peer address as the client (and appends it
     to X-Forwarded-For) and does not trust a caller's x-request-id. Inside the mesh the opposite
     holds: hops keep the request id so one request can be followed through every access log.
     """
-    return {
+    manager: dict[str, Any] = {
         "name": "envoy.filters.network.http_connection_manager",
         "typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
@@ -77,6 +80,9 @@ def connection_manager(
             "access_log": [access_log(access_log_path, listener)],
         },
     }
+    if tracing is not None:
+        manager["typed_config"]["tracing"] = tracing
+    return manager
 
 
 def listener(name: str, endpoint: Endpoint, manager: dict[str, Any]) -> dict[str, Any]:

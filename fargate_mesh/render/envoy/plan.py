@@ -33,6 +33,7 @@ from fargate_mesh.facts import (
     ENVOY_EGRESS_PORT,
     ENVOY_INGRESS_PORT,
     TASK_TLS_DIRECTORY,
+    XRAY_DAEMON_PORT,
     envoy_ingress_port,
 )
 from fargate_mesh.model import CompiledMesh
@@ -111,6 +112,8 @@ class MeshPlan:
     resolver: Endpoint | None = None
     # Mesh TLS files; used only when the compiled mesh's tls is enabled.
     certificates: CertificateFiles = field(default_factory=lambda: CertificateFiles(TASK_TLS_DIRECTORY))
+    # The X-Ray daemon every proxy sends segments to (UDP); None: proxies do not trace.
+    tracer: Endpoint | None = None
 
     def sidecar(self, service: str, version: str) -> SidecarPlan:
         return self.sidecars[(service, version)]
@@ -177,7 +180,8 @@ def fargate_plan(mesh: CompiledMesh) -> MeshPlan:
     and on 127.0.0.1:15001 for its app's calls, reaches its app on 127.0.0.1 at the service's port, and
     peers dial it by the version's Cloud Map name (products-v1.shop.local:15000). The gateway listens
     on 0.0.0.0 at the spec's port. Admin interfaces stay on 127.0.0.1: only the task itself (its
-    health check) may reach them."""
+    health check) may reach them. With the mesh's tracing on, proxies send X-Ray segments to the
+    daemon in their own task (127.0.0.1:2000/udp)."""
     admin = Endpoint("127.0.0.1", ENVOY_ADMIN_PORT)
     sidecars = {
         (service.name, version.name): SidecarPlan(
@@ -200,7 +204,11 @@ def fargate_plan(mesh: CompiledMesh) -> MeshPlan:
         for service in mesh.services.values()
         for version in service.versions.values()
     }
-    return MeshPlan(Endpoint("0.0.0.0", mesh.gateway.port), admin, sidecars, _own_addresses(mesh))
+    # With tracing on, each task runs the X-Ray daemon beside its proxy, on the task's loopback.
+    tracer = Endpoint("127.0.0.1", XRAY_DAEMON_PORT) if mesh.tracing else None
+    return MeshPlan(
+        Endpoint("0.0.0.0", mesh.gateway.port), admin, sidecars, _own_addresses(mesh), tracer=tracer
+    )
 
 
 def _own_addresses(mesh: CompiledMesh) -> dict[str, Endpoint]:

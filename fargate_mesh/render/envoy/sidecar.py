@@ -39,6 +39,7 @@ from fargate_mesh.render.envoy.http import connection_manager, listener, route_c
 from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan
 from fargate_mesh.render.envoy.routes import timeouts
 from fargate_mesh.render.envoy.tls import protect
+from fargate_mesh.render.envoy.tracing import proxy_tracing
 
 
 def render_sidecar(
@@ -63,15 +64,18 @@ def render_sidecar(
         raise ValueError(
             f"the plan has {len(sidecar.ports)} ports for {service} {version}, the service {len(compiled.ports)}"
         )
+    tracing = proxy_tracing(mesh.name, plan, node)
     ingresses: list[dict[str, Any]] = []
     local_clusters: list[dict[str, Any]] = []
     # One ingress listener and app cluster per app port (`port` first, named as before; extraPorts after).
     for index, (port, at) in enumerate(zip(compiled.ports, sidecar.ports, strict=True)):
         local = naming.ingress_cluster(mesh.name, node, compiled.protocol, port)
         name = naming.sidecar_ingress_listener(envoy_ingress_port(index))
-        ingresses.append(_ingress(mesh, plan, service, version, name, at.ingress, local, access_log_path))
+        ingresses.append(
+            _ingress(mesh, plan, service, version, name, at.ingress, local, access_log_path, tracing)
+        )
         local_clusters.append(app_cluster(local, compiled, at.app))
-    egress, egress_clusters = _egress(mesh, plan, service, sidecar.egress, access_log_path, ca_file)
+    egress, egress_clusters = _egress(mesh, plan, service, sidecar.egress, access_log_path, ca_file, tracing)
     clusters = [*local_clusters, *egress_clusters]
     return bootstrap(naming.virtual_node_id(mesh.name, node), sidecar.admin, [*ingresses, egress], clusters)
 
@@ -85,6 +89,7 @@ def _ingress(
     at: Endpoint,
     local: str,
     access_log_path: str,
+    tracing: dict[str, Any] | None,
 ) -> dict[str, Any]:
     compiled = mesh.version(service, version)
     route = {
@@ -95,13 +100,21 @@ def _ingress(
     }
     vhost = virtual_host(compiled.node, ["*"], [route])
     plain = listener(
-        name, at, connection_manager("ingress", route_config(name, [vhost]), access_log_path, name)
+        name,
+        at,
+        connection_manager("ingress", route_config(name, [vhost]), access_log_path, name, tracing=tracing),
     )
     return protect(plain, mesh.tls.services[service], plan.certificates, mesh.services[service].protocol)
 
 
 def _egress(
-    mesh: CompiledMesh, plan: MeshPlan, service: str, at: Endpoint, access_log_path: str, ca_file: str | None
+    mesh: CompiledMesh,
+    plan: MeshPlan,
+    service: str,
+    at: Endpoint,
+    access_log_path: str,
+    ca_file: str | None,
+    tracing: dict[str, Any] | None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     name = naming.SIDECAR_EGRESS_LISTENER
     vhosts: list[dict[str, Any]] = []
@@ -126,7 +139,7 @@ def _egress(
     else:
         vhosts.append(virtual_host("drop_all", ["*"], [_refuse(service)]))
     manager = connection_manager(
-        "egress", route_config(name, vhosts), access_log_path, name, http_filters=filters
+        "egress", route_config(name, vhosts), access_log_path, name, http_filters=filters, tracing=tracing
     )
     return listener(name, at, manager), clusters
 
