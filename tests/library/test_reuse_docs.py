@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
+from fargate_mesh.provider.schema import provider
 from fargate_mesh.testing import Recording, deploy, set_recording_mocks
 from tests.examples import REPO_ROOT, example, markers
+from tests.helpers.pulumi import registered
 
 DOC = "docs/reuse.md"
 TESTED = [
@@ -18,7 +21,8 @@ TESTED = [
     "two-platforms",
     "bring-your-own",
     "join-mesh",
-    "app-permissions",
+    "task-roles",
+    "yaml-join-mesh",
     "unit-test",
 ]
 SHARED_MESH = ("shared", "210987654321")
@@ -141,16 +145,14 @@ def test_bring_your_own_example(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_join_mesh_example():
-    """GIVEN the example of one service joining a shared mesh with its own log group and roles
+    """GIVEN the example of one service joining a shared mesh with its own log group and role
     WHEN it runs
     THEN its node, router, route and virtual service are made in that mesh, for its owner, and no
-    log group, role or policy is made: its task starts and runs with the roles given and logs there."""
+    log group or execution role is made: its task runs with the role given and logs there."""
     rec = run("join-mesh")
     assert not rec.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert not [r for r in rec if r["type"].startswith("aws:iam/")]
     (task,) = rec.of_type("aws:ecs/taskDefinition:TaskDefinition")
     assert task["inputs"]["executionRoleArn"] == "arn:aws:iam::123456789012:role/platform-ecs-execution"
-    assert task["inputs"]["taskRoleArn"] == "arn:aws:iam::123456789012:role/platform-reviews"
     assert "/platform/reviews" in task["inputs"]["containerDefinitions"]
     app_mesh = [r for r in rec if r["type"].startswith("aws:appmesh/")]
     assert sorted(r["type"].rsplit(":", 1)[-1] for r in app_mesh) == [
@@ -162,18 +164,38 @@ def test_join_mesh_example():
     assert {(r["inputs"]["meshName"], r["inputs"]["meshOwner"]) for r in app_mesh} == {SHARED_MESH}
 
 
-def test_app_permissions_example():
-    """GIVEN the example giving orders a managed policy of the program's own
+def test_task_roles_example():
+    """GIVEN the example where orders needs a managed policy of the program's own and payments
+    brings its task role
     WHEN it runs
-    THEN orders' one task role gets it attached, by the policy's ARN, and the gateway's role
-    gets nothing."""
-    rec = run("app-permissions")
+    THEN orders' one task role gets the policy attached, by its ARN, and no other role gets any;
+    payments' tasks run as the role given and no task role is made for them."""
+    rec = run("task-roles")
     policy = rec.one("aws:iam/policy:Policy")
     (attachment,) = rec.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     assert attachment["name"] == "shop-orders-v1-task-orders-table"
     assert attachment["inputs"]["policyArn"] == policy["outputs"]["arn"]
     role = rec.named("aws:iam/role:Role", "shop-orders-v1-task")
     assert attachment["inputs"]["role"] == role["outputs"]["name"]
+    assert not [r for r in rec.of_type("aws:iam/role:Role") if r["name"].startswith("shop-payments-v3")]
+    task = rec.one("aws:ecs/taskDefinition:TaskDefinition", family="shop-payments-v3")
+    assert task["inputs"]["taskRoleArn"] == "arn:aws:iam::123456789012:role/payments-task"
+
+
+def test_yaml_join_mesh_example_is_the_python_one_through_the_provider():
+    """GIVEN the Pulumi YAML program with one MeshService joining a shared mesh
+    WHEN its resource is constructed through the component provider, as the engine would
+    THEN it registers what the Python join-mesh example registers, resource for resource."""
+    program = yaml.safe_load(example("yaml-join-mesh", DOC, "yaml"))
+    ((name, resource),) = program["resources"].items()
+    assert resource["type"] == "fargatemesh:index:MeshService"
+    assert program["outputs"]["reviews"] == f"${{{name}.virtualServiceName}}"
+    through_provider = deploy(
+        lambda: provider().construct(name, resource["type"], resource["properties"], None).urn
+    )
+    python = registered(run("join-mesh"))
+    assert len(python) > 10
+    assert registered(through_provider, leaving_out=resource["type"]) == python
 
 
 def test_unit_test_example_passes():
