@@ -115,12 +115,19 @@ def missing_build_contexts(mesh: CompiledMesh, apps_dir: str | Path = "apps") ->
     return [str(problem) for problem in build_problems(mesh, apps_dir)]
 
 
+def workload_keys(mesh: CompiledMesh) -> list[str]:
+    """The workloads whose tasks the mesh runs (keys of MeshPlatformArgs.workload_resources): its
+    services, and GATEWAY unless its data plane runs no gateway task (serviceConnect: the load
+    balancer forwards to the services)."""
+    return [*mesh.services, *([] if mesh.dataplane == "serviceConnect" else [GATEWAY])]
+
+
 def workload_resource_problems(
     mesh: CompiledMesh, resources: Mapping[str, WorkloadResources]
 ) -> list[Problem]:
-    """Keys that name no workload of the mesh on its data plane (the gateway has none on
-    serviceConnect), and each workload's task role choices that cannot be honoured."""
-    allowed = [*mesh.services, *([] if mesh.dataplane == "serviceConnect" else [GATEWAY])]
+    """Keys that name no workload of the mesh on its data plane, and each workload's task role
+    choices that cannot be honoured."""
+    allowed = workload_keys(mesh)
     unknown = [key for key in resources if key not in allowed]
     problems = []
     if unknown:

@@ -8,6 +8,7 @@ from typing import Any
 
 from fargate_mesh import naming
 from fargate_mesh.components import GATEWAY, ExistingTaskResources, WorkloadResources
+from fargate_mesh.components.platform import workload_keys
 from fargate_mesh.model import CompiledMesh
 from fargate_mesh.testing import Recording
 from tests.helpers.ecs_tasks import TASK_DEFINITION
@@ -22,17 +23,11 @@ def brought_role_arn(workload: str) -> str:
     return f"arn:aws:iam::123456789012:role/brought-{workload.strip(':')}"
 
 
-def workloads(mesh: CompiledMesh) -> list[str]:
-    """The keys of MeshPlatformArgs.workload_resources the mesh allows: its services, and the
-    gateway unless the data plane runs none (serviceConnect)."""
-    return [*mesh.services, *([] if mesh.dataplane == "serviceConnect" else [GATEWAY])]
-
-
 def bringing_every_task_role(mesh: CompiledMesh) -> dict[str, WorkloadResources]:
     """Every workload of the mesh brings its own task role."""
     return {
         workload: WorkloadResources(ExistingTaskResources(task_role_arn=brought_role_arn(workload)))
-        for workload in workloads(mesh)
+        for workload in workload_keys(mesh)
     }
 
 
@@ -47,7 +42,7 @@ def task_family(mesh: CompiledMesh, workload: str, task: str) -> str:
 
 def workload_of(mesh: CompiledMesh, family: str) -> str:
     """The workload (a service, or GATEWAY) whose tasks have this family."""
-    for workload in workloads(mesh):
+    for workload in workload_keys(mesh):
         tasks = [mesh.gateway.name] if workload == GATEWAY else list(mesh.services[workload].versions)
         if any(task_family(mesh, workload, task) == family for task in tasks):
             return workload
