@@ -221,6 +221,11 @@ def sidecar_ingress_listener(ingress_port: int) -> str:
     return f"lds_ingress_0.0.0.0_{ingress_port}"
 
 
+def sidecar_ingress_port_mapping(ingress_port: int) -> str:
+    """The Envoy container's named port mapping of one of its ingress listeners in a task."""
+    return f"envoy-ingress-{ingress_port}"
+
+
 def virtual_service_listener(virtual_service: str, port: int | None = None) -> str:
     """The gateway's internal listener that runs one virtual service's router (second routing stage);
     port: the listener port of the service it serves, given only when it is not the service's `port`."""

@@ -41,8 +41,8 @@ class PlatformParts:
     scope: Scope  # names the data plane's components after the platform (components/base.py)
     mesh: CompiledMesh
     foundation: MeshFoundation  # Cloud Map namespace and ECS cluster
-    endpoint: PublicEndpoint  # the ALB, its HTTPS listener and the gateway's target group
-    firewall: MeshFirewall  # a security group per workload (services by name, the gateway's key)
+    endpoint: PublicEndpoint  # the ALB, its HTTPS listener and the gateway's target group (if any)
+    firewall: MeshFirewall  # a security group per workload (services by name, the gateway's key if any)
     private_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     vpc_id: pulumi.Input[str]  # for a data plane's own target groups
     images: Mapping[str, ServiceImages]  # per service
@@ -85,6 +85,13 @@ class DataPlane(Protocol):
     def admission_port(self) -> int | None:
         """The port callers (and the gateway) open to a service's tasks: its sidecar's listener, or
         None for the service's own port (App Mesh: iptables keeps the app's port as destination)."""
+        ...
+
+    @property
+    def has_gateway_workload(self) -> bool:
+        """Whether the gateway runs as tasks of its own behind the ALB's target group, with a
+        security group of its own (App Mesh, Envoy); False when the ALB's listener rules forward
+        to the services' own target groups (Service Connect): the platform then makes neither."""
         ...
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:

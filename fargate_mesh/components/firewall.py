@@ -40,14 +40,20 @@ class Admission:
 
 
 def admissions_from_spec(
-    mesh: CompiledMesh, alb: str = ALB, gateway: str = GATEWAY, service_port: int | None = None
+    mesh: CompiledMesh,
+    alb: str = ALB,
+    gateway: str = GATEWAY,
+    service_port: int | None = None,
+    gateway_workload: bool = True,
 ) -> list[Admission]:
     """ALB → gateway on the gateway port; gateway → every service a gateway route targets;
     caller → each mesh service among its callees. Nothing else. Services are keyed by their names,
     the ALB and the gateway by `alb` and `gateway` (by default ALB and GATEWAY: no service can be
     named that). service_port: the port a service's tasks admit callers on for its `port`, the data
     plane's sidecar ingress (DataPlane.admission_port), extraPorts behind the sidecar's further
-    ingress ports; None for the service's own ports."""
+    ingress ports; None for the service's own ports. gateway_workload=False: the data plane has no
+    gateway tasks (DataPlane.has_gateway_workload), so neither the ALB → gateway nor the gateway →
+    service admissions exist; the data plane admits the ALB where its listener rules forward."""
 
     def admitted(service: str, port: int) -> int:
         # A sidecar puts the app's index-th port behind its own ingress port (extraPorts[i] at
@@ -57,10 +63,12 @@ def admissions_from_spec(
         index = mesh.services[service].ports.index(port)
         return service_port if index == 0 else envoy_ingress_port(index)
 
-    rules = {Admission(gateway, alb, mesh.gateway.port, "the ALB forwards to the gateway Envoy")}
-    for route in mesh.gateway.routes:
-        port = admitted(route.service, route.target_port)
-        rules.add(Admission(route.service, gateway, port, "gateway routes to this service"))
+    rules: set[Admission] = set()
+    if gateway_workload:
+        rules.add(Admission(gateway, alb, mesh.gateway.port, "the ALB forwards to the gateway Envoy"))
+        for route in mesh.gateway.routes:
+            port = admitted(route.service, route.target_port)
+            rules.add(Admission(route.service, gateway, port, "gateway routes to this service"))
     for caller, service in mesh.services.items():
         for callee in service.callees:
             if not callee.external:

@@ -12,8 +12,9 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from fargate_mesh.components.args import require_plain
+from fargate_mesh.components.args import raise_problems, require_plain
 from fargate_mesh.components.base import child, type_token
+from fargate_mesh.spec.errors import Problem
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,20 @@ class ExistingNamespace:
 
     def __post_init__(self) -> None:
         require_plain("ExistingNamespace", name=self.name)
+
+
+def namespace_problems(existing: ExistingNamespace | None, namespace: str) -> list[Problem]:
+    """An existing namespace must be the spec's (a trailing dot names the same DNS name): services
+    register and are found under the spec's namespace."""
+    if existing is None or existing.name.rstrip(".") == namespace.rstrip("."):
+        return []
+    return [
+        Problem(
+            "existing_namespace.name",
+            f"is {existing.name!r} but the mesh registers its services in {namespace!r}; give the "
+            "spec's namespace, or a namespace of that name",
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -68,12 +83,7 @@ class MeshFoundationArgs:
             cluster_name=self.cluster_name,
             container_insights=self.container_insights,
         )
-        existing = self.existing_namespace
-        if existing is not None and existing.name.rstrip(".") != self.namespace.rstrip("."):
-            raise ValueError(
-                f"existing_namespace is {existing.name!r} but the mesh registers its services in "
-                f"{self.namespace!r}; give the spec's namespace, or a namespace of that name"
-            )
+        raise_problems("MeshFoundationArgs", namespace_problems(self.existing_namespace, self.namespace))
 
 
 class MeshFoundation(pulumi.ComponentResource):

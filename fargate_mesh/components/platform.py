@@ -37,6 +37,7 @@ from fargate_mesh.components.foundation import (
     ExistingNamespace,
     MeshFoundation,
     MeshFoundationArgs,
+    namespace_problems,
 )
 from fargate_mesh.components.images import AppImage, AppImageArgs, repository_arn_from_uri
 from fargate_mesh.components.names import StackNames
@@ -256,6 +257,7 @@ class MeshPlatformArgs:
             )
         problems += workload_resource_problems(compiled, self.workload_resources)
         problems += build_problems(compiled, self.apps_dir)
+        problems += namespace_problems(self.existing_namespace, compiled.namespace)
         if problems:
             raise SpecError(problems, self.spec_source)
 
@@ -307,6 +309,10 @@ class MeshPlatform(pulumi.ComponentResource):
         scope = Scope(self, name)
         network_name, network_opts = scope.named(formerly=mesh.name)
         network = Network(network_name, _network_args(args, tags), opts=network_opts)
+        data_plane = DATA_PLANES[mesh.dataplane](args)
+        # A gateway workload gets the ALB's target group and a security group; without one (Service
+        # Connect) the ALB's listener rules reach the services, and neither is made.
+        gateway = data_plane.has_gateway_workload
         endpoint_name, endpoint_opts = scope.named(formerly=mesh.name)
         endpoint = PublicEndpoint(
             naming.edge_name(endpoint_name),
@@ -315,8 +321,8 @@ class MeshPlatform(pulumi.ComponentResource):
                 hosted_zone=mesh.hosted_zone,
                 vpc_id=network.vpc_id,
                 public_subnet_ids=network.public_subnet_ids,
-                target_port=mesh.gateway.port,
-                health_check_path=mesh.gateway.health_check_path,
+                target_port=mesh.gateway.port if gateway else None,
+                health_check_path=mesh.gateway.health_check_path if gateway else None,
                 # HTTPS when the gateway's listener speaks TLS (model/tls.py decides), else HTTP.
                 target_protocol="HTTPS" if mesh.tls.gateway.mode == "STRICT" else "HTTP",
                 ssl_policy=args.ssl_policy,
@@ -341,7 +347,6 @@ class MeshPlatform(pulumi.ComponentResource):
             ),
             opts=foundation_opts,
         )
-        data_plane = DATA_PLANES[mesh.dataplane](args)
         firewall_name, firewall_opts = scope.named("sg", formerly=f"{mesh.name}-sg")
         firewall = MeshFirewall(
             firewall_name,
@@ -349,8 +354,10 @@ class MeshPlatform(pulumi.ComponentResource):
                 vpc_id=network.vpc_id,
                 # The ALB and the gateway under keys no service name can take: a service may be
                 # called "alb" or "gateway" without meeting them.
-                workloads=[GATEWAY, *mesh.services],
-                admissions=admissions_from_spec(mesh, service_port=data_plane.admission_port),
+                workloads=[GATEWAY, *mesh.services] if gateway else list(mesh.services),
+                admissions=admissions_from_spec(
+                    mesh, service_port=data_plane.admission_port, gateway_workload=gateway
+                ),
                 external_sources={ALB: endpoint.alb_security_group_id},
                 labels={GATEWAY: mesh.gateway.name, ALB: "alb"},
                 open_egress=args.open_egress,

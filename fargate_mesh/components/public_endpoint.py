@@ -1,6 +1,8 @@
 """PublicEndpoint: the internet-facing edge. An ALB in the public subnets with HTTPS (an ACM
 certificate validated by DNS), HTTP redirected to HTTPS, one IP target group for the ingress
-gateway's tasks, and the domain's alias record in an existing public hosted zone.
+gateway's tasks, and the domain's alias record in an existing public hosted zone. Without a gateway
+(a data plane whose ALB routes to the services' own target groups through listener rules), there is
+no target group, and the HTTPS listener answers 404 to what no listener rule matches.
 
 The ALB's security group admits 80 and 443 from anywhere and has no egress rule of its own:
 whoever owns the targets admits the ALB and opens its egress to them (MeshFirewall does).
@@ -18,6 +20,7 @@ import pulumi_aws as aws
 from fargate_mesh.components.args import check_port_range, raise_problems, rule_problems
 from fargate_mesh.components.base import child, type_token
 from fargate_mesh.spec.base import check_dns_name, check_path
+from fargate_mesh.spec.errors import Problem
 from fargate_mesh.spec.references import check_domain_in_zone
 
 # TLS 1.3 and 1.2 with forward-secret ciphers only.
@@ -39,9 +42,11 @@ class PublicEndpointArgs:
         vpc_id: The VPC of the ALB and its target group. Required.
         public_subnet_ids: At least two public subnets in different AZs (a list, or an Output of
             one). Required.
-        target_port: Where the targets listen (the gateway's Envoy). Required.
-        health_check_path: A path the ALB's health check GETs on the targets; it must reach a
-            healthy app through the gateway (Envoy's admin port is never exposed). Required.
+        target_port: Where the gateway's tasks listen (its Envoy). Default None: no gateway
+            target group, and the HTTPS listener answers 404 to what no listener rule matches.
+        health_check_path: A path the ALB's health check GETs on the gateway's tasks; it must
+            reach a healthy app through the gateway (Envoy's admin port is never exposed).
+            Required with target_port.
         ssl_policy: The HTTPS listener's TLS policy. Default DEFAULT_SSL_POLICY: TLS 1.3 and 1.2
             with forward-secret ciphers only.
         deletion_protection: Refuse to delete the ALB. Default False, so a dev stack can be
@@ -59,8 +64,8 @@ class PublicEndpointArgs:
     hosted_zone: pulumi.Input[str]
     vpc_id: pulumi.Input[str]
     public_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    target_port: pulumi.Input[int]
-    health_check_path: pulumi.Input[str]
+    target_port: pulumi.Input[int] | None = None
+    health_check_path: pulumi.Input[str] | None = None
     # HTTPS when the gateway's listener speaks TLS (the spec's gateway.tls): the ALB encrypts the
     # hop to the gateway; it does not check the gateway's certificate (ELB user guide, "Target groups").
     target_protocol: str = "HTTP"
@@ -85,14 +90,42 @@ class PublicEndpointArgs:
                     "health_check_path", lambda p: check_path(p, "health check path"), self.health_check_path
                 ),
                 *rule_problems("target_protocol", _target_protocol, self.target_protocol),
+                *[
+                    Problem(arg, "a gateway target group needs target_port and health_check_path")
+                    for arg, value in (
+                        ("target_port", self.target_port),
+                        ("health_check_path", self.health_check_path),
+                    )
+                    if value is None and self.has_gateway_target
+                ],
             ],
         )
+
+    @property
+    def has_gateway_target(self) -> bool:
+        """Whether a gateway's tasks sit behind the ALB (either gateway arg given)."""
+        return self.target_port is not None or self.health_check_path is not None
 
 
 def _target_protocol(protocol: str) -> str:
     if protocol not in ("HTTP", "HTTPS"):
         raise ValueError(f"must be HTTP or HTTPS (got {protocol!r})")
     return protocol
+
+
+# The HTTPS listener's default without a gateway: what no listener rule matches is no route.
+NO_ROUTE: aws.lb.ListenerDefaultActionArgsDict = {
+    "type": "fixed-response",
+    "fixed_response": {"content_type": "text/plain", "message_body": "no route\n", "status_code": "404"},
+}
+
+
+@dataclass(frozen=True)
+class GatewayTarget:
+    """The gateway's target group: its ARN, and its ARN suffix (CloudWatch's TargetGroup dimension)."""
+
+    arn: pulumi.Output[str]
+    arn_suffix: pulumi.Output[str]
 
 
 def _validation_field(certificate: aws.acm.Certificate, attribute: str) -> pulumi.Output[str]:
@@ -112,8 +145,8 @@ class PublicEndpoint(pulumi.ComponentResource):
     alb_arn_suffix: pulumi.Output[str]
     alb_dns_name: pulumi.Output[str]
     alb_security_group_id: pulumi.Output[str]
-    target_group_arn: pulumi.Output[str]
-    target_group_arn_suffix: pulumi.Output[str]
+    target_group_arn: pulumi.Output[str] | None  # None: no gateway (target_port not given)
+    target_group_arn_suffix: pulumi.Output[str] | None
     https_listener_arn: pulumi.Output[str]
     https_listener: aws.lb.Listener
     certificate_arn: pulumi.Output[str]
@@ -160,27 +193,7 @@ class PublicEndpoint(pulumi.ComponentResource):
             tags=tags,
             opts=child(self),
         )
-        target_group = aws.lb.TargetGroup(
-            f"{name}-gateway",
-            target_type="ip",
-            protocol=args.target_protocol,
-            port=args.target_port,
-            vpc_id=args.vpc_id,
-            deregistration_delay=30,
-            health_check={
-                "enabled": True,
-                "protocol": args.target_protocol,
-                "port": "traffic-port",
-                "path": args.health_check_path,
-                "matcher": "200-399",
-                "interval": 15,
-                "timeout": 5,
-                "healthy_threshold": 2,
-                "unhealthy_threshold": 3,
-            },
-            tags=tags,
-            opts=child(self),
-        )
+        target = self._gateway_target(name, args, tags)
 
         zone = aws.route53.get_zone_output(
             name=args.hosted_zone, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
@@ -197,7 +210,7 @@ class PublicEndpoint(pulumi.ComponentResource):
             protocol="HTTPS",
             ssl_policy=args.ssl_policy,
             certificate_arn=certificate_arn,
-            default_actions=[{"type": "forward", "target_group_arn": target_group.arn}],
+            default_actions=[{"type": "forward", "target_group_arn": target.arn} if target else NO_ROUTE],
             tags=tags,
             opts=child(self),
         )
@@ -229,24 +242,62 @@ class PublicEndpoint(pulumi.ComponentResource):
         self.alb_arn_suffix = alb.arn_suffix
         self.alb_dns_name = alb.dns_name
         self.alb_security_group_id = security_group.id
-        self.target_group_arn = target_group.arn
-        self.target_group_arn_suffix = target_group.arn_suffix
+        self._target = target
+        self.target_group_arn = target.arn if target else None
+        self.target_group_arn_suffix = target.arn_suffix if target else None
         self.https_listener = https
         self.https_listener_arn = https.arn
         self.certificate_arn = certificate_arn
+        gateway_outputs = (
+            {"target_group_arn": target.arn, "target_group_arn_suffix": target.arn_suffix} if target else {}
+        )
         self.register_outputs(
             {
                 "url": self.url,
                 "alb_arn": self.alb_arn,
                 "alb_dns_name": self.alb_dns_name,
                 "alb_security_group_id": self.alb_security_group_id,
-                "target_group_arn": self.target_group_arn,
                 "alb_arn_suffix": self.alb_arn_suffix,
-                "target_group_arn_suffix": self.target_group_arn_suffix,
+                **gateway_outputs,
                 "https_listener_arn": self.https_listener_arn,
                 "certificate_arn": self.certificate_arn,
             }
         )
+
+    def gateway_target(self) -> GatewayTarget:
+        """The gateway's target group, for a data plane with a gateway workload."""
+        if self._target is None:
+            raise ValueError("this PublicEndpoint has no gateway target group (made without target_port)")
+        return self._target
+
+    def _gateway_target(
+        self, name: str, args: PublicEndpointArgs, tags: Mapping[str, pulumi.Input[str]]
+    ) -> GatewayTarget | None:
+        """The IP target group the gateway's tasks register in, checked on the health check path."""
+        if not args.has_gateway_target:
+            return None
+        target_group = aws.lb.TargetGroup(
+            f"{name}-gateway",
+            target_type="ip",
+            protocol=args.target_protocol,
+            port=args.target_port,
+            vpc_id=args.vpc_id,
+            deregistration_delay=30,
+            health_check={
+                "enabled": True,
+                "protocol": args.target_protocol,
+                "port": "traffic-port",
+                "path": args.health_check_path,
+                "matcher": "200-399",
+                "interval": 15,
+                "timeout": 5,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+            },
+            tags=dict(tags),
+            opts=child(self),
+        )
+        return GatewayTarget(target_group.arn, target_group.arn_suffix)
 
     def _certificate(
         self,

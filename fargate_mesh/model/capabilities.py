@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from fargate_mesh.facts import envoy_ingress_port
 from fargate_mesh.model.compiled import CompiledGatewayRoute, CompiledMesh, CompiledRoute
 from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.model.rollouts import test_route
@@ -33,10 +34,8 @@ APP_MESH_MAX_MATCHES = 10  # header matches, and query parameter matches, per ro
 
 # Application Load Balancer quotas (ELB user guide, "Quotas for your Application Load Balancers").
 ALB_MAX_CONDITION_VALUES = 5  # per rule
-ALB_MAX_RULES = 100  # per load balancer, default rules not counted
+ALB_MAX_RULES = 100  # per load balancer, default rules (serviceConnect's 404) not counted
 ALB_MAX_REGEX_LENGTH = 128  # characters in one regex condition value
-# serviceConnect adds one rule of its own: the last, answering 404 to what no gateway route matches.
-ALB_OWN_RULES = 1
 
 Finder = Callable[[CompiledMesh], Iterator[str]]
 
@@ -97,6 +96,17 @@ def _several_ports(mesh: CompiledMesh) -> Iterator[str]:
     for gateway_route in mesh.gateway.routes:
         if gateway_route.target_port != mesh.services[gateway_route.service].port:
             yield f"{gateway_route.path}.port"
+
+
+def _ports_at_extra_ingress(mesh: CompiledMesh) -> Iterator[str]:
+    """App ports where the envoy sidecar listens in front of the service's extra ports."""
+    for service in mesh.services.values():
+        sidecar = {envoy_ingress_port(i) for i in range(1, len(service.ports))}
+        if service.port in sidecar:
+            yield f"{service.path}.port"
+        for i, port in enumerate(service.extra_ports):
+            if port in sidecar:
+                yield f"{service.path}.extraPorts[{i}]"
 
 
 def _connection_pools(mesh: CompiledMesh) -> Iterator[str]:
@@ -255,7 +265,7 @@ def _alb_condition_values(mesh: CompiledMesh) -> Iterator[str]:
 
 
 def _alb_rules(mesh: CompiledMesh) -> Iterator[str]:
-    if len(mesh.gateway.routes) + ALB_OWN_RULES > ALB_MAX_RULES:
+    if len(mesh.gateway.routes) > ALB_MAX_RULES:
         yield "gateway.routes"
 
 
@@ -365,6 +375,16 @@ FEATURES: tuple[Feature, ...] = (
             "serviceConnect": "not built yet; serve the other port as its own service",
         },
         _several_ports,
+    ),
+    Feature(
+        "an app port at one of the envoy sidecar's extra ingress ports",
+        ("services.S.port", "services.S.extraPorts"),
+        {
+            "envoy": "in the app's own task the sidecar listens in front of extraPorts[i] at 15100 + i + 1 "
+            "(15101, 15102, ...), so no app port may be the sidecar's ingress for an extra port; pick "
+            "another port (App Mesh's proxy takes every app port at 15000)"
+        },
+        _ports_at_extra_ingress,
     ),
     Feature(
         f"more than {APP_MESH_MAX_WEIGHTED_TARGETS} weighted targets in one route",
@@ -492,11 +512,12 @@ FEATURES: tuple[Feature, ...] = (
         _alb_condition_values,
     ),
     Feature(
-        f"more than {ALB_MAX_RULES - ALB_OWN_RULES} gateway routes",
+        f"more than {ALB_MAX_RULES} gateway routes",
         ("gateway.routes",),
         {
-            "serviceConnect": f"a load balancer takes {ALB_MAX_RULES} listener rules, one of them the "
-            "404 for unmatched requests; merge gateway routes"
+            "serviceConnect": f"a load balancer takes {ALB_MAX_RULES} listener rules, one per gateway "
+            "route (the listener's default, the 404 for unmatched requests, is not counted); merge "
+            "gateway routes"
         },
         _alb_rules,
     ),

@@ -17,6 +17,7 @@ from fargate_mesh.model.compiled import (
     CompiledVersion,
     Target,
 )
+from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.model.env import app_env
 from fargate_mesh.model.ordering import ordered
 from fargate_mesh.model.policies import DEFAULT_POLICY, listener_timeout, route_policy
@@ -51,7 +52,7 @@ def compile_mesh(mesh: Mesh) -> CompiledMesh:
         egress_filter=mesh.egress_filter,
         envoy_image=mesh.envoy_image,
         xray_image=mesh.xray_image,
-        tracing=mesh.tracing,
+        tracing=INFO[mesh.dataplane].traces_by_default if mesh.tracing is None else mesh.tracing,
         log_retention_days=mesh.log_retention_days,
         tags=MappingProxyType(dict(mesh.tags)),
         gateway=_gateway(mesh, services),

@@ -168,7 +168,7 @@ class CompiledMesh:
     egress_filter: Literal["DROP_ALL", "ALLOW_ALL"]
     envoy_image: str
     xray_image: str
-    tracing: bool
+    tracing: bool  # as written, else the stack's data plane's default
     log_retention_days: int
     tags: Mapping[str, str]
     gateway: CompiledGateway

@@ -17,6 +17,8 @@ class DataPlaneInfo:
     # Its Pulumi components configure mesh TLS (the spec's `tls`); until then a stack that asks for
     # TLS is refused rather than deployed in plaintext.
     builds_mesh_tls: bool = False
+    # What `tracing` left unsaid means: X-Ray tracing from the proxy where the proxy can send traces.
+    traces_by_default: bool = True
 
 
 INFO: dict[DataPlane, DataPlaneInfo] = {
@@ -39,5 +41,7 @@ INFO: dict[DataPlane, DataPlaneInfo] = {
         "Amazon ECS Service Connect",
         "ECS injects and configures its own proxy; the load balancer routes north-south",
         deployable=True,
+        # The Service Connect proxy sends no traces (model/capabilities.py refuses `tracing: true`).
+        traces_by_default=False,
     ),
 }

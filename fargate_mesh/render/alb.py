@@ -22,7 +22,6 @@ from fargate_mesh.model.compiled import CompiledGatewayRoute, CompiledMesh
 from fargate_mesh.spec import GatewayMatch, HeaderMatch
 
 ALB_MAX_TARGET_GROUPS_PER_FORWARD = 5  # ELB user guide, "Quotas for your Application Load Balancers"
-NOT_FOUND_PRIORITY = 50_000  # the last priority a rule can take: after every gateway route
 
 Condition = dict[str, Any]
 
@@ -139,9 +138,3 @@ def forward(target_groups: Sequence[tuple[Any, int]]) -> dict[str, Any]:
         "type": "forward",
         "forward": {"target_groups": [{"arn": arn, "weight": weight} for arn, weight in target_groups]},
     }
-
-
-NOT_FOUND: dict[str, Any] = {
-    "type": "fixed-response",
-    "fixed_response": {"content_type": "text/plain", "message_body": "no route\n", "status_code": "404"},
-}

@@ -235,7 +235,8 @@ class Mesh(SpecModel):
     egress_filter: Literal["DROP_ALL", "ALLOW_ALL"] = "DROP_ALL"
     envoy_image: str = DEFAULT_ENVOY_IMAGE
     xray_image: str = DEFAULT_XRAY_IMAGE
-    tracing: bool = True
+    # None: the data plane's default (model/dataplanes.py: on where its proxy sends traces).
+    tracing: bool | None = None
     log_retention_days: Int = DEFAULT_LOG_RETENTION_DAYS
     tags: dict[str, str] = Field(default_factory=dict)
     # None (no `tls` key): DISABLED, so stacks written before TLS do not change on upgrade (spec/tls.py).

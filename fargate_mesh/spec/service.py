@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from fargate_mesh.facts import FARGATE_SIZES, envoy_ingress_port
+from fargate_mesh.facts import FARGATE_SIZES
 from fargate_mesh.spec.base import Int, SpecModel, VersionName, Weight, check_port
 from fargate_mesh.spec.errors import FieldProblems, Loc
 from fargate_mesh.spec.policies import ConnectionPool, HealthCheck, OutlierDetection, RetryPolicy, Timeouts
@@ -195,17 +195,6 @@ class Service(SpecModel):
             if self.ports.index(extra) != i + 1:
                 problems.append(
                     (("extraPorts", i), f"port {extra} is listed twice (port and extraPorts are distinct)")
-                )
-        # A sidecar listens in front of extraPorts[i] at 15100 + i + 1, in the app's own task.
-        sidecar = {envoy_ingress_port(i) for i in range(1, len(self.ports))}
-        for loc, port in [
-            (("port",), self.port),
-            *((("extraPorts", i), p) for i, p in enumerate(self.extra_ports)),
-        ]:
-            if port in sidecar:
-                shown = ", ".join(map(str, sorted(sidecar)))
-                problems.append(
-                    (loc, f"port {port} is the sidecar's ingress for an extra port ({shown}); pick another")
                 )
         if self.extra_ports and self.routes is None:
             problems.append((("extraPorts",), "a service with extraPorts needs routes, each with its port"))

@@ -30,6 +30,15 @@ def test_admissions_of_the_dev_stack():
     }
 
 
+def test_without_a_gateway_workload_only_callers_are_admitted():
+    """GIVEN the dev stack on a data plane with no gateway tasks (Service Connect)
+    WHEN admissions are derived
+    THEN only products → prices remains: no ALB → gateway, no gateway → service"""
+    mesh = compiled(stack_mesh("dev"))
+    rules = {(a.target, a.source, a.port) for a in admissions_from_spec(mesh, gateway_workload=False)}
+    assert rules == {("prices", "products", 8080)}
+
+
 def test_mutual_backends_admit_each_other():
     """GIVEN two services that call each other, one only reachable from the mesh
     WHEN admissions are derived

@@ -11,16 +11,19 @@ import pytest
 from fargate_mesh.components import (
     DATA_PLANES,
     DeployedDataPlane,
+    ExistingNamespace,
+    MeshFoundationArgs,
     MeshPlatform,
     MeshPlatformArgs,
     PlatformParts,
 )
+from fargate_mesh.components.firewall import GATEWAY
 from fargate_mesh.components.platform import app_build, apps_to_build, missing_build_contexts
 from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.spec import SpecError, parse_mesh
 from tests.helpers.meshes import compiled, prebuilt, stack_mesh
 from tests.helpers.pulumi import deploy
-from tests.helpers.spec import edit
+from tests.helpers.spec import edit, problem_at
 
 
 def prebuilt_dev():
@@ -249,6 +252,7 @@ class RecordingDataPlane:
 
     parts: list[PlatformParts] = field(default_factory=list)
     admission_port: int | None = None
+    has_gateway_workload: bool = True
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
         self.parts.append(parts)
@@ -288,6 +292,31 @@ def test_the_platform_composes_shared_parts_then_the_chosen_data_plane(mocks, mo
     assert not any(t.startswith(("aws:appmesh/", "aws:ecs/service", "fargatemesh:appmesh:")) for t in types)
 
 
+@pytest.mark.parametrize("gateway", [True, False])
+def test_only_a_data_plane_with_a_gateway_workload_gets_its_target_group_and_security_group(
+    mocks, monkeypatch, gateway: bool
+):
+    """GIVEN a data plane that says whether it runs a gateway workload (DataPlane.has_gateway_workload)
+    WHEN the platform is deployed
+    THEN with one, the ALB forwards by default to the gateway's target group and the gateway has a
+    security group the ALB reaches; without one, neither exists, the HTTPS listener answers 404 and
+    the services' security groups admit no gateway"""
+    plane = RecordingDataPlane(has_gateway_workload=gateway)
+    monkeypatch.setitem(DATA_PLANES, "appmesh", lambda args: plane)
+    rec = deploy(mocks, lambda: MeshPlatform("shop-dev", MeshPlatformArgs(mesh=prebuilt_dev())).urn)
+    (parts,) = plane.parts
+    target_groups = [r["name"] for r in rec.of_type("aws:lb/targetGroup:TargetGroup")]
+    gateway_rules = [r["name"] for r in rec if ":gateway" in r["name"]]
+    (action,) = rec.one("aws:lb/listener:Listener", port=443)["inputs"]["defaultActions"]
+    if gateway:
+        assert target_groups == ["shop-dev-gateway"] and action["type"] == "forward"
+        assert GATEWAY in parts.firewall.group_ids and len(gateway_rules) == 6
+    else:
+        assert target_groups == [] and action["type"] == "fixed-response"
+        assert GATEWAY not in parts.firewall.group_ids and gateway_rules == []
+        assert set(parts.firewall.group_ids) == {"products", "prices"}
+
+
 def test_sample_apps_build_with_the_shared_kit_and_others_with_their_own_dockerfile(tmp_path):
     """GIVEN an app folder with its own Dockerfile, one without (the sample apps' layout) and the kit
     WHEN their builds are worked out
@@ -316,3 +345,42 @@ def test_an_app_the_kit_cannot_build_is_refused_before_any_resource(tmp_path):
         assert "has no Dockerfile, and the shared kit cannot build it without" in problem
         assert str(tmp_path / "kit" / "Dockerfile") in problem and "_api" in problem
     assert missing_build_contexts(compiled(stack_mesh("dev")), "apps") == []
+
+
+def test_platform_args_refuse_an_existing_namespace_of_another_name():
+    """GIVEN the dev spec (namespace shop.local) with another problem its data plane refuses, and an
+    existing Cloud Map namespace named other.local
+    WHEN the platform args are made (before MeshPlatform registers anything)
+    THEN one SpecError lists both, the namespace at existing_namespace.name naming both names"""
+    existing = ExistingNamespace(id="ns-0shared", name="other.local")
+    mesh = parse_mesh(dev_spec(**{"gateway.routes[0].match.method": "POST"}))
+    with pytest.raises(SpecError) as caught:
+        MeshPlatformArgs(mesh=mesh, spec_source="shop:mesh", existing_namespace=existing)
+    assert str(caught.value).startswith("shop:mesh is invalid (2 problems):")
+    assert {p.path for p in caught.value.problems} == {
+        "gateway.routes[0].match.method",
+        "existing_namespace.name",
+    }
+    problem_at(
+        caught.value.problems,
+        "existing_namespace.name",
+        "is 'other.local' but the mesh registers its services in 'shop.local'",
+    )
+
+
+def test_foundation_args_refuse_an_existing_namespace_of_another_name_as_a_spec_error():
+    """GIVEN MeshFoundationArgs for shop.local with an existing namespace named shop.local. (a trailing
+    dot is the same DNS name), then one named other.local
+    WHEN the args are made
+    THEN the first is taken, the second refused: "MeshFoundationArgs is invalid (1 problem)" at
+    existing_namespace.name"""
+    MeshFoundationArgs(
+        "shop", "shop.local", "apps", "vpc-1", existing_namespace=ExistingNamespace("ns", "shop.local.")
+    )
+    with pytest.raises(SpecError) as caught:
+        MeshFoundationArgs(
+            "shop", "shop.local", "apps", "vpc-1", existing_namespace=ExistingNamespace("ns", "other.local")
+        )
+    assert str(caught.value).startswith(
+        "MeshFoundationArgs is invalid (1 problem):\n  - existing_namespace.name: "
+    )

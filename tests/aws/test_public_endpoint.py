@@ -6,11 +6,14 @@ import asyncio
 from typing import Any
 
 import pulumi
+import pytest
 
 from fargate_mesh.components import PublicEndpoint, PublicEndpointArgs
+from fargate_mesh.spec import SpecError
 from tests.aws.harness import ALB_ZONE_ID, HOSTED_ZONE_ID
 from tests.aws.recorded import Recording
 from tests.helpers.pulumi import deploy
+from tests.helpers.spec import problem_at
 
 LISTENER = "aws:lb/listener:Listener"
 RECORD = "aws:route53/record:Record"
@@ -107,6 +110,42 @@ def test_certificate_validated_by_dns_and_used_by_https(mocks):
     assert https["inputs"]["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert https["inputs"]["defaultActions"] == [{"type": "forward", "targetGroupArn": tg_arn}]
     assert validation["urn"] in https["dependencies"]
+
+
+def test_without_a_gateway_target_the_https_listener_answers_404(mocks):
+    """GIVEN an endpoint for a data plane with no gateway workload (no target port, no health check)
+    WHEN deployed
+    THEN no target group is made, the HTTPS listener answers 404 to whatever no listener rule matches,
+    and the endpoint exports no target group"""
+    endpoint: dict[str, PublicEndpoint] = {}
+
+    def program() -> Any:
+        endpoint["it"] = PublicEndpoint("shop", args(target_port=None, health_check_path=None))
+        return endpoint["it"].urn
+
+    rec = deploy(mocks, program)
+    assert rec.of_type("aws:lb/targetGroup:TargetGroup") == []
+    (action,) = rec.one(LISTENER, port=443)["inputs"]["defaultActions"]
+    assert action["type"] == "fixed-response"
+    assert action["fixedResponse"]["statusCode"] == "404"
+    assert endpoint["it"].target_group_arn is None
+    with pytest.raises(ValueError, match="no gateway target group"):
+        endpoint["it"].gateway_target()
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [({"health_check_path": None}, "health_check_path"), ({"target_port": None}, "target_port")],
+)
+def test_a_gateway_target_needs_its_port_and_health_check_path(given: dict[str, Any], missing: str):
+    """GIVEN a target port without a health check path, or the other way round
+    WHEN the args are made
+    THEN a SpecError names the missing arg"""
+    with pytest.raises(SpecError) as caught:
+        args(**given)
+    problem_at(
+        caught.value.problems, missing, "a gateway target group needs target_port and health_check_path"
+    )
 
 
 def test_http_redirects_to_https(mocks):

@@ -17,6 +17,11 @@ from tests.helpers.meshes import stack_mesh
 LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
 ECS_SERVICE = "aws:ecs/service:Service"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+LISTENER = "aws:lb/listener:Listener"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 
 
 def sc_resources(type_: str) -> list[dict[str, Any]]:
@@ -61,21 +66,36 @@ def test_every_ecs_service_is_published_under_its_client_alias():
 def test_every_gateway_route_is_a_listener_rule_with_its_conditions_and_priority():
     """GIVEN the sc stack recorded WHEN its listener rules are read
     THEN each gateway route is one rule, at its place in evaluation order, with the rendered
-    conditions; one more rule (last) answers 404"""
+    conditions, and there is no other rule: the HTTPS listener's default answers 404"""
     compiled = compile_checked(stack_mesh("sc"))
     recorded = {int(r["inputs"]["priority"]): r["inputs"] for r in sc_resources(LISTENER_RULE)}
     expected = alb.listener_rules(compiled)
-    assert sorted(recorded) == [*(rule.priority for rule in expected), alb.NOT_FOUND_PRIORITY]
+    assert sorted(recorded) == [rule.priority for rule in expected]
     for rule, route in zip(expected, compiled.gateway.routes, strict=True):
         assert recorded[rule.priority]["conditions"] == [
             {"pathPattern": {"values": [f"{route.match.prefix}*"]}}
         ]
-    assert recorded[alb.NOT_FOUND_PRIORITY]["actions"][0]["fixedResponse"]["statusCode"] == "404"
+    (https,) = [r for r in sc_resources(LISTENER) if r["inputs"]["port"] == 443]
+    (default,) = https["inputs"]["defaultActions"]
+    assert default["fixedResponse"]["statusCode"] == "404"
+
+
+def test_there_is_no_gateway_target_group_or_security_group():
+    """GIVEN the sc stack recorded (no gateway task: the ALB forwards to the services' target groups)
+    WHEN its target groups and security groups are read
+    THEN every target group is a routed service's (and its alternate), no security group or rule is
+    the gateway's, and the ALB may reach exactly the routed services"""
+    target_groups = {r["name"] for r in sc_resources(TARGET_GROUP)}
+    assert target_groups == {"products-tg", "products-tg-alt", "prices-tg", "prices-tg-alt"}
+    groups = [*sc_resources(SECURITY_GROUP), *sc_resources(INGRESS_RULE), *sc_resources(EGRESS_RULE)]
+    assert groups and not [r["name"] for r in groups if "gateway" in r["name"]]
+    alb_egress = {r["name"] for r in sc_resources(EGRESS_RULE) if r["name"].startswith("alb-to-")}
+    assert alb_egress == {"alb-to-products", "alb-to-prices"}
 
 
 def test_the_dev_stack_on_service_connect_is_refused_line_by_line_with_nothing_registered(tmp_path):
     """GIVEN the dev stack with dataplane: serviceConnect (90/10 split, header route, retry policy,
-    DROP_ALL, TLS to payments, tracing) WHEN the program runs
+    DROP_ALL, TLS to payments; `tracing` unsaid, so off, Service Connect's default) WHEN the program runs
     THEN it fails with one line per unsupported feature at its field path, and registers nothing"""
 
     def switch(mesh: dict) -> None:
@@ -93,7 +113,6 @@ def test_the_dev_stack_on_service_connect_is_refused_line_by_line_with_nothing_r
         "services.products.retryPolicy",
         "services.products.routes[0].match",
         "services.products.routes[1].targets",
-        "tracing",
     ]
     assert all("Amazon ECS Service Connect" in line for line in lines)
 

@@ -1,4 +1,5 @@
-"""An `aws.lb.ListenerRule`'s recorded inputs as the ELBv2 CreateRule request.
+"""An `aws.lb.ListenerRule`'s recorded inputs as the ELBv2 CreateRule request (and a listener's default
+actions, which are the same action shapes, as CreateListener's DefaultActions).
 
 pulumi-aws nests each condition under its field (`pathPattern: {values}`), the API names the field
 (`Field: path-pattern` with `PathPatternConfig: {Values}`); pulumi's forward target groups are
@@ -68,6 +69,8 @@ def _action(action: Mapping[str, Any], where: str) -> dict[str, Any]:
             result["Type"] = value
         elif key == "order":
             result["Order"] = value
+        elif key == "targetGroupArn":
+            result["TargetGroupArn"] = value
         elif key == "forward":
             groups = [
                 _whole_weights(_renamed(g, {"arn": "TargetGroupArn", "weight": "Weight"}, f"{where}.forward"))
@@ -121,3 +124,11 @@ def create_rule(resource: Mapping[str, Any]) -> dict[str, Any]:
         else:
             raise TranslationError(f"{where}: no rule for listener rule input {key!r}")
     return params
+
+
+def default_actions(listener: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """An `aws.lb.Listener`'s recorded default actions as CreateListener's DefaultActions."""
+    name = str(listener.get("name"))
+    return [
+        _action(a, f"{name}.defaultActions[{i}]") for i, a in enumerate(listener["inputs"]["defaultActions"])
+    ]

@@ -10,11 +10,13 @@ import copy
 import pytest
 
 from tests.contract.botocore_validate import validate
+from tests.contract.elbv2_rules import default_actions
 from tests.contract.moto_account import ECS_SERVICE
-from tests.contract.stacks import cases, resource, resources
+from tests.contract.stacks import STACKS, cases, resource, resources
 from tests.contract.translate import translate
 
 LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
+LISTENER = "aws:lb/listener:Listener"
 
 
 @pytest.mark.parametrize(("stack", "type_", "name"), cases(LISTENER_RULE))
@@ -23,6 +25,21 @@ def test_listener_rule_conforms_to_the_elbv2_model(stack: str, type_: str, name:
     THEN botocore's elbv2 model reports nothing"""
     request = translate(resource(stack, type_, name))
     assert validate(request.service, request.operation, request.params) == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_https_listeners_default_action_conforms_to_the_elbv2_model(stack: str) -> None:
+    """GIVEN each stack's HTTPS listener: forwarding to the gateway's target group, or on sc (no
+    gateway) answering 404 WHEN its default actions are put in a CreateListener request
+    THEN botocore's elbv2 model reports nothing, and sc's is the fixed 404"""
+    (https,) = [r for r in resources(stack, LISTENER) if r["inputs"]["port"] == 443]
+    actions = default_actions(https)
+    params = {"LoadBalancerArn": https["inputs"]["loadBalancerArn"], "Protocol": "HTTPS", "Port": 443}
+    assert validate("elbv2", "CreateListener", {**params, "DefaultActions": actions}) == []
+    expected = "fixed-response" if stack == "sc" else "forward"
+    assert [a["Type"] for a in actions] == [expected]
+    broken = [{**actions[0], "FixedResponseConfig": {"StatusCode": "4040"}}]
+    assert validate("elbv2", "CreateListener", {**params, "DefaultActions": broken}) != []
 
 
 def test_the_sc_stack_sends_conditions_transforms_and_its_own_fields() -> None:

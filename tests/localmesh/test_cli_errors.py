@@ -146,3 +146,26 @@ def test_validate_refuses_the_reported_regexes(tmp_path: Path, capsys: pytest.Ca
     for field, (pattern, said) in zip(fields, REPORTED, strict=True):
         [line] = [line for line in lines if line.strip().startswith(f"- {field}:")]
         assert repr(pattern) in line and said in line
+
+
+def test_validate_refuses_an_app_port_at_the_sidecars_extra_ingress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN an App Mesh stack (which carries it) whose products lists extraPorts [9090, 15101]: the
+    sidecar localmesh runs listens at 15101 and 15102 in front of them
+    WHEN `localmesh validate` runs
+    THEN it exits 2 with the one problem at services.products.extraPorts[1]"""
+    document = yaml.safe_load((STACKS / "Pulumi.dev.yaml").read_text())
+    products = document["config"]["myshop:mesh"]["services"]["products"]
+    products["extraPorts"] = [9090, 15101]
+    for route in products["routes"]:
+        route["port"] = products.get("port", 8080)
+    path = tmp_path / "Pulumi.ports.yaml"
+    path.write_text(yaml.safe_dump(document))
+    assert main(["validate", "--stack", str(path)]) == 2
+    problems = [
+        line.strip() for line in capsys.readouterr().err.splitlines() if line.strip().startswith("- ")
+    ]
+    assert len(problems) == 1
+    assert problems[0].startswith("- services.products.extraPorts[1]: ")
+    assert "at 15100 + i + 1" in problems[0] and "the sidecar's ingress for an extra port" in problems[0]

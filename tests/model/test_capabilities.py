@@ -34,6 +34,12 @@ def second_gateway_route(match: dict[str, Any]) -> dict[str, Any]:
     return with_mesh(**{"gateway.routes": [first, second]})
 
 
+def extra_ports(*ports: int, port: int = 8080) -> dict[str, Any]:
+    """The minimal mesh with products on `port` and these extra ports, one route to v1 per port."""
+    routes = [to_v1(f"p{p}", port=p) for p in (port, *ports)]
+    return with_mesh(**{f"{P}.port": port, f"{P}.extraPorts": list(ports), f"{P}.routes": routes})
+
+
 def headers(n: int) -> list[dict[str, str]]:
     return [{"name": f"x-{i}", "exact": "1"} for i in range(n)]
 
@@ -84,6 +90,10 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
             }
         ),
         [f"{P}.extraPorts", f"{P}.routes[0].port", f"{P}.routes[1].port", "gateway.routes[0].port"],
+    ),
+    "an app port at one of the envoy sidecar's extra ingress ports": (
+        extra_ports(9090, 15102),
+        [f"{P}.extraPorts[1]"],
     ),
     "more than 10 weighted targets in one route": (
         with_mesh(**{f"{P}.versions": {f"v{i}": {"weight": 9} for i in range(11)}}),
@@ -166,9 +176,9 @@ TRIGGERS: dict[str, tuple[dict[str, Any], list[str]]] = {
         ),
         ["gateway.routes[1].match"],
     ),
-    "more than 99 gateway routes": (
+    "more than 100 gateway routes": (
         with_mesh(
-            **{"gateway.routes": [{"service": "products", "match": {"prefix": f"/r{i}"}} for i in range(100)]}
+            **{"gateway.routes": [{"service": "products", "match": {"prefix": f"/r{i}"}} for i in range(101)]}
         ),
         ["gateway.routes"],
     ),
@@ -314,6 +324,28 @@ def test_app_mesh_reserved_prefixes_are_refused_wherever_a_path_is_written(edit:
     runs_on(spec, "envoy")
 
 
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        (extra_ports(9090, 15101), f"{P}.extraPorts[1]"),
+        (extra_ports(9090, port=15101), f"{P}.port"),
+    ],
+)
+def test_an_app_port_at_the_envoy_sidecars_extra_ingress_is_refused_on_envoy_only(
+    spec: dict[str, Any], field: str
+):
+    """GIVEN products whose port or an extra port is where the envoy sidecar listens in front of its
+    extra ports (15100 + i + 1 for extraPorts[i]), in the app's own task
+    WHEN checked for each data plane
+    THEN envoy refuses it at that field, saying where the sidecar listens; appmesh carries it (its proxy takes
+    every app port at 15000); serviceConnect says only that it takes no extraPorts"""
+    problem_at(refused_on(spec, "envoy"), field, "the sidecar's ingress for an extra port; pick another port")
+    runs_on(spec, "appmesh")
+    elsewhere = refused_on(edit(spec, tracing=False, egressFilter="ALLOW_ALL"), "serviceConnect")
+    assert all("more than one listener port" in p.message for p in elsewhere)
+    problem_at(elsewhere, f"{P}.extraPorts", "more than one listener port")
+
+
 def test_regex_routes_with_priorities_are_ordered_on_app_mesh_too():
     """GIVEN a regex path route and a prefix route, both with priorities
     WHEN checked for appmesh
@@ -339,6 +371,31 @@ def test_every_problem_of_a_data_plane_comes_at_once():
         "tracing",
     }
     assert all("Amazon ECS Service Connect" in p.message for p in caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("dataplane", "traces"), [("appmesh", True), ("envoy", True), ("serviceConnect", False)]
+)
+def test_tracing_left_unsaid_is_the_data_planes_default(dataplane: str, traces: bool):
+    """GIVEN the minimal mesh with egress allowed on a data plane, `tracing` not written
+    WHEN it is parsed, then compiled and checked for that data plane
+    THEN the spec keeps no value, and the compiled mesh traces where the proxy can send traces
+    (appmesh, envoy) and not on serviceConnect, which therefore carries the mesh as written"""
+    spec = with_mesh(egressFilter="ALLOW_ALL", dataplane=dataplane)
+    assert accepted(spec).tracing is None
+    assert runs_on(spec, dataplane).tracing is traces
+
+
+@pytest.mark.parametrize("written", [True, False])
+def test_tracing_as_written_wins_over_the_data_planes_default(written: bool):
+    """GIVEN `tracing` written on serviceConnect and on appmesh
+    WHEN compiled
+    THEN it is as written everywhere, and serviceConnect refuses `tracing: true` at its field"""
+    for dataplane in ("appmesh", "serviceConnect"):
+        spec = with_mesh(egressFilter="ALLOW_ALL", dataplane=dataplane, tracing=written)
+        assert compile_mesh(accepted(spec)).tracing is written
+    if written:
+        problem_at(refused_on(spec, "serviceConnect"), "tracing", "the Service Connect proxy sends no traces")
 
 
 def test_the_stacks_own_data_plane_is_checked_by_default():

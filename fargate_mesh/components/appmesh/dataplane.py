@@ -39,6 +39,8 @@ class AppMeshDataPlane:
     existing_mesh: ExistingMesh | None = None
     # Callers connect to the app's port; the callee's iptables rules hand it to Envoy.
     admission_port: int | None = None
+    # App Mesh's virtual gateway runs as tasks of its own behind the ALB's target group.
+    has_gateway_workload: bool = field(default=True, init=False)
 
     def _mesh(
         self, platform: pulumi.Resource, parts: PlatformParts
@@ -109,9 +111,9 @@ class AppMeshDataPlane:
                 mesh_name=mesh_name,
                 mesh_owner=mesh_owner,
                 placement=parts.placement(GATEWAY),
-                target_group_arn=parts.endpoint.target_group_arn,
+                target_group_arn=parts.endpoint.gateway_target().arn,
                 load_balancer_arn_suffix=parts.endpoint.alb_arn_suffix,
-                target_group_arn_suffix=parts.endpoint.target_group_arn_suffix,
+                target_group_arn_suffix=parts.endpoint.gateway_target().arn_suffix,
                 alarms=self.gateway_alarms,
                 telemetry=telemetry,
                 envoy=envoy,

@@ -38,15 +38,16 @@ from fargate_mesh.render.envoy import GATEWAY as GATEWAY_BOOTSTRAP
 from fargate_mesh.render.envoy import render_all
 from fargate_mesh.render.envoy.delivery import RESERVED_BYTES, Delivery, choose_delivery
 from fargate_mesh.render.envoy.lifecycle import Lifecycle
-from fargate_mesh.render.envoy.plan import fargate_plan
+from fargate_mesh.render.envoy.plan import MeshPlan, fargate_plan
 
 # The CA bundle of the upstream Envoy image (Ubuntu's ca-certificates), for external TLS backends.
 ENVOY_IMAGE_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
 
 
-def fargate_bootstraps(compiled: CompiledMesh) -> dict[str, dict[str, Any]]:
-    """Every task's bootstrap, keyed "gateway" and "<service>-<version>": what the tasks run."""
-    return render_all(compiled, fargate_plan(compiled), ca_file=ENVOY_IMAGE_CA_FILE)
+def fargate_bootstraps(compiled: CompiledMesh, plan: MeshPlan | None = None) -> dict[str, dict[str, Any]]:
+    """Every task's bootstrap, keyed "gateway" and "<service>-<version>": what the tasks run (plan:
+    fargate_plan(compiled), when the caller has it already)."""
+    return render_all(compiled, plan or fargate_plan(compiled), ca_file=ENVOY_IMAGE_CA_FILE)
 
 
 @dataclass(frozen=True)
@@ -59,14 +60,17 @@ class EnvoyDataPlane:
     reserved_bytes: int = RESERVED_BYTES
     # Callers reach a version through its sidecar's ingress listener, never the app's port.
     admission_port: int | None = ENVOY_INGRESS_PORT
+    # The gateway is an Envoy task of its own behind the ALB's target group.
+    has_gateway_workload: bool = field(default=True, init=False)
     # Fills each task's mesh TLS folder at start (components/tls/setup.py); needs the AWS CLI and OpenSSL.
     tls_setup_image: str = DEFAULT_TLS_SETUP_IMAGE
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
         compiled, tags, scope = parts.mesh, parts.tags, parts.scope
+        plan = fargate_plan(compiled)
         deliveries = {
             key: choose_delivery(bootstrap, self.reserved_bytes)
-            for key, bootstrap in fargate_bootstraps(compiled).items()
+            for key, bootstrap in fargate_bootstraps(compiled, plan).items()
         }
         store = None
         if any(d.mode == "s3" for d in deliveries.values()):
@@ -74,12 +78,19 @@ class EnvoyDataPlane:
             store = BootstrapStore(store_name, tags, opts=store_opts)
         tls = self._tls_delivery(parts)
 
-        def proxy(key: str, identity: Identity, gateway_port: int | None = None) -> EnvoyProxy:
+        def proxy(
+            key: str,
+            identity: Identity,
+            gateway_port: int | None = None,
+            extra_ingress_ports: tuple[int, ...] = (),
+        ) -> EnvoyProxy:
             delivery: Delivery = deliveries[key]
             s3 = None
             if store is not None and delivery.mode == "s3":
                 s3 = S3Bootstrap(url=store.url(delivery), object_arn=store.put(key, delivery))
-            return EnvoyProxy(delivery, self.images, self.lifecycle, s3, gateway_port, tls(identity))
+            return EnvoyProxy(
+                delivery, self.images, self.lifecycle, s3, gateway_port, tls(identity), extra_ingress_ports
+            )
 
         telemetry = Telemetry(compiled.log_retention_days, compiled.tracing, compiled.xray_image)
         services: dict[str, EnvoyMeshService] = {}
@@ -94,7 +105,13 @@ class EnvoyDataPlane:
                     placement=parts.placement(name),
                     images=parts.images[name].by_version,
                     proxies={
-                        v.name: proxy(v.node, compiled.tls.services[name].identity)
+                        v.name: proxy(
+                            v.node,
+                            compiled.tls.services[name].identity,
+                            extra_ingress_ports=tuple(
+                                p.ingress.port for p in plan.sidecars[name, v.name].extra
+                            ),
+                        )
                         for v in service.versions.values()
                     },
                     repository_arns=parts.images[name].repository_arns,
@@ -114,9 +131,9 @@ class EnvoyDataPlane:
                 gateway=compiled.gateway,
                 placement=parts.placement(GATEWAY),
                 proxy=proxy(GATEWAY_BOOTSTRAP, compiled.tls.gateway.identity, compiled.gateway.port),
-                target_group_arn=parts.endpoint.target_group_arn,
+                target_group_arn=parts.endpoint.gateway_target().arn,
                 load_balancer_arn_suffix=parts.endpoint.alb_arn_suffix,
-                target_group_arn_suffix=parts.endpoint.target_group_arn_suffix,
+                target_group_arn_suffix=parts.endpoint.gateway_target().arn_suffix,
                 alarms=self.gateway_alarms,
                 telemetry=telemetry,
                 # The listener (ECS needs a used target group), and the versions' Cloud Map services

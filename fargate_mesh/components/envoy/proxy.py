@@ -21,6 +21,7 @@ from typing import Any
 
 import pulumi
 
+from fargate_mesh import naming
 from fargate_mesh.components.ecs import iam
 from fargate_mesh.components.ecs.containers import Container
 from fargate_mesh.components.envoy.egress import proxy_environment
@@ -61,6 +62,9 @@ class EnvoyProxy:
     s3: S3Bootstrap | None = None  # required when delivery.mode is "s3"
     gateway_port: int | None = None  # a gateway: the port the ALB sends to; None: a sidecar
     tls: TlsDelivery | None = None  # mesh TLS: the certificate files its bootstrap reads
+    # A sidecar's ingress listeners in front of the app's extraPorts (the plan's, 15101, ...): mapped
+    # on the Envoy container, since peers dial them there and not through the app's own ports.
+    extra_ingress_ports: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.delivery.mode == "s3") != (self.s3 is not None):
@@ -92,6 +96,12 @@ class EnvoyProxy:
         }
         if not self.is_sidecar:
             envoy["portMappings"] = [{"containerPort": self.gateway_port, "protocol": "tcp"}]
+        elif self.extra_ingress_ports:
+            # awsvpc: the container port only (the host port is the same ENI's).
+            envoy["portMappings"] = [
+                {"containerPort": port, "protocol": "tcp", "name": naming.sidecar_ingress_port_mapping(port)}
+                for port in self.extra_ingress_ports
+            ]
         setup = self.tls.setup_containers(log_configuration) if self.tls is not None else []
         if setup:
             assert self.tls is not None

@@ -1,16 +1,16 @@
 """The ECS Service Connect data plane (`dataplane: serviceConnect`).
 
 A ConnectService per spec service in the cluster's Cloud Map namespace (ECS injects its own proxy:
-no Envoy, X-Ray daemon or App Mesh resource of ours), the gateway routes as listener rules on the
-HTTPS listener, and a last rule that answers 404 to what no gateway route matches. No gateway task:
-the load balancer forwards to the services' own target groups. The ALB's security group is opened
-to each routed service on its port, by reference.
+no Envoy, X-Ray daemon or App Mesh resource of ours), and the gateway routes as listener rules on the
+HTTPS listener, whose default answers 404 to what no gateway route matches. No gateway task
+(has_gateway_workload is False): the load balancer forwards to the services' own target groups, and
+the platform makes no gateway target group or security group. The ALB's security group is opened to
+each routed service on its port, by reference.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -29,6 +29,8 @@ class ServiceConnectDataPlane:
     alarms: GatewayAlarmArgs = field(default_factory=GatewayAlarmArgs)
     # Callers connect to the service's own port (its port mapping, where Service Connect's proxy listens).
     admission_port: int | None = None
+    # No gateway task: the ALB's listener rules forward to the services' own target groups.
+    has_gateway_workload: bool = field(default=False, init=False)
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
         compiled = parts.mesh  # compiled and checked for serviceConnect by MeshPlatformArgs
@@ -68,15 +70,6 @@ class ServiceConnectDataPlane:
             )
             if own_rules:
                 _admit_load_balancer(platform, parts, name, service.port, tags)
-        aws.lb.ListenerRule(
-            f"{compiled.name}-not-found",
-            listener_arn=endpoint.https_listener_arn,
-            priority=alb.NOT_FOUND_PRIORITY,
-            conditions=[{"path_pattern": {"values": ["/*"]}}],
-            actions=[cast(Any, alb.NOT_FOUND)],
-            tags={**tags, "Name": "no gateway route matches"},
-            opts=child(platform),
-        )
         return DeployedDataPlane(
             # No mesh resource: the namespace the services are published in stands for the mesh,
             # the cluster holds them, and the HTTPS listener is the gateway.
