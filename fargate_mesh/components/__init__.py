@@ -24,6 +24,7 @@ from fargate_mesh.components.ecs.task import (
     TaskGroup,
     Telemetry,
     Workload,
+    WorkloadResources,
 )
 from fargate_mesh.components.ecs.workload import (
     FargateService,
@@ -31,7 +32,13 @@ from fargate_mesh.components.ecs.workload import (
     LoadBalancerTarget,
     TaskPlacement,
 )
-from fargate_mesh.components.firewall import Admission, MeshFirewall, MeshFirewallArgs, admissions_from_spec
+from fargate_mesh.components.firewall import (
+    GATEWAY,
+    Admission,
+    MeshFirewall,
+    MeshFirewallArgs,
+    admissions_from_spec,
+)
 from fargate_mesh.components.foundation import (
     ExistingCluster,
     ExistingNamespace,
@@ -51,6 +58,7 @@ from fargate_mesh.components.public_endpoint import PublicEndpoint, PublicEndpoi
 
 __all__ = [
     "DATA_PLANES",
+    "GATEWAY",
     "Admission",
     "App",
     "AppImage",
@@ -100,6 +108,7 @@ __all__ = [
     "TaskPlacement",
     "Telemetry",
     "Workload",
+    "WorkloadResources",
     "admissions_from_spec",
     "missing_build_contexts",
 ]

@@ -11,12 +11,13 @@ data planes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import pulumi
 
 from fargate_mesh.components.base import Scope
+from fargate_mesh.components.ecs.task import WorkloadResources
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.firewall import MeshFirewall
 from fargate_mesh.components.foundation import MeshFoundation
@@ -48,6 +49,12 @@ class PlatformParts:
     platform_version: str
     writable_root_services: Sequence[str]  # services whose app may write its root filesystem
     tags: Mapping[str, str]
+    # What a workload (a service by name, the gateway by GATEWAY) brings of its own; default nothing.
+    workload_resources: Mapping[str, WorkloadResources] = field(default_factory=dict)
+
+    def resources(self, workload: str) -> WorkloadResources:
+        """What `workload` brings of its own, or nothing: everything is made for it."""
+        return self.workload_resources.get(workload, WorkloadResources())
 
     def placement(self, workload: str) -> TaskPlacement:
         """Where a workload's tasks run: the cluster, the private subnets, its own security group."""
@@ -68,6 +75,9 @@ class DeployedDataPlane:
     mesh_arn: pulumi.Output[str] | None  # None: the data plane has no App Mesh mesh
     gateway_arn: pulumi.Output[str]  # App Mesh's virtual gateway, or the gateway's ECS service
     service_names: dict[str, pulumi.Output[str]]  # service → the name callers reach it by
+    # Workload (a service, or GATEWAY) → its task (version, or the gateway's name) → the policy JSON
+    # its task role allows (None: nothing): what a task role brought for it must allow.
+    task_role_policies: dict[str, dict[str, pulumi.Output[str] | None]] = field(default_factory=dict)
 
 
 class DataPlane(Protocol):

@@ -7,7 +7,7 @@ services and the gateway."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from fargate_mesh.components.appmesh.sidecar import ENVOY_HEALTH_CHECK_COMMAND
 from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import Scope, standard_tags, type_token
 from fargate_mesh.components.dataplane import DataPlane, PlatformParts, ServiceImages
+from fargate_mesh.components.ecs.task import WorkloadResources, task_role_problems
 from fargate_mesh.components.envoy.dataplane import EnvoyDataPlane
 from fargate_mesh.components.envoy.proxy import EnvoyImages
 from fargate_mesh.components.firewall import (
@@ -115,6 +116,45 @@ def missing_build_contexts(mesh: CompiledMesh, apps_dir: str | Path = "apps") ->
     return [str(problem) for problem in build_problems(mesh, apps_dir)]
 
 
+def workload_keys(mesh: CompiledMesh) -> list[str]:
+    """The workloads whose tasks the mesh runs (keys of MeshPlatformArgs.workload_resources): its
+    services, and GATEWAY unless its data plane runs no gateway task (serviceConnect: the load
+    balancer forwards to the services)."""
+    return [*mesh.services, *([] if mesh.dataplane == "serviceConnect" else [GATEWAY])]
+
+
+def workload_resource_problems(
+    mesh: CompiledMesh, resources: Mapping[str, WorkloadResources]
+) -> list[Problem]:
+    """Keys that name no workload of the mesh on its data plane, and each workload's task role
+    choices that cannot be honoured."""
+    allowed = workload_keys(mesh)
+    unknown = [key for key in resources if key not in allowed]
+    problems = []
+    if unknown:
+        gateway = (
+            f"; {GATEWAY!r} is the gateway"
+            if GATEWAY in allowed
+            else f"; the {mesh.dataplane} data plane runs no gateway task"
+        )
+        problems.append(
+            Problem(
+                "workload_resources",
+                f"names workloads the spec does not have: {', '.join(map(repr, unknown))}; "
+                f"allowed: {', '.join(map(repr, allowed))}{gateway}",
+            )
+        )
+    given: Mapping[str, object] = resources  # from a caller that may not type-check
+    for key, own in given.items():
+        if not isinstance(own, WorkloadResources):
+            problems.append(
+                Problem(f"workload_resources.{key}", f"must be a WorkloadResources, got {type(own).__name__}")
+            )
+        elif key in allowed:
+            problems += task_role_problems(own.existing, own.task_policy_arns, f"workload_resources.{key}.")
+    return problems
+
+
 @dataclass(frozen=True)
 class MeshPlatformArgs:
     """A whole stack's mesh from one validated spec. Every check (what the spec's data plane cannot
@@ -145,6 +185,11 @@ class MeshPlatformArgs:
         existing_namespace: Use this Cloud Map namespace, named as the spec's. Default None: made.
         certificate_arn: Use this issued ACM certificate. Default None: one is requested.
         open_egress: Task egress to anywhere. Default True; False closes it.
+        workload_resources: Per workload (a spec service by name, the gateway by GATEWAY), what
+            it brings (its log group, execution role, task role: WorkloadResources.existing) and
+            the managed policies its app needs on the task roles made for it (task_policy_arns).
+            Default none: everything is made. A task role brought must allow what the platform's
+            `task_role_policies[<workload>]` documents say.
     """
 
     # The stack's spec; its `dataplane` key says which data plane runs the services and the gateway.
@@ -174,6 +219,7 @@ class MeshPlatformArgs:
     existing_namespace: ExistingNamespace | None = None
     certificate_arn: pulumi.Input[str] | None = None
     open_egress: bool = True
+    workload_resources: Mapping[str, WorkloadResources] = field(default_factory=dict)
     # dataplane: envoy: the Envoy image (default: the spec's envoyImage when it names one, else the
     # upstream release the bootstraps are validated with, facts.UPSTREAM_ENVOY_IMAGE); a digest-pinned
     # reference or an ECR pull-through copy goes here.
@@ -209,6 +255,7 @@ class MeshPlatformArgs:
                     f"names services the spec does not have: {unknown}; services are: {', '.join(self.mesh.services)}",
                 )
             )
+        problems += workload_resource_problems(compiled, self.workload_resources)
         problems += build_problems(compiled, self.apps_dir)
         problems += namespace_problems(self.existing_namespace, compiled.namespace)
         if problems:
@@ -249,6 +296,9 @@ class MeshPlatform(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     virtual_service_names: dict[str, pulumi.Output[str]]
     gateway_arn: pulumi.Output[str]
+    # Workload (a service, or GATEWAY) → task (version, or the gateway's name) → the policy JSON its
+    # task role allows (None: nothing): what a task role brought for that workload must allow.
+    task_role_policies: dict[str, dict[str, pulumi.Output[str] | None]]
 
     def __init__(self, name: str, args: MeshPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("platform", "MeshPlatform"), name, None, opts)
@@ -329,6 +379,7 @@ class MeshPlatform(pulumi.ComponentResource):
                 platform_version=args.platform_version,
                 writable_root_services=args.writable_root_services,
                 tags=tags,
+                workload_resources=args.workload_resources,
             ),
         )
 
@@ -339,6 +390,7 @@ class MeshPlatform(pulumi.ComponentResource):
         self.cluster_name = foundation.cluster_name
         self.virtual_service_names = deployed.service_names
         self.gateway_arn = deployed.gateway_arn
+        self.task_role_policies = deployed.task_role_policies
         self.register_outputs(
             {
                 "url": self.url,
@@ -348,6 +400,7 @@ class MeshPlatform(pulumi.ComponentResource):
                 "cluster_name": self.cluster_name,
                 "virtual_service_names": self.virtual_service_names,
                 "gateway_arn": self.gateway_arn,
+                "task_role_policies": self.task_role_policies,
             }
         )
 

@@ -43,6 +43,7 @@ class Workload:
     repository_arns: Sequence[str] = ()
     tags: Mapping[str, str] = field(default_factory=lambda: {"mesh": "m"})
     existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
+    task_policy_arns: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

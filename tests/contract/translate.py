@@ -52,10 +52,11 @@ OPERATIONS: dict[str, tuple[str, str]] = {
         "CreatePrivateDnsNamespace",
     ),
     "aws:lb/listenerRule:ListenerRule": ("elbv2", "CreateRule"),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("iam", "AttachRolePolicy"),
 }
 
-# Cloud Map's API is PascalCase; pulumi's wire names are camelCase. Everything else is as is.
-_PASCAL_CASE_SERVICES = frozenset({"servicediscovery"})
+# Cloud Map's and IAM's APIs are PascalCase; pulumi's wire names are camelCase. Everything else is as is.
+_PASCAL_CASE_SERVICES = frozenset({"servicediscovery", "iam"})
 
 # (service, API structure shape, pulumi key) -> API member path (one name, or several to nest
 # the value deeper, as ECS does for pulumi's flattened deployment settings).
@@ -70,6 +71,7 @@ RENAMES: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("appmesh", "CreateGatewayRouteInput", "name"): ("gatewayRouteName",),
     ("ecs", "CreateClusterRequest", "name"): ("clusterName",),
     ("ecs", "CreateServiceRequest", "name"): ("serviceName",),
+    ("iam", "AttachRolePolicyRequest", "role"): ("RoleName",),
     # Terraform list blocks that pulumi pluralises where the API name is singular.
     ("appmesh", "SubjectAlternativeNameMatchers", "exacts"): ("exact",),
     ("appmesh", "LoggingFormat", "jsons"): ("json",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ TESTED = [
     "two-platforms",
     "bring-your-own",
     "join-mesh",
+    "task-roles",
     "yaml-join-mesh",
     "unit-test",
 ]
@@ -161,6 +163,30 @@ def test_join_mesh_example():
         "VirtualService",
     ]
     assert {(r["inputs"]["meshName"], r["inputs"]["meshOwner"]) for r in app_mesh} == {SHARED_MESH}
+
+
+def test_task_roles_example():
+    """GIVEN the example where orders needs a managed policy of the program's own and payments
+    brings its task role
+    WHEN it runs
+    THEN orders' one task role gets the policy attached, by its ARN, and no other role gets any;
+    payments' tasks run as the role given, no task role is made for them, and the role given
+    is granted exactly its own virtual node's configuration and X-Ray."""
+    rec = run("task-roles")
+    policy = rec.one("aws:iam/policy:Policy")
+    (attachment,) = rec.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert attachment["name"] == "shop-orders-v1-task-orders-table"
+    assert attachment["inputs"]["policyArn"] == policy["outputs"]["arn"]
+    role = rec.named("aws:iam/role:Role", "shop-orders-v1-task")
+    assert attachment["inputs"]["role"] == role["outputs"]["name"]
+    assert not [r for r in rec.of_type("aws:iam/role:Role") if r["name"].startswith("shop-payments-v3")]
+    task = rec.one("aws:ecs/taskDefinition:TaskDefinition", family="shop-payments-v3")
+    assert task["inputs"]["taskRoleArn"] == "arn:aws:iam::123456789012:role/payments-task"
+    grant = rec.one("aws:iam/rolePolicy:RolePolicy", role="payments-task")
+    node = rec.one("aws:appmesh/virtualNode:VirtualNode", name="payments-v3")
+    statements = {s["Sid"]: s for s in json.loads(grant["inputs"]["policy"])["Statement"]}
+    assert set(statements) == {"AppMeshEnvoyConfiguration", "XRayWrite"}
+    assert statements["AppMeshEnvoyConfiguration"]["Resource"] == [node["outputs"]["arn"]]
 
 
 def test_yaml_join_mesh_example_is_the_python_one_through_the_provider():

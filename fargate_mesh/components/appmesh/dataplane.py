@@ -79,6 +79,7 @@ class AppMeshDataPlane:
         services = {}
         for name, service in mesh.services.items():
             service_name, service_opts = scope.named(name, formerly=name)
+            own = parts.resources(name)
             services[name] = MeshService(
                 service_name,
                 MeshServiceArgs(
@@ -95,11 +96,14 @@ class AppMeshDataPlane:
                     trust_bundle=self.trust_bundle,
                     read_only_root_filesystem=name not in parts.writable_root_services,
                     mesh_tls=mesh_tls,
+                    existing=own.existing,
+                    task_policy_arns=own.task_policy_arns,
                     tags=tags,
                 ),
                 opts=service_opts,
             )
         gateway_name, gateway_opts = scope.named("ingress", formerly="ingress")
+        own = parts.resources(GATEWAY)
         gateway = IngressGateway(
             gateway_name,
             IngressGatewayArgs(
@@ -116,6 +120,8 @@ class AppMeshDataPlane:
                 route_dependencies=list(services.values()),
                 service_dependencies=[parts.endpoint.https_listener],
                 mesh_tls=mesh_tls,
+                existing=own.existing,
+                task_policy_arns=own.task_policy_arns,
                 tags=tags,
             ),
             opts=gateway_opts,
@@ -125,6 +131,10 @@ class AppMeshDataPlane:
             mesh_arn=mesh_arn,
             gateway_arn=gateway.virtual_gateway_arn,
             service_names={name: s.virtual_service_name for name, s in services.items()},
+            task_role_policies={
+                **{name: s.task_role_policies for name, s in services.items()},
+                GATEWAY: {mesh.gateway.name: gateway.task_role_policy},
+            },
         )
 
     def _mesh_tls(self, parts: PlatformParts) -> MeshTlsParts | None:

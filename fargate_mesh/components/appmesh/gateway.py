@@ -11,21 +11,19 @@ from typing import Any, cast
 import pulumi
 import pulumi_aws as aws
 
-from fargate_mesh.components.alarms import GatewayAlarmArgs, target_group_alarms
+from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.appmesh.sidecar import ENVOY_CONTAINER, AppMeshEnvoy, EnvoyOptions
 from fargate_mesh.components.appmesh.tls_setup import MeshTlsParts
 from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
+from fargate_mesh.components.ecs.gateway import gateway_service
 from fargate_mesh.components.ecs.task import (
-    Capacity,
     CompiledGatewayWorkload,
     ExistingTaskResources,
-    TaskArgs,
-    TaskGroup,
     Telemetry,
+    check_task_roles,
 )
-from fargate_mesh.components.ecs.workload import LoadBalancerTarget, TaskPlacement
-from fargate_mesh.components.names import TaskNames
+from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.model import CompiledGateway
 from fargate_mesh.render.appmesh import specs
 
@@ -52,7 +50,10 @@ class IngressGatewayArgs(CompiledGatewayWorkload):
         route_dependencies: What gateway routes wait for (the services). Default none.
         service_dependencies: What the ECS service waits for (the HTTPS listener). Default none.
         mesh_owner: The account owning a shared mesh (AWS RAM). Default None: this account.
-        existing: A log group and execution role of your own. Default none: both are made.
+        existing: A log group, execution role and task role of your own. Default none: all are
+            made. A task role you bring must allow `IngressGateway.task_role_policy`.
+        task_policy_arns: Managed policies to attach to the gateway's task role (label → policy
+            ARN), as `<task role>-<label>`. Default none: Envoy's and X-Ray's needs only.
         tags: Added to every resource. Default none.
     """
 
@@ -77,17 +78,23 @@ class IngressGatewayArgs(CompiledGatewayWorkload):
     mesh_tls: MeshTlsParts | None = None
     mesh_owner: str | None = None
     existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
+    task_policy_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         require_plain("IngressGatewayArgs", gateway=self.gateway, mesh_owner=self.mesh_owner)
+        check_task_roles("IngressGatewayArgs", self)
 
 
 class IngressGateway(pulumi.ComponentResource):
+    """The mesh's front door on App Mesh. `task_role_policy` (None when the role needs nothing) is
+    what the gateway's task role allows: a task role you bring must allow it."""
+
     virtual_gateway_arn: pulumi.Output[str]
     virtual_gateway_name: pulumi.Output[str]
     ecs_service_name: pulumi.Output[str]
     alarm_names: list[pulumi.Output[str]]
+    task_role_policy: pulumi.Output[str] | None
 
     def __init__(
         self, name: str, args: IngressGatewayArgs, opts: pulumi.ResourceOptions | None = None
@@ -121,38 +128,14 @@ class IngressGateway(pulumi.ComponentResource):
                 opts=child(self, delete_before_replace=True, depends_on=list(args.route_dependencies)),
             )
 
-        tasks = TaskGroup(name, self, args, policy_prefix=GATEWAY_POLICY_PREFIX)
-        # Named after the gateway (<mesh>-gateway-...): alarm names are unique per account and region.
-        alarms = target_group_alarms(
-            f"{name}-alarm",
-            alarm_prefix=gateway.name,
-            load_balancer_arn_suffix=args.load_balancer_arn_suffix,
-            target_group_arn_suffix=args.target_group_arn_suffix,
-            settings=args.alarms,
-            tags=tags,
-            parent=self,
+        proxy = AppMeshEnvoy.gateway(
+            virtual_gateway.arn,
+            gateway.port,
+            args.envoy,
+            args.mesh_tls.gateway_delivery() if args.mesh_tls else None,
         )
-        workload = tasks.service(
-            f"{name}-envoy",
-            TaskArgs(
-                # No app: the gateway's Envoy is the task's only listener.
-                proxy=AppMeshEnvoy.gateway(
-                    virtual_gateway.arn,
-                    gateway.port,
-                    args.envoy,
-                    args.mesh_tls.gateway_delivery() if args.mesh_tls else None,
-                ),
-                names=TaskNames.of_gateway(gateway),
-                task_role=f"{name}-task",
-                task_policy=f"{GATEWAY_POLICY_PREFIX}-task-inline",
-                label=gateway.name,
-                capacity=Capacity(gateway.size, gateway.desired_count, gateway.autoscaling),
-                load_balancer=LoadBalancerTarget(args.target_group_arn, ENVOY_CONTAINER, gateway.port),
-                # Envoy needs its configuration from App Mesh before the ALB's checks can pass.
-                health_check_grace_period_seconds=60,
-                deployment_alarm_names=[alarm.name for alarm in alarms],
-                depends_on=args.service_dependencies,
-            ),
+        workload, alarms, self.task_role_policy = gateway_service(
+            name, self, args, proxy, ENVOY_CONTAINER, policy_prefix=GATEWAY_POLICY_PREFIX
         )
         self.virtual_gateway_arn = virtual_gateway.arn
         self.virtual_gateway_name = virtual_gateway.name
@@ -164,6 +147,7 @@ class IngressGateway(pulumi.ComponentResource):
                 "virtual_gateway_name": self.virtual_gateway_name,
                 "ecs_service_name": self.ecs_service_name,
                 "alarm_names": self.alarm_names,
+                "task_role_policy": self.task_role_policy,
             }
         )
 

@@ -29,6 +29,7 @@ from fargate_mesh.components.ecs.task import (
     TaskArgs,
     TaskGroup,
     Telemetry,
+    check_task_roles,
 )
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.names import TaskNames
@@ -54,7 +55,12 @@ class MeshServiceArgs(CompiledServiceWorkload):
         trust_bundle: CA bundle TLS backends are checked against. Default the Envoy image's.
         read_only_root_filesystem: Default True; False lets the app write its image's files.
         mesh_owner: The account owning a shared mesh (AWS RAM). Default None: this account.
-        existing: A log group and execution role of your own. Default none: both are made.
+        existing: A log group, execution role and task role of your own. Default none: all are
+            made, a task role per version. A task role you bring must allow each version's
+            `MeshService.task_role_policies` document.
+        task_policy_arns: Managed policies the app needs (label → policy ARN, e.g. reading its
+            DynamoDB table), attached to each version's task role as `<task role>-<label>`.
+            Default none: the roles allow only what Envoy and X-Ray need.
         tags: Added to every resource. Default none.
     """
 
@@ -76,6 +82,7 @@ class MeshServiceArgs(CompiledServiceWorkload):
     mesh_tls: MeshTlsParts | None = None
     mesh_owner: str | None = None
     existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
+    task_policy_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -86,14 +93,19 @@ class MeshServiceArgs(CompiledServiceWorkload):
             read_only_root_filesystem=self.read_only_root_filesystem,
             mesh_owner=self.mesh_owner,
         )
+        check_task_roles("MeshServiceArgs", self)
 
 
 class MeshService(pulumi.ComponentResource):
+    """One service in App Mesh. `task_role_policies` (version → policy JSON, None when the role
+    needs nothing) is what each version's task role allows: a task role you bring must allow it."""
+
     virtual_service_name: pulumi.Output[str]
     node_arns: dict[str, pulumi.Output[str]]
     ecs_service_names: dict[str, pulumi.Output[str]]
     log_group_name: pulumi.Output[str]
     discovery_service_arn: pulumi.Output[str]
+    task_role_policies: dict[str, pulumi.Output[str] | None]
 
     def __init__(self, name: str, args: MeshServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         missing = sorted(set(args.service.versions) - set(args.images))
@@ -140,28 +152,28 @@ class MeshService(pulumi.ComponentResource):
         delivery = args.mesh_tls.service_delivery(service.name) if args.mesh_tls else None
 
         self.ecs_service_names = {}
+        self.task_role_policies = {}
         for version in service.versions.values():
-            workload = tasks.service(
-                f"{name}-{version.name}",
-                TaskArgs(
-                    app=App(
-                        image=args.images[version.name],
-                        port=service.port,
-                        env=version.env,
-                        read_only_root=args.read_only_root_filesystem,
-                    ),
-                    proxy=AppMeshEnvoy.sidecar(
-                        routing.node_arns[version.name], service.ports, args.envoy, delivery
-                    ),
-                    names=TaskNames.of_version(version),
-                    task_role=f"{name}-{version.name}-task",
-                    task_policy=f"{service.name}-{version.name}-task-inline",
-                    label=f"{service.name} {version.name}",
-                    capacity=Capacity(service.size, version.desired_count, service.autoscaling),
-                    service_registry_arn=discovery.arn,
+            task = TaskArgs(
+                app=App(
+                    image=args.images[version.name],
+                    port=service.port,
+                    env=version.env,
+                    read_only_root=args.read_only_root_filesystem,
                 ),
+                proxy=AppMeshEnvoy.sidecar(
+                    routing.node_arns[version.name], service.ports, args.envoy, delivery
+                ),
+                names=TaskNames.of_version(version),
+                task_role=f"{name}-{version.name}-task",
+                task_policy=f"{service.name}-{version.name}-task-inline",
+                label=f"{service.name} {version.name}",
+                capacity=Capacity(service.size, version.desired_count, service.autoscaling),
+                service_registry_arn=discovery.arn,
             )
+            workload = tasks.service(f"{name}-{version.name}", task)
             self.ecs_service_names[version.name] = workload.service_name
+            self.task_role_policies[version.name] = tasks.task_role_policy(task)
 
         self.virtual_service_name = routing.virtual_service_name
         self.node_arns = routing.node_arns
@@ -174,5 +186,6 @@ class MeshService(pulumi.ComponentResource):
                 "ecs_service_names": self.ecs_service_names,
                 "log_group_name": self.log_group_name,
                 "discovery_service_arn": self.discovery_service_arn,
+                "task_role_policies": self.task_role_policies,
             }
         )

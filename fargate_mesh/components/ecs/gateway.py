@@ -1,11 +1,11 @@
 """A gateway's tasks behind the ALB, whatever the data plane: its proxy as the target group's target,
-and the target group's alarms rolling a bad deployment back. The envoy data plane's gateway runs this;
-App Mesh's keeps its own copy, whose inline policy names live stacks hold."""
+and the target group's alarms rolling a bad deployment back. The envoy data plane's gateway and App
+Mesh's run this; App Mesh's names its inline policies as live stacks hold them (policy_prefix)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import pulumi
 import pulumi_aws as aws
@@ -34,13 +34,26 @@ class GatewayWorkload(Workload, Protocol):
     def service_dependencies(self) -> Sequence[pulumi.Resource]: ...
 
 
+class GatewayTasks(NamedTuple):
+    service: FargateService
+    alarms: list[aws.cloudwatch.MetricAlarm]
+    task_role_policy: pulumi.Output[str] | None  # what its task role allows (None: nothing)
+
+
 def gateway_service(
-    name: str, parent: pulumi.Resource, args: GatewayWorkload, proxy: Proxy, container: str
-) -> tuple[FargateService, list[aws.cloudwatch.MetricAlarm]]:
+    name: str,
+    parent: pulumi.Resource,
+    args: GatewayWorkload,
+    proxy: Proxy,
+    container: str,
+    policy_prefix: str | None = None,
+) -> GatewayTasks:
     """The gateway's ECS service (`<name>-envoy`) with its log group, roles and alarms, as children of
-    `parent`; the ALB sends to `container` on the gateway's port."""
+    `parent`; the ALB sends to `container` on the gateway's port. Inline policies are named
+    `<policy_prefix>-execution-inline` and `<policy_prefix>-task-inline` when it is given, else after
+    the roles."""
     gateway = args.gateway
-    tasks = TaskGroup(name, parent, args)
+    tasks = TaskGroup(name, parent, args, policy_prefix=policy_prefix)
     # Named after the gateway (<mesh>-gateway-...): alarm names are unique per account and region.
     alarms = target_group_alarms(
         f"{name}-alarm",
@@ -51,20 +64,19 @@ def gateway_service(
         tags=dict(args.tags),
         parent=parent,
     )
-    workload = tasks.service(
-        f"{name}-envoy",
-        TaskArgs(
-            # No app: the gateway's proxy is the task's only listener.
-            proxy=proxy,
-            names=TaskNames.of_gateway(gateway),
-            task_role=f"{name}-task",
-            label=gateway.name,
-            capacity=Capacity(gateway.size, gateway.desired_count, gateway.autoscaling),
-            load_balancer=LoadBalancerTarget(args.target_group_arn, container, gateway.port),
-            # Envoy must be LIVE (its configuration loaded, its peers resolved) before the ALB's checks pass.
-            health_check_grace_period_seconds=60,
-            deployment_alarm_names=[alarm.name for alarm in alarms],
-            depends_on=args.service_dependencies,
-        ),
+    task = TaskArgs(
+        # No app: the gateway's proxy is the task's only listener.
+        proxy=proxy,
+        names=TaskNames.of_gateway(gateway),
+        task_role=f"{name}-task",
+        task_policy=f"{policy_prefix}-task-inline" if policy_prefix else None,
+        label=gateway.name,
+        capacity=Capacity(gateway.size, gateway.desired_count, gateway.autoscaling),
+        load_balancer=LoadBalancerTarget(args.target_group_arn, container, gateway.port),
+        # Envoy must be LIVE (its configuration loaded: its peers resolved, or App Mesh's answer)
+        # before the ALB's checks can pass.
+        health_check_grace_period_seconds=60,
+        deployment_alarm_names=[alarm.name for alarm in alarms],
+        depends_on=args.service_dependencies,
     )
-    return workload, alarms
+    return GatewayTasks(tasks.service(f"{name}-envoy", task), alarms, tasks.task_role_policy(task))

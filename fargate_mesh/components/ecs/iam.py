@@ -5,7 +5,7 @@ scoped to named resources. No wildcard actions; `*` resources only where AWS all
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -90,10 +90,17 @@ def execution_statements(
 class TaskRole:
     role: aws.iam.Role
     policy: aws.iam.RolePolicy | None  # None: the role may do nothing (IAM refuses an empty policy)
+    # Managed policies attached for the app (the workload's task_policy_arns); none by default.
+    attachments: list[aws.iam.RolePolicyAttachment] = field(default_factory=list)
 
     @property
     def arn(self) -> pulumi.Output[str]:
         return self.role.arn
+
+    @property
+    def grants(self) -> list[pulumi.Resource]:
+        """What must exist before the role can do all it is meant to: tasks wait for these."""
+        return [*([self.policy] if self.policy else []), *self.attachments]
 
 
 def task_role(
@@ -105,10 +112,12 @@ def task_role(
     description: str,
     tags: Mapping[str, str],
     policy_name: str | None = None,
+    managed_policy_arns: Mapping[str, pulumi.Input[str]] | None = None,
 ) -> TaskRole:
     """A role for ECS tasks with one inline policy, if it has statements (children of `parent`).
     The policy is called `policy_name` (default `<name>-inline`): it only has to be unique within
-    its role, and a name that does not follow the logical one survives a component's rename."""
+    its role, and a name that does not follow the logical one survives a component's rename.
+    Each of `managed_policy_arns` (label → policy ARN) is attached as `<name>-<label>`."""
     name = naming.role_logical_name(name)
     role = aws.iam.Role(
         name,
@@ -117,8 +126,9 @@ def task_role(
         tags=dict(tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )
+    attachments = attach_managed_policies(name, role, managed_policy_arns or {}, parent)
     if not statements:
-        return TaskRole(role, None)
+        return TaskRole(role, None, attachments)
     policy = aws.iam.RolePolicy(
         name,
         role=role.id,
@@ -126,7 +136,24 @@ def task_role(
         policy=policy_document(statements),
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    return TaskRole(role, policy)
+    return TaskRole(role, policy, attachments)
+
+
+def attach_managed_policies(
+    role_name: str, role: aws.iam.Role, policy_arns: Mapping[str, pulumi.Input[str]], parent: pulumi.Resource
+) -> list[aws.iam.RolePolicyAttachment]:
+    """One attachment per label, named `<role>-<label>`. Named by label, not position: attachments
+    named by position would move to another policy when one is removed, and IAM has one attachment
+    per (role, policy), so replacing one attachment of a policy by another detaches it."""
+    return [
+        aws.iam.RolePolicyAttachment(
+            f"{role_name}-{label}",
+            role=role.name,
+            policy_arn=arn,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        for label, arn in policy_arns.items()
+    ]
 
 
 def log_group_arn(

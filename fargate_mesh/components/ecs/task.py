@@ -9,8 +9,9 @@ What a data plane adds to a task is a Proxy, so another data plane is a new Prox
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import pulumi
@@ -29,7 +30,7 @@ from fargate_mesh.components.ecs.workload import (
 from fargate_mesh.components.names import TaskNames
 from fargate_mesh.facts import DEFAULT_LOG_RETENTION_DAYS, DEFAULT_XRAY_IMAGE
 from fargate_mesh.model.compiled import CompiledGateway, CompiledService
-from fargate_mesh.spec import Autoscaling, TaskSize
+from fargate_mesh.spec import Autoscaling, Problem, TaskSize
 from fargate_mesh.spec.base import check_log_retention
 
 
@@ -97,17 +98,86 @@ class Telemetry:
 
 @dataclass(frozen=True)
 class ExistingTaskResources:
-    """A workload's log group and execution role made elsewhere; what is not given is made.
+    """A workload's log group, execution role and task role made elsewhere; what is not given is
+    made.
 
     Args:
         log_group_name: A CloudWatch log group its tasks log to. Default None: one is made, named
             as the workload's, keeping logs as long as its Telemetry says.
         execution_role_arn: The role ECS starts its tasks with: it must let ECS pull the images
             and write to the log group. Default None: one is made, allowed exactly that.
+        task_role_arn: The role every task of the workload runs as: each version of a service, or
+            the gateway's tasks. Default None: one role per task is made (per version of a
+            service), allowed exactly what its proxy needs, and no more. Given, no task role,
+            inline policy or policy attachment is made for the workload; the role must trust
+            `ecs-tasks.amazonaws.com` and allow what the component's `task_role_policies` (or
+            `task_role_policy`) documents say, which the library can no longer grant itself.
+
+    One task role for the whole workload, not one per version: versions of a service are the
+    same app (one log group, one security group, one mesh TLS identity), and a role per version
+    would make every new version a change in the stack that owns the roles. What that costs:
+    each version's tasks may do what every version's proxy may (read one another's node
+    configuration or bootstrap object), a loosening within one service, never across services.
     """
 
     log_group_name: pulumi.Input[str] | None = None
     execution_role_arn: pulumi.Input[str] | None = None
+    task_role_arn: pulumi.Input[str] | None = None
+
+
+@dataclass(frozen=True)
+class WorkloadResources:
+    """What one workload of a MeshPlatform brings of its own, or adds to what is made for it.
+
+    Args:
+        existing: Its log group, execution role and task role made elsewhere. Default none: all
+            are made.
+        task_policy_arns: Managed policies its app needs (label → policy ARN), attached to each
+            task role made for it as `<task role>-<label>`. Default none.
+    """
+
+    existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
+    task_policy_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+
+
+# A managed policy's label names its attachment (`<task role>-<label>`), so it goes into a URN.
+POLICY_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def task_role_problems(
+    existing: ExistingTaskResources, task_policy_arns: Mapping[str, pulumi.Input[str]], path: str = ""
+) -> list[Problem]:
+    """What is wrong with a workload's task role choices, at `path` (`""` on component args,
+    `workload_resources.<name>.` on the platform's): labels that cannot name an attachment, and
+    managed policies for a role the library does not make."""
+    problems: list[Problem] = []
+    bad = [
+        repr(label)
+        for label in task_policy_arns
+        if not isinstance(label, str) or not POLICY_LABEL.fullmatch(label)
+    ]
+    if bad:
+        problems.append(
+            Problem(
+                f"{path}task_policy_arns",
+                f"labels must be plain text of letters, digits, '.', '_' and '-' (they name the "
+                f"attachments), got {', '.join(bad)}",
+            )
+        )
+    if existing.task_role_arn is not None and task_policy_arns:
+        problems.append(
+            Problem(
+                f"{path}task_policy_arns",
+                "attach managed policies to the task role you bring (existing.task_role_arn) "
+                "yourself: the library changes no role it did not make",
+            )
+        )
+    return problems
+
+
+def check_task_roles(owner: str, workload: Workload) -> None:
+    """Refuse, in one SpecError naming `owner`'s args, task role choices that cannot be honoured."""
+    raise_problems(owner, task_role_problems(workload.existing, workload.task_policy_arns))
 
 
 class CompiledServiceWorkload:
@@ -175,6 +245,11 @@ class Workload(Protocol):
         """What it brings of its own (nothing: ExistingTaskResources())."""
         ...
 
+    @property
+    def task_policy_arns(self) -> Mapping[str, pulumi.Input[str]]:
+        """Managed policies the app needs (label → ARN), attached to each task role made for it."""
+        ...
+
 
 @dataclass(frozen=True)
 class App:
@@ -228,7 +303,8 @@ class TaskGroup:
     """The shared part of one workload's tasks, made as children of `parent` unless the workload
     brings its own (`workload.existing`): the log group (`<name>-logs`) and the execution role
     (`<name>-execution`, its inline policy `<policy_prefix>-execution-inline`, by default
-    `<name>-execution-inline`)."""
+    `<name>-execution-inline`). Each task gets its own task role, unless the workload brings one
+    for all of them."""
 
     log_group_name: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
@@ -270,22 +346,43 @@ class TaskGroup:
         else:
             self.execution_role_arn = pulumi.Output.from_input(existing.execution_role_arn)
 
-    def service(self, name: str, task: TaskArgs) -> FargateService:
-        """One task definition and its ECS service (`name`), with the task's own role."""
-        workload = self._workload
+    def _task_statements(self, task: TaskArgs) -> list[iam.Statement]:
+        """What the task's identity must allow: its proxy's needs, and X-Ray's when tracing."""
         statements = list(task.proxy.task_statements) if task.proxy else []
-        if workload.telemetry.tracing:
+        if self._workload.telemetry.tracing:
             statements.append(iam.xray_statement())
+        return statements
+
+    def task_role_policy(self, task: TaskArgs) -> pulumi.Output[str] | None:
+        """The policy document the task's role needs, exactly the made role's inline policy (None:
+        it needs nothing). A workload that brings its own task role must allow it there."""
+        statements = self._task_statements(task)
+        return iam.policy_document(statements) if statements else None
+
+    def _task_role(self, task: TaskArgs) -> tuple[pulumi.Output[str], list[pulumi.Resource]]:
+        """The task's role ARN and what tasks wait for: the workload's own role (nothing to wait
+        for: its grants are its owner's), else a role made for this task alone."""
+        workload = self._workload
+        if workload.existing.task_role_arn is not None:
+            return pulumi.Output.from_input(workload.existing.task_role_arn), []
         purpose = task.proxy.task_role_purpose if task.proxy else "no proxy; the app's own role"
-        task_role = iam.task_role(
+        role = iam.task_role(
             task.task_role,
             parent=self._parent,
             account_id=self._account,
-            statements=statements,
+            statements=self._task_statements(task),
             description=f"{task.label}: {purpose}",
             tags=workload.tags,
             policy_name=task.task_policy,
+            managed_policy_arns=workload.task_policy_arns,
         )
+        return role.arn, role.grants
+
+    def service(self, name: str, task: TaskArgs) -> FargateService:
+        """One task definition and its ECS service (`name`), with the task's own role (or the
+        workload's)."""
+        workload = self._workload
+        task_role_arn, task_role_grants = self._task_role(task)
         capacity = task.capacity
         return FargateService(
             name,
@@ -296,7 +393,7 @@ class TaskGroup:
                 containers=self._containers(task),
                 cpu=capacity.size.cpu,
                 memory=capacity.size.memory,
-                task_role_arn=task_role.arn,
+                task_role_arn=task_role_arn,
                 execution_role_arn=self.execution_role_arn,
                 desired_count=capacity.desired_count,
                 proxy_configuration=task.proxy.proxy_configuration if task.proxy else None,
@@ -313,7 +410,7 @@ class TaskGroup:
                 deployment_configuration=task.deployment_configuration,
                 # Tasks started before their roles can act would fail their first deployment.
                 depends_on=[
-                    *([task_role.policy] if task_role.policy else []),
+                    *task_role_grants,
                     *self._execution_policies,
                     *task.depends_on,
                 ],

@@ -96,6 +96,7 @@ class EnvoyDataPlane:
         services: dict[str, EnvoyMeshService] = {}
         for name, service in compiled.services.items():
             service_name, service_opts = scope.named(name)
+            own = parts.resources(name)
             services[name] = EnvoyMeshService(
                 service_name,
                 EnvoyMeshServiceArgs(
@@ -117,10 +118,13 @@ class EnvoyDataPlane:
                     telemetry=telemetry,
                     read_only_root_filesystem=name not in parts.writable_root_services,
                     tags=tags,
+                    existing=own.existing,
+                    task_policy_arns=own.task_policy_arns,
                 ),
                 opts=service_opts,
             )
         gateway_name, gateway_opts = scope.named("ingress")
+        own = parts.resources(GATEWAY)
         gateway = EnvoyGateway(
             gateway_name,
             EnvoyGatewayArgs(
@@ -136,6 +140,8 @@ class EnvoyDataPlane:
                 # and tasks, so the gateway's first tasks find what they route to.
                 service_dependencies=[parts.endpoint.https_listener, *services.values()],
                 tags=tags,
+                existing=own.existing,
+                task_policy_arns=own.task_policy_arns,
             ),
             opts=gateway_opts,
         )
@@ -145,6 +151,10 @@ class EnvoyDataPlane:
             gateway_arn=gateway.ecs_service_arn,
             service_names={
                 name: pulumi.Output.from_input(s.dns_name) for name, s in compiled.services.items()
+            },
+            task_role_policies={
+                **{name: s.task_role_policies for name, s in services.items()},
+                GATEWAY: {compiled.gateway.name: gateway.task_role_policy},
             },
         )
 

@@ -12,7 +12,12 @@ import pulumi
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.base import type_token
 from fargate_mesh.components.ecs.gateway import gateway_service
-from fargate_mesh.components.ecs.task import CompiledGatewayWorkload, ExistingTaskResources, Telemetry
+from fargate_mesh.components.ecs.task import (
+    CompiledGatewayWorkload,
+    ExistingTaskResources,
+    Telemetry,
+    check_task_roles,
+)
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.envoy.proxy import ENVOY_CONTAINER, EnvoyProxy
 from fargate_mesh.model import CompiledGateway
@@ -31,11 +36,13 @@ class EnvoyGatewayArgs(CompiledGatewayWorkload):
     # ECS rejects a target group no load balancer uses yet: the HTTPS listener.
     service_dependencies: Sequence[pulumi.Resource] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
-    existing: ExistingTaskResources = field(
-        default_factory=ExistingTaskResources
-    )  # log group, execution role
+    # Log group, execution role, task role (then it must allow EnvoyGateway.task_role_policy).
+    existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
+    # Managed policies (label → ARN) attached to the made task role as `<task role>-<label>`.
+    task_policy_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        check_task_roles("EnvoyGatewayArgs", self)
         if self.proxy.gateway_port != self.gateway.port:
             raise ValueError(
                 f"EnvoyGatewayArgs.proxy: listens on {self.proxy.gateway_port}, the gateway on {self.gateway.port}"
@@ -46,10 +53,13 @@ class EnvoyGateway(pulumi.ComponentResource):
     ecs_service_name: pulumi.Output[str]
     ecs_service_arn: pulumi.Output[str]
     alarm_names: list[pulumi.Output[str]]
+    task_role_policy: pulumi.Output[str] | None  # what the task role allows; None: nothing
 
     def __init__(self, name: str, args: EnvoyGatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("envoy", "Gateway"), name, None, opts)
-        workload, alarms = gateway_service(name, self, args, args.proxy, ENVOY_CONTAINER)
+        workload, alarms, self.task_role_policy = gateway_service(
+            name, self, args, args.proxy, ENVOY_CONTAINER
+        )
         self.ecs_service_name = workload.service_name
         self.ecs_service_arn = workload.service_arn
         self.alarm_names = [alarm.name for alarm in alarms]
@@ -58,5 +68,6 @@ class EnvoyGateway(pulumi.ComponentResource):
                 "ecs_service_name": self.ecs_service_name,
                 "ecs_service_arn": self.ecs_service_arn,
                 "alarm_names": self.alarm_names,
+                "task_role_policy": self.task_role_policy,
             }
         )

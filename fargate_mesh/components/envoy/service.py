@@ -22,6 +22,7 @@ from fargate_mesh.components.ecs.task import (
     TaskArgs,
     TaskGroup,
     Telemetry,
+    check_task_roles,
 )
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.components.envoy.discovery import version_discovery
@@ -41,11 +42,13 @@ class EnvoyMeshServiceArgs(CompiledServiceWorkload):
     telemetry: Telemetry = field(default_factory=Telemetry)
     read_only_root_filesystem: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
-    existing: ExistingTaskResources = field(
-        default_factory=ExistingTaskResources
-    )  # log group, execution role
+    # Log group, execution role, task role (then it must allow EnvoyMeshService.task_role_policies).
+    existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
+    # Managed policies (label → ARN) attached to each made task role as `<task role>-<label>`.
+    task_policy_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        check_task_roles("EnvoyMeshServiceArgs", self)
         versions = set(self.service.versions)
         for what, given in (("images", self.images), ("proxies", self.proxies)):
             if set(given) != versions:
@@ -59,6 +62,7 @@ class EnvoyMeshService(pulumi.ComponentResource):
     ecs_service_names: dict[str, pulumi.Output[str]]
     discovery_service_arns: dict[str, pulumi.Output[str]]
     log_group_name: pulumi.Output[str]
+    task_role_policies: dict[str, pulumi.Output[str] | None]  # version → what its task role allows
 
     def __init__(
         self, name: str, args: EnvoyMeshServiceArgs, opts: pulumi.ResourceOptions | None = None
@@ -68,6 +72,7 @@ class EnvoyMeshService(pulumi.ComponentResource):
         tasks = TaskGroup(name, self, args)
         self.ecs_service_names = {}
         self.discovery_service_arns = {}
+        self.task_role_policies = {}
         for version in service.versions.values():
             discovery = version_discovery(
                 f"{name}-{version.name}-discovery",
@@ -76,24 +81,23 @@ class EnvoyMeshService(pulumi.ComponentResource):
                 parent=self,
                 tags=args.tags,
             )
-            workload = tasks.service(
-                f"{name}-{version.name}",
-                TaskArgs(
-                    app=App(
-                        image=args.images[version.name],
-                        port=service.port,
-                        env=dict(version.env),
-                        read_only_root=args.read_only_root_filesystem,
-                    ),
-                    proxy=args.proxies[version.name],
-                    names=TaskNames.of_version(version),
-                    task_role=f"{name}-{version.name}-task",
-                    label=f"{service.name} {version.name}",
-                    capacity=Capacity(service.size, version.desired_count, service.autoscaling),
-                    service_registry_arn=discovery.arn,
+            task = TaskArgs(
+                app=App(
+                    image=args.images[version.name],
+                    port=service.port,
+                    env=dict(version.env),
+                    read_only_root=args.read_only_root_filesystem,
                 ),
+                proxy=args.proxies[version.name],
+                names=TaskNames.of_version(version),
+                task_role=f"{name}-{version.name}-task",
+                label=f"{service.name} {version.name}",
+                capacity=Capacity(service.size, version.desired_count, service.autoscaling),
+                service_registry_arn=discovery.arn,
             )
+            workload = tasks.service(f"{name}-{version.name}", task)
             self.ecs_service_names[version.name] = workload.service_name
+            self.task_role_policies[version.name] = tasks.task_role_policy(task)
             self.discovery_service_arns[version.name] = discovery.arn
         self.log_group_name = tasks.log_group_name
         self.register_outputs(
@@ -101,5 +105,6 @@ class EnvoyMeshService(pulumi.ComponentResource):
                 "ecs_service_names": self.ecs_service_names,
                 "discovery_service_arns": self.discovery_service_arns,
                 "log_group_name": self.log_group_name,
+                "task_role_policies": self.task_role_policies,
             }
         )

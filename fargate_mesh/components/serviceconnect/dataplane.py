@@ -40,6 +40,7 @@ class ServiceConnectDataPlane:
         for name, service in compiled.services.items():
             own_rules = [r for r in rules if r.service == name]
             version = steady_version(service)
+            own = parts.resources(name)
             services[name] = ConnectService(
                 name,
                 ConnectServiceArgs(
@@ -62,6 +63,8 @@ class ServiceConnectDataPlane:
                     else None,
                     read_only_root_filesystem=name not in parts.writable_root_services,
                     tags=tags,
+                    existing=own.existing,
+                    task_policy_arns=own.task_policy_arns,
                 ),
                 opts=child(platform),
             )
@@ -75,6 +78,10 @@ class ServiceConnectDataPlane:
             gateway_arn=endpoint.https_listener_arn,
             service_names={
                 name: pulumi.Output.from_input(compiled.services[name].dns_name) for name in services
+            },
+            task_role_policies={
+                name: {steady_version(compiled.services[name]): s.task_role_policy}
+                for name, s in services.items()
             },
         )
 

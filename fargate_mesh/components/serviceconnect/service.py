@@ -27,6 +27,7 @@ from fargate_mesh.components.ecs.task import (
     TaskArgs,
     TaskGroup,
     Telemetry,
+    check_task_roles,
 )
 from fargate_mesh.components.ecs.workload import BlueGreenTraffic, LoadBalancerTarget, TaskPlacement
 from fargate_mesh.components.names import TaskNames
@@ -67,7 +68,13 @@ class ConnectServiceArgs(CompiledServiceWorkload):
     telemetry: Telemetry = field(default_factory=lambda: Telemetry(tracing=False))
     read_only_root_filesystem: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
-    existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)  # own log group/role
+    # Log group, execution role, task role (then it must allow ConnectService.task_role_policy).
+    existing: ExistingTaskResources = field(default_factory=ExistingTaskResources)
+    # Managed policies (label → ARN) attached to the made task role as `<task role>-<label>`.
+    task_policy_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_task_roles("ConnectServiceArgs", self)
 
 
 class ConnectService(pulumi.ComponentResource):
@@ -75,6 +82,7 @@ class ConnectService(pulumi.ComponentResource):
     client_alias: str
     target_group_arn: pulumi.Output[str] | None
     listener_rule_arns: list[pulumi.Output[str]]
+    task_role_policy: pulumi.Output[str] | None  # what the task role allows; None: nothing
 
     def __init__(
         self, name: str, args: ConnectServiceArgs, opts: pulumi.ResourceOptions | None = None
@@ -90,40 +98,45 @@ class ConnectService(pulumi.ComponentResource):
             if args.kit_health_check
             else None
         )
-        workload = tasks.service(
-            name,
-            TaskArgs(
-                app=App(
-                    image=args.image,
-                    port=service.port,
-                    env=dict(service.versions[version].env),
-                    read_only_root=args.read_only_root_filesystem,
-                    port_mapping=serviceconnect.port_mapping(service),
-                    health_check=health_check,
-                ),
-                proxy=None,
-                names=TaskNames(
-                    ecs_service=naming.connect_ecs_service(service.name),
-                    family=naming.connect_task_family(args.mesh_name, service.name),
-                    log_stream_prefix=service.name,
-                ),
-                task_role=f"{name}-task",
-                label=f"{service.name} ({version})",
-                capacity=Capacity(service.size, service.versions[version].desired_count, service.autoscaling),
-                load_balancer=load_balancer,
-                health_check_grace_period_seconds=60 if load_balancer else None,
-                deployment_alarm_names=alarm_names,
-                depends_on=[*rules, *(args.edge.depends_on if args.edge else ())],
-                service_connect=lambda logs: serviceconnect.service_connect_configuration(
-                    service, version, args.namespace, logs
-                ),
-                deployment_configuration=serviceconnect.deployment_configuration(service.rollout),
+        task = TaskArgs(
+            app=App(
+                image=args.image,
+                port=service.port,
+                env=dict(service.versions[version].env),
+                read_only_root=args.read_only_root_filesystem,
+                port_mapping=serviceconnect.port_mapping(service),
+                health_check=health_check,
             ),
+            proxy=None,
+            names=TaskNames(
+                ecs_service=naming.connect_ecs_service(service.name),
+                family=naming.connect_task_family(args.mesh_name, service.name),
+                log_stream_prefix=service.name,
+            ),
+            task_role=f"{name}-task",
+            label=f"{service.name} ({version})",
+            capacity=Capacity(service.size, service.versions[version].desired_count, service.autoscaling),
+            load_balancer=load_balancer,
+            health_check_grace_period_seconds=60 if load_balancer else None,
+            deployment_alarm_names=alarm_names,
+            depends_on=[*rules, *(args.edge.depends_on if args.edge else ())],
+            service_connect=lambda logs: serviceconnect.service_connect_configuration(
+                service, version, args.namespace, logs
+            ),
+            deployment_configuration=serviceconnect.deployment_configuration(service.rollout),
         )
+        workload = tasks.service(name, task)
+        self.task_role_policy = tasks.task_role_policy(task)
         self.ecs_service_name = workload.service_name
         self.client_alias = f"{service.dns_name}:{service.port}"
         self.listener_rule_arns = [r.arn for r in rules]
-        self.register_outputs({"ecs_service_name": self.ecs_service_name, "client_alias": self.client_alias})
+        self.register_outputs(
+            {
+                "ecs_service_name": self.ecs_service_name,
+                "client_alias": self.client_alias,
+                "task_role_policy": self.task_role_policy,
+            }
+        )
 
     def _edge(
         self, name: str, args: ConnectServiceArgs, tags: dict[str, str]
