@@ -46,6 +46,7 @@ from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEn
 from fargate_mesh.components.serviceconnect.dataplane import ServiceConnectDataPlane
 from fargate_mesh.facts import DEFAULT_ENVOY_IMAGE, FARGATE_PLATFORM_VERSION
 from fargate_mesh.model import CompiledMesh, compile_checked, compile_mesh
+from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 from fargate_mesh.spec import Mesh, Problem, SpecError
 
@@ -120,7 +121,7 @@ def workload_keys(mesh: CompiledMesh) -> list[str]:
     """The workloads whose tasks the mesh runs (keys of MeshPlatformArgs.workload_resources): its
     services, and GATEWAY unless its data plane runs no gateway task (serviceConnect: the load
     balancer forwards to the services)."""
-    return [*mesh.services, *([] if mesh.dataplane == "serviceConnect" else [GATEWAY])]
+    return [*mesh.services, *([GATEWAY] if INFO[mesh.dataplane].gateway_task else [])]
 
 
 def workload_resource_problems(

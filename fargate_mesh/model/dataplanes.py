@@ -19,6 +19,9 @@ class DataPlaneInfo:
     builds_mesh_tls: bool = False
     # What `tracing` left unsaid means: X-Ray tracing from the proxy where the proxy can send traces.
     traces_by_default: bool = True
+    # The gateway runs as tasks of its own behind the load balancer (else the load balancer's
+    # listener rules forward to the services' own target groups).
+    gateway_task: bool = True
 
 
 INFO: dict[DataPlane, DataPlaneInfo] = {
@@ -43,5 +46,6 @@ INFO: dict[DataPlane, DataPlaneInfo] = {
         deployable=True,
         # The Service Connect proxy sends no traces (model/capabilities.py refuses `tracing: true`).
         traces_by_default=False,
+        gateway_task=False,
     ),
 }

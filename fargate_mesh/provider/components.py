@@ -124,6 +124,7 @@ MIRRORED: list[tuple[type, type]] = [
     (foundation.ExistingNamespaceArgs, python.ExistingNamespace),
     (inputs.TaskPlacementArgs, python.TaskPlacement),
     (inputs.ExistingTaskResourcesArgs, python.ExistingTaskResources),
+    (inputs.WorkloadResourcesArgs, python.WorkloadResources),
     (inputs.EnvoyOptionsArgs, python.EnvoyOptions),
     (ecs.LoadBalancerTargetArgs, python.LoadBalancerTarget),
     (ecs.BlueGreenTrafficArgs, BlueGreenTraffic),

@@ -8,7 +8,7 @@ import pulumi
 
 from fargate_mesh.components import alarms
 from fargate_mesh.components.appmesh.sidecar import EnvoyOptions
-from fargate_mesh.components.ecs.task import ExistingTaskResources
+from fargate_mesh.components.ecs.task import ExistingTaskResources, WorkloadResources
 from fargate_mesh.components.ecs.workload import TaskPlacement
 from fargate_mesh.model import CompiledMesh
 
@@ -38,6 +38,20 @@ class ExistingTaskResourcesArgs(TypedDict):
     execution_role_arn: NotRequired[pulumi.Input[str]]
     """The role ECS starts the tasks with; it must let ECS pull the images and write to the log
     group. Default: one is made, allowed exactly that."""
+    task_role_arn: NotRequired[pulumi.Input[str]]
+    """The role every task of the workload runs as. Default: one role per task is made, allowed
+    exactly what its proxy needs. Given, none is made: the role must trust ecs-tasks.amazonaws.com
+    and allow what the component's taskRolePolicies (or taskRolePolicy) documents say."""
+
+
+class WorkloadResourcesArgs(TypedDict):
+    """What one workload of a MeshStack brings of its own (WorkloadResources)."""
+
+    existing: NotRequired[ExistingTaskResourcesArgs]
+    """Its log group, execution role and task role made elsewhere. Default: all are made."""
+    task_policy_arns: NotRequired[dict[str, pulumi.Input[str]]]
+    """Managed policies its app needs (label → policy ARN), attached to each task role made for it.
+    Default none."""
 
 
 class EnvoyOptionsArgs(TypedDict):
@@ -75,6 +89,17 @@ def placement(given: TaskPlacementArgs) -> TaskPlacement:
 
 def existing_task_resources(given: ExistingTaskResourcesArgs | None) -> ExistingTaskResources:
     return ExistingTaskResources(**(given or {}))
+
+
+def workload_resources(given: dict[str, WorkloadResourcesArgs] | None) -> dict[str, WorkloadResources]:
+    """Workload → what it brings, as MeshPlatformArgs.workload_resources takes it."""
+    return {
+        workload: WorkloadResources(
+            existing=existing_task_resources(own.get("existing")),
+            task_policy_arns=own.get("task_policy_arns", {}),
+        )
+        for workload, own in (given or {}).items()
+    }
 
 
 def envoy_options(given: EnvoyOptionsArgs | None, mesh: CompiledMesh) -> EnvoyOptions:

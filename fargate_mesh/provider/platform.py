@@ -11,7 +11,12 @@ from fargate_mesh.components.foundation import ExistingCluster, ExistingNamespac
 from fargate_mesh.components.network import ExistingNetwork
 from fargate_mesh.components.platform import MeshPlatform, MeshPlatformArgs
 from fargate_mesh.provider.hosting import host
-from fargate_mesh.provider.inputs import GatewayAlarmArgs, gateway_alarms
+from fargate_mesh.provider.inputs import (
+    GatewayAlarmArgs,
+    WorkloadResourcesArgs,
+    gateway_alarms,
+    workload_resources,
+)
 from fargate_mesh.spec import parse_mesh
 
 SPEC_SOURCE = "MeshStack spec"
@@ -71,6 +76,9 @@ class MeshStackArgs(TypedDict):
     pinned upstream release."""
     gateway_alarms: NotRequired[GatewayAlarmArgs]
     """Thresholds of the gateway's rollback alarms. Default: GatewayAlarmArgs' defaults."""
+    workload_resources: NotRequired[dict[str, WorkloadResourcesArgs]]
+    """What a workload brings of its own (its log group, execution role, task role) or adds (its
+    app's managed policies), keyed by service name or ":gateway". Default none: all are made."""
 
 
 # An existing resource comes with all of its ids, or it is not used at all.
@@ -121,6 +129,7 @@ def platform_args(args: MeshStackArgs) -> MeshPlatformArgs:
         existing_namespace=namespace,
         existing_mesh=existing_mesh,
         gateway_alarms=gateway_alarms(args.get("gateway_alarms")),
+        workload_resources=workload_resources(args.get("workload_resources")),
         **same,
     )
 
@@ -144,6 +153,9 @@ class MeshStack(pulumi.ComponentResource):
     """The App Mesh virtual gateway, or the gateway's ECS service on other data planes."""
     virtual_service_names: pulumi.Output[dict[str, str]]
     """Service → the name callers reach it by."""
+    task_role_policies: pulumi.Output[dict[str, dict[str, str]]]
+    """Workload → task → the policy document its task role has (or, brought, must allow); null
+    when the role needs nothing."""
 
     def __init__(self, name: str, args: MeshStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         platform_arguments = platform_args(args)  # every check, before anything is registered

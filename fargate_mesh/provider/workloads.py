@@ -59,7 +59,10 @@ class MeshServiceArgs(TypedDict):
     read_only_root_filesystem: NotRequired[bool]
     """The app's root filesystem is read-only. Default true; false lets the app write its image's files."""
     existing: NotRequired[ExistingTaskResourcesArgs]
-    """A log group and execution role of your own. Default: both are made."""
+    """A log group, execution role and task role of your own. Default: all are made."""
+    task_policy_arns: NotRequired[dict[str, pulumi.Input[str]]]
+    """Managed policies the app needs (label → policy ARN), attached to each version's task role.
+    Default none."""
     tags: NotRequired[dict[str, str]]
     """Added to every resource. Default none."""
 
@@ -107,6 +110,7 @@ def service_args(args: MeshServiceArgs) -> service.MeshServiceArgs:
         trust_bundle=args.get("trust_bundle", DEFAULT_TRUST_BUNDLE),
         read_only_root_filesystem=args.get("read_only_root_filesystem", True),
         existing=existing_task_resources(args.get("existing")),
+        task_policy_arns=args.get("task_policy_arns", {}),
         tags=args.get("tags", {}),
     )
 
@@ -128,6 +132,9 @@ class MeshService(pulumi.ComponentResource):
     """The log group its tasks write to."""
     discovery_service_arn: pulumi.Output[str]
     """The Cloud Map service its tasks register in."""
+    task_role_policies: pulumi.Output[dict[str, str]]
+    """Version → the policy document its task role has (or, brought, must allow); null when the
+    role needs nothing."""
 
     def __init__(self, name: str, args: MeshServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         service_arguments = service_args(args)
@@ -155,7 +162,9 @@ class IngressGatewayArgs(TypedDict):
     envoy: NotRequired[EnvoyOptionsArgs]
     """The Envoy image and health check. Default: the spec's envoyImage, the App Mesh guide's check."""
     existing: NotRequired[ExistingTaskResourcesArgs]
-    """A log group and execution role of your own. Default: both are made."""
+    """A log group, execution role and task role of your own. Default: all are made."""
+    task_policy_arns: NotRequired[dict[str, pulumi.Input[str]]]
+    """Managed policies to attach to the gateway's task role (label → policy ARN). Default none."""
     tags: NotRequired[dict[str, str]]
     """Added to every resource. Default none."""
 
@@ -180,6 +189,7 @@ def gateway_args(args: IngressGatewayArgs, opts: pulumi.ResourceOptions | None) 
         route_dependencies=waits_for,
         service_dependencies=waits_for,
         existing=existing_task_resources(args.get("existing")),
+        task_policy_arns=args.get("task_policy_arns", {}),
         tags=args.get("tags", {}),
     )
 
@@ -199,6 +209,9 @@ class IngressGateway(pulumi.ComponentResource):
     """The gateway's ECS service."""
     alarm_names: pulumi.Output[list[str]]
     """The alarms that roll a bad gateway deployment back."""
+    task_role_policy: pulumi.Output[str]
+    """The policy document the gateway's task role has (or, brought, must allow); empty when the
+    role needs nothing."""
 
     def __init__(
         self, name: str, args: IngressGatewayArgs, opts: pulumi.ResourceOptions | None = None

@@ -23,6 +23,7 @@ from pulumi.resource import DependencyResource
 
 from fargate_mesh import components as python
 from fargate_mesh.components import (
+    GATEWAY,
     Admission,
     AppImage,
     AppImageArgs,
@@ -54,6 +55,7 @@ from fargate_mesh.components import (
     ServiceRoutingArgs,
     TaskPlacement,
     Telemetry,
+    WorkloadResources,
 )
 from fargate_mesh.model import compile_checked
 from fargate_mesh.provider import COMPONENTS, PACKAGE
@@ -97,6 +99,8 @@ PYTHON_PLACEMENT = TaskPlacement(
 )
 IMAGES = {"v1": "public.ecr.aws/acme/products:1.0", "v2": "public.ecr.aws/acme/products:2.0"}
 EXISTING = {"logGroupName": "/platform/products", "executionRoleArn": "arn:aws:iam::123456789012:role/exec"}
+BROUGHT_ROLE = "arn:aws:iam::123456789012:role/platform-products-task"
+READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 GATEWAY_IDS = {
     "targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/gw/1",
     "loadBalancerArnSuffix": "app/shop/1",
@@ -321,6 +325,29 @@ PARITY: list[tuple[str, dict[str, Any], Callable[[], Any]]] = [
                     VPC["vpcId"], VPC["publicSubnetIds"], ["subnet-qa", "subnet-qb"]
                 ),
                 open_egress=False,
+            ),
+        ),
+    ),
+    (
+        # A service bringing its task role, the gateway's role given the app's managed policy: map
+        # keys (service names, ":gateway", policy labels) are the user's, never renamed.
+        "MeshStack",
+        {
+            "spec": SPEC,
+            "workloadResources": {
+                "products": {"existing": {"taskRoleArn": BROUGHT_ROLE}},
+                GATEWAY: {"taskPolicyArns": {"read_only": READ_ONLY_POLICY}},
+            },
+        },
+        lambda: MeshPlatform(
+            "shop",
+            MeshPlatformArgs(
+                mesh=parse_mesh(SPEC),
+                spec_source="MeshStack spec",
+                workload_resources={
+                    "products": WorkloadResources(ExistingTaskResources(task_role_arn=BROUGHT_ROLE)),
+                    GATEWAY: WorkloadResources(task_policy_arns={"read_only": READ_ONLY_POLICY}),
+                },
             ),
         ),
     ),

@@ -21,6 +21,7 @@ from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.components.firewall import GATEWAY
 from fargate_mesh.components.tls.trust import MeshTrust, MeshTrustArgs
 from fargate_mesh.facts import DEFAULT_TLS_SETUP_IMAGE
+from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 
 
@@ -40,7 +41,7 @@ class AppMeshDataPlane:
     # Callers connect to the app's port; the callee's iptables rules hand it to Envoy.
     admission_port: int | None = None
     # App Mesh's virtual gateway runs as tasks of its own behind the ALB's target group.
-    has_gateway_workload: bool = field(default=True, init=False)
+    has_gateway_workload: bool = field(default=INFO["appmesh"].gateway_task, init=False)
 
     def _mesh(
         self, platform: pulumi.Resource, parts: PlatformParts

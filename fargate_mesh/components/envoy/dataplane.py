@@ -33,6 +33,7 @@ from fargate_mesh.components.tls.setup import TlsDelivery, delivery_of, every_fi
 from fargate_mesh.components.tls.trust import MeshTrust, MeshTrustArgs
 from fargate_mesh.facts import DEFAULT_TLS_SETUP_IMAGE, ENVOY_INGRESS_PORT
 from fargate_mesh.model import CompiledMesh, Identity
+from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.render.appmesh.tls import TaskTlsNeeds, task_needs
 from fargate_mesh.render.envoy import GATEWAY as GATEWAY_BOOTSTRAP
 from fargate_mesh.render.envoy import render_all
@@ -61,7 +62,7 @@ class EnvoyDataPlane:
     # Callers reach a version through its sidecar's ingress listener, never the app's port.
     admission_port: int | None = ENVOY_INGRESS_PORT
     # The gateway is an Envoy task of its own behind the ALB's target group.
-    has_gateway_workload: bool = field(default=True, init=False)
+    has_gateway_workload: bool = field(default=INFO["envoy"].gateway_task, init=False)
     # Fills each task's mesh TLS folder at start (components/tls/setup.py); needs the AWS CLI and OpenSSL.
     tls_setup_image: str = DEFAULT_TLS_SETUP_IMAGE
 

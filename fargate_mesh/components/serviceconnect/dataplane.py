@@ -19,6 +19,7 @@ from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.base import child
 from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
 from fargate_mesh.components.serviceconnect.service import ConnectService, ConnectServiceArgs, EdgeArgs
+from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.model.rollouts import steady_version
 from fargate_mesh.render import alb
 
@@ -30,7 +31,7 @@ class ServiceConnectDataPlane:
     # Callers connect to the service's own port (its port mapping, where Service Connect's proxy listens).
     admission_port: int | None = None
     # No gateway task: the ALB's listener rules forward to the services' own target groups.
-    has_gateway_workload: bool = field(default=False, init=False)
+    has_gateway_workload: bool = field(default=INFO["serviceConnect"].gateway_task, init=False)
 
     def deploy(self, platform: pulumi.Resource, parts: PlatformParts) -> DeployedDataPlane:
         compiled = parts.mesh  # compiled and checked for serviceConnect by MeshPlatformArgs
