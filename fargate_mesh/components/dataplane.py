@@ -81,6 +81,9 @@ class DeployedDataPlane:
 
 
 class DataPlane(Protocol):
+    """What carries a mesh's traffic on AWS (appmesh, envoy, serviceConnect): the platform makes the
+    shared parts, then hands them to the data plane's deploy()."""
+
     @property
     def admission_port(self) -> int | None:
         """The port callers (and the gateway) open to a service's tasks: its sidecar's listener, or

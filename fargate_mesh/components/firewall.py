@@ -141,6 +141,9 @@ class MeshFirewallArgs:
 
 
 class MeshFirewall(pulumi.ComponentResource):
+    """A closed security group per workload, each admitting only the sources named in its
+    admissions, by security group reference (MeshFirewallArgs). Output: group_ids, workload → id."""
+
     group_ids: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: MeshFirewallArgs, opts: pulumi.ResourceOptions | None = None) -> None:

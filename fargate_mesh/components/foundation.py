@@ -87,6 +87,10 @@ class MeshFoundationArgs:
 
 
 class MeshFoundation(pulumi.ComponentResource):
+    """The Cloud Map namespace and the ECS cluster a mesh's services share, each made or the one
+    given used (MeshFoundationArgs). Outputs: namespace_id, namespace_name, cluster_arn,
+    cluster_name."""
+
     namespace_id: pulumi.Output[str]
     namespace_name: pulumi.Output[str]
     cluster_arn: pulumi.Output[str]

@@ -173,6 +173,10 @@ def _check_repository_name(name: str) -> None:
 
 
 class AppImage(pulumi.ComponentResource):
+    """A private ECR repository and the app image built from a local folder (AppImageArgs). Outputs:
+    repository_arn, repository_url, and image_ref (`repository:tag@sha256:digest`, what a task
+    definition runs; the tag is a hash of the folder's files)."""
+
     repository_arn: pulumi.Output[str]
     repository_url: pulumi.Output[str]
     image_ref: pulumi.Output[str]  # repository:tag@sha256:digest: what task definitions run

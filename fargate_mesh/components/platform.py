@@ -290,6 +290,11 @@ def _envoy_image(args: MeshPlatformArgs) -> str | None:
 
 
 class MeshPlatform(pulumi.ComponentResource):
+    """A whole mesh from one spec, on the data plane the spec chooses (MeshPlatformArgs): network,
+    HTTPS edge, cluster and namespace, images, firewall, then the data plane's services and
+    gateway. Outputs: url, alb_dns_name, mesh_name, mesh_arn (None without App Mesh),
+    cluster_name, virtual_service_names, gateway_arn, task_role_policies."""
+
     url: pulumi.Output[str]
     alb_dns_name: pulumi.Output[str]
     mesh_name: pulumi.Output[str]

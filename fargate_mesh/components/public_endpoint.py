@@ -140,6 +140,11 @@ def _validation_field(certificate: aws.acm.Certificate, attribute: str) -> pulum
 
 
 class PublicEndpoint(pulumi.ComponentResource):
+    """The internet-facing edge (PublicEndpointArgs): an ALB with HTTPS (HTTP redirected), its
+    certificate, the domain's alias record, and a target group when target_port is given. Outputs:
+    url, the ALB's ARN, suffix, DNS name and security group, target_group_arn (None without a
+    target), https_listener_arn, certificate_arn."""
+
     url: pulumi.Output[str]
     alb_arn: pulumi.Output[str]
     alb_arn_suffix: pulumi.Output[str]

@@ -29,6 +29,10 @@ class ExternalServiceArgs:
 
 
 class ExternalService(pulumi.ComponentResource):
+    """An external backend in App Mesh: a virtual node with DNS discovery of its host and a virtual
+    service named as the host, so a caller's egress filter admits it (ExternalServiceArgs). Outputs:
+    node_name, virtual_service_name."""
+
     node_name: pulumi.Output[str]
     virtual_service_name: pulumi.Output[str]
 

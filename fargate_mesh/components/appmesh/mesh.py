@@ -81,6 +81,8 @@ class AppMeshArgs:
 
 
 class AppMesh(pulumi.ComponentResource):
+    """An App Mesh mesh (AppMeshArgs). Outputs: mesh_name, mesh_arn."""
+
     mesh_name: pulumi.Output[str]
     mesh_arn: pulumi.Output[str]
 

@@ -35,6 +35,10 @@ class ServiceRoutingArgs:
 
 
 class ServiceRouting(pulumi.ComponentResource):
+    """A service's App Mesh routing (ServiceRoutingArgs): a virtual node per version, a virtual
+    router with the service's routes in evaluation order, and the virtual service callers use.
+    Outputs: node_arns, node_names, router_name, virtual_service_name, virtual_service_arn."""
+
     node_arns: dict[str, pulumi.Output[str]]
     node_names: dict[str, pulumi.Output[str]]
     router_name: pulumi.Output[str]

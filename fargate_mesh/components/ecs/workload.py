@@ -141,6 +141,10 @@ def _ignored_changes(args: FargateServiceArgs) -> list[str]:
 
 
 class FargateService(pulumi.ComponentResource):
+    """One task definition and its ECS service on Fargate (FargateServiceArgs): private subnets, no
+    public IP, circuit breaker with rollback. Outputs: service_name, service_arn,
+    task_definition_arn."""
+
     service_name: pulumi.Output[str]
     service_arn: pulumi.Output[str]
     task_definition_arn: pulumi.Output[str]
