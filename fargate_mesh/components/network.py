@@ -125,6 +125,7 @@ def _first_zones(names: Sequence[str], az_count: int, source: str) -> list[str]:
 class Network(pulumi.ComponentResource):
     """A VPC with a public and a private subnet per AZ and NAT, or an existing one passed through
     (NetworkArgs). Outputs: vpc_id, public_subnet_ids, private_subnet_ids."""
+
     vpc_id: pulumi.Output[str]
     public_subnet_ids: pulumi.Output[list[str]]
     private_subnet_ids: pulumi.Output[list[str]]
