@@ -338,3 +338,17 @@ def test_every_workload_args_refuse_managed_policies_for_a_brought_role(kind: st
     assert [p.path for p in problems] == ["task_policy_arns", "task_policy_arns"]
     assert kind in str(refused.value)
     assert _workload_args(kind, existing=existing).existing is existing
+
+
+def test_more_managed_policies_than_iam_attaches_to_a_role_are_refused():
+    """GIVEN prices asking for 21 managed policies on its task roles
+    WHEN the platform's args are made
+    THEN one problem at its task_policy_arns says IAM attaches at most 20 to a role (10 by default)."""
+    policies = {f"p{n}": f"arn:aws:iam::123456789012:policy/p{n}" for n in range(21)}
+    ((path, message),) = _refused(prebuilt("dev"), {"prices": WorkloadResources(task_policy_arns=policies)})
+    assert path == "workload_resources.prices.task_policy_arns"
+    assert "21 managed policies" in message and "at most 20" in message and "10 by default" in message
+    twenty = dict(list(policies.items())[:20])
+    MeshPlatformArgs(
+        mesh=prebuilt("dev"), workload_resources={"prices": WorkloadResources(task_policy_arns=twenty)}
+    )

@@ -28,7 +28,12 @@ from fargate_mesh.components.ecs.workload import (
     TaskPlacement,
 )
 from fargate_mesh.components.names import TaskNames
-from fargate_mesh.facts import DEFAULT_LOG_RETENTION_DAYS, DEFAULT_XRAY_IMAGE
+from fargate_mesh.facts import (
+    DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_XRAY_IMAGE,
+    IAM_ROLE_MANAGED_POLICIES_DEFAULT,
+    IAM_ROLE_MANAGED_POLICIES_MAX,
+)
 from fargate_mesh.model.compiled import CompiledGateway, CompiledService
 from fargate_mesh.spec import Autoscaling, Problem, TaskSize
 from fargate_mesh.spec.base import check_log_retention
@@ -148,8 +153,9 @@ def task_role_problems(
     existing: ExistingTaskResources, task_policy_arns: Mapping[str, pulumi.Input[str]], path: str = ""
 ) -> list[Problem]:
     """What is wrong with a workload's task role choices, at `path` (`""` on component args,
-    `workload_resources.<name>.` on the platform's): labels that cannot name an attachment, and
-    managed policies for a role the library does not make."""
+    `workload_resources.<name>.` on the platform's): labels that cannot name an attachment, more
+    managed policies than IAM can attach to a role, and managed policies for a role the library
+    does not make."""
     problems: list[Problem] = []
     bad = [
         repr(label)
@@ -162,6 +168,15 @@ def task_role_problems(
                 f"{path}task_policy_arns",
                 f"labels must be plain text of letters, digits, '.', '_' and '-' (they name the "
                 f"attachments), got {', '.join(bad)}",
+            )
+        )
+    if len(task_policy_arns) > IAM_ROLE_MANAGED_POLICIES_MAX:
+        problems.append(
+            Problem(
+                f"{path}task_policy_arns",
+                f"{len(task_policy_arns)} managed policies: IAM attaches at most "
+                f"{IAM_ROLE_MANAGED_POLICIES_MAX} to a role (quota {IAM_ROLE_MANAGED_POLICIES_DEFAULT} by "
+                f"default, raised on request); combine them into fewer policies",
             )
         )
     if existing.task_role_arn is not None and task_policy_arns:
