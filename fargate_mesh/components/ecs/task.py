@@ -147,6 +147,11 @@ class WorkloadResources:
 
 # A managed policy's label names its attachment (`<task role>-<label>`), so it goes into a URN.
 POLICY_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# What AttachRolePolicy takes: a managed policy's ARN (AWS's or an account's, with its path), in
+# any partition. IAM's names allow letters, digits and +=,.@_- (IAM user guide, "IAM identifiers").
+MANAGED_POLICY_ARN = re.compile(
+    r"arn:aws(-[a-z]+)*:iam::(aws|\d{12}):policy/([\w+=,.@-]+/)*[\w+=,.@-]+", re.ASCII
+)
 
 
 def task_role_problems(
@@ -179,6 +184,7 @@ def task_role_problems(
                 f"default, raised on request); combine them into fewer policies",
             )
         )
+    problems += _policy_arn_problems(task_policy_arns, f"{path}task_policy_arns")
     if existing.task_role_arn is not None and task_policy_arns:
         problems.append(
             Problem(
@@ -187,6 +193,32 @@ def task_role_problems(
                 "yourself: the library changes no role it did not make",
             )
         )
+    return problems
+
+
+def _policy_arn_problems(task_policy_arns: Mapping[str, pulumi.Input[str]], path: str) -> list[Problem]:
+    """Plain values that are no managed policy's ARN (a policy's name, a role's ARN), and a policy
+    given twice: IAM keeps one attachment per role and policy, so removing either label would
+    detach what the other asks for. Outputs are IAM's to check once known."""
+    problems: list[Problem] = []
+    labels: dict[str, str] = {}
+    for label, arn in task_policy_arns.items():
+        if not isinstance(arn, str):
+            continue
+        if not MANAGED_POLICY_ARN.fullmatch(arn):
+            problems.append(
+                Problem(
+                    f"{path}.{label}",
+                    f"{arn!r} is not a managed policy ARN: give arn:aws:iam::aws:policy/<name> or "
+                    "arn:aws:iam::<account>:policy/<path><name>",
+                )
+            )
+        elif arn in labels:
+            problems.append(
+                Problem(f"{path}.{label}", f"{arn} is also given as {labels[arn]!r}; give it once")
+            )
+        else:
+            labels[arn] = label
     return problems
 
 
