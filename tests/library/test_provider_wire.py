@@ -16,11 +16,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
 from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 
+from fargate_mesh.provider.schema import provider
 from fargate_mesh.testing import deploy
+from tests.examples import example
+from tests.helpers.pulumi import registered
 from tests.library.test_provider import PARITY, below_the_component, constructed
+from tests.library.test_reuse_docs import DOC, run
 
 
 def over_the_wire(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -68,3 +73,18 @@ def test_each_component_over_the_wire_registers_what_the_python_import_does(
     assert below_the_component(through_provider, component) == below_the_component(
         deploy(lambda: python_program().urn), component
     )
+
+
+@BROKEN_ON_THE_WIRE
+def test_the_yaml_join_mesh_example_over_the_wire_is_the_python_one():
+    """GIVEN docs/reuse.md's Pulumi YAML MeshService (its spec's weight a whole number)
+    WHEN its properties take the wire and are constructed through the provider
+    THEN it registers what the Python join-mesh example registers (test_reuse_docs.py checks the
+    same without the wire, where the weight is still an int)."""
+    program = yaml.safe_load(example("yaml-join-mesh", DOC, "yaml"))
+    ((name, resource),) = program["resources"].items()
+    assert has_whole_number(resource["properties"])
+    through_provider = deploy(
+        lambda: provider().construct(name, resource["type"], over_the_wire(resource["properties"]), None).urn
+    )
+    assert registered(through_provider, leaving_out=resource["type"]) == registered(run("join-mesh"))
