@@ -389,3 +389,13 @@ def test_managed_policy_arns_of_every_partition_and_outputs_are_accepted():
     MeshPlatformArgs(
         mesh=prebuilt("dev"), workload_resources={"products": WorkloadResources(task_policy_arns=policies)}
     )
+
+
+def test_managed_policies_given_as_a_list_are_refused_as_not_a_mapping():
+    """GIVEN products' task_policy_arns written as a list of ARNs (no labels)
+    WHEN the platform's args are made
+    THEN one problem at its task_policy_arns says it must map labels to ARNs, not a traceback."""
+    wrong = WorkloadResources(task_policy_arns=[SSM_READ])  # type: ignore[arg-type]
+    ((path, message),) = _refused(prebuilt("dev"), {"products": wrong})
+    assert path == "workload_resources.products.task_policy_arns"
+    assert message == "must be a mapping of label → policy ARN, got a list"
