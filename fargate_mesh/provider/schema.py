@@ -13,9 +13,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from pulumi.provider.experimental.component import ComponentProvider
-
 from fargate_mesh.provider.components import COMPONENTS, PACKAGE
+from fargate_mesh.provider.wire import MeshComponentProvider
 
 CHECKED_IN = Path(__file__).resolve().parents[2] / "provider" / "schema.json"
 
@@ -27,8 +26,9 @@ def package_version() -> str:
         return "0.0.0"
 
 
-def provider() -> ComponentProvider:
-    return ComponentProvider(COMPONENTS, PACKAGE, None, package_version())
+def provider() -> MeshComponentProvider:
+    """The provider the plugin serves (provider/__main__.py) and the tests construct through."""
+    return MeshComponentProvider(COMPONENTS, PACKAGE, None, package_version())
 
 
 def inferred_schema() -> dict[str, Any]:

@@ -18,9 +18,20 @@ def deploy(mocks: RecordingMocks, build: Callable[[], Any]) -> Recording:
 
 def registered(rec: Recording, leaving_out: str | None = None) -> list[tuple[str, str, str]]:
     """(type, name, inputs as JSON) of every resource recorded but those of type `leaving_out` (a
-    hosted component, say), in a stable order: what two programs are compared by."""
+    hosted component, say), in a stable order: what two programs are compared by. An input that is
+    a JSON document (a task definition's containerDefinitions) is compared as JSON, as AWS compares
+    it: its keys' order is not a difference."""
     return sorted(
-        (r["type"], r["name"], json.dumps(r["inputs"], sort_keys=True))
+        (r["type"], r["name"], json.dumps({k: _as_json(v) for k, v in r["inputs"].items()}, sort_keys=True))
         for r in rec
         if r["type"] != leaving_out
     )
+
+
+def _as_json(value: object) -> object:
+    if isinstance(value, str) and value[:1] in ("[", "{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

@@ -519,7 +519,7 @@ def test_a_bad_spec_through_the_provider_fails_with_every_problem_and_nothing_re
                 "placement": PLACEMENT,
             },
             [
-                r"service: 'orders' is not in the spec's services; it has: products, prices",
+                r"service: 'orders' is not in the spec's services; it has: prices, products",
                 r"spec\.gateway\.port",
             ],
         ),

@@ -2,25 +2,24 @@
 is a double. The parity cases of test_provider.py pass Python ints straight to construct(), so they
 never meet a float; here the same inputs take the wire first.
 
-Known defect (left to the provider's owner): the SDK's component host (pulumi 3.272.0,
-`ComponentProvider.map_input_properties`) converts an integer input to int and then overwrites it
-with the float, and the spec (a plain object) is never converted at all, so through a real engine
-a spec's weights (100.0) fail `isinstance(weight, int)` in spec/references.py, `targetPort` 8080.0
-is refused, and `azCount` 2.0 raises a TypeError. Fix at the wire boundary in fargate_mesh/provider
-(whole floats back to int, recursively in `spec`, before parse_mesh and the args classes); then
-this strict xfail passes and must lose its mark."""
+Without fargate_mesh/provider/wire.py, a spec's weights (100.0) failed `isinstance(weight, int)`,
+`targetPort` 8080.0 was refused, `azCount` 2.0 raised a TypeError and FargateService wrote
+`"containerPort": 8080.0`: the SDK's component host (pulumi 3.272) keeps the double even for an
+integer input, and never converts a plain object such as the spec."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 
 from fargate_mesh.provider.schema import provider
+from fargate_mesh.provider.wire import as_declared
 from fargate_mesh.testing import deploy
 from tests.examples import example
 from tests.helpers.pulumi import registered
@@ -51,14 +50,7 @@ def has_whole_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-BROKEN_ON_THE_WIRE = pytest.mark.xfail(
-    strict=True,
-    reason="provider: integer inputs and the spec's numbers arrive as floats (see the module docstring)",
-)
-CASES = [
-    pytest.param(*case, id=f"{case[0]}-{i}", marks=[BROKEN_ON_THE_WIRE] if has_whole_number(case[1]) else [])
-    for i, case in enumerate(PARITY)
-]
+CASES = [pytest.param(*case, id=f"{case[0]}-{i}") for i, case in enumerate(PARITY)]
 
 
 @pytest.mark.parametrize(("component", "inputs", "python_program"), CASES)
@@ -67,15 +59,33 @@ def test_each_component_over_the_wire_registers_what_the_python_import_does(
 ):
     """GIVEN a hosted component's parity inputs as the engine delivers them (numbers as doubles)
     WHEN it is constructed through the provider
-    THEN it registers what the Python component registers from the same args (cases without a
-    whole number pass today; those with one are the known defect, strictly expected to fail)."""
+    THEN it registers what the Python component registers from the same args."""
     through_provider = constructed(component, over_the_wire(inputs))
     assert below_the_component(through_provider, component) == below_the_component(
         deploy(lambda: python_program().urn), component
     )
 
 
-@BROKEN_ON_THE_WIRE
+def test_the_same_inputs_in_another_key_order_register_the_same_resources():
+    """GIVEN the MeshService parity inputs, and the same with every object's keys reversed (the wire
+    keeps no order: the spec's versions may come v2 first)
+    WHEN each is constructed through the provider
+    THEN both register exactly the same resources and inputs, so a `pulumi up` shows no diff."""
+    component, inputs, _ = next(case for case in PARITY if case[0] == "MeshService")
+
+    def reversed_keys(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: reversed_keys(value[key]) for key in reversed(list(value))}
+        if isinstance(value, list):
+            return [reversed_keys(item) for item in value]
+        return value
+
+    assert list(reversed_keys(inputs)["spec"]["services"]["products"]["versions"]) == ["v2", "v1"]
+    assert below_the_component(
+        constructed(component, reversed_keys(inputs)), component
+    ) == below_the_component(constructed(component, inputs), component)
+
+
 def test_the_yaml_join_mesh_example_over_the_wire_is_the_python_one():
     """GIVEN docs/reuse.md's Pulumi YAML MeshService (its spec's weight a whole number)
     WHEN its properties take the wire and are constructed through the provider
@@ -88,3 +98,27 @@ def test_the_yaml_join_mesh_example_over_the_wire_is_the_python_one():
         lambda: provider().construct(name, resource["type"], over_the_wire(resource["properties"]), None).urn
     )
     assert registered(through_provider, leaving_out=resource["type"]) == registered(run("join-mesh"))
+
+
+def test_whole_doubles_become_ints_however_deep_and_nothing_else_changes():
+    """GIVEN inputs as the wire gives them: whole and fractional doubles, booleans, text, nested in
+    objects, lists and an Output
+    WHEN the provider takes them (wire.as_declared)
+    THEN every whole double is an int, and fractions, booleans and text are as they were."""
+    given = {"weight": 100.0, "ratio": 0.5, "on": True, "name": "8080", "ports": [8080.0, {"p": 2.0}]}
+    assert as_declared(given) == {
+        "weight": 100,
+        "ratio": 0.5,
+        "on": True,
+        "name": "8080",
+        "ports": [8080, {"p": 2}],
+    }
+    assert all(type(v) is int for v in (as_declared(given)["weight"], as_declared(given)["ports"][0]))
+
+
+def test_a_whole_double_inside_an_output_becomes_an_int():
+    """GIVEN an Output of a whole double (a value another resource gives)
+    WHEN the provider takes it
+    THEN the Output's value is an int."""
+    exported = deploy(lambda: {"given": as_declared(pulumi.Output.from_input({"port": 8080.0}))}).outputs
+    assert exported["given"] == {"port": 8080} and type(exported["given"]["port"]) is int

@@ -161,8 +161,9 @@ def task_role_problems(
     `workload_resources.<name>.` on the platform's): labels that cannot name an attachment, more
     managed policies than IAM can attach to a role, and managed policies for a role the library
     does not make."""
-    if not isinstance(task_policy_arns, Mapping):
-        shown = type(task_policy_arns).__name__
+    given: object = task_policy_arns  # from a caller that may not type-check (a list of ARNs)
+    if not isinstance(given, Mapping):
+        shown = type(given).__name__
         return [Problem(f"{path}task_policy_arns", f"must be a mapping of label → policy ARN, got a {shown}")]
     problems: list[Problem] = []
     bad = [
