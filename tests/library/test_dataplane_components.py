@@ -196,12 +196,12 @@ def test_a_connect_service_alone_publishes_its_alias_and_forwards_its_route():
     WHEN it is made on its own
     THEN its client alias is its Cloud Map name and port, and its target group output is the one
     its ECS service registers in."""
-    rec = deploy(
-        lambda: (
-            (s := ConnectService("products", connect_args()))
-            and {"alias": s.client_alias, "tg": s.target_group_arn}
-        )
-    )
+
+    def program() -> dict[str, Any]:
+        made = ConnectService("products", connect_args())
+        return {"alias": made.client_alias, "tg": made.target_group_arn}
+
+    rec = deploy(program)
     service = rec.one("aws:ecs/service:Service")
     assert rec.outputs["alias"] == "products.shop.local:8080"
     assert rec.outputs["tg"] == service["inputs"]["loadBalancers"][0]["targetGroupArn"]
