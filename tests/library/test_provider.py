@@ -66,7 +66,7 @@ from fargate_mesh.components import (
     envoy_gateway_proxy,
     envoy_sidecars,
 )
-from fargate_mesh.model import CompiledMesh, compile_checked
+from fargate_mesh.model import compile_checked
 from fargate_mesh.provider import COMPONENTS, PACKAGE
 from fargate_mesh.provider.components import HOSTED, MIRRORED, PYTHON_ONLY, Hosting
 from fargate_mesh.provider.ecs import fargate_args
@@ -78,7 +78,7 @@ from fargate_mesh.provider.workloads import gateway_args
 from fargate_mesh.spec import Autoscaling, parse_mesh
 from fargate_mesh.testing import Recording, deploy, set_recording_mocks
 from tests.examples import REPO_ROOT
-from tests.helpers.meshes import APPS, TLS_DEV, stack_data
+from tests.helpers.meshes import APPS, TLS_DEV, spec_telemetry, stack_data
 from tests.helpers.pulumi import registered
 from tests.helpers.spec import edit, minimal
 
@@ -127,6 +127,13 @@ GATEWAY_IDS = {
     "loadBalancerArnSuffix": "app/shop/1",
     "targetGroupArnSuffix": "targetgroup/gw/1",
 }
+# The same ids and brought resources as the Python args take them.
+PYTHON_GATEWAY_IDS: dict[str, Any] = {
+    "target_group_arn": GATEWAY_IDS["targetGroupArn"],
+    "load_balancer_arn_suffix": GATEWAY_IDS["loadBalancerArnSuffix"],
+    "target_group_arn_suffix": GATEWAY_IDS["targetGroupArnSuffix"],
+}
+PYTHON_EXISTING = ExistingTaskResources(EXISTING["logGroupName"], EXISTING["executionRoleArn"])
 CONTAINERS = [
     {
         "name": "app",
@@ -294,7 +301,7 @@ def python_mesh_service() -> MeshService:
             placement=PYTHON_PLACEMENT,
             images=IMAGES,
             telemetry=Telemetry(90),
-            existing=ExistingTaskResources(EXISTING["logGroupName"], EXISTING["executionRoleArn"]),
+            existing=PYTHON_EXISTING,
         ),
     )
 
@@ -306,16 +313,10 @@ def python_gateway() -> IngressGateway:
             gateway=DEV_MESH.gateway,
             mesh_name=DEV_MESH.name,
             placement=PYTHON_PLACEMENT,
-            target_group_arn=GATEWAY_IDS["targetGroupArn"],
-            load_balancer_arn_suffix=GATEWAY_IDS["loadBalancerArnSuffix"],
-            target_group_arn_suffix=GATEWAY_IDS["targetGroupArnSuffix"],
+            **PYTHON_GATEWAY_IDS,
             telemetry=Telemetry(90),
         ),
     )
-
-
-def spec_telemetry(mesh: CompiledMesh) -> Telemetry:
-    return Telemetry(mesh.log_retention_days, mesh.tracing, mesh.xray_image)
 
 
 def python_envoy_service() -> EnvoyMeshService:
@@ -329,7 +330,7 @@ def python_envoy_service() -> EnvoyMeshService:
             images=IMAGES,
             proxies=envoy_sidecars(ENVOY_MESH, "products"),
             telemetry=spec_telemetry(ENVOY_MESH),
-            existing=ExistingTaskResources(EXISTING["logGroupName"], EXISTING["executionRoleArn"]),
+            existing=PYTHON_EXISTING,
         ),
     )
 
@@ -341,9 +342,7 @@ def python_envoy_gateway() -> EnvoyGateway:
             gateway=ENVOY_MESH.gateway,
             placement=PYTHON_PLACEMENT,
             proxy=envoy_gateway_proxy(ENVOY_MESH),
-            target_group_arn=GATEWAY_IDS["targetGroupArn"],
-            load_balancer_arn_suffix=GATEWAY_IDS["loadBalancerArnSuffix"],
-            target_group_arn_suffix=GATEWAY_IDS["targetGroupArnSuffix"],
+            **PYTHON_GATEWAY_IDS,
             telemetry=spec_telemetry(ENVOY_MESH),
         ),
     )
