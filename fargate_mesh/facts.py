@@ -93,5 +93,9 @@ DEFAULT_TLS_SETUP_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.27.50"
 # Pulumi names a resource without an explicit name "<logical name>-<7 random hex>": 8 characters more.
 PULUMI_AUTONAME_SUFFIX = 8
 IAM_ROLE_NAME_MAX = 64
+# Managed policies attached to one IAM role: 10 by default, a quota that can be raised to 20 (IAM
+# and AWS STS quotas, "Managed policies attached to an IAM role").
+IAM_ROLE_MANAGED_POLICIES_DEFAULT = 10
+IAM_ROLE_MANAGED_POLICIES_MAX = 20
 LOAD_BALANCER_NAME_MAX = 32  # ALBs and target groups
 DNS_LABEL_MAX = 63  # a Cloud Map service name is one DNS label

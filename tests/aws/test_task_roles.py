@@ -338,3 +338,64 @@ def test_every_workload_args_refuse_managed_policies_for_a_brought_role(kind: st
     assert [p.path for p in problems] == ["task_policy_arns", "task_policy_arns"]
     assert kind in str(refused.value)
     assert _workload_args(kind, existing=existing).existing is existing
+
+
+def test_more_managed_policies_than_iam_attaches_to_a_role_are_refused():
+    """GIVEN prices asking for 21 managed policies on its task roles
+    WHEN the platform's args are made
+    THEN one problem at its task_policy_arns says IAM attaches at most 20 to a role (10 by default)."""
+    policies = {f"p{n}": f"arn:aws:iam::123456789012:policy/p{n}" for n in range(21)}
+    ((path, message),) = _refused(prebuilt("dev"), {"prices": WorkloadResources(task_policy_arns=policies)})
+    assert path == "workload_resources.prices.task_policy_arns"
+    assert "21 managed policies" in message and "at most 20" in message and "10 by default" in message
+    twenty = dict(list(policies.items())[:20])
+    MeshPlatformArgs(
+        mesh=prebuilt("dev"), workload_resources={"prices": WorkloadResources(task_policy_arns=twenty)}
+    )
+
+
+def test_a_managed_policy_given_by_name_or_twice_is_refused_at_its_label():
+    """GIVEN products asking for a managed policy by its name rather than its ARN, another under a
+    role's ARN, and the same policy ARN under two labels
+    WHEN the platform's args are made
+    THEN each is a problem at products' task_policy_arns.<label>, before any role is made: IAM's
+    AttachRolePolicy takes a policy ARN only, and keeps one attachment per role and policy, so
+    removing either label later would detach the policy the other still asks for."""
+    policies = {
+        "ssm": "AmazonSSMReadOnlyAccess",
+        "role": "arn:aws:iam::123456789012:role/orders",
+        "table": TABLE_POLICY,
+        "table-again": TABLE_POLICY,
+    }
+    problems = dict(_refused(prebuilt("dev"), {"products": WorkloadResources(task_policy_arns=policies)}))
+    at = "workload_resources.products.task_policy_arns"
+    assert sorted(problems) == [f"{at}.role", f"{at}.ssm", f"{at}.table-again"]
+    assert "'AmazonSSMReadOnlyAccess' is not a managed policy ARN" in problems[f"{at}.ssm"]
+    assert "arn:aws:iam::aws:policy/" in problems[f"{at}.ssm"]
+    assert "also given as 'table'" in problems[f"{at}.table-again"]
+
+
+def test_managed_policy_arns_of_every_partition_and_outputs_are_accepted():
+    """GIVEN managed policies of AWS, of an account, with a path, in GovCloud, and an Output
+    WHEN the platform's args are made
+    THEN they are accepted: an Output is checked by IAM when it is known."""
+    policies = {
+        "aws": SSM_READ,
+        "own": TABLE_POLICY,
+        "path": "arn:aws:iam::123456789012:policy/team/orders/read+write",
+        "gov": "arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess",
+        "later": pulumi.Output.from_input("not-known-yet"),
+    }
+    MeshPlatformArgs(
+        mesh=prebuilt("dev"), workload_resources={"products": WorkloadResources(task_policy_arns=policies)}
+    )
+
+
+def test_managed_policies_given_as_a_list_are_refused_as_not_a_mapping():
+    """GIVEN products' task_policy_arns written as a list of ARNs (no labels)
+    WHEN the platform's args are made
+    THEN one problem at its task_policy_arns says it must map labels to ARNs, not a traceback."""
+    wrong = WorkloadResources(task_policy_arns=[SSM_READ])  # type: ignore[arg-type]
+    ((path, message),) = _refused(prebuilt("dev"), {"products": wrong})
+    assert path == "workload_resources.products.task_policy_arns"
+    assert message == "must be a mapping of label → policy ARN, got a list"

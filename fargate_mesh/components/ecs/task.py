@@ -28,7 +28,12 @@ from fargate_mesh.components.ecs.workload import (
     TaskPlacement,
 )
 from fargate_mesh.components.names import TaskNames
-from fargate_mesh.facts import DEFAULT_LOG_RETENTION_DAYS, DEFAULT_XRAY_IMAGE
+from fargate_mesh.facts import (
+    DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_XRAY_IMAGE,
+    IAM_ROLE_MANAGED_POLICIES_DEFAULT,
+    IAM_ROLE_MANAGED_POLICIES_MAX,
+)
 from fargate_mesh.model.compiled import CompiledGateway, CompiledService
 from fargate_mesh.spec import Autoscaling, Problem, TaskSize
 from fargate_mesh.spec.base import check_log_retention
@@ -142,14 +147,23 @@ class WorkloadResources:
 
 # A managed policy's label names its attachment (`<task role>-<label>`), so it goes into a URN.
 POLICY_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# What AttachRolePolicy takes: a managed policy's ARN (AWS's or an account's, with its path), in
+# any partition. IAM's names allow letters, digits and +=,.@_- (IAM user guide, "IAM identifiers").
+MANAGED_POLICY_ARN = re.compile(
+    r"arn:aws(-[a-z]+)*:iam::(aws|\d{12}):policy/([\w+=,.@-]+/)*[\w+=,.@-]+", re.ASCII
+)
 
 
 def task_role_problems(
     existing: ExistingTaskResources, task_policy_arns: Mapping[str, pulumi.Input[str]], path: str = ""
 ) -> list[Problem]:
     """What is wrong with a workload's task role choices, at `path` (`""` on component args,
-    `workload_resources.<name>.` on the platform's): labels that cannot name an attachment, and
-    managed policies for a role the library does not make."""
+    `workload_resources.<name>.` on the platform's): labels that cannot name an attachment, more
+    managed policies than IAM can attach to a role, and managed policies for a role the library
+    does not make."""
+    if not isinstance(task_policy_arns, Mapping):
+        shown = type(task_policy_arns).__name__
+        return [Problem(f"{path}task_policy_arns", f"must be a mapping of label → policy ARN, got a {shown}")]
     problems: list[Problem] = []
     bad = [
         repr(label)
@@ -164,6 +178,16 @@ def task_role_problems(
                 f"attachments), got {', '.join(bad)}",
             )
         )
+    if len(task_policy_arns) > IAM_ROLE_MANAGED_POLICIES_MAX:
+        problems.append(
+            Problem(
+                f"{path}task_policy_arns",
+                f"{len(task_policy_arns)} managed policies: IAM attaches at most "
+                f"{IAM_ROLE_MANAGED_POLICIES_MAX} to a role (quota {IAM_ROLE_MANAGED_POLICIES_DEFAULT} by "
+                f"default, raised on request); combine them into fewer policies",
+            )
+        )
+    problems += _policy_arn_problems(task_policy_arns, f"{path}task_policy_arns")
     if existing.task_role_arn is not None and task_policy_arns:
         problems.append(
             Problem(
@@ -172,6 +196,32 @@ def task_role_problems(
                 "yourself: the library changes no role it did not make",
             )
         )
+    return problems
+
+
+def _policy_arn_problems(task_policy_arns: Mapping[str, pulumi.Input[str]], path: str) -> list[Problem]:
+    """Plain values that are no managed policy's ARN (a policy's name, a role's ARN), and a policy
+    given twice: IAM keeps one attachment per role and policy, so removing either label would
+    detach what the other asks for. Outputs are IAM's to check once known."""
+    problems: list[Problem] = []
+    labels: dict[str, str] = {}
+    for label, arn in task_policy_arns.items():
+        if not isinstance(arn, str):
+            continue
+        if not MANAGED_POLICY_ARN.fullmatch(arn):
+            problems.append(
+                Problem(
+                    f"{path}.{label}",
+                    f"{arn!r} is not a managed policy ARN: give arn:aws:iam::aws:policy/<name> or "
+                    "arn:aws:iam::<account>:policy/<path><name>",
+                )
+            )
+        elif arn in labels:
+            problems.append(
+                Problem(f"{path}.{label}", f"{arn} is also given as {labels[arn]!r}; give it once")
+            )
+        else:
+            labels[arn] = label
     return problems
 
 
