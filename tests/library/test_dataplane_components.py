@@ -169,6 +169,20 @@ def test_connect_service_args_refuse_what_they_cannot_build_before_anything_is_r
     assert mocks.resources == []
 
 
+def test_envoy_service_args_refuse_the_gateways_envoy_as_a_sidecar():
+    """GIVEN EnvoyMeshServiceArgs for prices whose v1 proxy is the gateway's Envoy
+    WHEN they are made
+    THEN a ValueError says so and names the function that renders sidecars."""
+    with pytest.raises(ValueError, match=r"proxies: \['v1'\] hold the gateway's Envoy.*envoy_sidecars"):
+        EnvoyMeshServiceArgs(
+            service=ENVOY_MESH.services["prices"],
+            namespace_id="ns-0shop",
+            placement=PLACEMENT,
+            images={"v1": "x"},
+            proxies={"v1": envoy_gateway_proxy(ENVOY_MESH)},
+        )
+
+
 def test_envoy_args_refuse_an_output_where_a_plain_value_is_needed():
     """GIVEN EnvoyMeshServiceArgs whose read_only_root_filesystem is an Output
     WHEN they are made

@@ -86,6 +86,12 @@ class EnvoyMeshServiceArgs(CompiledServiceWorkload):
                     f"EnvoyMeshServiceArgs.{what}: needs exactly the versions of {self.service.name!r} "
                     f"({sorted(versions)}), got {sorted(given)}"
                 )
+        gateways = sorted(v for v, proxy in self.proxies.items() if not proxy.is_sidecar)
+        if gateways:
+            raise ValueError(
+                f"EnvoyMeshServiceArgs.proxies: {gateways} hold the gateway's Envoy, not a sidecar: "
+                f"envoy_sidecars(mesh, {self.service.name!r}) renders each version's"
+            )
 
 
 class EnvoyMeshService(pulumi.ComponentResource):
