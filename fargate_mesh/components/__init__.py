@@ -32,6 +32,10 @@ from fargate_mesh.components.ecs.workload import (
     LoadBalancerTarget,
     TaskPlacement,
 )
+from fargate_mesh.components.envoy.gateway import EnvoyGateway, EnvoyGatewayArgs
+from fargate_mesh.components.envoy.proxy import EnvoyImages, EnvoyProxy
+from fargate_mesh.components.envoy.service import EnvoyMeshService, EnvoyMeshServiceArgs
+from fargate_mesh.components.envoy.sidecars import envoy_gateway_proxy, envoy_sidecars
 from fargate_mesh.components.firewall import (
     GATEWAY,
     Admission,
@@ -55,6 +59,7 @@ from fargate_mesh.components.platform import (
     missing_build_contexts,
 )
 from fargate_mesh.components.public_endpoint import PublicEndpoint, PublicEndpointArgs
+from fargate_mesh.components.serviceconnect.service import ConnectService, ConnectServiceArgs, EdgeArgs
 
 __all__ = [
     "DATA_PLANES",
@@ -68,9 +73,18 @@ __all__ = [
     "AppMeshDataPlane",
     "AppMeshEnvoy",
     "Capacity",
+    "ConnectService",
+    "ConnectServiceArgs",
     "DataPlane",
     "DeployedDataPlane",
+    "EdgeArgs",
+    "EnvoyGateway",
+    "EnvoyGatewayArgs",
+    "EnvoyImages",
+    "EnvoyMeshService",
+    "EnvoyMeshServiceArgs",
     "EnvoyOptions",
+    "EnvoyProxy",
     "ExistingCluster",
     "ExistingMesh",
     "ExistingNamespace",
@@ -110,5 +124,7 @@ __all__ = [
     "Workload",
     "WorkloadResources",
     "admissions_from_spec",
+    "envoy_gateway_proxy",
+    "envoy_sidecars",
     "missing_build_contexts",
 ]

@@ -24,7 +24,7 @@ from fargate_mesh.components.base import Scope, standard_tags, type_token
 from fargate_mesh.components.dataplane import DataPlane, PlatformParts, ServiceImages
 from fargate_mesh.components.ecs.task import WorkloadResources, task_role_problems
 from fargate_mesh.components.envoy.dataplane import EnvoyDataPlane
-from fargate_mesh.components.envoy.proxy import EnvoyImages
+from fargate_mesh.components.envoy.sidecars import envoy_images
 from fargate_mesh.components.firewall import (
     ALB,
     GATEWAY,
@@ -44,7 +44,7 @@ from fargate_mesh.components.names import StackNames
 from fargate_mesh.components.network import ExistingNetwork, Network, NetworkArgs
 from fargate_mesh.components.public_endpoint import DEFAULT_SSL_POLICY, PublicEndpoint, PublicEndpointArgs
 from fargate_mesh.components.serviceconnect.dataplane import ServiceConnectDataPlane
-from fargate_mesh.facts import DEFAULT_ENVOY_IMAGE, FARGATE_PLATFORM_VERSION
+from fargate_mesh.facts import FARGATE_PLATFORM_VERSION
 from fargate_mesh.model import CompiledMesh, compile_checked, compile_mesh
 from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
@@ -273,20 +273,11 @@ DATA_PLANES: dict[str, Callable[[MeshPlatformArgs], DataPlane]] = {
         existing_mesh=args.existing_mesh,
     ),
     "envoy": lambda args: EnvoyDataPlane(
-        images=EnvoyImages(envoy=image) if (image := _envoy_image(args)) else EnvoyImages(),
+        images=envoy_images(args.compiled, args.envoy_image),
         gateway_alarms=args.gateway_alarms,
     ),
     "serviceConnect": lambda args: ServiceConnectDataPlane(alarms=args.gateway_alarms),
 }
-
-
-def _envoy_image(args: MeshPlatformArgs) -> str | None:
-    """The envoy data plane's image: the platform's, else the spec's unless it is the spec's default
-    (App Mesh's image, whose entrypoint runs App Mesh's agent), else None: the pinned upstream release."""
-    if args.envoy_image:
-        return args.envoy_image
-    image = args.compiled.envoy_image
-    return image if image != DEFAULT_ENVOY_IMAGE else None
 
 
 class MeshPlatform(pulumi.ComponentResource):

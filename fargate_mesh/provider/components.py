@@ -1,6 +1,7 @@
 """The components the provider hosts, and how each one's inputs mirror its Python component's args.
 
-Each hosted class (in platform.py, edge.py, foundation.py, mesh.py, workloads.py, ecs.py) takes a
+Each hosted class (in platform.py, edge.py, foundation.py, mesh.py, workloads.py, envoy.py,
+serviceconnect.py, ecs.py) takes a
 TypedDict the schema inference reads; those modules do not use `from __future__ import
 annotations`, because the inference reads the annotations at run time. A Python arg reaches the
 hosted component in one of three ways, and HOSTED says which for each one that is not an input of
@@ -18,7 +19,17 @@ import pulumi
 
 from fargate_mesh import components as python
 from fargate_mesh.components.ecs.workload import BlueGreenTraffic
-from fargate_mesh.provider import ecs, edge, foundation, inputs, mesh, platform, workloads
+from fargate_mesh.provider import (
+    ecs,
+    edge,
+    envoy,
+    foundation,
+    inputs,
+    mesh,
+    platform,
+    serviceconnect,
+    workloads,
+)
 from fargate_mesh.provider.hosting import PACKAGE
 from fargate_mesh.spec import Autoscaling
 
@@ -29,6 +40,7 @@ MESH_TLS = (
 FROM_SPEC_SERVICE = "spec + service: the spec's service, compiled"
 FROM_SPEC_TELEMETRY = "the spec's logRetentionDays, tracing and xrayImage"
 FROM_SPEC_NAMESPACE = "the spec's namespace"
+FROM_SPEC_BOOTSTRAPS = "spec (+ envoyImage): the Envoy running the bootstrap rendered from the spec, inline"
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,36 @@ HOSTED: list[Hosting] = [
             "service_dependencies": "the component's dependsOn",
         },
         python_only={"mesh_tls": MESH_TLS},
+    ),
+    Hosting(
+        envoy.EnvoyMeshService,
+        python.EnvoyMeshService,
+        python.EnvoyMeshServiceArgs,
+        given_as={
+            "service": FROM_SPEC_SERVICE,
+            "proxies": FROM_SPEC_BOOTSTRAPS,
+            "telemetry": FROM_SPEC_TELEMETRY,
+        },
+    ),
+    Hosting(
+        envoy.EnvoyGateway,
+        python.EnvoyGateway,
+        python.EnvoyGatewayArgs,
+        given_as={
+            "gateway": "spec: the spec's gateway, compiled",
+            "proxy": FROM_SPEC_BOOTSTRAPS,
+            "telemetry": FROM_SPEC_TELEMETRY,
+            "service_dependencies": "the component's dependsOn",
+        },
+    ),
+    Hosting(
+        serviceconnect.ConnectService,
+        python.ConnectService,
+        python.ConnectServiceArgs,
+        given_as={
+            "service": FROM_SPEC_SERVICE,
+            "telemetry": "the spec's logRetentionDays; no tracing (Service Connect's proxy sends no traces)",
+        },
     ),
     Hosting(
         ecs.FargateService,

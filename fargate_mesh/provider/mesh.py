@@ -69,7 +69,11 @@ def routing_args(args: ServiceRoutingArgs) -> routing.ServiceRoutingArgs:
     """ServiceRoutingArgs for the spec's service, or every problem at once."""
     name = args["service"]
     compiled = compiled_spec(
-        "ServiceRouting", args["spec"], unknown_name(args["spec"], "services", "service", name), no_mesh_tls
+        "ServiceRouting",
+        args["spec"],
+        unknown_name(args["spec"], "services", "service", name),
+        no_mesh_tls,
+        dataplane="appmesh",
     )
     return routing.ServiceRoutingArgs(
         service=compiled.services[name],
@@ -121,7 +125,10 @@ def external_args(args: ExternalServiceArgs) -> external.ExternalServiceArgs:
     """ExternalServiceArgs for the spec's external backend, or every problem at once."""
     name = args["external"]
     compiled = compiled_spec(
-        "ExternalService", args["spec"], unknown_name(args["spec"], "external", "external", name)
+        "ExternalService",
+        args["spec"],
+        unknown_name(args["spec"], "external", "external", name),
+        dataplane="appmesh",
     )
     return external.ExternalServiceArgs(
         external=compiled.externals[name],

@@ -1,6 +1,9 @@
-"""The mesh spec as a hosted component's input: the spec-derived components (MeshService,
-ServiceRouting, ExternalService, IngressGateway) take the spec as a plain object, as a stack file
-holds it, and compile it themselves, as MeshPlatformArgs does.
+"""The mesh spec as a hosted component's input: the spec-derived components (App Mesh's
+MeshService, ServiceRouting, ExternalService and IngressGateway; envoy's EnvoyMeshService and
+EnvoyGateway; Service Connect's ConnectService) take the spec as a plain object, as a stack file
+holds it, and compile it themselves, as MeshPlatformArgs does. Each is a part of one data plane and
+says which: the spec is checked for what that data plane can carry, and a spec that chooses
+another one is refused (MeshStack deploys every data plane).
 
 Every problem comes back at once, in one SpecError, before anything is registered: the spec's own
 under `spec.` (`spec.services.orders.port`), the component's inputs by their names (`service`,
@@ -10,13 +13,10 @@ under `spec.` (`spec.services.orders.port`), the component's inputs by their nam
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fargate_mesh.model import CompiledMesh, compile_checked, compile_mesh
+from fargate_mesh.components.ecs.task import Telemetry
+from fargate_mesh.model import CompiledMesh, CompiledService, compile_checked, compile_mesh
 from fargate_mesh.spec import Problem, SpecError, parse_mesh
 from fargate_mesh.spec.mesh import DataPlane
-
-# These components are App Mesh's: the spec is checked for what App Mesh can carry, and a spec
-# that chooses another data plane is refused (MeshStack deploys every data plane).
-DATA_PLANE: DataPlane = "appmesh"
 
 
 def unknown_name(spec: Any, section: str, input_name: str, name: str) -> list[Problem]:
@@ -36,10 +36,14 @@ def compiled_spec(
     spec: Any,
     problems: list[Problem],
     checks: Callable[[CompiledMesh], list[Problem]] = lambda _: [],
+    *,
+    dataplane: DataPlane,
 ) -> CompiledMesh:
-    """`spec` compiled for App Mesh, or one SpecError ("<owner> inputs are invalid") with every
-    problem: the spec's (at `spec.<path>`), `problems` the caller found in its other inputs, and
-    what `checks` finds in the compiled mesh (which must allow for names `problems` refused)."""
+    """`spec` compiled for `dataplane`, the one `owner` is a part of, or one SpecError ("<owner>
+    inputs are invalid") with every problem: the spec's (at `spec.<path>`, what that data plane
+    cannot carry among them), a spec choosing another data plane, `problems` the caller found in
+    its other inputs, and what `checks` finds in the compiled mesh (which must allow for names
+    `problems` refused)."""
     found = list(problems)
     compiled: CompiledMesh | None = None
     try:
@@ -47,16 +51,17 @@ def compiled_spec(
     except SpecError as refused:
         found += [_in_spec(p) for p in refused.problems]
     else:
-        if mesh.dataplane != DATA_PLANE:
+        if mesh.dataplane != dataplane:
             found.append(
                 Problem(
                     "spec.dataplane",
-                    f"{owner.split()[0]} is a part of the {DATA_PLANE} data plane, and this spec chooses "
-                    f"{mesh.dataplane}: use MeshStack for a {mesh.dataplane} mesh",
+                    f"{owner.split()[0]} is a part of the {dataplane} data plane, and this spec chooses "
+                    f"{mesh.dataplane}: set dataplane: {dataplane}, or use MeshStack for a "
+                    f"{mesh.dataplane} mesh",
                 )
             )
         try:
-            compiled = compile_checked(mesh, DATA_PLANE, deploying=True)
+            compiled = compile_checked(mesh, dataplane, deploying=True)
         except SpecError as refused:
             found += [_in_spec(p) for p in refused.problems]
             compiled = compile_mesh(mesh)
@@ -78,6 +83,40 @@ def no_mesh_tls(mesh: CompiledMesh) -> list[Problem]:
             "component alone would run in plaintext. Use MeshStack, or set tls.mode: DISABLED",
         )
     ]
+
+
+def image_problems(
+    mesh: CompiledMesh, service: str, given: Mapping[str, Any], versions: list[str]
+) -> list[Problem]:
+    """An image for each of `versions` of `service` (given, or the spec's `image`), and none given
+    for a version the service does not have; none when the mesh has no such service (the unknown
+    name is reported by unknown_name)."""
+    if service not in mesh.services:
+        return []
+    known = mesh.services[service].versions
+    problems = []
+    missing = [v for v in versions if known[v].image is None and v not in given]
+    if missing:
+        problems.append(
+            Problem(
+                "images", f"no image for versions {missing}: give images.<version>, or image: in the spec"
+            )
+        )
+    problems += [
+        Problem(f"images.{v}", f"{service} has no version {v!r}; it has: {', '.join(known)}")
+        for v in sorted(set(given) - set(known))
+    ]
+    return problems
+
+
+def version_images(service: CompiledService, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Version → its image: the one given, else the spec's (image_problems saw one is there)."""
+    return {v: given.get(v) or version.image or "" for v, version in service.versions.items()}
+
+
+def telemetry(mesh: CompiledMesh) -> Telemetry:
+    """The spec's logRetentionDays, tracing and xrayImage, as the platform gives every workload."""
+    return Telemetry(mesh.log_retention_days, mesh.tracing, mesh.xray_image)
 
 
 def _in_spec(problem: Problem) -> Problem:

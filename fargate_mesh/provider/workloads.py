@@ -9,7 +9,6 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 
 from fargate_mesh.components.appmesh import gateway, service
-from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.model import CompiledMesh
 from fargate_mesh.provider.hosting import dependencies, host
 from fargate_mesh.provider.inputs import (
@@ -22,14 +21,16 @@ from fargate_mesh.provider.inputs import (
     gateway_alarms,
     placement,
 )
-from fargate_mesh.provider.spec_input import compiled_spec, no_mesh_tls, unknown_name
+from fargate_mesh.provider.spec_input import (
+    compiled_spec,
+    image_problems,
+    no_mesh_tls,
+    telemetry,
+    unknown_name,
+    version_images,
+)
 from fargate_mesh.render.appmesh.specs import DEFAULT_TRUST_BUNDLE
 from fargate_mesh.spec import Problem
-
-
-def telemetry(mesh: CompiledMesh) -> Telemetry:
-    """The spec's logRetentionDays, tracing and xrayImage, as the platform gives every workload."""
-    return Telemetry(mesh.log_retention_days, mesh.tracing, mesh.xray_image)
 
 
 class MeshServiceArgs(TypedDict):
@@ -72,30 +73,19 @@ def service_args(args: MeshServiceArgs) -> service.MeshServiceArgs:
     service, versions without an image, images for versions the service does not have)."""
     name, given = args["service"], args.get("images", {})
 
-    def image_problems(mesh: CompiledMesh) -> list[Problem]:
-        if name not in mesh.services:
-            return []
-        versions = mesh.services[name].versions
-        problems = no_mesh_tls(mesh)
-        missing = [v for v, version in versions.items() if version.image is None and v not in given]
-        if missing:
-            problems.append(
-                Problem(
-                    "images", f"no image for versions {missing}: give images.<version>, or image: in the spec"
-                )
-            )
-        problems += [
-            Problem(f"images.{v}", f"{name} has no version {v!r}; it has: {', '.join(versions)}")
-            for v in sorted(set(given) - set(versions))
-        ]
-        return problems
+    def problems(mesh: CompiledMesh) -> list[Problem]:
+        versions = list(mesh.services[name].versions) if name in mesh.services else []
+        return no_mesh_tls(mesh) + image_problems(mesh, name, given, versions)
 
     compiled = compiled_spec(
-        "MeshService", args["spec"], unknown_name(args["spec"], "services", "service", name), image_problems
+        "MeshService",
+        args["spec"],
+        unknown_name(args["spec"], "services", "service", name),
+        problems,
+        dataplane="appmesh",
     )
     compiled_service = compiled.services[name]
-    # Each version's image: the one given, else the spec's (image_problems saw that one is there).
-    images = {v: given.get(v) or version.image or "" for v, version in compiled_service.versions.items()}
+    images = version_images(compiled_service, given)
     return service.MeshServiceArgs(
         service=compiled_service,
         mesh_name=args.get("mesh_name", compiled.name),
@@ -173,7 +163,7 @@ def gateway_args(args: IngressGatewayArgs, opts: pulumi.ResourceOptions | None) 
     """IngressGatewayArgs for the spec's gateway, or every problem at once. The component's
     dependsOn is what its gateway routes (the services they name) and its ECS service (the HTTPS
     listener) wait for."""
-    compiled = compiled_spec("IngressGateway", args["spec"], [], no_mesh_tls)
+    compiled = compiled_spec("IngressGateway", args["spec"], [], no_mesh_tls, dataplane="appmesh")
     waits_for = dependencies(opts)
     return gateway.IngressGatewayArgs(
         gateway=compiled.gateway,

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from fargate_mesh.components.envoy.dataplane import ENVOY_IMAGE_CA_FILE as IMAGE_CA_FILE
 from fargate_mesh.components.envoy.proxy import ENVOY_CONTAINER
+from fargate_mesh.components.envoy.sidecars import ENVOY_IMAGE_CA_FILE as IMAGE_CA_FILE
 from fargate_mesh.components.tls.setup import SETUP_CONTAINER, VOLUME
 from fargate_mesh.facts import TASK_TLS_DIRECTORY
 from fargate_mesh.localmesh.certificates import issue

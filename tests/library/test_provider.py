@@ -29,6 +29,13 @@ from fargate_mesh.components import (
     AppImageArgs,
     AppMesh,
     AppMeshArgs,
+    ConnectService,
+    ConnectServiceArgs,
+    EdgeArgs,
+    EnvoyGateway,
+    EnvoyGatewayArgs,
+    EnvoyMeshService,
+    EnvoyMeshServiceArgs,
     ExistingNamespace,
     ExistingNetwork,
     ExistingTaskResources,
@@ -56,18 +63,22 @@ from fargate_mesh.components import (
     TaskPlacement,
     Telemetry,
     WorkloadResources,
+    envoy_gateway_proxy,
+    envoy_sidecars,
 )
 from fargate_mesh.model import compile_checked
 from fargate_mesh.provider import COMPONENTS, PACKAGE
 from fargate_mesh.provider.components import HOSTED, MIRRORED, PYTHON_ONLY, Hosting
 from fargate_mesh.provider.ecs import fargate_args
+from fargate_mesh.provider.envoy import envoy_gateway_args
 from fargate_mesh.provider.platform import platform_args
 from fargate_mesh.provider.schema import CHECKED_IN, inferred_schema, provider, render
+from fargate_mesh.provider.serviceconnect import connect_args
 from fargate_mesh.provider.workloads import gateway_args
 from fargate_mesh.spec import Autoscaling, parse_mesh
 from fargate_mesh.testing import Recording, deploy, set_recording_mocks
 from tests.examples import REPO_ROOT
-from tests.helpers.meshes import APPS, TLS_DEV, stack_data
+from tests.helpers.meshes import APPS, TLS_DEV, spec_telemetry, stack_data
 from tests.helpers.pulumi import registered
 from tests.helpers.spec import edit, minimal
 
@@ -75,6 +86,16 @@ SPEC = edit(minimal(), **{"services.products.image": "public.ecr.aws/nginx/nginx
 # The dev stack's mesh: two services (products v1 and v2, prices), an external backend, 90-day logs.
 DEV = edit(stack_data("dev"), logRetentionDays=90)
 DEV_MESH = compile_checked(parse_mesh(DEV), "appmesh")
+# The shipped envoy and Service Connect stacks' meshes (14-day logs; products has two versions).
+ENVOY = stack_data("envoy")
+ENVOY_MESH = compile_checked(parse_mesh(ENVOY), "envoy")
+SC = stack_data("sc")
+SC_MESH = compile_checked(parse_mesh(SC), "serviceConnect")
+LISTENER = {
+    "vpcId": "vpc-0abc",
+    "listenerArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/shop/1/2",
+    "loadBalancerArnSuffix": "app/shop/1",
+}
 VPC = {"vpcId": "vpc-0abc", "publicSubnetIds": ["subnet-pa", "subnet-pb"]}
 EDGE = {
     "domain": "api.myshop.com",
@@ -106,6 +127,13 @@ GATEWAY_IDS = {
     "loadBalancerArnSuffix": "app/shop/1",
     "targetGroupArnSuffix": "targetgroup/gw/1",
 }
+# The same ids and brought resources as the Python args take them.
+PYTHON_GATEWAY_IDS: dict[str, Any] = {
+    "target_group_arn": GATEWAY_IDS["targetGroupArn"],
+    "load_balancer_arn_suffix": GATEWAY_IDS["loadBalancerArnSuffix"],
+    "target_group_arn_suffix": GATEWAY_IDS["targetGroupArnSuffix"],
+}
+PYTHON_EXISTING = ExistingTaskResources(EXISTING["logGroupName"], EXISTING["executionRoleArn"])
 CONTAINERS = [
     {
         "name": "app",
@@ -157,9 +185,11 @@ def test_the_checked_in_schema_is_the_inferred_one():
 def test_every_public_component_is_hosted_or_python_only_with_a_reason():
     """GIVEN every ComponentResource fargate_mesh.components exports
     WHEN the provider's table is read
-    THEN each one is hosted (or listed as Python-only with its reason, named in docs/reuse.md)."""
+    THEN each one is hosted (or listed as Python-only with its reason, named in docs/reuse.md), and
+    each hosted one is public: a Python program can make what another language can."""
     hosted = {h.python for h in HOSTED}
     assert public_components() - hosted == set(PYTHON_ONLY)
+    assert hosted <= public_components()
     reuse = (REPO_ROOT / "docs" / "reuse.md").read_text(encoding="utf-8")
     for component, reason in PYTHON_ONLY.items():
         assert reason and component.__name__ in reuse
@@ -245,6 +275,9 @@ def test_the_spec_is_plain_and_the_ids_take_outputs():
         ("ServiceRouting", "service"),
         ("ExternalService", "external"),
         ("IngressGateway", None),
+        ("EnvoyMeshService", "service"),
+        ("EnvoyGateway", None),
+        ("ConnectService", "service"),
     ]:
         inputs = resources[token(component)]["inputProperties"]
         assert inputs["spec"]["plain"] is True, component
@@ -268,7 +301,7 @@ def python_mesh_service() -> MeshService:
             placement=PYTHON_PLACEMENT,
             images=IMAGES,
             telemetry=Telemetry(90),
-            existing=ExistingTaskResources(EXISTING["logGroupName"], EXISTING["executionRoleArn"]),
+            existing=PYTHON_EXISTING,
         ),
     )
 
@@ -280,10 +313,59 @@ def python_gateway() -> IngressGateway:
             gateway=DEV_MESH.gateway,
             mesh_name=DEV_MESH.name,
             placement=PYTHON_PLACEMENT,
-            target_group_arn=GATEWAY_IDS["targetGroupArn"],
-            load_balancer_arn_suffix=GATEWAY_IDS["loadBalancerArnSuffix"],
-            target_group_arn_suffix=GATEWAY_IDS["targetGroupArnSuffix"],
+            **PYTHON_GATEWAY_IDS,
             telemetry=Telemetry(90),
+        ),
+    )
+
+
+def python_envoy_service() -> EnvoyMeshService:
+    """docs/reuse.md's envoy-join-mesh, for products of the envoy stack's mesh."""
+    return EnvoyMeshService(
+        "shop",
+        EnvoyMeshServiceArgs(
+            service=ENVOY_MESH.services["products"],
+            namespace_id="ns-0123",
+            placement=PYTHON_PLACEMENT,
+            images=IMAGES,
+            proxies=envoy_sidecars(ENVOY_MESH, "products"),
+            telemetry=spec_telemetry(ENVOY_MESH),
+            existing=PYTHON_EXISTING,
+        ),
+    )
+
+
+def python_envoy_gateway() -> EnvoyGateway:
+    return EnvoyGateway(
+        "shop",
+        EnvoyGatewayArgs(
+            gateway=ENVOY_MESH.gateway,
+            placement=PYTHON_PLACEMENT,
+            proxy=envoy_gateway_proxy(ENVOY_MESH),
+            **PYTHON_GATEWAY_IDS,
+            telemetry=spec_telemetry(ENVOY_MESH),
+        ),
+    )
+
+
+def python_connect_service() -> ConnectService:
+    """docs/reuse.md's connect-service, for products of the sc stack's mesh (a canary rollout)."""
+    return ConnectService(
+        "shop",
+        ConnectServiceArgs(
+            service=SC_MESH.services["products"],
+            mesh_name=SC_MESH.name,
+            namespace=SC_MESH.namespace,
+            placement=PYTHON_PLACEMENT,
+            image=IMAGES["v1"],
+            edge=EdgeArgs.for_service(
+                SC_MESH,
+                "products",
+                vpc_id=LISTENER["vpcId"],
+                listener_arn=LISTENER["listenerArn"],
+                load_balancer_arn_suffix=LISTENER["loadBalancerArnSuffix"],
+            ),
+            telemetry=Telemetry(SC_MESH.log_retention_days, tracing=False),
         ),
     )
 
@@ -448,6 +530,30 @@ PARITY: list[tuple[str, dict[str, Any], Callable[[], Any]]] = [
     ),
     ("IngressGateway", {"spec": DEV, "placement": PLACEMENT, **GATEWAY_IDS}, python_gateway),
     (
+        "EnvoyMeshService",
+        {
+            "spec": ENVOY,
+            "service": "products",
+            "namespaceId": "ns-0123",
+            "placement": PLACEMENT,
+            "images": IMAGES,
+            "existing": EXISTING,
+        },
+        python_envoy_service,
+    ),
+    ("EnvoyGateway", {"spec": ENVOY, "placement": PLACEMENT, **GATEWAY_IDS}, python_envoy_gateway),
+    (
+        "ConnectService",
+        {
+            "spec": SC,
+            "service": "products",
+            "placement": PLACEMENT,
+            "image": IMAGES["v1"],
+            "edge": LISTENER,
+        },
+        python_connect_service,
+    ),
+    (
         "FargateService",
         {
             "serviceName": "web",
@@ -560,6 +666,57 @@ def test_a_bad_spec_through_the_provider_fails_with_every_problem_and_nothing_re
             [r"spec\.tls: mesh TLS is configured by MeshStack"],
         ),
         (
+            "EnvoyMeshService",
+            {"spec": DEV, "service": "orders", "namespaceId": "ns-1", "placement": PLACEMENT},
+            [
+                r"spec\.dataplane: EnvoyMeshService is a part of the envoy data plane, and this spec chooses "
+                r"appmesh: set dataplane: envoy",
+                r"service: 'orders' is not in the spec's services; it has: products, prices",
+            ],
+        ),
+        (
+            "EnvoyMeshService",
+            {
+                "spec": ENVOY,
+                "service": "products",
+                "namespaceId": "ns-1",
+                "placement": PLACEMENT,
+                "images": {"v3": "x"},
+            },
+            [
+                r"images: no image for versions \['v1', 'v2'\]",
+                r"images\.v3: products has no version 'v3'; it has: v1, v2",
+            ],
+        ),
+        (
+            "EnvoyGateway",
+            {"spec": {**TLS_DEV, "dataplane": "envoy"}, "placement": PLACEMENT, **GATEWAY_IDS},
+            [r"spec\.tls: mesh TLS is configured by MeshStack"],
+        ),
+        (
+            "ConnectService",
+            {"spec": SC, "service": "products", "placement": PLACEMENT},
+            [
+                r"image: the steady version v1 of products has no image",
+                r"edge: the spec's gateway routes to products: give the HTTPS listener",
+            ],
+        ),
+        (
+            "ConnectService",
+            {
+                "spec": edit(SC, **{"services.audit": {"versions": {"v1": {"weight": 100}}, "image": "x"}}),
+                "service": "audit",
+                "placement": PLACEMENT,
+                "edge": LISTENER,
+            },
+            [r"edge: no gateway route of the spec targets audit: leave edge out"],
+        ),
+        (
+            "ConnectService",
+            {"spec": {**DEV, "dataplane": "serviceConnect"}, "service": "prices", "placement": PLACEMENT},
+            [r"spec\.egressFilter: .*Service Connect", r"spec\.services\.products"],
+        ),
+        (
             "FargateService",
             {**PARITY[-1][1], "autoscaling": {"maxTasks": 2000, "targetCpuPercent": 95}},
             [r"autoscaling\.maxTasks: .*1000", r"autoscaling\.targetCpuPercent: .*90"],
@@ -572,6 +729,12 @@ def test_a_bad_spec_through_the_provider_fails_with_every_problem_and_nothing_re
         "routing-envoy-spec",
         "unknown-external",
         "gateway-tls",
+        "envoy-appmesh-spec-and-unknown-service",
+        "envoy-images",
+        "envoy-gateway-tls",
+        "connect-image-and-edge",
+        "connect-edge-without-routes",
+        "connect-capabilities",
         "autoscaling",
     ],
 )
@@ -591,10 +754,12 @@ def test_bad_inputs_fail_with_every_problem_by_field_before_anything_is_register
     assert mocks.resources == []
 
 
-def test_the_components_depends_on_is_what_the_gateway_and_a_fargate_service_wait_for():
-    """GIVEN a hosted IngressGateway and FargateService given dependsOn (as the engine sends it)
+def test_the_components_depends_on_is_what_the_gateways_and_services_wait_for():
+    """GIVEN a hosted IngressGateway, EnvoyGateway, ConnectService and FargateService given
+    dependsOn (as the engine sends it)
     WHEN their inputs are read
-    THEN the gateway's routes and ECS service, and the Fargate service's tasks, wait for it."""
+    THEN the gateways' routes and ECS services, the Service Connect service's edge, and the Fargate
+    service's tasks wait for it."""
     listener = DependencyResource("urn:pulumi:dev::shop::aws:lb/listener:Listener::https")
     opts = pulumi.ResourceOptions(depends_on=[listener])
     placement: Any = {
@@ -618,6 +783,14 @@ def test_the_components_depends_on_is_what_the_gateway_and_a_fargate_service_wai
     }
     assert fargate_args(task, opts).depends_on == [listener]
     assert fargate_args(task, None).depends_on == []
+    assert envoy_gateway_args({"spec": ENVOY, "placement": placement, **ids}, opts).service_dependencies == [
+        listener
+    ]
+    edge: Any = {"vpc_id": "vpc", "listener_arn": "https", "load_balancer_arn_suffix": "lb"}
+    connect = connect_args(
+        {"spec": SC, "service": "prices", "placement": placement, "image": "x", "edge": edge}, opts
+    )
+    assert connect.edge is not None and connect.edge.depends_on == [listener]
 
 
 def test_an_existing_resource_given_in_part_is_refused_naming_what_is_missing():

@@ -11,6 +11,8 @@ import yaml
 from fargate_mesh.provider.schema import provider
 from fargate_mesh.testing import Recording, deploy, set_recording_mocks
 from tests.examples import REPO_ROOT, example, markers
+from tests.helpers.ecs_tasks import containers, inline_bootstrap
+from tests.helpers.envoy import clusters
 from tests.helpers.pulumi import registered
 
 DOC = "docs/reuse.md"
@@ -23,10 +25,30 @@ TESTED = [
     "bring-your-own",
     "join-mesh",
     "task-roles",
+    "envoy-join-mesh",
+    "envoy-gateway",
+    "connect-service",
     "yaml-join-mesh",
     "unit-test",
 ]
 SHARED_MESH = ("shared", "210987654321")
+# Another stack's cluster, namespace and private subnets, as the data plane examples read them.
+SHOP = {
+    "namespaceId": "ns-0shop",
+    "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/shop",
+    "clusterName": "shop",
+    "privateSubnetIds": ["subnet-0qa", "subnet-0qb"],
+}
+
+
+def peer_hosts(bootstrap: dict[str, Any]) -> set[str]:
+    """Every host name a bootstrap's clusters dial."""
+    return {
+        e["endpoint"]["address"]["socket_address"]["address"]
+        for cluster in clusters(bootstrap).values()
+        for group in cluster.get("load_assignment", {}).get("endpoints", [])
+        for e in group["lb_endpoints"]
+    }
 
 
 def run(marker: str, **mock_options: Any) -> Recording:
@@ -187,6 +209,71 @@ def test_task_roles_example():
     statements = {s["Sid"]: s for s in json.loads(grant["inputs"]["policy"])["Statement"]}
     assert set(statements) == {"AppMeshEnvoyConfiguration", "XRayWrite"}
     assert statements["AppMeshEnvoyConfiguration"]["Resource"] == [node["outputs"]["arn"]]
+
+
+def test_envoy_join_mesh_example():
+    """GIVEN the example of reviews joining an envoy mesh another stack runs, calling its ratings
+    WHEN it runs with that stack's outputs
+    THEN reviews v1 registers in a Cloud Map service of its own in that namespace, runs in that
+    cluster and those subnets, and its sidecar's bootstrap (inline) dials both ratings versions by
+    their Cloud Map names; the app calls through it; nothing of App Mesh is made."""
+    rec = run("envoy-join-mesh", stack_outputs={"acme/shop/prod": SHOP})
+    assert not [r for r in rec if r["type"].startswith("aws:appmesh/")]
+    discovery = rec.one("aws:servicediscovery/service:Service")
+    assert discovery["inputs"]["name"] == "reviews-v1"
+    assert discovery["inputs"]["dnsConfig"]["namespaceId"] == SHOP["namespaceId"]
+    service = rec.one("aws:ecs/service:Service")
+    assert service["inputs"]["cluster"] == SHOP["clusterArn"]
+    assert service["inputs"]["networkConfiguration"]["subnets"] == SHOP["privateSubnetIds"]
+    assert service["inputs"]["serviceRegistries"]["registryArn"] == discovery["outputs"]["arn"]
+    task = containers(rec.one("aws:ecs/taskDefinition:TaskDefinition"))
+    assert {"ratings-v1.shop.local", "ratings-v2.shop.local"} <= peer_hosts(inline_bootstrap(task["envoy"]))
+    env = {e["name"]: e["value"] for e in task["app"]["environment"]}
+    assert env["HTTP_PROXY"] == "http://127.0.0.1:15001"
+    assert env["RATINGS_BASE_URL"] == "http://ratings.shop.local:8080"
+
+
+def test_envoy_gateway_example():
+    """GIVEN the example of an envoy gateway behind a PublicEndpoint, routing to two services
+    WHEN it runs
+    THEN the gateway's tasks register in the endpoint's target group, its ECS service waits for the
+    HTTPS listener, and its Envoy's bootstrap dials both services' versions by their Cloud Map names."""
+    rec = run("envoy-gateway")
+    target_group = rec.one("aws:lb/targetGroup:TargetGroup")
+    service = rec.one("aws:ecs/service:Service")
+    assert service["inputs"]["loadBalancers"][0]["targetGroupArn"] == target_group["outputs"]["arn"]
+    https = rec.one("aws:lb/listener:Listener", port=443)
+    assert https["urn"] in service["dependencies"]
+    task = containers(rec.one("aws:ecs/taskDefinition:TaskDefinition"))
+    assert set(task) == {"envoy", "xray-daemon"}
+    assert {"orders-v1.shop.local", "reviews-v1.shop.local"} <= peer_hosts(inline_bootstrap(task["envoy"]))
+    assert len(rec.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")) == 2
+
+
+def test_connect_service_example():
+    """GIVEN the example of a Service Connect service behind another stack's HTTPS listener
+    WHEN it runs with that stack's outputs
+    THEN one ECS service is published in that namespace under reviews' client alias, and its
+    gateway route is a listener rule on that listener forwarding to its own target group."""
+    edge = {
+        **SHOP,
+        "namespaceArn": "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-0shop",
+        "vpcId": "vpc-0shop",
+        "httpsListenerArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/shop/1/2",
+        "albArnSuffix": "app/shop/1",
+    }
+    rec = run("connect-service", stack_outputs={"acme/edge/prod": edge})
+    service = rec.one("aws:ecs/service:Service")
+    connect = service["inputs"]["serviceConnectConfiguration"]
+    assert connect["namespace"] == edge["namespaceArn"]
+    assert connect["services"][0]["clientAlias"] == [{"dnsName": "reviews.shop.local", "port": 8080}]
+    target_group = rec.one("aws:lb/targetGroup:TargetGroup")
+    assert target_group["inputs"]["vpcId"] == edge["vpcId"]
+    assert service["inputs"]["loadBalancers"][0]["targetGroupArn"] == target_group["outputs"]["arn"]
+    rule = rec.one("aws:lb/listenerRule:ListenerRule")
+    assert rule["inputs"]["listenerArn"] == edge["httpsListenerArn"]
+    assert rule["inputs"]["actions"][0]["forward"]["targetGroups"][0]["arn"] == target_group["outputs"]["arn"]
+    assert not [r for r in rec if r["type"].startswith("aws:appmesh/")]
 
 
 def test_yaml_join_mesh_example_is_the_python_one_through_the_provider():

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 
@@ -28,27 +27,21 @@ from fargate_mesh.components.envoy.delivery import BootstrapStore
 from fargate_mesh.components.envoy.gateway import EnvoyGateway, EnvoyGatewayArgs
 from fargate_mesh.components.envoy.proxy import ENVOY_UID, EnvoyImages, EnvoyProxy, S3Bootstrap
 from fargate_mesh.components.envoy.service import EnvoyMeshService, EnvoyMeshServiceArgs
+from fargate_mesh.components.envoy.sidecars import (
+    fargate_bootstraps,
+    sidecar_bootstraps,
+)
 from fargate_mesh.components.firewall import GATEWAY
 from fargate_mesh.components.tls.setup import TlsDelivery, delivery_of, every_file_needs
 from fargate_mesh.components.tls.trust import MeshTrust, MeshTrustArgs
 from fargate_mesh.facts import DEFAULT_TLS_SETUP_IMAGE, ENVOY_INGRESS_PORT
-from fargate_mesh.model import CompiledMesh, Identity
+from fargate_mesh.model import Identity
 from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.render.appmesh.tls import TaskTlsNeeds, task_needs
 from fargate_mesh.render.envoy import GATEWAY as GATEWAY_BOOTSTRAP
-from fargate_mesh.render.envoy import render_all
 from fargate_mesh.render.envoy.delivery import RESERVED_BYTES, Delivery, choose_delivery
 from fargate_mesh.render.envoy.lifecycle import Lifecycle
-from fargate_mesh.render.envoy.plan import MeshPlan, fargate_plan
-
-# The CA bundle of the upstream Envoy image (Ubuntu's ca-certificates), for external TLS backends.
-ENVOY_IMAGE_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
-
-
-def fargate_bootstraps(compiled: CompiledMesh, plan: MeshPlan | None = None) -> dict[str, dict[str, Any]]:
-    """Every task's bootstrap, keyed "gateway" and "<service>-<version>": what the tasks run (plan:
-    fargate_plan(compiled), when the caller has it already)."""
-    return render_all(compiled, plan or fargate_plan(compiled), ca_file=ENVOY_IMAGE_CA_FILE)
+from fargate_mesh.render.envoy.plan import fargate_plan
 
 
 @dataclass(frozen=True)
@@ -106,14 +99,8 @@ class EnvoyDataPlane:
                     placement=parts.placement(name),
                     images=parts.images[name].by_version,
                     proxies={
-                        v.name: proxy(
-                            v.node,
-                            compiled.tls.services[name].identity,
-                            extra_ingress_ports=tuple(
-                                p.ingress.port for p in plan.sidecars[name, v.name].extra
-                            ),
-                        )
-                        for v in service.versions.values()
+                        version: proxy(key, compiled.tls.services[name].identity, extra_ingress_ports=ports)
+                        for version, (key, ports) in sidecar_bootstraps(compiled, plan, name).items()
                     },
                     repository_arns=parts.images[name].repository_arns,
                     telemetry=telemetry,

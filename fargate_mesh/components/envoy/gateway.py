@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from fargate_mesh.components.alarms import GatewayAlarmArgs
+from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import type_token
 from fargate_mesh.components.ecs.gateway import gateway_service
 from fargate_mesh.components.ecs.task import (
@@ -25,6 +26,29 @@ from fargate_mesh.model import CompiledGateway
 
 @dataclass(frozen=True)
 class EnvoyGatewayArgs(CompiledGatewayWorkload):
+    """The mesh's gateway on the `envoy` data plane: an Envoy-only ECS service behind the ALB's
+    target group, running the gateway's rendered bootstrap, rolled back by target group alarms.
+
+    Args:
+        gateway: The gateway of a mesh compiled for envoy (fargate_mesh.model.compile_checked(mesh,
+            "envoy")): its name, port, size and log group. Required, plain.
+        placement: Cluster, private subnets, the gateway's security groups. Required.
+        proxy: The gateway's Envoy, with its bootstrap: `envoy_gateway_proxy(mesh)`. Required; it
+            must listen on the gateway's port.
+        target_group_arn: The ALB target group the tasks register in. Required.
+        load_balancer_arn_suffix: The ALB's CloudWatch dimension, for the alarms. Required.
+        target_group_arn_suffix: The target group's CloudWatch dimension. Required.
+        alarms: Thresholds of the rollback alarms. Default GatewayAlarmArgs().
+        telemetry: Logs (30 days) and tracing (on). Default Telemetry().
+        service_dependencies: What the ECS service waits for: the HTTPS listener (ECS refuses a
+            target group no load balancer uses) and the services it routes to. Default none.
+        tags: Added to every resource. Default none.
+        existing: A log group, execution role and task role of your own. Default none: all are
+            made. A task role you bring must allow `EnvoyGateway.task_role_policy`.
+        task_policy_arns: Managed policies (label → policy ARN) attached to the made task role as
+            `<task role>-<label>`. Default none.
+    """
+
     gateway: CompiledGateway  # name (ECS service, task family, the alarms' prefix), log group, port, size
     placement: TaskPlacement
     proxy: EnvoyProxy  # with the gateway's bootstrap and gateway_port
@@ -42,6 +66,7 @@ class EnvoyGatewayArgs(CompiledGatewayWorkload):
     task_policy_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        require_plain("EnvoyGatewayArgs", gateway=self.gateway)
         check_task_roles("EnvoyGatewayArgs", self)
         if self.proxy.gateway_port != self.gateway.port:
             raise ValueError(
@@ -50,6 +75,10 @@ class EnvoyGatewayArgs(CompiledGatewayWorkload):
 
 
 class EnvoyGateway(pulumi.ComponentResource):
+    """The gateway on the `envoy` data plane (EnvoyGatewayArgs). Outputs: ecs_service_name,
+    ecs_service_arn, alarm_names, and task_role_policy (None when the role needs nothing): what its
+    task role allows, which a task role you bring must allow."""
+
     ecs_service_name: pulumi.Output[str]
     ecs_service_arn: pulumi.Output[str]
     alarm_names: list[pulumi.Output[str]]

@@ -40,7 +40,14 @@ ENVOY_EXTRA_ARGS = ("--disable-hot-restart",)
 
 @dataclass(frozen=True)
 class EnvoyImages:
-    """What the proxy's containers run: pinned, overridable (MeshPlatformArgs.envoy_image)."""
+    """What the proxy's containers run: pinned, overridable (MeshPlatformArgs.envoy_image).
+
+    Args:
+        envoy: Envoy's image. Default the upstream release the bootstraps are validated with
+            (facts.UPSTREAM_ENVOY_IMAGE).
+        aws_cli: The image of the init container that fetches a bootstrap kept in S3. Default
+            facts.AWS_CLI_IMAGE.
+    """
 
     envoy: str = UPSTREAM_ENVOY_IMAGE
     aws_cli: str = AWS_CLI_IMAGE  # the S3 delivery's init container
@@ -56,6 +63,19 @@ class S3Bootstrap:
 
 @dataclass(frozen=True)
 class EnvoyProxy:
+    """Upstream Envoy in a task running one rendered bootstrap: a service version's sidecar, or the
+    gateway's only container. Made by `envoy_sidecars` and `envoy_gateway_proxy` (or the platform).
+
+    Args:
+        delivery: The bootstrap and how it reaches the container (inline, or S3). Required.
+        images: Default EnvoyImages().
+        lifecycle: How Envoy starts, drains and is health checked. Default Lifecycle().
+        s3: Where an "s3" delivery's bootstrap is stored. Default None; required for "s3".
+        gateway_port: A gateway's: the port the ALB sends to. Default None: a sidecar.
+        tls: Mesh TLS: the certificate files its bootstrap reads. Default None: no mesh TLS.
+        extra_ingress_ports: A sidecar's listeners in front of the app's extraPorts. Default none.
+    """
+
     delivery: Delivery
     images: EnvoyImages = field(default_factory=EnvoyImages)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)

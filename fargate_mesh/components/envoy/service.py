@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
+from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import type_token
 from fargate_mesh.components.ecs.task import (
     App,
@@ -33,6 +34,30 @@ from fargate_mesh.model import CompiledService
 
 @dataclass(frozen=True)
 class EnvoyMeshServiceArgs(CompiledServiceWorkload):
+    """One service on the `envoy` data plane: per version a Cloud Map service and an ECS service
+    whose Envoy sidecar runs the bootstrap rendered for it (no App Mesh).
+
+    Args:
+        service: One service of a mesh compiled for envoy (fargate_mesh.model.compile_checked(mesh,
+            "envoy")): its names, each version's environment and count. Required, plain.
+        namespace_id: The Cloud Map namespace every version registers in, named as the spec's
+            namespace. Required.
+        placement: Cluster, private subnets, the service's security groups. Required.
+        images: Version → the app's image reference. Required, one per version.
+        proxies: Version → its Envoy sidecar, with the bootstrap rendered for it: from a compiled
+            mesh holding the service and what it calls, `envoy_sidecars(mesh, service.name)`.
+            Required, one per version.
+        repository_arns: Private ECR repositories the images come from. Default none.
+        telemetry: Logs (30 days) and tracing (on). Default Telemetry().
+        read_only_root_filesystem: Default True; False lets the app write its image's files.
+        tags: Added to every resource. Default none.
+        existing: A log group, execution role and task role of your own. Default none: all are
+            made, a task role per version. A task role you bring must allow each version's
+            `EnvoyMeshService.task_role_policies` document.
+        task_policy_arns: Managed policies the app needs (label → policy ARN), attached to each
+            version's task role as `<task role>-<label>`. Default none.
+    """
+
     service: CompiledService  # with every name: ECS services, task families, log group, Cloud Map names
     namespace_id: pulumi.Input[str]  # the Cloud Map namespace every version registers in
     placement: TaskPlacement  # cluster, private subnets, the service's security group
@@ -48,6 +73,11 @@ class EnvoyMeshServiceArgs(CompiledServiceWorkload):
     task_policy_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        require_plain(
+            "EnvoyMeshServiceArgs",
+            service=self.service,
+            read_only_root_filesystem=self.read_only_root_filesystem,
+        )
         check_task_roles("EnvoyMeshServiceArgs", self)
         versions = set(self.service.versions)
         for what, given in (("images", self.images), ("proxies", self.proxies)):
@@ -56,9 +86,20 @@ class EnvoyMeshServiceArgs(CompiledServiceWorkload):
                     f"EnvoyMeshServiceArgs.{what}: needs exactly the versions of {self.service.name!r} "
                     f"({sorted(versions)}), got {sorted(given)}"
                 )
+        gateways = sorted(v for v, proxy in self.proxies.items() if not proxy.is_sidecar)
+        if gateways:
+            raise ValueError(
+                f"EnvoyMeshServiceArgs.proxies: {gateways} hold the gateway's Envoy, not a sidecar: "
+                f"envoy_sidecars(mesh, {self.service.name!r}) renders each version's"
+            )
 
 
 class EnvoyMeshService(pulumi.ComponentResource):
+    """One service on the `envoy` data plane (EnvoyMeshServiceArgs). Outputs: ecs_service_names and
+    discovery_service_arns (version → its ECS service, its Cloud Map service), log_group_name, and
+    task_role_policies (version → policy JSON, None when the role needs nothing): what each version's
+    task role allows, which a task role you bring must allow."""
+
     ecs_service_names: dict[str, pulumi.Output[str]]
     discovery_service_arns: dict[str, pulumi.Output[str]]
     log_group_name: pulumi.Output[str]

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from fargate_mesh import naming
 from fargate_mesh.components.alarms import GatewayAlarmArgs, target_group_alarms
+from fargate_mesh.components.args import require_plain
 from fargate_mesh.components.base import child, type_token
 from fargate_mesh.components.ecs.task import (
     App,
@@ -32,7 +33,7 @@ from fargate_mesh.components.ecs.task import (
 from fargate_mesh.components.ecs.workload import BlueGreenTraffic, LoadBalancerTarget, TaskPlacement
 from fargate_mesh.components.names import TaskNames
 from fargate_mesh.components.serviceconnect.traffic_role import load_balancer_traffic_role
-from fargate_mesh.model.compiled import CompiledService
+from fargate_mesh.model.compiled import CompiledMesh, CompiledService
 from fargate_mesh.model.rollouts import steady_version
 from fargate_mesh.render import alb, serviceconnect
 
@@ -44,7 +45,20 @@ CONTAINER_HEALTH = {"interval": 15, "timeout": 5, "retries": 3, "startPeriod": 3
 
 @dataclass(frozen=True)
 class EdgeArgs:
-    """Where the service's gateway routes become listener rules."""
+    """Where the service's gateway routes become listener rules, on an HTTPS listener you have
+    (PublicEndpoint's, or your own ALB's): a target group, a rule per route, rollback alarms.
+
+    Args:
+        vpc_id: The VPC of the target group. Required.
+        listener_arn: The HTTPS listener the rules go on. Required. Their priorities are the
+            compiled mesh's (evaluation order, from 1): keep other rules of that listener clear.
+        load_balancer_arn_suffix: The ALB's CloudWatch dimension, for the alarms. Required.
+        rules: The gateway routes to this service, rendered: `EdgeArgs.for_service` renders them
+            from the compiled mesh. Required, plain, at least one, all the service's.
+        alarms: Thresholds of the deployment alarms, and a topic to tell. Default GatewayAlarmArgs().
+        depends_on: What the service waits for: the listener (ECS refuses a target group no load
+            balancer uses yet). Default none.
+    """
 
     vpc_id: pulumi.Input[str]
     listener_arn: pulumi.Input[str]
@@ -54,15 +68,63 @@ class EdgeArgs:
     # ECS rejects a target group no load balancer uses yet: the HTTPS listener.
     depends_on: Sequence[pulumi.Resource] = ()
 
+    @classmethod
+    def for_service(
+        cls,
+        mesh: CompiledMesh,
+        service: str,
+        *,
+        vpc_id: pulumi.Input[str],
+        listener_arn: pulumi.Input[str],
+        load_balancer_arn_suffix: pulumi.Input[str],
+        alarms: GatewayAlarmArgs | None = None,
+        depends_on: Sequence[pulumi.Resource] = (),
+    ) -> EdgeArgs:
+        """The edge of `service`: the gateway routes of `mesh` (compiled for serviceConnect) that
+        target it, as listener rules in evaluation order."""
+        rules = [rule for rule in alb.listener_rules(mesh) if rule.service == service]
+        return cls(
+            vpc_id, listener_arn, load_balancer_arn_suffix, rules, alarms or GatewayAlarmArgs(), depends_on
+        )
+
 
 @dataclass(frozen=True)
 class ConnectServiceArgs(CompiledServiceWorkload):
+    """One service on ECS Service Connect: one ECS service running its steady version, published
+    under its client alias, and (with `edge`) its gateway routes as listener rules.
+
+    Args:
+        service: One service of a mesh compiled for serviceConnect
+            (fargate_mesh.model.compile_checked(mesh, "serviceConnect")): its names, port, steady
+            version's environment and count, rollout. Required, plain.
+        mesh_name: The mesh's name, spelled into the task family. Required, plain.
+        namespace: The Cloud Map namespace (name or ARN) the service is published in. Required.
+        placement: Cluster, private subnets, the service's security groups. Required.
+        image: The steady version's image reference. Required.
+        kit_health_check: The image is built with the apps kit, whose health check command ECS
+            runs in the container. Default False: no container health check.
+        repository_arns: Private ECR repositories the image comes from. Default none.
+        edge: Where its gateway routes become listener rules. Default None: no route targets it.
+        telemetry: Logs (30 days); tracing off (Service Connect runs no X-Ray daemon). Default
+            Telemetry(tracing=False).
+        read_only_root_filesystem: Default True; False lets the app write its image's files.
+        tags: Added to every resource. Default none.
+        existing: A log group, execution role and task role of your own. Default none: all are
+            made. A task role you bring must allow `ConnectService.task_role_policy`.
+        task_policy_arns: Managed policies (label → policy ARN) attached to the made task role as
+            `<task role>-<label>`. Default none.
+
+    The load balancer's security group must reach the service's on its port (MeshFirewall's
+    `external_sources`, or a rule of your own): the platform opens it, this component does not.
+    """
+
     service: CompiledService
     mesh_name: str
     namespace: pulumi.Input[str]  # the Cloud Map namespace (name or ARN) the service is published in
     placement: TaskPlacement
     image: pulumi.Input[str]  # the steady version's
-    kit_health_check: bool  # the image is built with the apps kit, which holds the health check command
+    # The image is built with the apps kit, which holds the health check command.
+    kit_health_check: bool = False
     repository_arns: Sequence[pulumi.Input[str]] = ()
     edge: EdgeArgs | None = None  # None: no gateway route targets the service
     telemetry: Telemetry = field(default_factory=lambda: Telemetry(tracing=False))
@@ -74,10 +136,32 @@ class ConnectServiceArgs(CompiledServiceWorkload):
     task_policy_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        require_plain(
+            "ConnectServiceArgs",
+            service=self.service,
+            mesh_name=self.mesh_name,
+            kit_health_check=self.kit_health_check,
+            read_only_root_filesystem=self.read_only_root_filesystem,
+            edge_rules=self.edge.rules if self.edge else (),
+        )
         check_task_roles("ConnectServiceArgs", self)
+        if self.edge is None:
+            return
+        others = sorted({r.service for r in self.edge.rules} - {self.service.name})
+        if not self.edge.rules or others:
+            found = f"rules for other services: {others}" if others else "no rules"
+            raise ValueError(
+                f"ConnectServiceArgs.edge: needs the gateway routes to {self.service.name!r} and only "
+                f"those (EdgeArgs.for_service); got {found}. Without routes to it, give edge=None"
+            )
 
 
 class ConnectService(pulumi.ComponentResource):
+    """One service on ECS Service Connect (ConnectServiceArgs). Outputs: ecs_service_name,
+    client_alias (the name:port callers use), target_group_arn (None without an edge),
+    listener_rule_arns, and task_role_policy (None when the role needs nothing): what its task role
+    allows, which a task role you bring must allow."""
+
     ecs_service_name: pulumi.Output[str]
     client_alias: str
     target_group_arn: pulumi.Output[str] | None
@@ -130,6 +214,9 @@ class ConnectService(pulumi.ComponentResource):
         self.ecs_service_name = workload.service_name
         self.client_alias = f"{service.dns_name}:{service.port}"
         self.listener_rule_arns = [r.arn for r in rules]
+        self.target_group_arn = (
+            pulumi.Output.from_input(load_balancer.target_group_arn) if load_balancer else None
+        )
         self.register_outputs(
             {
                 "ecs_service_name": self.ecs_service_name,
