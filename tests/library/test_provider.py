@@ -74,6 +74,7 @@ from fargate_mesh.provider.envoy import envoy_gateway_args
 from fargate_mesh.provider.platform import platform_args
 from fargate_mesh.provider.schema import CHECKED_IN, inferred_schema, provider, render
 from fargate_mesh.provider.serviceconnect import connect_args
+from fargate_mesh.provider.wire import as_declared
 from fargate_mesh.provider.workloads import gateway_args
 from fargate_mesh.spec import Autoscaling, parse_mesh
 from fargate_mesh.testing import Recording, deploy, set_recording_mocks
@@ -82,14 +83,16 @@ from tests.helpers.meshes import APPS, TLS_DEV, spec_telemetry, stack_data
 from tests.helpers.pulumi import registered
 from tests.helpers.spec import edit, minimal
 
-SPEC = edit(minimal(), **{"services.products.image": "public.ecr.aws/nginx/nginx:1.27"})
+# The specs as the provider reads them: objects' keys in sorted order (provider/wire.py), so the
+# Python side of each parity case is given the very spec the hosted component compiles.
+SPEC = as_declared(edit(minimal(), **{"services.products.image": "public.ecr.aws/nginx/nginx:1.27"}))
 # The dev stack's mesh: two services (products v1 and v2, prices), an external backend, 90-day logs.
-DEV = edit(stack_data("dev"), logRetentionDays=90)
+DEV = as_declared(edit(stack_data("dev"), logRetentionDays=90))
 DEV_MESH = compile_checked(parse_mesh(DEV), "appmesh")
 # The shipped envoy and Service Connect stacks' meshes (14-day logs; products has two versions).
-ENVOY = stack_data("envoy")
+ENVOY = as_declared(stack_data("envoy"))
 ENVOY_MESH = compile_checked(parse_mesh(ENVOY), "envoy")
-SC = stack_data("sc")
+SC = as_declared(stack_data("sc"))
 SC_MESH = compile_checked(parse_mesh(SC), "serviceConnect")
 LISTENER = {
     "vpcId": "vpc-0abc",
@@ -671,7 +674,7 @@ def test_a_bad_spec_through_the_provider_fails_with_every_problem_and_nothing_re
             [
                 r"spec\.dataplane: EnvoyMeshService is a part of the envoy data plane, and this spec chooses "
                 r"appmesh: set dataplane: envoy",
-                r"service: 'orders' is not in the spec's services; it has: products, prices",
+                r"service: 'orders' is not in the spec's services; it has: prices, products",
             ],
         ),
         (

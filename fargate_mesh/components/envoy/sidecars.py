@@ -15,6 +15,7 @@ from typing import Any
 
 from fargate_mesh.components.args import raise_problems
 from fargate_mesh.components.envoy.proxy import EnvoyImages, EnvoyProxy
+from fargate_mesh.facts import DEFAULT_ENVOY_IMAGE
 from fargate_mesh.model import CompiledMesh
 from fargate_mesh.render.envoy import GATEWAY as GATEWAY_BOOTSTRAP
 from fargate_mesh.render.envoy import render_all
@@ -22,7 +23,6 @@ from fargate_mesh.render.envoy.delivery import RESERVED_BYTES, Delivery, choose_
 from fargate_mesh.render.envoy.lifecycle import Lifecycle
 from fargate_mesh.render.envoy.plan import MeshPlan, fargate_plan
 from fargate_mesh.spec import Problem
-from fargate_mesh.spec.mesh import DEFAULT_ENVOY_IMAGE
 
 # The CA bundle of the upstream Envoy image (Ubuntu's ca-certificates), for external TLS backends.
 ENVOY_IMAGE_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
