@@ -23,9 +23,16 @@ from fargate_mesh.spec import Problem
 _REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 _PLATFORMS = {p.value for p in docker_build.Platform}
 _SKIP_PARTS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".venv", ".git"}
+# Metadata a local `pip install -e` writes into a package's folder: not a source, and the build
+# ignores it (Dockerfile.dockerignore), so it must not change the tag either.
+_SKIP_SUFFIXES = (".egg-info",)
 _ECR_URI = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
 )
+
+
+def _skipped(parts: tuple[str, ...]) -> bool:
+    return bool(_SKIP_PARTS.intersection(parts)) or any(part.endswith(_SKIP_SUFFIXES) for part in parts)
 
 
 def context_digest(path: Path | str) -> str:
@@ -33,9 +40,7 @@ def context_digest(path: Path | str) -> str:
     unchanged app is not pushed again (and an IMMUTABLE repository never sees a tag twice)."""
     root = Path(path)
     digest = hashlib.sha256()
-    files = sorted(
-        p for p in root.rglob("*") if p.is_file() and not _SKIP_PARTS.intersection(p.relative_to(root).parts)
-    )
+    files = sorted(p for p in root.rglob("*") if p.is_file() and not _skipped(p.relative_to(root).parts))
     for file in files:
         if file.suffix == ".pyc":
             continue

@@ -82,11 +82,15 @@ def test_image_ref_is_the_pushed_digest(mocks, app_dir):
 
 def test_context_digest_follows_content_not_caches(app_dir):
     """GIVEN an app folder
-    WHEN a bytecode cache appears, then a source file changes
-    THEN the digest ignores the cache and changes with the source."""
+    WHEN a bytecode cache and an editable install's egg-info appear, then a source file changes
+    THEN the digest ignores the cache and the egg-info (the build ignores both) and changes with
+    the source."""
     before = context_digest(app_dir)
     (app_dir / "__pycache__").mkdir()
     (app_dir / "__pycache__" / "app.cpython-311.pyc").write_bytes(b"\0")
+    assert context_digest(app_dir) == before
+    (app_dir / "app.egg-info").mkdir()
+    (app_dir / "app.egg-info" / "PKG-INFO").write_text("Metadata-Version: 2.1\n")
     assert context_digest(app_dir) == before
     (app_dir / "app.py").write_text("print('changed')\n")
     assert context_digest(app_dir) != before
