@@ -125,7 +125,7 @@ def connect_args(args: ConnectServiceArgs, opts: pulumi.ResourceOptions | None) 
         )
         if edge
         else None,
-        telemetry=Telemetry(compiled.log_retention_days, tracing=False),
+        telemetry=Telemetry.of(compiled),
         read_only_root_filesystem=args.get("read_only_root_filesystem", True),
         existing=existing_task_resources(args.get("existing")),
         task_policy_arns=args.get("task_policy_arns", {}),

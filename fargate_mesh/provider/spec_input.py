@@ -116,7 +116,7 @@ def version_images(service: CompiledService, given: Mapping[str, Any]) -> dict[s
 
 def telemetry(mesh: CompiledMesh) -> Telemetry:
     """The spec's logRetentionDays, tracing and xrayImage, as the platform gives every workload."""
-    return Telemetry(mesh.log_retention_days, mesh.tracing, mesh.xray_image)
+    return Telemetry.of(mesh)
 
 
 def _in_spec(problem: Problem) -> Problem:

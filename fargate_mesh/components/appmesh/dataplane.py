@@ -68,7 +68,7 @@ class AppMeshDataPlane:
         mesh_owner = self.existing_mesh.owner if self.existing_mesh is not None else None
         mesh_name, mesh_arn = self._mesh(platform, parts)
         mesh_tls = self._mesh_tls(parts)
-        telemetry = Telemetry(mesh.log_retention_days, mesh.tracing, mesh.xray_image)
+        telemetry = Telemetry.of(mesh)
         envoy = EnvoyOptions(image=mesh.envoy_image, health_check_command=self.envoy_health_check_command)
         for name, external in mesh.externals.items():
             external_name, external_opts = scope.named(name, formerly=name)

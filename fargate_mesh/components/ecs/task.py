@@ -34,7 +34,7 @@ from fargate_mesh.facts import (
     IAM_ROLE_MANAGED_POLICIES_DEFAULT,
     IAM_ROLE_MANAGED_POLICIES_MAX,
 )
-from fargate_mesh.model.compiled import CompiledGateway, CompiledService
+from fargate_mesh.model.compiled import CompiledGateway, CompiledMesh, CompiledService
 from fargate_mesh.spec import Autoscaling, Problem, TaskSize
 from fargate_mesh.spec.base import check_log_retention
 
@@ -92,6 +92,12 @@ class Telemetry:
     log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS  # one of CloudWatch Logs' periods
     tracing: bool = True  # an X-Ray daemon in every task, and the task role may write to X-Ray
     xray_image: str = DEFAULT_XRAY_IMAGE
+
+    @classmethod
+    def of(cls, mesh: CompiledMesh) -> Telemetry:
+        """The spec's logRetentionDays, tracing (its data plane's default when unsaid) and
+        xrayImage: what every workload of a platform gets."""
+        return cls(mesh.log_retention_days, mesh.tracing, mesh.xray_image)
 
     def __post_init__(self) -> None:
         require_plain("Telemetry", log_retention_days=self.log_retention_days, tracing=self.tracing)

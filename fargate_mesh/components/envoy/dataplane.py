@@ -86,7 +86,7 @@ class EnvoyDataPlane:
                 delivery, self.images, self.lifecycle, s3, gateway_port, tls(identity), extra_ingress_ports
             )
 
-        telemetry = Telemetry(compiled.log_retention_days, compiled.tracing, compiled.xray_image)
+        telemetry = Telemetry.of(compiled)
         services: dict[str, EnvoyMeshService] = {}
         for name, service in compiled.services.items():
             service_name, service_opts = scope.named(name)

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from fargate_mesh.components.alarms import GatewayAlarmArgs
 from fargate_mesh.components.base import child
 from fargate_mesh.components.dataplane import DeployedDataPlane, PlatformParts
+from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.components.serviceconnect.service import ConnectService, ConnectServiceArgs, EdgeArgs
 from fargate_mesh.model.dataplanes import INFO
 from fargate_mesh.model.rollouts import steady_version
@@ -63,6 +64,7 @@ class ServiceConnectDataPlane:
                     if own_rules
                     else None,
                     read_only_root_filesystem=name not in parts.writable_root_services,
+                    telemetry=Telemetry.of(compiled),
                     tags=tags,
                     existing=own.existing,
                     task_policy_arns=own.task_policy_arns,
