@@ -25,6 +25,7 @@ from fargate_mesh.provider.spec_input import (
     compiled_spec,
     image_problems,
     no_mesh_tls,
+    task_role_input_problems,
     telemetry,
     unknown_name,
     version_images,
@@ -85,7 +86,7 @@ def envoy_service_args(args: EnvoyMeshServiceArgs) -> service.EnvoyMeshServiceAr
     compiled = compiled_spec(
         "EnvoyMeshService",
         args["spec"],
-        unknown_name(args["spec"], "services", "service", name),
+        unknown_name(args["spec"], "services", "service", name) + task_role_input_problems(args),
         problems,
         dataplane="envoy",
     )
@@ -163,7 +164,9 @@ def envoy_gateway_args(
 ) -> gateway.EnvoyGatewayArgs:
     """EnvoyGatewayArgs for the spec's gateway, or every problem at once. The component's dependsOn
     is what its ECS service waits for (the HTTPS listener, the services it routes to)."""
-    compiled = compiled_spec("EnvoyGateway", args["spec"], [], no_mesh_tls, dataplane="envoy")
+    compiled = compiled_spec(
+        "EnvoyGateway", args["spec"], task_role_input_problems(args), no_mesh_tls, dataplane="envoy"
+    )
     images = envoy_images(compiled, args.get("envoy_image"))
     return gateway.EnvoyGatewayArgs(
         gateway=compiled.gateway,

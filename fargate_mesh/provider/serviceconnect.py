@@ -19,7 +19,7 @@ from fargate_mesh.provider.inputs import (
     gateway_alarms,
     placement,
 )
-from fargate_mesh.provider.spec_input import compiled_spec, unknown_name
+from fargate_mesh.provider.spec_input import compiled_spec, task_role_input_problems, unknown_name
 from fargate_mesh.render import alb
 from fargate_mesh.spec import Problem
 
@@ -99,7 +99,7 @@ def connect_args(args: ConnectServiceArgs, opts: pulumi.ResourceOptions | None) 
     compiled = compiled_spec(
         "ConnectService",
         args["spec"],
-        unknown_name(args["spec"], "services", "service", name),
+        unknown_name(args["spec"], "services", "service", name) + task_role_input_problems(args),
         problems,
         dataplane="serviceConnect",
     )

@@ -13,7 +13,7 @@ under `spec.` (`spec.services.orders.port`), the component's inputs by their nam
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fargate_mesh.components.ecs.task import Telemetry
+from fargate_mesh.components.ecs.task import ExistingTaskResources, Telemetry, task_role_problems
 from fargate_mesh.model import CompiledMesh, CompiledService, compile_checked, compile_mesh
 from fargate_mesh.spec import Problem, SpecError, parse_mesh
 from fargate_mesh.spec.mesh import DataPlane
@@ -121,3 +121,11 @@ def telemetry(mesh: CompiledMesh) -> Telemetry:
 
 def _in_spec(problem: Problem) -> Problem:
     return Problem(f"spec.{problem.path}" if problem.path else "spec", problem.message)
+
+
+def task_role_input_problems(args: Mapping[str, Any]) -> list[Problem]:
+    """A workload's `existing` and `task_policy_arns` inputs checked with the args classes' own rule,
+    so they are reported with the spec's problems, in the same error, not in a second round."""
+    return task_role_problems(
+        ExistingTaskResources(**(args.get("existing") or {})), args.get("task_policy_arns", {})
+    )

@@ -25,6 +25,7 @@ from fargate_mesh.provider.spec_input import (
     compiled_spec,
     image_problems,
     no_mesh_tls,
+    task_role_input_problems,
     telemetry,
     unknown_name,
     version_images,
@@ -80,7 +81,7 @@ def service_args(args: MeshServiceArgs) -> service.MeshServiceArgs:
     compiled = compiled_spec(
         "MeshService",
         args["spec"],
-        unknown_name(args["spec"], "services", "service", name),
+        unknown_name(args["spec"], "services", "service", name) + task_role_input_problems(args),
         problems,
         dataplane="appmesh",
     )
@@ -163,7 +164,9 @@ def gateway_args(args: IngressGatewayArgs, opts: pulumi.ResourceOptions | None) 
     """IngressGatewayArgs for the spec's gateway, or every problem at once. The component's
     dependsOn is what its gateway routes (the services they name) and its ECS service (the HTTPS
     listener) wait for."""
-    compiled = compiled_spec("IngressGateway", args["spec"], [], no_mesh_tls, dataplane="appmesh")
+    compiled = compiled_spec(
+        "IngressGateway", args["spec"], task_role_input_problems(args), no_mesh_tls, dataplane="appmesh"
+    )
     waits_for = dependencies(opts)
     return gateway.IngressGatewayArgs(
         gateway=compiled.gateway,

@@ -633,6 +633,19 @@ def test_a_bad_spec_through_the_provider_fails_with_every_problem_and_nothing_re
             ],
         ),
         (
+            # A bad spec and bad task role inputs come back in one error, not in two rounds.
+            "MeshService",
+            {
+                "spec": edit(DEV, **{"gateway.port": 0}),
+                "service": "products",
+                "namespaceId": "ns-1",
+                "placement": PLACEMENT,
+                "existing": {"taskRoleArn": BROUGHT_ROLE},
+                "taskPolicyArns": {"read": READ_ONLY_POLICY},
+            },
+            [r"spec\.gateway\.port", r"task_policy_arns: attach managed policies to the task role you bring"],
+        ),
+        (
             "MeshService",
             {
                 "spec": DEV,
@@ -727,6 +740,7 @@ def test_a_bad_spec_through_the_provider_fails_with_every_problem_and_nothing_re
     ],
     ids=[
         "unknown-service-and-bad-spec",
+        "bad-spec-and-task-roles-at-once",
         "images",
         "routing-tls",
         "routing-envoy-spec",
