@@ -8,7 +8,6 @@ from typing import Any
 
 import yaml
 
-from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.model import CompiledMesh, compile_mesh
 from fargate_mesh.render.envoy.plan import Endpoint, MeshPlan, loopback_plan
 from fargate_mesh.spec import Mesh, load_stack_file, parse_mesh
@@ -168,9 +167,3 @@ EVERYTHING: dict[str, Any] = {
         },
     },
 }
-
-
-def spec_telemetry(mesh: CompiledMesh) -> Telemetry:
-    """The telemetry a component on the platform gets from the spec: its log retention, tracing and
-    X-Ray image."""
-    return Telemetry(mesh.log_retention_days, mesh.tracing, mesh.xray_image)

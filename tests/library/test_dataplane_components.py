@@ -20,6 +20,7 @@ from fargate_mesh.components import (
     MeshPlatform,
     MeshPlatformArgs,
     TaskPlacement,
+    Telemetry,
     envoy_gateway_proxy,
     envoy_sidecars,
 )
@@ -28,7 +29,7 @@ from fargate_mesh.render.envoy.delivery import TASK_DEFINITION_LIMIT_BYTES
 from fargate_mesh.spec import SpecError, parse_mesh
 from fargate_mesh.testing import deploy, set_recording_mocks
 from tests.helpers.ecs_tasks import TASK_DEFINITION, containers
-from tests.helpers.meshes import prebuilt, spec_telemetry, stack_data
+from tests.helpers.meshes import prebuilt, stack_data
 
 PLACEMENT = TaskPlacement("arn:aws:ecs:us-east-1:123456789012:cluster/shop", "shop", ["subnet-0a"], ["sg-0a"])
 ENVOY_MESH = compile_checked(prebuilt("envoy"), "envoy")
@@ -54,7 +55,7 @@ def test_a_standalone_envoy_service_and_gateway_run_the_envoy_the_platform_runs(
         placement=PLACEMENT,
         images=images,
         proxies=envoy_sidecars(ENVOY_MESH, "products"),
-        telemetry=spec_telemetry(ENVOY_MESH),
+        telemetry=Telemetry.of(ENVOY_MESH),
     )
     gateway_args = EnvoyGatewayArgs(
         gateway=ENVOY_MESH.gateway,
@@ -63,7 +64,7 @@ def test_a_standalone_envoy_service_and_gateway_run_the_envoy_the_platform_runs(
         target_group_arn="arn:tg",
         load_balancer_arn_suffix="app/shop/1",
         target_group_arn_suffix="targetgroup/gw/1",
-        telemetry=spec_telemetry(ENVOY_MESH),
+        telemetry=Telemetry.of(ENVOY_MESH),
     )
     platform = MeshPlatformArgs(mesh=prebuilt("envoy"))
     for family, alone in [

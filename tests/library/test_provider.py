@@ -79,7 +79,7 @@ from fargate_mesh.provider.workloads import gateway_args
 from fargate_mesh.spec import Autoscaling, parse_mesh
 from fargate_mesh.testing import Recording, deploy, set_recording_mocks
 from tests.examples import REPO_ROOT
-from tests.helpers.meshes import APPS, TLS_DEV, spec_telemetry, stack_data
+from tests.helpers.meshes import APPS, TLS_DEV, stack_data
 from tests.helpers.pulumi import registered
 from tests.helpers.spec import edit, minimal
 
@@ -332,7 +332,7 @@ def python_envoy_service() -> EnvoyMeshService:
             placement=PYTHON_PLACEMENT,
             images=IMAGES,
             proxies=envoy_sidecars(ENVOY_MESH, "products"),
-            telemetry=spec_telemetry(ENVOY_MESH),
+            telemetry=Telemetry.of(ENVOY_MESH),
             existing=PYTHON_EXISTING,
         ),
     )
@@ -346,7 +346,7 @@ def python_envoy_gateway() -> EnvoyGateway:
             placement=PYTHON_PLACEMENT,
             proxy=envoy_gateway_proxy(ENVOY_MESH),
             **PYTHON_GATEWAY_IDS,
-            telemetry=spec_telemetry(ENVOY_MESH),
+            telemetry=Telemetry.of(ENVOY_MESH),
         ),
     )
 
