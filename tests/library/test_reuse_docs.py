@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
+from fargate_mesh import components
 from fargate_mesh.provider.schema import provider
 from fargate_mesh.testing import Recording, deploy, set_recording_mocks
 from tests.examples import REPO_ROOT, example, markers
@@ -21,6 +23,11 @@ TESTED = [
     "public-endpoint",
     "firewall",
     "app-image",
+    "foundation",
+    "app-mesh",
+    "routing",
+    "ingress-gateway",
+    "fargate-service",
     "two-platforms",
     "bring-your-own",
     "join-mesh",
@@ -61,6 +68,22 @@ def test_every_example_in_the_page_is_run_here():
     WHEN listed
     THEN each one has a test below (a new example cannot go unrun)."""
     assert markers(DOC) == TESTED
+
+
+def test_every_public_component_has_a_runnable_python_example():
+    """GIVEN every public component of fargate_mesh.components
+    WHEN the page's Python examples (each run by a test here) are read
+    THEN each component is constructed in at least one of them."""
+    code = "\n".join(
+        example(marker, DOC) for marker in TESTED if marker not in ("yaml-join-mesh", "unit-test")
+    )
+    public = [getattr(components, name) for name in components.__all__]
+    missing = [
+        c.__name__
+        for c in public
+        if isinstance(c, type) and issubclass(c, pulumi.ComponentResource) and f"{c.__name__}(" not in code
+    ]
+    assert not missing
 
 
 def test_network_example():
@@ -116,6 +139,90 @@ def test_app_image_example(monkeypatch: pytest.MonkeyPatch):
     assert repo["inputs"]["imageTagMutability"] == "IMMUTABLE"
     (image,) = rec.of_type("docker-build:index:Image")
     assert image["inputs"]["context"] == {"location": "apps/products"}
+
+
+def test_foundation_example_in_another_stacks_vpc():
+    """GIVEN the MeshFoundation example, its VPC from another stack
+    WHEN it runs
+    THEN it makes one Fargate cluster with Container Insights and one private DNS namespace in
+    that VPC."""
+    rec = run("foundation", stack_outputs={"acme/network/prod": {"vpcId": "vpc-0net"}})
+    (cluster,) = rec.of_type("aws:ecs/cluster:Cluster")
+    assert cluster["inputs"]["name"] == "shop"
+    assert {"name": "containerInsights", "value": "enabled"} in cluster["inputs"]["settings"]
+    (namespace,) = rec.of_type("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace")
+    assert namespace["inputs"]["name"] == "shop.local" and namespace["inputs"]["vpc"] == "vpc-0net"
+
+
+def test_app_mesh_example():
+    """GIVEN the AppMesh example
+    WHEN it runs
+    THEN it makes one mesh named shop whose egress filter is DROP_ALL."""
+    (mesh,) = run("app-mesh").of_type("aws:appmesh/mesh:Mesh")
+    assert mesh["inputs"]["name"] == "shop"
+    assert mesh["inputs"]["spec"]["egressFilter"] == {"type": "DROP_ALL"}
+
+
+def test_routing_example():
+    """GIVEN the ServiceRouting and ExternalService example (orders v1 90 / v2 10, calling payments)
+    WHEN it runs
+    THEN it makes a node per version whose backends include payments, one router and route with
+    the 90/10 split, the orders virtual service, and payments as a DNS node and virtual service,
+    and no ECS resource."""
+    rec = run("routing")
+    nodes = {n["inputs"]["name"]: n for n in rec.of_type("aws:appmesh/virtualNode:VirtualNode")}
+    assert set(nodes) == {"orders-v1", "orders-v2", "external-payments"}
+    for version in ("orders-v1", "orders-v2"):
+        backends = nodes[version]["inputs"]["spec"]["backends"]
+        assert [b["virtualService"]["virtualServiceName"] for b in backends] == ["api.payments.example"]
+    (route,) = rec.of_type("aws:appmesh/route:Route")
+    targets = route["inputs"]["spec"]["httpRoute"]["action"]["weightedTargets"]
+    assert {(t["virtualNode"], t["weight"]) for t in targets} == {("orders-v1", 90), ("orders-v2", 10)}
+    services = {v["inputs"]["name"] for v in rec.of_type("aws:appmesh/virtualService:VirtualService")}
+    assert services == {"orders.shop.local", "api.payments.example"}
+    assert not [r for r in rec if r["type"].startswith("aws:ecs/")]
+
+
+def test_ingress_gateway_example_behind_its_edge():
+    """GIVEN the IngressGateway example behind a PublicEndpoint, in another stack's VPC and cluster
+    WHEN it runs
+    THEN the virtual gateway routes /v1/orders to orders, and the gateway's ECS service registers
+    its Envoy in the edge's target group, in that cluster's private subnets, without a public IP."""
+    shop = {
+        "vpcId": "vpc-0shop",
+        "publicSubnetIds": ["subnet-0pa", "subnet-0pb"],
+        **SHOP,
+    }
+    rec = run("ingress-gateway", stack_outputs={"acme/shop/prod": shop})
+    (virtual_gateway,) = rec.of_type("aws:appmesh/virtualGateway:VirtualGateway")
+    (route,) = rec.of_type("aws:appmesh/gatewayRoute:GatewayRoute")
+    assert route["inputs"]["virtualGatewayName"] == virtual_gateway["inputs"]["name"]
+    http = route["inputs"]["spec"]["httpRoute"]
+    assert http["match"]["prefix"] == "/v1/orders"
+    assert http["action"]["target"]["virtualService"]["virtualServiceName"] == "orders.shop.local"
+    (target_group,) = rec.of_type("aws:lb/targetGroup:TargetGroup")
+    (service,) = rec.of_type("aws:ecs/service:Service")
+    (balancer,) = service["inputs"]["loadBalancers"]
+    assert balancer["targetGroupArn"] == target_group["outputs"]["arn"]
+    network = service["inputs"]["networkConfiguration"]
+    assert network["subnets"] == SHOP["privateSubnetIds"] and network["assignPublicIp"] is False
+    assert service["inputs"]["cluster"] == SHOP["clusterArn"]
+
+
+def test_fargate_service_example():
+    """GIVEN the FargateService example (a worker outside the mesh, 2 to 6 tasks)
+    WHEN it runs
+    THEN its task definition runs the worker with the roles given, its service keeps the mesh's
+    defaults (no public IP, circuit breaker with rollback), and CPU target tracking is 2 to 6."""
+    rec = run("fargate-service")
+    (task,) = rec.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    assert task["inputs"]["taskRoleArn"] == "arn:aws:iam::123456789012:role/billing-worker"
+    assert [c["name"] for c in json.loads(task["inputs"]["containerDefinitions"])] == ["worker"]
+    (service,) = rec.of_type("aws:ecs/service:Service")
+    assert service["inputs"]["networkConfiguration"]["assignPublicIp"] is False
+    assert service["inputs"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    (target,) = rec.of_type("aws:appautoscaling/target:Target")
+    assert (target["inputs"]["minCapacity"], target["inputs"]["maxCapacity"]) == (2, 6)
 
 
 def test_two_platforms_example():
