@@ -6,6 +6,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from google.protobuf import struct_pb2
+from pulumi.runtime import rpc
+
 from fargate_mesh import testing
 from tests.aws.harness import RecordingMocks
 from tests.aws.recorded import Recording
@@ -35,3 +38,12 @@ def _as_json(value: object) -> object:
         except ValueError:
             return value
     return value
+
+
+def over_the_wire(inputs: dict[str, Any]) -> dict[str, Any]:
+    """`inputs` after the engine's round trip to a provider: serialised to a protobuf Struct (every
+    number a double, keys in no set order), deserialised by the SDK."""
+    struct = struct_pb2.Struct()
+    struct.update(inputs)
+    result: dict[str, Any] = rpc.deserialize_properties(struct)
+    return result

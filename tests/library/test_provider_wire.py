@@ -15,23 +15,14 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
-from google.protobuf import struct_pb2
-from pulumi.runtime import rpc
 
 from fargate_mesh.provider.schema import provider
 from fargate_mesh.provider.wire import as_declared
 from fargate_mesh.testing import deploy
 from tests.examples import example
-from tests.helpers.pulumi import registered
+from tests.helpers.pulumi import over_the_wire, registered
 from tests.library.test_provider import PARITY, below_the_component, constructed
 from tests.library.test_reuse_docs import DOC, run
-
-
-def over_the_wire(inputs: dict[str, Any]) -> dict[str, Any]:
-    """`inputs` after the engine's round trip: serialised to a Struct, deserialised by the SDK."""
-    struct = struct_pb2.Struct()
-    struct.update(inputs)
-    return rpc.deserialize_properties(struct)
 
 
 def test_the_wire_turns_every_number_into_a_float():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -15,7 +16,7 @@ from fargate_mesh.testing import Recording, deploy, set_recording_mocks
 from tests.examples import REPO_ROOT, example, markers
 from tests.helpers.ecs_tasks import containers, inline_bootstrap
 from tests.helpers.envoy import clusters
-from tests.helpers.pulumi import registered
+from tests.helpers.pulumi import over_the_wire, registered
 
 DOC = "docs/reuse.md"
 TESTED = [
@@ -36,6 +37,7 @@ TESTED = [
     "envoy-gateway",
     "connect-service",
     "yaml-join-mesh",
+    "yaml-envoy-join-mesh",
     "unit-test",
 ]
 SHARED_MESH = ("shared", "210987654321")
@@ -75,7 +77,9 @@ def test_every_public_component_has_a_runnable_python_example():
     WHEN the page's Python examples (each run by a test here) are read
     THEN each component is constructed in at least one of them."""
     code = "\n".join(
-        example(marker, DOC) for marker in TESTED if marker not in ("yaml-join-mesh", "unit-test")
+        example(marker, DOC)
+        for marker in TESTED
+        if marker not in ("yaml-join-mesh", "yaml-envoy-join-mesh", "unit-test")
     )
     public = [getattr(components, name) for name in components.__all__]
     missing = [
@@ -396,6 +400,46 @@ def test_yaml_join_mesh_example_is_the_python_one_through_the_provider():
     )
     python = registered(run("join-mesh"))
     assert len(python) > 10
+    assert registered(through_provider, leaving_out=resource["type"]) == python
+
+
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+YAML_OUTPUT = re.compile(r"^\$\{(?P<resource>[\w-]+)\.outputs\[\"(?P<key>\w+)\"\]\}$")
+
+
+def with_stack_outputs(value: Any, reference: str, outputs: dict[str, Any]) -> Any:
+    """`value` with each `${<reference>.outputs["key"]}` replaced by outputs[key]: what the YAML
+    engine resolves before it asks the provider to construct."""
+    if isinstance(value, dict):
+        return {k: with_stack_outputs(v, reference, outputs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_stack_outputs(v, reference, outputs) for v in value]
+    if isinstance(value, str) and (found := YAML_OUTPUT.match(value)) and found["resource"] == reference:
+        return outputs[found["key"]]
+    return value
+
+
+def test_yaml_envoy_join_mesh_example_is_the_python_one_through_the_provider():
+    """GIVEN the Pulumi YAML program with one EnvoyMeshService joining an envoy mesh, its ids read
+    from a stack reference
+    WHEN the references are resolved as the engine would, the properties take the wire (numbers as
+    doubles) and the resource is constructed through the component provider
+    THEN it registers what the Python envoy-join-mesh example registers, resource for resource."""
+    program = yaml.safe_load(example("yaml-envoy-join-mesh", DOC, "yaml"))
+    resources = program["resources"]
+    ((reference, stack),) = [(n, r) for n, r in resources.items() if r["type"] == STACK_REFERENCE]
+    assert stack["properties"]["name"] == "acme/shop/prod"
+    ((name, resource),) = [(n, r) for n, r in resources.items() if r["type"] != STACK_REFERENCE]
+    assert resource["type"] == "fargatemesh:index:EnvoyMeshService"
+    assert program["outputs"]["reviewsEcsServices"] == f"${{{name}.ecsServiceNames}}"
+    properties = over_the_wire(with_stack_outputs(resource["properties"], reference, SHOP))
+    through_provider = deploy(lambda: provider().construct(name, resource["type"], properties, None).urn)
+    python = [
+        r
+        for r in registered(run("envoy-join-mesh", stack_outputs={"acme/shop/prod": SHOP}))
+        if r[0] != STACK_REFERENCE
+    ]
+    assert len(python) > 5
     assert registered(through_provider, leaving_out=resource["type"]) == python
 
 
