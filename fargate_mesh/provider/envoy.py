@@ -9,6 +9,7 @@ from typing import Any, NotRequired, TypedDict, TypeVar
 
 import pulumi
 
+from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.components.envoy import gateway, service
 from fargate_mesh.components.envoy.sidecars import envoy_gateway_proxy, envoy_images, envoy_sidecars
 from fargate_mesh.model import CompiledMesh
@@ -26,7 +27,6 @@ from fargate_mesh.provider.spec_input import (
     image_problems,
     no_mesh_tls,
     task_role_input_problems,
-    telemetry,
     unknown_name,
     version_images,
 )
@@ -99,7 +99,7 @@ def envoy_service_args(args: EnvoyMeshServiceArgs) -> service.EnvoyMeshServiceAr
         images=version_images(compiled.services[name], given),
         proxies=proxies,
         repository_arns=args.get("repository_arns", ()),
-        telemetry=telemetry(compiled),
+        telemetry=Telemetry.of(compiled),
         read_only_root_filesystem=args.get("read_only_root_filesystem", True),
         existing=existing_task_resources(args.get("existing")),
         task_policy_arns=args.get("task_policy_arns", {}),
@@ -176,7 +176,7 @@ def envoy_gateway_args(
         load_balancer_arn_suffix=args["load_balancer_arn_suffix"],
         target_group_arn_suffix=args["target_group_arn_suffix"],
         alarms=gateway_alarms(args.get("alarms")),
-        telemetry=telemetry(compiled),
+        telemetry=Telemetry.of(compiled),
         service_dependencies=dependencies(opts),
         existing=existing_task_resources(args.get("existing")),
         task_policy_arns=args.get("task_policy_arns", {}),

@@ -13,7 +13,7 @@ under `spec.` (`spec.services.orders.port`), the component's inputs by their nam
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fargate_mesh.components.ecs.task import ExistingTaskResources, Telemetry, task_role_problems
+from fargate_mesh.components.ecs.task import ExistingTaskResources, task_role_problems
 from fargate_mesh.model import CompiledMesh, CompiledService, compile_checked, compile_mesh
 from fargate_mesh.spec import Problem, SpecError, parse_mesh
 from fargate_mesh.spec.mesh import DataPlane
@@ -112,11 +112,6 @@ def image_problems(
 def version_images(service: CompiledService, given: Mapping[str, Any]) -> dict[str, Any]:
     """Version → its image: the one given, else the spec's (image_problems saw one is there)."""
     return {v: given.get(v) or version.image or "" for v, version in service.versions.items()}
-
-
-def telemetry(mesh: CompiledMesh) -> Telemetry:
-    """The spec's logRetentionDays, tracing and xrayImage, as the platform gives every workload."""
-    return Telemetry.of(mesh)
 
 
 def _in_spec(problem: Problem) -> Problem:

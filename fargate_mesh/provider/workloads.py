@@ -9,6 +9,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 
 from fargate_mesh.components.appmesh import gateway, service
+from fargate_mesh.components.ecs.task import Telemetry
 from fargate_mesh.model import CompiledMesh
 from fargate_mesh.provider.hosting import dependencies, host
 from fargate_mesh.provider.inputs import (
@@ -26,7 +27,6 @@ from fargate_mesh.provider.spec_input import (
     image_problems,
     no_mesh_tls,
     task_role_input_problems,
-    telemetry,
     unknown_name,
     version_images,
 )
@@ -96,7 +96,7 @@ def service_args(args: MeshServiceArgs) -> service.MeshServiceArgs:
         placement=placement(args["placement"]),
         images=images,
         repository_arns=args.get("repository_arns", ()),
-        telemetry=telemetry(compiled),
+        telemetry=Telemetry.of(compiled),
         envoy=envoy_options(args.get("envoy"), compiled),
         trust_bundle=args.get("trust_bundle", DEFAULT_TRUST_BUNDLE),
         read_only_root_filesystem=args.get("read_only_root_filesystem", True),
@@ -177,7 +177,7 @@ def gateway_args(args: IngressGatewayArgs, opts: pulumi.ResourceOptions | None) 
         load_balancer_arn_suffix=args["load_balancer_arn_suffix"],
         target_group_arn_suffix=args["target_group_arn_suffix"],
         alarms=gateway_alarms(args.get("alarms")),
-        telemetry=telemetry(compiled),
+        telemetry=Telemetry.of(compiled),
         envoy=envoy_options(args.get("envoy"), compiled),
         route_dependencies=waits_for,
         service_dependencies=waits_for,
